@@ -1,0 +1,72 @@
+/* The checklist journal: append-only JSON Lines, fsync'ed before the engine
+ * acts on what a record says, replayed at start-up to resume.
+ *
+ * One record per line, keys in this order (absent when empty):
+ *   {"seq":1,"ts":"2026-11-27T07:14:24.123Z","operator":"jdoe","event":"step-end",
+ *    "domain":"UpgradeDomain1","server":"fe01.contoso.com","step":"drain",
+ *    "result":"ok","state":"Ready","action":"skip","reason":"...","detail":"..."}
+ * Unknown keys are ignored on read (forward compatible). */
+#ifndef PP_JOURNAL_H
+#define PP_JOURNAL_H
+
+#include "backend/types.h"
+
+struct pp_jrec {
+    long long seq;                    /* set by journal_append */
+    char ts[40];                      /* set by journal_append if empty */
+    char operator_[PP_OPERATOR_MAX];
+    char event[24];                   /* start readiness wait pool-problem ... */
+    char domain[PP_DOMAIN_NAME_MAX];
+    char server[PP_NAME_MAX];
+    char step[16];                    /* drain upgrade restart verify */
+    char result[16];                  /* ok failed timeout lost cancelled */
+    char state[32];                   /* readiness state, or a confirm's subject */
+    char action[16];                  /* override: force retry skip done proceed */
+    char reason[PP_REASON_MAX];
+    char detail[PP_REASON_MAX];       /* free text: counts, exit codes, first line */
+};
+
+struct pp_journal;
+
+/* Opens (creating 0600) and locks the journal with flock(LOCK_EX|LOCK_NB).
+ * Returns NULL and sets *err (a message) on failure; *locked is set true
+ * when another process holds the lock (exit code 3). */
+struct pp_journal *journal_open(const char *path, bool *locked, char *err, size_t errn);
+void journal_close(struct pp_journal *j);
+
+/* Reads every record.  Calls cb for each good one in order.  A torn or
+ * corrupt LAST line is reported in *warn, copied to PATH.torn-<seq>, and cut
+ * off (ftruncate + fsync) so appends start clean.  A corrupt line in the
+ * middle, or a seq that does not increase, fails with "PATH:LINE: what"
+ * in err and leaves the file untouched.  Returns 0 / -1. */
+int journal_replay(struct pp_journal *j,
+                   int (*cb)(void *ctx, const struct pp_jrec *r), void *ctx,
+                   char *warn, size_t warnn, char *err, size_t errn);
+
+/* Assigns seq (last+1) and ts (wall clock, RFC 3339 UTC) when empty,
+ * writes one line, and fsyncs.  Returns 0 only once the record is durable;
+ * -1 with err set otherwise (the caller must not act on the record). */
+int journal_append(struct pp_journal *j, struct pp_jrec *r, char *err, size_t errn);
+
+long long journal_last_seq(const struct pp_journal *j);
+const char *journal_path(const struct pp_journal *j);
+
+/* Pure helpers, used by the above, --status, reports and the fuzzer. */
+/* Formats r as one JSON line with '\n'; returns length or -1 if too long. */
+int jrec_format(const struct pp_jrec *r, char *buf, size_t n);
+/* Parses one line (no newline needed).  Returns 0, or -1 with a message. */
+int jrec_parse(const char *line, size_t len, struct pp_jrec *r, char *err, size_t errn);
+/* Wall-clock milliseconds → "2026-11-27T07:14:24.123Z". */
+void journal_format_ts(int64_t wall_ms, char *buf, size_t n);
+
+/* Reads a journal without locking (for --status / --report / --replay).
+ * Same error rules as journal_replay but never modifies the file. */
+int journal_read_file(const char *path,
+                      int (*cb)(void *ctx, const struct pp_jrec *r), void *ctx,
+                      char *warn, size_t warnn, char *err, size_t errn);
+
+/* Default journal path: $XDG_STATE_HOME/poolpilot/<pool fqdn>.jsonl
+ * (or ~/.local/state/...); creates the directory (0700). */
+int journal_default_path(const char *pool, bool training, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,73 @@
+/* Small shared vocabulary: steps, results, readiness states.
+ * Every module speaks these; the journal writes their stable English names. */
+#ifndef PP_TYPES_H
+#define PP_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PP_NAME_MAX 254   /* a DNS name is at most 253 characters */
+#define PP_DOMAIN_NAME_MAX 64
+#define PP_REASON_MAX 512
+#define PP_OPERATOR_MAX 64
+
+/* Virtual milliseconds: the runner's clock (real or simulated). */
+typedef int64_t pp_ms;
+#define PP_MS_NEVER INT64_MAX
+
+/* Per-server steps, in the order the procedure runs them. */
+enum pp_step {
+    PP_STEP_DRAIN,
+    PP_STEP_UPGRADE,
+    PP_STEP_RESTART,
+    PP_STEP_VERIFY,
+    PP_STEP_COUNT,
+    PP_STEP_NONE = -1
+};
+
+/* What a command is for: templates, the simulator and the transport
+ * (restart expects the connection to drop) all key on this. */
+enum pp_cmd_kind {
+    PP_CMD_READINESS,
+    PP_CMD_DRAIN,       /* graceful */
+    PP_CMD_DRAIN_NOW,   /* immediate (downtime mode, or forced) */
+    PP_CMD_UPGRADE,
+    PP_CMD_RESTART,
+    PP_CMD_VERIFY,
+    PP_CMD_PROBE,       /* read-only service state, after an unknown outcome */
+    PP_CMD_FABRIC,      /* routing-group health before/after settle */
+    PP_CMD_FAILOVER,
+    PP_CMD_FAILBACK,
+    PP_CMD_COUNT
+};
+
+enum pp_result {
+    PP_RES_NONE,
+    PP_RES_OK,
+    PP_RES_FAILED,
+    PP_RES_TIMEOUT,
+    PP_RES_LOST,       /* connection dropped: outcome unknown */
+    PP_RES_CANCELLED
+};
+
+enum pp_ready {
+    PP_READY_UNKNOWN,  /* failed, unparseable or truncated: never Ready */
+    PP_READY_READY,
+    PP_READY_BUSY,
+    PP_READY_INSUFFICIENT
+};
+
+enum pp_mode { PP_MODE_GRACEFUL, PP_MODE_DOWNTIME };
+enum pp_confirm { PP_CONFIRM_DOMAIN, PP_CONFIRM_SERVER, PP_CONFIRM_STEP };
+
+const char *pp_step_name(enum pp_step s);          /* "drain", ... */
+int pp_step_parse(const char *s);                  /* -1 if unknown */
+const char *pp_cmd_kind_name(enum pp_cmd_kind k);  /* "readiness", "drain", ... */
+int pp_cmd_kind_parse(const char *s);
+const char *pp_result_name(enum pp_result r);      /* "ok", "failed", ... ; "" for NONE */
+int pp_result_parse(const char *s);
+const char *pp_ready_name(enum pp_ready r);        /* "Ready", "Busy", ... "Unknown" */
+int pp_ready_parse(const char *s);                 /* case-insensitive */
+
+#endif

@@ -1,0 +1,162 @@
+/* The pool's configuration: one INI file describes one pool.
+ *
+ * Loading order (tig's built-in tigrc idea): the built-in defaults INI text,
+ * then the chosen profile's INI text, then the user's file.  Scenario files
+ * for training are the same format plus [scenario], [sim] and [fault.N].
+ * Only config/ includes <ini.h>; everything else sees this struct. */
+#ifndef PP_CONFIG_H
+#define PP_CONFIG_H
+
+#include "backend/types.h"
+
+#define PP_PATH_MAX 1024
+#define PP_MAX_SERVERS 4096
+#define PP_MAX_FAULTS 64
+#define PP_MAX_KEYBINDS 64
+
+/* Every problem found, each already formatted "FILE:LINE: message". */
+struct pp_diag {
+    char **msgs;
+    int n, cap;
+};
+void diag_add(struct pp_diag *d, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void diag_free(struct pp_diag *d);
+
+enum pp_auth { PP_AUTH_AUTO, PP_AUTH_KEY, PP_AUTH_PASSWORD, PP_AUTH_GSSAPI };
+enum pp_shell { PP_SHELL_POSIX, PP_SHELL_POWERSHELL };
+/* lync: FACTS.md quorum table (pools of 2..12); majority: more than half
+ * stay up; none: no quorum rule (single servers, generic fleets). */
+enum pp_quorum { PP_QUORUM_LYNC, PP_QUORUM_MAJORITY, PP_QUORUM_NONE };
+
+struct pp_server_cfg {
+    char name[PP_NAME_MAX];            /* FQDN, validated as a DNS name */
+    char domain[PP_DOMAIN_NAME_MAX];   /* "" = discover from the readiness check */
+    int line;                          /* where it was declared, for messages */
+};
+
+struct pp_ssh_cfg {
+    char user[PP_OPERATOR_MAX];        /* "" = ssh_config or the local user */
+    int port;                          /* 0 = ssh_config or 22 */
+    char identity[PP_PATH_MAX];
+    char known_hosts[PP_PATH_MAX];     /* "" = ~/.ssh/known_hosts */
+    char config[PP_PATH_MAX];          /* "" = ~/.ssh/config */
+    enum pp_auth auth;
+    pp_ms connect_timeout;             /* [ssh] connect_timeout, default 15s */
+    pp_ms keepalive;                   /* [ssh] keepalive, default 15s */
+};
+
+struct pp_timing {
+    pp_ms busy_retry;                  /* 10m */
+    int busy_strikes;                  /* 3 */
+    pp_ms settle;                      /* 20m */
+    pp_ms step_timeout[PP_STEP_COUNT]; /* drain_timeout, upgrade_timeout, ... */
+    pp_ms readiness_timeout;           /* 10m: SfB 2015's plain check can block */
+    pp_ms failover_timeout;            /* 60m */
+    pp_ms probe_timeout;               /* 2m */
+};
+
+enum pp_fault_kind {
+    PP_FAULT_FAIL,           /* the step ends with failed */
+    PP_FAULT_HANG,           /* the step never ends (stuck drain) */
+    PP_FAULT_DROP,           /* the connection drops mid-step: outcome lost */
+    PP_FAULT_NEVER_RETURNS,  /* restart: the server never comes back */
+    PP_FAULT_NOT_READY,      /* the server's domain reports ReadyForUpgrade False */
+    PP_FAULT_BUSY            /* readiness answers Busy (times = how many checks) */
+};
+
+struct pp_fault {
+    enum pp_fault_kind kind;
+    char server[PP_NAME_MAX];   /* "" for pool-wide faults (busy) */
+    enum pp_step step;          /* PP_STEP_NONE when not tied to a step */
+    int times;                  /* how many times it fires; default 1 */
+    int after_domains;          /* fires only once this many domains are done */
+    int line;
+};
+
+/* Present when the file is a training scenario. */
+struct pp_sim_cfg {
+    bool present;
+    char name[64];
+    char title[160];
+    char goal[PP_REASON_MAX];
+    char expect[PP_REASON_MAX];
+    pp_ms step_time[PP_STEP_COUNT];   /* [sim] drain, upgrade, restart, verify */
+    pp_ms readiness_time;             /* [sim] readiness */
+    pp_ms failover_time;              /* [sim] failover */
+    int busy_first;                   /* first N readiness checks answer Busy */
+    bool insufficient;                /* answers InsufficientActiveFrontEnds */
+    unsigned seed;
+    struct pp_fault faults[PP_MAX_FAULTS];
+    int nfaults;
+};
+
+struct pp_keybind {
+    char action[32];
+    char keys[64];
+    int line;
+};
+
+struct pp_config {
+    char path[PP_PATH_MAX];            /* the user's file, or "scenario:NAME" */
+
+    /* [pool] */
+    char fqdn[PP_NAME_MAX];
+    char profile[16];                  /* lync2013 sfb2015 sfb2019 linux-systemd custom */
+    enum pp_shell shell;               /* from the profile; [pool] shell overrides */
+    enum pp_mode mode;
+    char backup_pool[PP_NAME_MAX];     /* "" = not paired for disaster recovery */
+    char failover_on[PP_NAME_MAX];     /* a Front End of the backup pool */
+    enum pp_confirm confirm;
+    int parallel;                      /* servers of a domain at once; 0 = all */
+    enum pp_quorum quorum;
+
+    /* [servers], in topology order */
+    struct pp_server_cfg *servers;
+    int nservers;
+
+    struct pp_ssh_cfg ssh;
+    struct pp_timing timing;
+
+    /* [commands]: one template per command kind, heap strings, "" = none
+     * (an empty fabric or probe template skips that check). */
+    char *commands[PP_CMD_COUNT];
+
+    struct pp_keybind keys[PP_MAX_KEYBINDS];
+    int nkeys;
+
+    struct pp_sim_cfg sim;
+};
+
+/* Loads defaults + profile + the file at `path`.  Returns 0 when the
+ * configuration is valid; otherwise -1 with every problem in `diag`
+ * (the struct is still freed by config_free). */
+int config_load_file(struct pp_config *cfg, const char *path, struct pp_diag *diag);
+/* The same for text in memory; `name` is what messages call the file. */
+int config_load_string(struct pp_config *cfg, const char *name, const char *text,
+                       struct pp_diag *diag);
+void config_free(struct pp_config *cfg);
+
+/* -c FILE, else $POOLPILOT_CONFIG, else $XDG_CONFIG_HOME/poolpilot/pool.ini
+ * (or ~/.config/...).  Writes into buf; returns buf. */
+const char *config_default_path(const char *cli, char *buf, size_t n);
+
+/* DNS name check used for every name that may reach a command line. */
+bool config_valid_dns_name(const char *s);
+
+/* Parses "90s", "10m", "1h30m", "250ms", "2h"; -1 when invalid. */
+pp_ms config_parse_duration(const char *s);
+
+/* Built-in training scenarios (config/scenarios/*.ini compiled in). */
+struct pp_scenario_info {
+    const char *name;
+    const char *text;     /* the whole INI text */
+};
+int scenario_count(void);
+const struct pp_scenario_info *scenario_at(int i);
+const struct pp_scenario_info *scenario_find(const char *name);
+/* Loads a built-in scenario by name, or a scenario file by path. */
+int config_load_scenario(struct pp_config *cfg, const char *name_or_path,
+                         struct pp_diag *diag);
+
+#endif
