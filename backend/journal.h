@@ -65,6 +65,15 @@ int journal_read_file(const char *path,
                       int (*cb)(void *ctx, const struct pp_jrec *r), void *ctx,
                       char *warn, size_t warnn, char *err, size_t errn);
 
+/* Who holds the journal's lock, as far as its PATH.lock label tells,
+ * without touching the lock (taking even a shared flock could make a
+ * console starting at that moment see "in use"): returns the pid of a
+ * console that is still running and describes it in info ("pid 1234, jdoe
+ * on host1, since ..."); 0 when no running console holds it (no label, or
+ * its process is gone); -1 on error.  A label from another host counts as
+ * running.  Used by --status / --report to tell "running" from "lost". */
+long journal_holder(const char *path, char *info, size_t n);
+
 /* Default journal path: $XDG_STATE_HOME/poolpilot/<pool fqdn>.jsonl
  * (or ~/.local/state/...); creates the directory (0700). */
 int journal_default_path(const char *pool, bool training, char *buf, size_t n);

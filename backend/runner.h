@@ -66,6 +66,9 @@ int runner_poll_timeout(struct pp_runner *r);
 void runner_tick(struct pp_runner *r);
 
 bool runner_done(const struct pp_runner *r, int *exit_code);
+const struct pp_model *runner_model(const struct pp_runner *r);
+const struct pp_config *runner_config(const struct pp_runner *r);
+const struct pp_runner_opts *runner_opts(const struct pp_runner *r);
 pp_ms runner_now(const struct pp_runner *r);
 /* Wall-clock ms corresponding to runner time (journal timestamps). */
 int64_t runner_wall(const struct pp_runner *r);

@@ -41,7 +41,8 @@ struct pp_tev {
     uint64_t id;              /* the command (0 for prompts/logs not tied to one) */
     int server;
     bool is_stderr;
-    const char *data;         /* OUTPUT: bytes; LOG/STATUS/PROMPT: text (NUL-terminated) */
+    const char *data;         /* OUTPUT: bytes; LOG/STATUS/PROMPT: text (NUL-terminated);
+                                 END: why it failed / was lost, or NULL */
     size_t len;
     /* END */
     enum pp_result result;    /* OK / FAILED (exit status != 0) / TIMEOUT / LOST / CANCELLED */

@@ -60,6 +60,9 @@ enum pp_ready {
 
 enum pp_mode { PP_MODE_GRACEFUL, PP_MODE_DOWNTIME };
 enum pp_confirm { PP_CONFIRM_DOMAIN, PP_CONFIRM_SERVER, PP_CONFIRM_STEP };
+/* lync: FACTS.md quorum table (pools of 2..12); majority: more than half
+ * stay up; none: no quorum rule (single servers, generic fleets). */
+enum pp_quorum { PP_QUORUM_LYNC, PP_QUORUM_MAJORITY, PP_QUORUM_NONE };
 
 const char *pp_step_name(enum pp_step s);          /* "drain", ... */
 int pp_step_parse(const char *s);                  /* -1 if unknown */

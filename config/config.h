@@ -25,9 +25,6 @@ void diag_free(struct pp_diag *d);
 
 enum pp_auth { PP_AUTH_AUTO, PP_AUTH_KEY, PP_AUTH_PASSWORD, PP_AUTH_GSSAPI };
 enum pp_shell { PP_SHELL_POSIX, PP_SHELL_POWERSHELL };
-/* lync: FACTS.md quorum table (pools of 2..12); majority: more than half
- * stay up; none: no quorum rule (single servers, generic fleets). */
-enum pp_quorum { PP_QUORUM_LYNC, PP_QUORUM_MAJORITY, PP_QUORUM_NONE };
 
 struct pp_server_cfg {
     char name[PP_NAME_MAX];            /* FQDN, validated as a DNS name */
@@ -147,7 +144,7 @@ bool config_valid_dns_name(const char *s);
 /* Parses "90s", "10m", "1h30m", "250ms", "2h"; -1 when invalid. */
 pp_ms config_parse_duration(const char *s);
 
-/* Built-in training scenarios (config/scenarios/*.ini compiled in). */
+/* Built-in training scenarios (every config/scenarios/NAME.ini, compiled in). */
 struct pp_scenario_info {
     const char *name;
     const char *text;     /* the whole INI text */

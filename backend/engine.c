@@ -1,0 +1,331 @@
+/* The procedure engine: construction, event dispatch and the small helpers
+ * every part of it uses to emit actions.  The procedure itself lives in
+ * engine_gate.c (pool-level), engine_domain.c (servers) and
+ * engine_operator.c (decisions and overrides). */
+#include "backend/engine_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const override_names[PP_OV_COUNT] = {"force", "retry", "skip", "done",
+                                                        "proceed"};
+
+const char *engine_override_name(enum pp_override o)
+{
+    return (o >= 0 && o < PP_OV_COUNT) ? override_names[o] : "";
+}
+
+int engine_override_parse(const char *s)
+{
+    for (int i = 0; s && i < PP_OV_COUNT; i++)
+        if (strcasecmp(s, override_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void eng_copy(char *dst, size_t n, const char *src)
+{
+    if (!n)
+        return;
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+void actions_clear(struct pp_actions *a) { a->n = 0; }
+
+void actions_free(struct pp_actions *a)
+{
+    free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}
+
+static struct pp_action *push(struct pp_engine *e, enum pp_act_type t)
+{
+    struct pp_actions *a = e->out;
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 16;
+        struct pp_action *v = realloc(a->v, (size_t)cap * sizeof *v);
+        if (!v)
+            abort(); /* out of memory while deciding: nothing sane to do */
+        a->v = v;
+        a->cap = cap;
+    }
+    struct pp_action *x = &a->v[a->n++];
+    memset(x, 0, sizeof *x);
+    x->type = t;
+    x->server = -1;
+    x->domain = -1;
+    return x;
+}
+
+struct pp_jrec *eng_journal(struct pp_engine *e, const char *event)
+{
+    struct pp_action *x = push(e, PP_ACT_JOURNAL);
+    eng_copy(x->rec.event, sizeof x->rec.event, event);
+    eng_copy(x->rec.operator_, sizeof x->rec.operator_, e->operator_);
+    return &x->rec;
+}
+
+void eng_note(struct pp_engine *e, const char *fmt, ...)
+{
+    struct pp_action *x = push(e, PP_ACT_NOTE);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->text, sizeof x->text, fmt, ap);
+    va_end(ap);
+}
+
+void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout)
+{
+    struct pp_action *x = push(e, PP_ACT_RUN);
+    x->kind = kind;
+    x->server = server;
+    x->domain = domain;
+    x->timeout = timeout;
+    if (server >= 0) {
+        e->srv[server].running = true;
+        e->srv[server].kind = kind;
+    }
+}
+
+void eng_cancel(struct pp_engine *e, int server)
+{
+    struct pp_action *x = push(e, PP_ACT_CANCEL);
+    x->server = server;
+}
+
+void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, enum pp_step step,
+             const char *fmt, ...)
+{
+    struct pp_model *m = e->m;
+    m->ask = k;
+    m->ask_server = server;
+    m->ask_domain = domain;
+    m->ask_step = step;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
+    va_end(ap);
+    push(e, PP_ACT_ASK);
+}
+
+void eng_clear_ask(struct pp_engine *e)
+{
+    e->m->ask = PP_ASK_NONE;
+    e->m->ask_server = e->m->ask_domain = -1;
+    e->m->ask_step = PP_STEP_NONE;
+    e->m->ask_text[0] = 0;
+}
+
+int eng_running_count(const struct pp_engine *e)
+{
+    int n = e->pool_cmd_running;   /* checks and probes run on a server: counted below */
+    for (int i = 0; i < e->m->nservers; i++)
+        n += e->srv[i].running;
+    return n;
+}
+
+/* The run is over (complete, or stopped for good).  Waits for nothing:
+ * callers make sure nothing runs. */
+void eng_finish(struct pp_engine *e, int code, const char *why)
+{
+    if (e->stopped)
+        return;
+    e->stopped = true;
+    struct pp_jrec *r = eng_journal(e, code == 0 ? "complete" : "stop");
+    eng_copy(r->reason, sizeof r->reason, why);
+    snprintf(r->detail, sizeof r->detail, "%d of %d domains done", e->m->domains_done,
+             e->m->ndomains);
+    e->m->phase = code == 0 ? PP_PH_COMPLETE : PP_PH_STOPPED;
+    e->m->exit_code = code;
+    eng_clear_ask(e);
+    struct pp_action *x = push(e, PP_ACT_EXIT);
+    x->exit_code = code;
+    eng_copy(x->text, sizeof x->text, why);
+}
+
+struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
+                             const char *operator_)
+{
+    struct pp_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->srv = calloc((size_t)(m->nservers ? m->nservers : 1), sizeof *e->srv);
+    if (!e->srv) {
+        free(e);
+        return NULL;
+    }
+    e->cfg = cfg;
+    e->m = m;
+    eng_copy(e->operator_, sizeof e->operator_, operator_ && *operator_ ? operator_ : "operator");
+    e->proceed_domain = -1;
+    e->last_strike = -1;
+    return e;
+}
+
+void engine_free(struct pp_engine *e)
+{
+    if (!e)
+        return;
+    free(e->srv);
+    free(e);
+}
+
+bool engine_resumed(const struct pp_engine *e) { return e->resumed; }
+
+int engine_running(const struct pp_engine *e) { return eng_running_count(e); }
+
+pp_ms engine_next_wake(const struct pp_engine *e)
+{
+    const struct pp_model *m = e->m;
+    if (e->stopped)
+        return PP_MS_NEVER;
+    pp_ms w = PP_MS_NEVER;
+    if (!e->check_running && m->next_check < w)
+        w = m->next_check;
+    if (m->phase == PP_PH_SETTLE && m->settle_until < w)
+        w = m->settle_until;
+    return w;
+}
+
+/* What has happened since the journal began, on resume. */
+static void start_resumed(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    struct pp_jrec *r = eng_journal(e, "resume");
+    int inflight = 0;
+    for (int i = 0; i < m->nservers; i++)
+        if (m->servers[i].state == PP_SRV_RUNNING)
+            inflight++;
+    snprintf(r->detail, sizeof r->detail, "%d of %d domains done; %s%s; %d step(s) in flight",
+             m->domains_done, m->ndomains, m->active_domain >= 0 ? "in progress: " : "none in progress",
+             m->active_domain >= 0 ? m->domains[m->active_domain].name : "", inflight);
+    if (m->phase == PP_PH_COMPLETE) {
+        eng_note(e, "this pool's run is already complete; nothing to do");
+        e->stopped = true;
+        struct pp_action *x = push(e, PP_ACT_EXIT);
+        x->exit_code = 0;
+        return;
+    }
+    /* A step that was running when the console died: its outcome is
+     * unknown.  Never assume done or failed: record it as lost, probe,
+     * and put it to the operator. */
+    for (int i = 0; i < m->nservers; i++) {
+        struct pp_server *s = &m->servers[i];
+        if (s->state != PP_SRV_RUNNING)
+            continue;
+        struct pp_jrec *l = eng_journal(e, "step-end");
+        eng_copy(l->server, sizeof l->server, s->name);
+        if (s->domain >= 0)
+            eng_copy(l->domain, sizeof l->domain, m->domains[s->domain].name);
+        eng_copy(l->step, sizeof l->step, pp_step_name(s->step));
+        eng_copy(l->result, sizeof l->result, "lost");
+        eng_copy(l->detail, sizeof l->detail, "the console stopped while this step ran");
+        s->state = PP_SRV_LOST;
+        s->last_result = PP_RES_LOST;
+        s->lost_count++;
+        s->probed = false;
+    }
+    if (m->failed_over && !m->failed_back && m->active_domain < 0) {
+        bool left = false;
+        for (int d = 0; d < m->ndomains; d++)
+            if (m->domains[d].state != PP_DOM_DONE && m->domains[d].state != PP_DOM_DONE_EXCEPTIONS)
+                left = true;
+        if (!left && m->ndomains > 0) {
+            gate_all_done(e);
+            return;
+        }
+    }
+    if (m->active_domain >= 0) {
+        m->phase = PP_PH_DOMAIN;
+        bool unknown = false;
+        for (int i = 0; i < m->nservers; i++)
+            unknown |= m->servers[i].domain < 0;
+        if (unknown) {
+            /* domains were discovered by the readiness check in the earlier
+             * run: learn the members again before going on */
+            e->resume_check = true;
+            gate_begin_check(e);
+        } else {
+            dom_advance(e);
+        }
+    } else {
+        gate_begin_check(e);
+    }
+}
+
+static void handle_cmd_done(struct pp_engine *e, const struct pp_event *ev)
+{
+    int s = ev->server;
+    if (s >= 0 && s < e->m->nservers)
+        e->srv[s].running = false;
+    switch (ev->kind) {
+    case PP_CMD_READINESS:
+        e->check_running = false;
+        gate_on_readiness(e, ev->result, ev->readiness, ev->detail);
+        break;
+    case PP_CMD_FABRIC:
+        e->fabric_running = false;
+        gate_on_fabric(e, ev->result, ev->detail);
+        break;
+    case PP_CMD_FAILOVER:
+    case PP_CMD_FAILBACK:
+        e->pool_cmd_running = false;
+        gate_on_pool_cmd(e, ev->kind, ev->result, ev->detail);
+        break;
+    case PP_CMD_PROBE:
+        if (s >= 0 && s < e->m->nservers)
+            dom_on_probe(e, s, ev->result, ev->detail);
+        break;
+    default:
+        if (s >= 0 && s < e->m->nservers)
+            dom_on_step(e, s, ev->kind, ev->result, ev->detail);
+        break;
+    }
+}
+
+void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
+                   struct pp_actions *out)
+{
+    e->out = out;
+    e->now = now;
+    e->m->now = now;
+    if (e->stopped)
+        return;
+    switch (ev->type) {
+    case PP_EV_START:
+        if (e->started)
+            break;
+        e->started = true;
+        if (e->m->started_at < 0)
+            e->m->started_at = now;
+        if (e->resumed) {
+            start_resumed(e);
+        } else {
+            struct pp_jrec *r = eng_journal(e, "start");
+            snprintf(r->detail, sizeof r->detail, "pool %s profile %s mode %s, %d Front Ends%s%s",
+                     e->m->fqdn, e->m->profile,
+                     e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,
+                     e->m->training ? ", training scenario " : "",
+                     e->m->training ? e->m->scenario : "");
+            gate_begin_check(e);
+        }
+        break;
+    case PP_EV_TIMER:
+        gate_on_timer(e);
+        break;
+    case PP_EV_CMD_DONE:
+        handle_cmd_done(e, ev);
+        break;
+    case PP_EV_OPERATOR:
+        op_handle(e, ev);
+        break;
+    }
+    /* A quit waits for running commands; once the last has ended, stop. */
+    if (e->quit && !e->stopped && eng_running_count(e) == 0)
+        eng_finish(e, 1, "operator quit");
+    e->out = NULL;
+}

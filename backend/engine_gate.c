@@ -1,0 +1,543 @@
+/* Pool-level procedure (FACTS.md steps 1 and 3): the readiness gate with
+ * Busy strikes, pool problems and disaster-recovery failover, choosing the
+ * next domain under the quorum rule, and the settle wait between domains. */
+#include "backend/engine_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define UNKNOWN_LIMIT 3
+
+static pp_ms unknown_retry(const struct pp_engine *e)
+{
+    /* an unreadable answer is usually a connection problem: retry sooner
+     * than a Busy, on another server */
+    pp_ms r = e->cfg->timing.busy_retry;
+    return r < 60000 ? r : 60000;
+}
+
+static pp_ms settle_check_interval(const struct pp_engine *e)
+{
+    pp_ms r = e->cfg->timing.settle / 4;
+    return r < 1000 ? 1000 : r;
+}
+
+static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
+{
+    return e->cfg->commands[k] && e->cfg->commands[k][0];
+}
+
+/* A Front End that is up, not in the domain being upgraded, and idle. */
+static int pick_check_server(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    int n = m->nservers;
+    for (int k = 1; k <= n; k++) {
+        int i = ((m->check_server < 0 ? -1 : m->check_server) + k) % n;
+        if (i < 0)
+            i += n;
+        const struct pp_server *s = &m->servers[i];
+        if (!model_server_up(s) || e->srv[i].running)
+            continue;
+        if (m->active_domain >= 0 && s->domain == m->active_domain)
+            continue;
+        return i;
+    }
+    return -1;
+}
+
+static void wait_record(struct pp_engine *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void wait_record(struct pp_engine *e, const char *fmt, ...)
+{
+    struct pp_jrec *r = eng_journal(e, "wait");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+}
+
+void gate_begin_check(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (e->check_running || e->quit || e->stopped)
+        return;
+    int s = pick_check_server(e);
+    m->next_check = PP_MS_NEVER;
+    if (m->phase != PP_PH_SETTLE && m->phase != PP_PH_DOMAIN)
+        m->phase = PP_PH_CHECKING;
+    if (s < 0) {
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "No Front End is up and outside the domain in progress to run the readiness "
+                "check on. Resolve the failed servers (override retry / done) or quit.");
+        return;
+    }
+    m->check_server = s;
+    e->check_running = true;
+    eng_run(e, PP_CMD_READINESS, s, -1, e->cfg->timing.readiness_timeout);
+}
+
+/* Takes domain membership from the answer (discovery) and checks it against
+ * what the config says.  Returns false with why filled on a mismatch: the
+ * tool never touches a server it was not asked to touch. */
+static bool apply_domains(struct pp_engine *e, const struct pp_readiness *r, char *why, size_t n)
+{
+    struct pp_model *m = e->m;
+    for (int i = 0; i < r->ndomains; i++) {
+        const struct pp_ready_domain *rd = &r->domains[i];
+        int d = model_find_domain(m, rd->name);
+        if (d < 0) {
+            /* a domain the config did not name: fine only if its servers
+             * are ours and have no domain yet */
+            if ((d = model_add_domain(m, rd->name)) < 0) {
+                snprintf(why, n, "out of memory");
+                return false;
+            }
+        }
+        m->domains[d].ready_flag = rd->ready;
+        if (m->domains[d].state == PP_DOM_WAITING || m->domains[d].state == PP_DOM_READY ||
+            m->domains[d].state == PP_DOM_NOT_READY)
+            m->domains[d].state = rd->ready == 1 ? PP_DOM_READY : PP_DOM_NOT_READY;
+        for (int k = 0; k < rd->nfronts; k++) {
+            int s = model_find_server(m, rd->fronts[k]);
+            if (s < 0) {
+                snprintf(why, n,
+                         "the readiness answer puts %s in %s, but the config does not list it: "
+                         "fix [servers] (poolpilot only touches configured servers)",
+                         rd->fronts[k], rd->name);
+                return false;
+            }
+            if (m->servers[s].domain < 0) {
+                if (model_domain_add_member(m, d, s) < 0) {
+                    snprintf(why, n, "out of memory");
+                    return false;
+                }
+            } else if (m->servers[s].domain != d) {
+                snprintf(why, n, "the readiness answer puts %s in %s, the config in %s",
+                         rd->fronts[k], rd->name, m->domains[m->servers[s].domain].name);
+                return false;
+            }
+        }
+    }
+    for (int s = 0; s < m->nservers; s++)
+        if (m->servers[s].domain < 0) {
+            snprintf(why, n, "%s is in no upgrade domain (neither the config nor the readiness "
+                             "answer names one)", m->servers[s].name);
+            return false;
+        }
+    return true;
+}
+
+static void describe(const struct pp_engine *e, const struct pp_readiness *r, char *buf, size_t n)
+{
+    size_t off = 0;
+    off += (size_t)snprintf(buf, n, "active %d/%d", r->active_fe, r->total_fe);
+    for (int i = 0; i < r->ndomains && off < n; i++)
+        off += (size_t)snprintf(buf + off, n - off, "; %s %s", r->domains[i].name,
+                                r->domains[i].ready == 1   ? "ready"
+                                : r->domains[i].ready == 0 ? "not ready"
+                                                           : "?");
+    (void)e;
+}
+
+/* Counts a Busy as a strike only when it came at least busy_retry after
+ * the last one: "three consecutive times, 10 minutes apart". */
+static void count_strike(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (m->busy_strikes == 0 || e->last_strike < 0 ||
+        e->now - e->last_strike >= e->cfg->timing.busy_retry) {
+        m->busy_strikes++;
+        e->last_strike = e->now;
+    }
+}
+
+static void on_busy(struct pp_engine *e, bool settling)
+{
+    struct pp_model *m = e->m;
+    count_strike(e);
+    if (m->busy_strikes >= e->cfg->timing.busy_strikes) {
+        gate_problem(e, "the pool answered Busy %d times in a row", m->busy_strikes);
+        return;
+    }
+    if (settling && m->settle_until != PP_MS_NEVER)
+        wait_record(e, "the pool left Ready during the settle wait: the timer restarts");
+    if (settling)
+        m->settle_until = PP_MS_NEVER;
+    else
+        m->phase = PP_PH_BUSY_WAIT;
+    m->next_check = e->now + e->cfg->timing.busy_retry;
+    wait_record(e, "Busy (strike %d of %d): next check in %llds", m->busy_strikes,
+                e->cfg->timing.busy_strikes, (long long)(e->cfg->timing.busy_retry / 1000));
+}
+
+static void on_unknown(struct pp_engine *e, bool settling, const char *why)
+{
+    struct pp_model *m = e->m;
+    e->unknown_streak++;
+    if (settling)
+        m->settle_until = PP_MS_NEVER;   /* no proof it stayed Ready */
+    else
+        m->phase = PP_PH_BUSY_WAIT;
+    if (e->unknown_streak >= UNKNOWN_LIMIT) {
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "The readiness check could not be read %d times in a row (%s). It is never "
+                "taken as Ready. r runs it again; override proceed on the pool goes past the gate.",
+                e->unknown_streak, why);
+        return;
+    }
+    m->next_check = e->now + unknown_retry(e);
+    wait_record(e, "readiness unknown (%s): next check in %llds", why,
+                (long long)(unknown_retry(e) / 1000));
+}
+
+static void settle_done(struct pp_engine *e)
+{
+    struct pp_jrec *r = eng_journal(e, "wait");
+    eng_copy(r->result, sizeof r->result, "ok");
+    eng_copy(r->reason, sizeof r->reason, "settle wait complete");
+    e->m->settle_until = PP_MS_NEVER;
+    e->m->phase = PP_PH_CHECKING;
+    gate_begin_check(e);
+}
+
+static void run_fabric(struct pp_engine *e, bool after)
+{
+    int s = pick_check_server(e);
+    if (s < 0) {
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "No Front End is up to read the pool's fabric state on.");
+        return;
+    }
+    e->fabric_running = true;
+    e->fabric_after = after;
+    eng_run(e, PP_CMD_FABRIC, s, -1, e->cfg->timing.probe_timeout);
+}
+
+static void on_ready_settling(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (e->settle_final) {
+        gate_all_done(e);
+        return;
+    }
+    if (m->settle_until == PP_MS_NEVER) {
+        m->settle_until = e->now + e->cfg->timing.settle;
+        wait_record(e, "Ready: settle %llds before the next domain",
+                    (long long)(e->cfg->timing.settle / 1000));
+        if (has_template(e, PP_CMD_FABRIC) && !e->fabric_before_done)
+            run_fabric(e, false);
+    }
+    pp_ms next = e->now + settle_check_interval(e);
+    m->next_check = next < m->settle_until ? next : PP_MS_NEVER;
+}
+
+void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_readiness *r,
+                       const char *detail)
+{
+    struct pp_model *m = e->m;
+    char why[PP_REASON_MAX] = "";
+    enum pp_ready state = PP_READY_UNKNOWN;
+    if (res == PP_RES_OK && r) {
+        state = r->state;
+        if (state == PP_READY_UNKNOWN)
+            snprintf(why, sizeof why, "%s", r->why[0] ? r->why : "unreadable answer");
+        else if (!apply_domains(e, r, why, sizeof why))
+            state = PP_READY_UNKNOWN;
+    } else {
+        snprintf(why, sizeof why, "check %s%s%s", res == PP_RES_OK ? "gave no answer" : pp_result_name(res),
+                 detail && *detail ? ": " : "", detail ? detail : "");
+    }
+    m->readiness = state;
+    m->last_check = e->now;
+    if (r && res == PP_RES_OK) {
+        m->total_fe = r->total_fe;
+        m->active_fe = r->active_fe;
+    }
+    struct pp_jrec *j = eng_journal(e, "readiness");
+    eng_copy(j->state, sizeof j->state, pp_ready_name(state));
+    if (m->check_server >= 0)
+        eng_copy(j->server, sizeof j->server, m->servers[m->check_server].name);
+    if (state == PP_READY_UNKNOWN)
+        eng_copy(j->detail, sizeof j->detail, why);
+    else
+        describe(e, r, j->detail, sizeof j->detail);
+    if (e->quit || e->stopped)
+        return;
+    bool settling = m->phase == PP_PH_SETTLE;
+    if (m->phase == PP_PH_DOMAIN) {
+        if (e->resume_check) {
+            e->resume_check = false;
+            if (state == PP_READY_UNKNOWN)
+                eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                        "Resuming needs the upgrade domains' members and the readiness answer "
+                        "could not be read (%s). r tries again.", why);
+            else
+                dom_advance(e);
+        }
+        return;   /* an operator's recheck while a domain runs: shown, nothing else */
+    }
+    if (state != PP_READY_UNKNOWN)
+        e->unknown_streak = 0;
+    switch (state) {
+    case PP_READY_READY:
+        m->busy_strikes = 0;
+        e->last_strike = -1;
+        m->problem[0] = 0;
+        if (settling)
+            on_ready_settling(e);
+        else
+            gate_offer_domain(e);
+        break;
+    case PP_READY_BUSY:
+        on_busy(e, settling);
+        break;
+    case PP_READY_INSUFFICIENT:
+        gate_problem(e, "InsufficientActiveFrontEnds: %d of %d Front Ends active", m->active_fe,
+                     m->total_fe);
+        break;
+    default:
+        on_unknown(e, settling, why);
+        break;
+    }
+}
+
+void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
+{
+    struct pp_jrec *j = eng_journal(e, "fabric");
+    eng_copy(j->result, sizeof j->result, pp_result_name(res));
+    eng_copy(j->state, sizeof j->state, e->fabric_after ? "after" : "before");
+    eng_copy(j->detail, sizeof j->detail, detail);
+    if (e->quit || e->stopped)
+        return;
+    if (res != PP_RES_OK) {
+        e->m->settle_until = PP_MS_NEVER;
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "Fabric state %s the settle wait: %s. The next domain is held while a routing "
+                "group lacks a primary or a secondary. r re-runs the checks; override proceed "
+                "on the pool goes on.",
+                e->fabric_after ? "after" : "before", detail && *detail ? detail : pp_result_name(res));
+        return;
+    }
+    if (!e->fabric_after)
+        e->fabric_before_done = true;
+    else
+        settle_done(e);
+}
+
+void gate_problem(struct pp_engine *e, const char *fmt, ...)
+{
+    struct pp_model *m = e->m;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->problem, sizeof m->problem, fmt, ap);
+    va_end(ap);
+    struct pp_jrec *j = eng_journal(e, "pool-problem");
+    eng_copy(j->reason, sizeof j->reason, m->problem);
+    m->phase = PP_PH_PROBLEM;
+    m->next_check = PP_MS_NEVER;
+    m->settle_until = PP_MS_NEVER;
+    if (e->cfg->backup_pool[0] && !m->failed_over) {
+        eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
+                "The pool has a problem: %s. It is paired with %s for disaster recovery: fail "
+                "%s over to it (Invoke-CsPoolFailOver, run on %s), then upgrade its servers "
+                "without the readiness gate, and fail back at the end?",
+                m->problem, e->cfg->backup_pool, m->fqdn, e->cfg->failover_on);
+    } else {
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "The pool has a problem: %s. It is not paired for disaster recovery: stop here "
+                "and get a human. r starts a new series of checks; q quits.",
+                m->problem);
+    }
+}
+
+void gate_start_failover(struct pp_engine *e)
+{
+    struct pp_jrec *j = eng_journal(e, "failover");
+    snprintf(j->detail, sizeof j->detail, "failing %s over to %s (run on %s)", e->m->fqdn,
+             e->cfg->backup_pool, e->cfg->failover_on);
+    e->m->phase = PP_PH_FAILOVER;
+    e->pool_cmd_running = true;
+    eng_run(e, PP_CMD_FAILOVER, -1, -1, e->cfg->timing.failover_timeout);
+}
+
+void gate_start_failback(struct pp_engine *e)
+{
+    struct pp_jrec *j = eng_journal(e, "failback");
+    snprintf(j->detail, sizeof j->detail, "failing %s back from %s (run on %s)", e->m->fqdn,
+             e->cfg->backup_pool, e->cfg->failover_on);
+    e->m->phase = PP_PH_FAILBACK;
+    e->pool_cmd_running = true;
+    eng_run(e, PP_CMD_FAILBACK, -1, -1, e->cfg->timing.failover_timeout);
+}
+
+void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
+                      const char *detail)
+{
+    struct pp_model *m = e->m;
+    bool fo = kind == PP_CMD_FAILOVER;
+    struct pp_jrec *j = eng_journal(e, fo ? "failover" : "failback");
+    eng_copy(j->result, sizeof j->result, pp_result_name(res));
+    eng_copy(j->detail, sizeof j->detail, detail);
+    if (e->stopped)
+        return;
+    if (res == PP_RES_OK) {
+        if (fo) {
+            m->failed_over = true;
+            m->problem[0] = 0;
+            eng_note(e, "%s is failed over to %s: domains go on without the readiness gate",
+                     m->fqdn, e->cfg->backup_pool);
+            if (!e->quit)
+                gate_offer_domain(e);
+        } else {
+            m->failed_back = true;
+            eng_finish(e, 0, "all domains done; the pool is failed back");
+        }
+        return;
+    }
+    m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
+    eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+            "%s %s: %s. %s override retry on %s runs it again; q quits.",
+            fo ? "Failover" : "Failback", pp_result_name(res), detail && *detail ? detail : "no detail",
+            fo ? "A known failure (DCOM/WCF, port 9001) leaves the pool marked failed until "
+                 "Set-CsRegistrarConfiguration -PoolState Active."
+               : "",
+            m->fqdn);
+}
+
+void gate_all_done(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (m->failed_over && !m->failed_back) {
+        m->phase = PP_PH_FAILBACK_ASK;
+        eng_ask(e, PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
+                "All %d domains are done. Fail %s back from %s (Invoke-CsPoolFailBack, run on %s)?",
+                m->ndomains, m->fqdn, e->cfg->backup_pool, e->cfg->failover_on);
+        return;
+    }
+    eng_finish(e, 0, "all domains done");
+}
+
+static bool domain_open(const struct pp_domain *d)
+{
+    return d->state != PP_DOM_DONE && d->state != PP_DOM_DONE_EXCEPTIONS;
+}
+
+void gate_offer_domain(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (e->quit || e->stopped)
+        return;
+    m->phase = PP_PH_CHOOSE;
+    int open = 0;
+    for (int d = 0; d < m->ndomains; d++)
+        open += domain_open(&m->domains[d]);
+    if (m->ndomains == 0) {
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "No upgrade domains are known: the config names none and the readiness answer "
+                "listed none.");
+        return;
+    }
+    if (open == 0) {
+        gate_all_done(e);
+        return;
+    }
+    char refusal[PP_REASON_MAX] = "";
+    int pick = -1;
+    bool bypass = m->failed_over || e->proceed_gate;
+    /* the operator's choice first, then topology order */
+    for (int k = -1; k < m->ndomains && pick < 0; k++) {
+        int d = k < 0 ? m->chosen_domain : k;
+        if (d < 0 || d >= m->ndomains || (k >= 0 && d == m->chosen_domain))
+            continue;
+        const struct pp_domain *dom = &m->domains[d];
+        if (!domain_open(dom))
+            continue;
+        if (!bypass && e->proceed_domain != d && dom->ready_flag != 1)
+            continue;
+        int up = 0, need = 0;
+        if (!m->failed_over && !quorum_ok_without(m, e->cfg->quorum, d, &up, &need)) {
+            snprintf(refusal, sizeof refusal,
+                     "%s cannot start: with it down %d Front End(s) stay up and quorum needs %d",
+                     dom->name, up, need);
+            continue;
+        }
+        pick = d;
+    }
+    if (pick < 0) {
+        if (refusal[0]) {
+            eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                    "%s. Bring failed servers back (override retry) or mark them done, then r.",
+                    refusal);
+            return;
+        }
+        m->phase = PP_PH_BUSY_WAIT;
+        m->next_check = e->now + e->cfg->timing.busy_retry;
+        wait_record(e, "no open domain reports ReadyForUpgrade True: next check in %llds",
+                    (long long)(e->cfg->timing.busy_retry / 1000));
+        return;
+    }
+    const struct pp_domain *dom = &m->domains[pick];
+    char names[PP_REASON_MAX] = "";
+    size_t off = 0;
+    for (int i = 0; i < dom->nmembers && off < sizeof names; i++)
+        off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "",
+                                m->servers[dom->members[i]].name);
+    int up = 0, need = 0, stay = 0, among = m->nservers;
+    quorum_ok_without(m, e->cfg->quorum, pick, &up, &need);
+    for (int i = 0; i < m->nservers; i++)
+        stay += m->servers[i].domain != pick && model_server_up(&m->servers[i]);
+    if (e->cfg->quorum == PP_QUORUM_LYNC)
+        quorum_required(m->nservers, &among);
+    char quorum[160];
+    if (e->cfg->quorum == PP_QUORUM_NONE)
+        snprintf(quorum, sizeof quorum, "%d of %d Front Ends stay up; no quorum rule", stay,
+                 m->nservers);
+    else if (among < m->nservers)
+        snprintf(quorum, sizeof quorum,
+                 "%d of %d Front Ends stay up; quorum needs %d of the first %d (%d stay up, "
+                 "margin %d)", stay, m->nservers, need, among, up, up - need);
+    else
+        snprintf(quorum, sizeof quorum, "%d of %d Front Ends stay up; quorum needs %d (margin %d)",
+                 stay, m->nservers, need, up - need);
+    const char *how = m->mode == PP_MODE_GRACEFUL
+                          ? "drain gracefully (new connections refused, running calls finish)"
+                          : "stop at once (scheduled downtime: sessions are dropped)";
+    if (m->failed_over)
+        eng_ask(e, PP_ASK_START_DOMAIN, -1, pick, PP_STEP_NONE,
+                "Start %s (%s): %s, upgrade, restart, verify. The pool is failed over to %s: "
+                "users are served there; the readiness gate and quorum do not apply.",
+                dom->name, names, how, e->cfg->backup_pool);
+    else
+        eng_ask(e, PP_ASK_START_DOMAIN, -1, pick, PP_STEP_NONE,
+                "Start %s (%s): %s, upgrade, restart, verify. %s.", dom->name, names, how, quorum);
+}
+
+void gate_settle(struct pp_engine *e, bool final)
+{
+    struct pp_model *m = e->m;
+    m->phase = PP_PH_SETTLE;
+    e->settle_final = final;
+    m->settle_until = PP_MS_NEVER;
+    e->fabric_before_done = false;
+    gate_begin_check(e);
+}
+
+void gate_on_timer(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (e->quit || e->stopped)
+        return;
+    if (m->phase == PP_PH_SETTLE && m->settle_until <= e->now && m->readiness == PP_READY_READY &&
+        !e->check_running && !e->fabric_running) {
+        m->settle_until = PP_MS_NEVER;
+        if (has_template(e, PP_CMD_FABRIC))
+            run_fabric(e, true);
+        else
+            settle_done(e);
+        return;
+    }
+    if (m->next_check <= e->now && !e->check_running)
+        gate_begin_check(e);
+}

@@ -1,0 +1,85 @@
+/* Private to backend/engine*.c: the engine's state beyond the model. */
+#ifndef PP_ENGINE_INTERNAL_H
+#define PP_ENGINE_INTERNAL_H
+
+#include "backend/engine.h"
+
+/* Per-server bookkeeping the screen does not need. */
+struct eng_srv {
+    bool server_confirmed;   /* confirm = server: operator said go */
+    bool step_confirmed;     /* confirm = step: the pending step may start */
+    bool running;            /* a command of ours runs on it (step or probe) */
+    enum pp_cmd_kind kind;   /* what runs */
+    bool asked;              /* its FAILED/LOST question has been put */
+    bool force_pending;      /* drain cancelled by override: run drain_now next */
+    bool rerun_ok;           /* operator accepted re-running the lost step */
+};
+
+struct pp_engine {
+    const struct pp_config *cfg;
+    struct pp_model *m;
+    char operator_[PP_OPERATOR_MAX];
+    struct eng_srv *srv;
+
+    struct pp_actions *out;  /* the list being filled by the current call */
+    pp_ms now;
+
+    bool check_running;
+    bool fabric_running;
+    bool fabric_after;       /* the running fabric check is the "after" one */
+    bool fabric_before_done;
+    bool pool_cmd_running;   /* failover / failback on the backup pool host */
+    pp_ms last_strike;       /* when the last counted Busy came */
+    int unknown_streak;      /* consecutive unreadable checks */
+    bool settle_final;       /* after the last domain: wait for Ready, no timer */
+    bool proceed_gate;       /* override proceed: next domain without the gate */
+    int proceed_domain;      /* override proceed on a not-ready domain, -1 */
+    bool quit;
+    bool stopped;
+    bool resumed;
+    bool resume_check;       /* resumed with membership unknown: check first */
+    bool started;
+    int records;             /* journal records restored */
+};
+
+/* engine.c */
+struct pp_jrec *eng_journal(struct pp_engine *e, const char *event);
+void eng_note(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout);
+void eng_cancel(struct pp_engine *e, int server);
+void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, enum pp_step step,
+             const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void eng_clear_ask(struct pp_engine *e);
+void eng_finish(struct pp_engine *e, int code, const char *why);
+int eng_running_count(const struct pp_engine *e);
+void eng_copy(char *dst, size_t n, const char *src);
+
+/* engine_gate.c: readiness, pool problems, failover, settle, domain choice */
+void gate_begin_check(struct pp_engine *e);
+void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_readiness *r,
+                       const char *detail);
+void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail);
+void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
+                      const char *detail);
+void gate_on_timer(struct pp_engine *e);
+void gate_offer_domain(struct pp_engine *e);
+void gate_start_failover(struct pp_engine *e);
+void gate_start_failback(struct pp_engine *e);
+void gate_all_done(struct pp_engine *e);
+void gate_settle(struct pp_engine *e, bool final);
+void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* engine_domain.c: one domain's servers through their steps */
+void dom_start(struct pp_engine *e, int d);
+void dom_advance(struct pp_engine *e);
+void dom_on_step(struct pp_engine *e, int s, enum pp_cmd_kind kind, enum pp_result res,
+                 const char *detail);
+void dom_on_probe(struct pp_engine *e, int s, enum pp_result res, const char *detail);
+void dom_start_step(struct pp_engine *e, int s);
+bool dom_domain_settled(const struct pp_engine *e, int d);
+void dom_finish(struct pp_engine *e, int d);
+
+/* engine_operator.c */
+void op_handle(struct pp_engine *e, const struct pp_event *ev);
+
+#endif

@@ -1,0 +1,467 @@
+/* Operator decisions: confirmations, declines, rechecks, the choice of the
+ * next domain, quitting, and overrides.  Every decision that changes what
+ * runs is journaled with its operator before it takes effect; an override
+ * needs its target named and a reason, and --yes never grants one. */
+#include "backend/engine_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const ask_subject[] = {
+    [PP_ASK_NONE] = "",          [PP_ASK_START_DOMAIN] = "domain", [PP_ASK_START_SERVER] = "server",
+    [PP_ASK_START_STEP] = "step", [PP_ASK_FAILOVER] = "failover",  [PP_ASK_FAILBACK] = "failback",
+    [PP_ASK_RERUN] = "rerun",     [PP_ASK_FORCE_DRAIN] = "",       [PP_ASK_OPERATOR] = ""};
+
+static const char *who(const struct pp_engine *e, const struct pp_event *ev)
+{
+    return ev->operator_ && *ev->operator_ ? ev->operator_ : e->operator_;
+}
+
+static struct pp_jrec *decision(struct pp_engine *e, const struct pp_event *ev, const char *event)
+{
+    struct pp_jrec *r = eng_journal(e, event);
+    eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+    const struct pp_model *m = e->m;
+    eng_copy(r->state, sizeof r->state, ask_subject[m->ask]);
+    if (m->ask_domain >= 0)
+        eng_copy(r->domain, sizeof r->domain, m->domains[m->ask_domain].name);
+    if (m->ask_server >= 0) {
+        eng_copy(r->server, sizeof r->server, m->servers[m->ask_server].name);
+        if (m->servers[m->ask_server].domain >= 0)
+            eng_copy(r->domain, sizeof r->domain,
+                     m->domains[m->servers[m->ask_server].domain].name);
+    }
+    if (m->ask_step != PP_STEP_NONE)
+        eng_copy(r->step, sizeof r->step, pp_step_name(m->ask_step));
+    if (ev->automatic)
+        eng_copy(r->reason, sizeof r->reason, "auto (--yes)");
+    else if (ev->reason)
+        eng_copy(r->reason, sizeof r->reason, ev->reason);
+    return r;
+}
+
+static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
+{
+    struct pp_model *m = e->m;
+    enum pp_ask_kind k = m->ask;
+    if (k == PP_ASK_NONE) {
+        eng_note(e, "nothing to confirm");
+        return;
+    }
+    if (k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
+        eng_note(e, "this needs an override (o), not a confirmation: %s", m->ask_text);
+        return;
+    }
+    decision(e, ev, "confirm");
+    int s = m->ask_server, d = m->ask_domain;
+    eng_clear_ask(e);
+    switch (k) {
+    case PP_ASK_START_DOMAIN:
+        dom_start(e, d);
+        break;
+    case PP_ASK_START_SERVER:
+        e->srv[s].server_confirmed = true;
+        dom_advance(e);
+        break;
+    case PP_ASK_START_STEP:
+        e->srv[s].step_confirmed = true;
+        e->srv[s].server_confirmed = true;
+        dom_advance(e);
+        break;
+    case PP_ASK_FAILOVER:
+        gate_start_failover(e);
+        break;
+    case PP_ASK_FAILBACK:
+        gate_start_failback(e);
+        break;
+    case PP_ASK_RERUN:
+        m->servers[s].state = PP_SRV_QUEUED;
+        m->servers[s].probed = false;
+        dom_start_step(e, s);
+        dom_advance(e);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_decline(struct pp_engine *e, const struct pp_event *ev)
+{
+    struct pp_model *m = e->m;
+    enum pp_ask_kind k = m->ask;
+    if (k == PP_ASK_NONE || k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
+        eng_note(e, "nothing to decline");
+        return;
+    }
+    decision(e, ev, "decline");
+    int s = m->ask_server, d = m->ask_domain;
+    eng_clear_ask(e);
+    switch (k) {
+    case PP_ASK_START_DOMAIN:
+        eng_ask(e, PP_ASK_OPERATOR, -1, d, PP_STEP_NONE,
+                "Start of %s declined. c chooses another domain, r rechecks, q quits.",
+                m->domains[d].name);
+        break;
+    case PP_ASK_START_SERVER:
+    case PP_ASK_START_STEP:
+        eng_ask(e, PP_ASK_OPERATOR, s, d, m->servers[s].step,
+                "%s is held by the operator. Override retry starts it; skip leaves it out.",
+                m->servers[s].name);
+        break;
+    case PP_ASK_FAILOVER:
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "Failover declined: the pool has a problem (%s) and is not upgraded. r starts a "
+                "new series of checks; q quits.",
+                m->problem);
+        break;
+    case PP_ASK_FAILBACK:
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                "Failback declined: the pool stays failed over to %s. Override retry on %s runs "
+                "the failback; override proceed on it ends the run without failing back.",
+                e->cfg->backup_pool, m->fqdn);
+        break;
+    case PP_ASK_RERUN:
+        eng_ask(e, PP_ASK_OPERATOR, s, d, m->servers[s].step,
+                "%s: its %s is not run again. Override retry, done or skip.", m->servers[s].name,
+                pp_step_name(m->servers[s].step));
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_recheck(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    if (e->check_running) {
+        eng_note(e, "a readiness check is already running");
+        return;
+    }
+    switch (m->phase) {
+    case PP_PH_PROBLEM:
+        if (e->pool_cmd_running)
+            break;
+        m->busy_strikes = 0;   /* a new series of checks */
+        e->last_strike = -1;
+        m->problem[0] = 0;
+        /* fall through */
+    case PP_PH_START:
+    case PP_PH_CHECKING:
+    case PP_PH_BUSY_WAIT:
+    case PP_PH_CHOOSE:
+        e->unknown_streak = 0;
+        eng_clear_ask(e);
+        m->phase = PP_PH_CHECKING;
+        gate_begin_check(e);
+        return;
+    case PP_PH_SETTLE:
+        e->unknown_streak = 0;
+        if (m->ask == PP_ASK_OPERATOR)
+            eng_clear_ask(e);
+        m->settle_until = PP_MS_NEVER;
+        e->fabric_before_done = false;
+        gate_begin_check(e);
+        return;
+    case PP_PH_DOMAIN:
+        /* shows the pool's state; changes nothing while a domain runs */
+        gate_begin_check(e);
+        return;
+    default:
+        break;
+    }
+    eng_note(e, "no readiness check now (%s)", model_phase_name(m->phase));
+}
+
+static void on_choose(struct pp_engine *e, const struct pp_event *ev)
+{
+    struct pp_model *m = e->m;
+    int d = ev->target ? model_find_domain(m, ev->target) : -1;
+    if (d < 0) {
+        eng_note(e, "no upgrade domain named \"%s\"", ev->target ? ev->target : "");
+        return;
+    }
+    if (m->domains[d].state == PP_DOM_DONE || m->domains[d].state == PP_DOM_DONE_EXCEPTIONS ||
+        d == m->active_domain) {
+        eng_note(e, "%s is %s", m->domains[d].name, model_dom_state_name(m->domains[d].state));
+        return;
+    }
+    m->chosen_domain = d;
+    struct pp_jrec *r = eng_journal(e, "choose");
+    eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+    eng_copy(r->domain, sizeof r->domain, m->domains[d].name);
+    if (m->phase == PP_PH_CHOOSE &&
+        (m->ask == PP_ASK_START_DOMAIN || m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_NONE)) {
+        eng_clear_ask(e);
+        gate_offer_domain(e);
+        if (m->ask != PP_ASK_START_DOMAIN || m->ask_domain != d)
+            eng_note(e, "%s cannot start now: %s", m->domains[d].name,
+                     m->domains[d].ready_flag == 1 ? "quorum" : "it is not ReadyForUpgrade");
+    } else {
+        eng_note(e, "%s goes next once the gate opens", m->domains[d].name);
+    }
+}
+
+static bool blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (!isspace((unsigned char)*s))
+            return false;
+    return true;
+}
+
+/* Checks that the override makes sense for its target now; says why not. */
+static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int d, bool pool,
+                           char *why, size_t n)
+{
+    struct pp_model *m = e->m;
+    const struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
+    switch (ov) {
+    case PP_OV_FORCE:
+        if (!sv || sv->step != PP_STEP_DRAIN || sv->forced_drain ||
+            !(sv->state == PP_SRV_FAILED || (sv->state == PP_SRV_RUNNING && e->srv[s].running)))
+            return snprintf(why, n, "force applies to a server whose graceful drain runs or "
+                                    "overran"), false;
+        if (m->mode == PP_MODE_DOWNTIME)
+            return snprintf(why, n, "downtime mode already stops at once"), false;
+        return true;
+    case PP_OV_RETRY:
+        if (pool)
+            return (m->phase == PP_PH_PROBLEM && m->ask == PP_ASK_OPERATOR && !m->failed_over &&
+                    e->cfg->backup_pool[0]) ||
+                           (m->phase == PP_PH_FAILBACK_ASK && m->failed_over)
+                       ? true
+                       : (snprintf(why, n, "nothing to retry on the pool"), false);
+        if (!sv || e->srv[s].running ||
+            !(sv->state == PP_SRV_FAILED || sv->state == PP_SRV_LOST ||
+              (sv->state == PP_SRV_QUEUED && sv->domain == m->active_domain)))
+            return snprintf(why, n, "retry applies to a failed, lost or held server"), false;
+        return true;
+    case PP_OV_SKIP:
+    case PP_OV_DONE:
+        if (sv) {
+            if (e->srv[s].running)
+                return snprintf(why, n, "%s is running a command; wait for it or force it",
+                                sv->name), false;
+            if (model_server_settled(sv))
+                return snprintf(why, n, "%s is already %s", sv->name,
+                                model_srv_state_name(sv->state)), false;
+            return true;
+        }
+        if (d >= 0 && ov == PP_OV_DONE) {
+            if (m->domains[d].state == PP_DOM_DONE || m->domains[d].state == PP_DOM_DONE_EXCEPTIONS)
+                return snprintf(why, n, "%s is already done", m->domains[d].name), false;
+            for (int i = 0; i < m->domains[d].nmembers; i++)
+                if (e->srv[m->domains[d].members[i]].running)
+                    return snprintf(why, n, "a server of %s is running a command",
+                                    m->domains[d].name), false;
+            return true;
+        }
+        return snprintf(why, n, "%s applies to a server%s", engine_override_name(ov),
+                        ov == PP_OV_DONE ? " or a domain" : ""), false;
+    case PP_OV_PROCEED:
+        if (pool) {
+            if (m->phase == PP_PH_FAILBACK_ASK)
+                return true;
+            if (m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
+                m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
+                return snprintf(why, n, "no gate holds the pool now"), false;
+            return true;
+        }
+        if (d >= 0) {
+            if (m->active_domain >= 0 || m->domains[d].state == PP_DOM_DONE ||
+                m->domains[d].state == PP_DOM_DONE_EXCEPTIONS)
+                return snprintf(why, n, "%s cannot be started now", m->domains[d].name), false;
+            return true;
+        }
+        return snprintf(why, n, "proceed applies to the pool or a domain"), false;
+    default:
+        return snprintf(why, n, "unknown override"), false;
+    }
+}
+
+static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s, int d, bool pool)
+{
+    struct pp_model *m = e->m;
+    struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
+    bool about_s = sv && m->ask_server == s;
+    switch (ev->ov) {
+    case PP_OV_FORCE:
+        if (about_s)
+            eng_clear_ask(e);
+        if (e->srv[s].running) {
+            /* cancel the graceful drain; its CANCELLED end starts drain_now */
+            e->srv[s].force_pending = true;
+            eng_note(e, "%s: cancelling the graceful drain, then stopping at once", sv->name);
+            eng_cancel(e, s);
+        } else {
+            sv->forced_drain = true;
+            sv->state = PP_SRV_QUEUED;
+            dom_start_step(e, s);
+        }
+        break;
+    case PP_OV_RETRY:
+        if (pool) {
+            eng_clear_ask(e);
+            if (m->phase == PP_PH_FAILBACK_ASK)
+                gate_start_failback(e);
+            else
+                gate_start_failover(e);
+            break;
+        }
+        if (about_s)
+            eng_clear_ask(e);
+        e->srv[s].server_confirmed = true;
+        if (sv->state == PP_SRV_QUEUED) {
+            dom_advance(e);
+            break;
+        }
+        sv->lost_count = 0;
+        sv->probed = false;
+        sv->state = PP_SRV_QUEUED;
+        sv->reason[0] = 0;
+        dom_start_step(e, s);
+        dom_advance(e);
+        break;
+    case PP_OV_SKIP:
+    case PP_OV_DONE:
+        if (sv) {
+            if (about_s)
+                eng_clear_ask(e);
+            sv->state = ev->ov == PP_OV_SKIP ? PP_SRV_SKIPPED : PP_SRV_MARKED_DONE;
+            if (ev->ov == PP_OV_DONE)
+                sv->down = false;   /* the operator says it is done and serving */
+            sv->finished = e->now;
+            eng_copy(sv->reason, sizeof sv->reason, ev->reason);
+            eng_copy(sv->by, sizeof sv->by, who(e, ev));
+            if (sv->domain == m->active_domain)
+                dom_advance(e);
+            break;
+        }
+        /* a whole domain marked done by hand */
+        for (int i = 0; i < m->domains[d].nmembers; i++) {
+            struct pp_server *x = &m->servers[m->domains[d].members[i]];
+            if (model_server_settled(x))
+                continue;
+            x->state = PP_SRV_MARKED_DONE;
+            x->down = false;
+            x->finished = e->now;
+            eng_copy(x->reason, sizeof x->reason, ev->reason);
+            eng_copy(x->by, sizeof x->by, who(e, ev));
+        }
+        m->domains[d].manual = true;
+        eng_copy(m->domains[d].reason, sizeof m->domains[d].reason, ev->reason);
+        if (m->ask_domain == d || m->ask == PP_ASK_START_DOMAIN)
+            eng_clear_ask(e);
+        if (d == m->active_domain) {
+            dom_advance(e);
+        } else {
+            dom_finish(e, d);
+        }
+        break;
+    case PP_OV_PROCEED:
+        eng_clear_ask(e);
+        if (pool && m->phase == PP_PH_FAILBACK_ASK) {
+            eng_finish(e, 0, "all domains done; failback skipped by override");
+            break;
+        }
+        if (pool) {
+            e->proceed_gate = true;
+            m->problem[0] = 0;
+        } else {
+            e->proceed_domain = d;
+            m->chosen_domain = d;
+        }
+        m->next_check = PP_MS_NEVER;
+        m->settle_until = PP_MS_NEVER;
+        gate_offer_domain(e);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_override(struct pp_engine *e, const struct pp_event *ev)
+{
+    struct pp_model *m = e->m;
+    if (ev->automatic) {
+        eng_note(e, "--yes never grants an override");
+        return;
+    }
+    if (!ev->target || !*ev->target) {
+        eng_note(e, "an override needs its target's name typed back");
+        return;
+    }
+    if (blank(ev->reason)) {
+        eng_note(e, "an override needs a reason");
+        return;
+    }
+    if (ev->ov < 0 || ev->ov >= PP_OV_COUNT) {
+        eng_note(e, "unknown override");
+        return;
+    }
+    int s = model_find_server(m, ev->target);
+    int d = s < 0 ? model_find_domain(m, ev->target) : -1;
+    bool pool = s < 0 && d < 0 && strcasecmp(ev->target, m->fqdn) == 0;
+    if (s < 0 && d < 0 && !pool) {
+        eng_note(e, "\"%s\" is not a server, a domain or the pool", ev->target);
+        return;
+    }
+    char why[PP_REASON_MAX];
+    if (!override_valid(e, ev->ov, s, d, pool, why, sizeof why)) {
+        eng_note(e, "override %s %s refused: %s", engine_override_name(ev->ov), ev->target, why);
+        return;
+    }
+    struct pp_jrec *r = eng_journal(e, "override");
+    eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+    eng_copy(r->action, sizeof r->action, engine_override_name(ev->ov));
+    eng_copy(r->reason, sizeof r->reason, ev->reason);
+    if (s >= 0) {
+        eng_copy(r->server, sizeof r->server, m->servers[s].name);
+        if (m->servers[s].domain >= 0)
+            eng_copy(r->domain, sizeof r->domain, m->domains[m->servers[s].domain].name);
+        eng_copy(r->step, sizeof r->step, pp_step_name(m->servers[s].step));
+    } else if (d >= 0) {
+        eng_copy(r->domain, sizeof r->domain, m->domains[d].name);
+    } else {
+        eng_copy(r->state, sizeof r->state, "pool");
+        eng_copy(r->detail, sizeof r->detail, m->fqdn);
+    }
+    apply_override(e, ev, s, d, pool);
+}
+
+void op_handle(struct pp_engine *e, const struct pp_event *ev)
+{
+    if (e->quit && ev->op != PP_OP_QUIT && ev->op != PP_OP_OVERRIDE) {
+        eng_note(e, "stopping: waiting for running commands to end");
+        return;
+    }
+    switch (ev->op) {
+    case PP_OP_CONFIRM:
+        on_confirm(e, ev);
+        break;
+    case PP_OP_DECLINE:
+        on_decline(e, ev);
+        break;
+    case PP_OP_RECHECK:
+        on_recheck(e);
+        break;
+    case PP_OP_CHOOSE:
+        on_choose(e, ev);
+        break;
+    case PP_OP_OVERRIDE:
+        on_override(e, ev);
+        break;
+    case PP_OP_QUIT:
+        if (!e->quit) {
+            e->quit = true;
+            eng_clear_ask(e);
+            e->m->next_check = PP_MS_NEVER;
+            int n = eng_running_count(e);
+            if (n)
+                eng_note(e, "quitting: %d running command(s) finish first and are journaled", n);
+        }
+        break;
+    }
+}

@@ -1,0 +1,148 @@
+/* Resuming from the journal: each record, replayed in order, rebuilds the
+ * state the console had when it wrote it.  What was in flight comes back
+ * as in flight; PP_EV_START then turns it into "lost" and asks. */
+#include "backend/engine_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int find_or_add_domain(struct pp_engine *e, const char *name)
+{
+    int d = model_find_domain(e->m, name);
+    if (d < 0)
+        d = model_add_domain(e->m, name);   /* discovered in an earlier run */
+    return d;
+}
+
+static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s, int d)
+{
+    struct pp_model *m = e->m;
+    int ov = engine_override_parse(r->action);
+    if (s >= 0) {
+        struct pp_server *sv = &m->servers[s];
+        switch (ov) {
+        case PP_OV_SKIP:
+        case PP_OV_DONE:
+            sv->state = ov == PP_OV_SKIP ? PP_SRV_SKIPPED : PP_SRV_MARKED_DONE;
+            if (ov == PP_OV_DONE)
+                sv->down = false;
+            eng_copy(sv->reason, sizeof sv->reason, r->reason);
+            eng_copy(sv->by, sizeof sv->by, r->operator_);
+            break;
+        case PP_OV_RETRY:
+            sv->lost_count = 0;
+            e->srv[s].server_confirmed = true;
+            break;
+        case PP_OV_FORCE:
+            sv->forced_drain = true;
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    if (d >= 0 && ov == PP_OV_DONE) {
+        for (int i = 0; i < m->domains[d].nmembers; i++) {
+            struct pp_server *x = &m->servers[m->domains[d].members[i]];
+            if (!model_server_settled(x)) {
+                x->state = PP_SRV_MARKED_DONE;
+                x->down = false;
+                eng_copy(x->reason, sizeof x->reason, r->reason);
+                eng_copy(x->by, sizeof x->by, r->operator_);
+            }
+        }
+        m->domains[d].manual = true;
+    }
+}
+
+int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size_t errn)
+{
+    struct pp_model *m = e->m;
+    int s = -1, d = -1;
+    if (r->server[0] && (s = model_find_server(m, r->server)) < 0) {
+        snprintf(err, errn, "record %lld names server %s, which the config does not list",
+                 r->seq, r->server);
+        return -1;
+    }
+    if (r->domain[0] && (d = find_or_add_domain(e, r->domain)) < 0) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    if (s >= 0 && d >= 0 && m->servers[s].domain < 0 && model_domain_add_member(m, d, s) < 0) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    if (s >= 0 && d >= 0 && m->servers[s].domain != d) {
+        snprintf(err, errn, "record %lld puts %s in %s, the config in %s", r->seq, r->server,
+                 r->domain, m->domains[m->servers[s].domain].name);
+        return -1;
+    }
+    e->resumed = true;
+    e->records++;
+    const char *ev = r->event;
+    struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
+    int step = pp_step_parse(r->step);
+    if (!strcmp(ev, "readiness")) {
+        int st = pp_ready_parse(r->state);
+        m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
+    } else if (!strcmp(ev, "failover") && !strcmp(r->result, "ok")) {
+        m->failed_over = true;
+    } else if (!strcmp(ev, "failback") && !strcmp(r->result, "ok")) {
+        m->failed_back = true;
+    } else if (!strcmp(ev, "domain-start") && d >= 0) {
+        m->active_domain = d;
+        m->domains[d].state = PP_DOM_ACTIVE;
+        eng_copy(m->domains[d].by, sizeof m->domains[d].by, r->operator_);
+        for (int i = 0; i < m->domains[d].nmembers; i++) {
+            struct pp_server *x = &m->servers[m->domains[d].members[i]];
+            if (!model_server_settled(x) && x->state == PP_SRV_PENDING)
+                x->state = PP_SRV_QUEUED;
+        }
+    } else if (!strcmp(ev, "step-start") && sv && step >= 0) {
+        sv->state = PP_SRV_RUNNING;
+        sv->step = (enum pp_step)step;
+        sv->down = true;
+        if (!strcmp(r->detail, "immediate stop (forced by override)"))
+            sv->forced_drain = true;
+    } else if (!strcmp(ev, "step-end") && sv && step >= 0) {
+        int res = pp_result_parse(r->result);
+        sv->step = (enum pp_step)step;
+        sv->last_result = res < 0 ? PP_RES_FAILED : (enum pp_result)res;
+        if (res == PP_RES_OK) {
+            sv->step_done[step] = true;
+            sv->lost_count = 0;
+            if (step == PP_STEP_VERIFY) {
+                sv->state = PP_SRV_VERIFIED;
+                sv->down = false;
+                eng_copy(sv->by, sizeof sv->by, r->operator_);
+            } else {
+                sv->step = (enum pp_step)(step + 1);
+                sv->state = PP_SRV_QUEUED;
+            }
+        } else if (res == PP_RES_LOST) {
+            sv->state = PP_SRV_LOST;
+            sv->lost_count++;
+            sv->probed = false;
+        } else if (res == PP_RES_CANCELLED && sv->forced_drain) {
+            sv->state = PP_SRV_QUEUED;
+        } else {
+            sv->state = PP_SRV_FAILED;
+            eng_copy(sv->reason, sizeof sv->reason, r->detail);
+        }
+        /* an answered question about this step is not asked again */
+        e->srv[s].server_confirmed = true;
+    } else if (!strcmp(ev, "confirm") && sv) {
+        e->srv[s].server_confirmed = true;
+    } else if (!strcmp(ev, "override")) {
+        restore_override(e, r, s, d);
+    } else if (!strcmp(ev, "domain-done") && d >= 0) {
+        m->domains[d].state = !strcmp(r->state, "done-with-exceptions") ? PP_DOM_DONE_EXCEPTIONS
+                                                                         : PP_DOM_DONE;
+        m->domains_done++;
+        if (m->active_domain == d)
+            m->active_domain = -1;
+    } else if (!strcmp(ev, "complete")) {
+        m->phase = PP_PH_COMPLETE;
+    }
+    return 0;
+}

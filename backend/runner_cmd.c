@@ -1,0 +1,342 @@
+/* Commands: building them from templates, handing them to the transport,
+ * and turning what comes back (output, result marker, readiness answer)
+ * into engine events. */
+#include "backend/runner_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/remote.h"
+
+void runner_cmd_free(struct pp_cmdrec *c)
+{
+    if (!c)
+        return;
+    free(c->out);
+    free(c);
+}
+
+static const char *host_of(const struct pp_runner *r, int server)
+{
+    return server >= 0 && server < r->m->nservers ? r->m->servers[server].name
+                                                   : r->cfg->failover_on;
+}
+
+static char *expand(const struct pp_runner *r, enum pp_cmd_kind kind, int server, int domain,
+                    char *err, size_t errn)
+{
+    const char *tmpl = r->cfg->commands[kind];
+    if (!tmpl || !tmpl[0]) {
+        snprintf(err, errn, "no %s command: the profile has none and [commands] sets none",
+                 pp_cmd_kind_name(kind));
+        return NULL;
+    }
+    struct pp_subst s = {
+        .server = host_of(r, server),
+        .pool = r->cfg->fqdn,
+        .domain = domain >= 0 && domain < r->m->ndomains ? r->m->domains[domain].name : NULL,
+        .backup_pool = r->cfg->backup_pool,
+    };
+    return remote_expand(tmpl, &s, r->cfg->shell, err, errn);
+}
+
+char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                           int domain, char *err, size_t errn)
+{
+    char *script = expand(r, kind, server, domain, err, errn);
+    if (!script)
+        return NULL;
+    char *cmd = remote_wrap(script, r->cfg->shell);
+    free(script);
+    if (!cmd)
+        snprintf(err, errn, "out of memory");
+    return cmd;
+}
+
+static void enqueue_done(struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                         enum pp_result res, const char *detail)
+{
+    struct pp_event ev = {.type = PP_EV_CMD_DONE, .kind = kind, .server = server,
+                          .result = res, .detail = detail};
+    runner_enqueue(r, &ev);
+}
+
+static int buf_index(const struct pp_runner *r, int server)
+{
+    return server >= 0 && server < r->m->nservers ? server : r->m->nservers;
+}
+
+void runner_run(struct pp_runner *r, const struct pp_action *a)
+{
+    char err[PP_REASON_MAX] = "";
+    if (r->opts.dry_run && a->kind != PP_CMD_READINESS) {
+        runner_dry_plan(r);
+        return;
+    }
+    char *script = expand(r, a->kind, a->server, a->domain, err, sizeof err);
+    char *cmd = script ? remote_wrap(script, r->cfg->shell) : NULL;
+    if (!cmd) {
+        free(script);
+        enqueue_done(r, a->kind, a->server, PP_RES_FAILED, err[0] ? err : "out of memory");
+        return;
+    }
+    int bi = buf_index(r, a->server);
+    /* what the output pane shows: the script, not its base64 wrapping */
+    free(r->lastcmd[bi]);
+    r->lastcmd[bi] = script;
+    char line[300];
+    const char *nl = strchr(script, '\n');
+    snprintf(line, sizeof line, "$ %s on %s: %.*s%s", pp_cmd_kind_name(a->kind),
+             host_of(r, a->server), (int)(nl ? nl - script : (long)strlen(script)), script,
+             nl ? " ..." : "");
+    outbuf_add_line(&r->out[bi], line);
+
+    struct pp_cmdrec *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->id = ++r->next_id;
+    c->server = a->server;
+    c->domain = a->domain;
+    c->kind = a->kind;
+    c->started = r->now;
+    c->next = r->cmds;
+    r->cmds = c;
+    struct pp_cmd pc = {
+        .id = c->id,
+        .server = a->server,
+        .host = host_of(r, a->server),
+        .kind = a->kind,
+        .command = cmd,
+        .timeout = a->timeout,
+        .domain = a->domain >= 0 && a->domain < r->m->ndomains ? r->m->domains[a->domain].name : "",
+    };
+    int rc = transport_start(r->t, &pc, r->now);
+    free(cmd);
+    if (rc < 0) {
+        r->cmds = c->next;
+        runner_cmd_free(c);
+        enqueue_done(r, a->kind, a->server, PP_RES_FAILED, "the transport refused the command");
+    }
+}
+
+void runner_cancel_server(struct pp_runner *r, int server)
+{
+    for (struct pp_cmdrec *c = r->cmds; c; c = c->next)
+        if (c->server == server)
+            transport_cancel(r->t, c->id, r->now);
+}
+
+static struct pp_cmdrec *find_cmd(struct pp_runner *r, uint64_t id, struct pp_cmdrec ***link)
+{
+    for (struct pp_cmdrec **p = &r->cmds; *p; p = &(*p)->next)
+        if ((*p)->id == id) {
+            if (link)
+                *link = p;
+            return *p;
+        }
+    return NULL;
+}
+
+static void keep_output(struct pp_cmdrec *c, const char *data, size_t len)
+{
+    /* the tail holds the last bytes, for the result marker */
+    if (len >= sizeof c->tail) {
+        memcpy(c->tail, data + len - sizeof c->tail, sizeof c->tail);
+        c->ntail = sizeof c->tail;
+    } else {
+        size_t keep = sizeof c->tail - len;
+        if (c->ntail > keep) {
+            memmove(c->tail, c->tail + (c->ntail - keep), keep);
+            c->ntail = keep;
+        }
+        memcpy(c->tail + c->ntail, data, len);
+        c->ntail += len;
+    }
+    if (c->kind != PP_CMD_READINESS && c->kind != PP_CMD_PROBE && c->kind != PP_CMD_FABRIC)
+        return;
+    if (c->truncated || c->nout + len > PP_CMD_OUT_MAX) {
+        c->truncated = true;
+        return;
+    }
+    char *p = realloc(c->out, c->nout + len + 1);
+    if (!p) {
+        c->truncated = true;
+        return;
+    }
+    c->out = p;
+    memcpy(c->out + c->nout, data, len);
+    c->nout += len;
+    c->out[c->nout] = 0;
+}
+
+/* The last meaningful line of a command's output, cleaned for display. */
+static void last_line(const struct pp_cmdrec *c, char *buf, size_t n)
+{
+    buf[0] = 0;
+    size_t end = c->ntail;
+    while (end > 0) {
+        while (end > 0 && (c->tail[end - 1] == '\n' || c->tail[end - 1] == '\r'))
+            end--;
+        size_t start = end;
+        while (start > 0 && c->tail[start - 1] != '\n')
+            start--;
+        size_t len = end - start;
+        const char *l = c->tail + start;
+        if (len && strncmp(l, PP_MARKER, strlen(PP_MARKER)) != 0) {
+            text_clean(NULL, l, len, buf, n);
+            if (buf[0])
+                return;
+        }
+        end = start;
+    }
+}
+
+static void on_end(struct pp_runner *r, const struct pp_tev *tev)
+{
+    struct pp_cmdrec **link = NULL;
+    struct pp_cmdrec *c = find_cmd(r, tev->id, &link);
+    if (!c)
+        return;
+    *link = c->next;
+    enum pp_result res = tev->result;
+    char detail[PP_REASON_MAX] = "";
+    char mdetail[PP_REASON_MAX] = "";
+    last_line(c, detail, sizeof detail);
+    if ((res == PP_RES_OK || res == PP_RES_FAILED) && c->kind != PP_CMD_RESTART) {
+        /* the marker is trusted over the exit status: old Win32-OpenSSH
+         * builds always exit 0 */
+        enum pp_result mk = remote_marker(c->tail, c->ntail, mdetail, sizeof mdetail);
+        if (mk == PP_RES_OK) {
+            res = PP_RES_OK;
+        } else if (mk == PP_RES_FAILED) {
+            res = PP_RES_FAILED;
+            if (mdetail[0])
+                text_clean(NULL, mdetail, strlen(mdetail), detail, sizeof detail);
+        } else if (r->cfg->shell == PP_SHELL_POWERSHELL) {
+            res = PP_RES_FAILED;
+            snprintf(detail, sizeof detail, "no result marker (exit %d): the output was cut or "
+                                            "the script did not finish", tev->exit_status);
+        } else if (tev->exit_status != 0) {
+            res = PP_RES_FAILED;
+            if (!detail[0])
+                snprintf(detail, sizeof detail, "exit %d", tev->exit_status);
+        }
+    } else if (res != PP_RES_OK && tev->data && tev->data[0]) {
+        text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);
+    }
+    struct pp_event ev = {.type = PP_EV_CMD_DONE, .kind = c->kind, .server = c->server,
+                          .result = res, .detail = detail};
+    struct pp_qev *q = runner_enqueue(r, &ev);
+    if (c->kind == PP_CMD_READINESS && res == PP_RES_OK) {
+        if (c->truncated) {
+            memset(&q->readiness, 0, sizeof q->readiness);
+            q->readiness.state = PP_READY_UNKNOWN;
+            snprintf(q->readiness.why, sizeof q->readiness.why, "answer larger than %d bytes",
+                     PP_CMD_OUT_MAX);
+        } else {
+            readiness_parse(c->out ? c->out : "", c->nout, &q->readiness);
+        }
+        q->has_readiness = true;
+    }
+    char line[PP_REASON_MAX + 64];
+    snprintf(line, sizeof line, "= %s %s%s%s", pp_cmd_kind_name(c->kind), pp_result_name(res),
+             detail[0] ? ": " : "", detail);
+    outbuf_add_line(&r->out[buf_index(r, c->server)], line);
+    runner_cmd_free(c);
+}
+
+static void sink_emit(void *ctx, const struct pp_tev *tev)
+{
+    struct pp_runner *r = ctx;
+    switch (tev->type) {
+    case PP_TEV_OUTPUT: {
+        struct pp_cmdrec *c = find_cmd(r, tev->id, NULL);
+        if (!c)
+            return;
+        if (!tev->is_stderr)
+            keep_output(c, tev->data, tev->len);
+        int bi = buf_index(r, c->server);
+        if (outbuf_feed(&r->out[bi], tev->data, tev->len) > 0 && c->server >= 0) {
+            const char *l = outbuf_last(&r->out[bi]);
+            if (strncmp(l, PP_MARKER, strlen(PP_MARKER)) != 0) {
+                snprintf(r->m->servers[c->server].last_line,
+                         sizeof r->m->servers[c->server].last_line, "%s", l);
+                runner_notify(r, PP_N_OUTPUT, c->server, l);
+            }
+        }
+        break;
+    }
+    case PP_TEV_END:
+        on_end(r, tev);
+        break;
+    case PP_TEV_PROMPT: {
+        struct pp_notice n = {.type = PP_N_PROMPT, .server = tev->server, .text = tev->data,
+                              .prompt_id = tev->prompt_id, .prompt = tev->prompt,
+                              .echo = tev->echo};
+        if (r->fn)
+            r->fn(r->ctx, &n);
+        break;
+    }
+    case PP_TEV_LOG:
+        if (tev->data)
+            outbuf_add_line(&r->log, tev->data);
+        break;
+    case PP_TEV_STATUS:
+        if (tev->data)
+            runner_notify(r, PP_N_EVENT, tev->server, tev->data);
+        break;
+    }
+}
+
+void runner_poll_transport(struct pp_runner *r)
+{
+    struct pp_tsink sink = {.emit = sink_emit, .ctx = r};
+    transport_poll(r->t, r->now, &sink);
+}
+
+/* --dry-run: once the readiness check has answered and the engine would
+ * start something, print every command it would run, and stop. */
+void runner_dry_plan(struct pp_runner *r)
+{
+    if (r->planned)
+        return;
+    r->planned = true;
+    const struct pp_model *m = r->m;
+    char line[PP_REASON_MAX + PP_NAME_MAX];
+    runner_notify(r, PP_N_EVENT, -1, "dry run: nothing below is run");
+    static const enum pp_cmd_kind steps[] = {PP_CMD_DRAIN, PP_CMD_UPGRADE, PP_CMD_RESTART,
+                                             PP_CMD_VERIFY};
+    for (int d = 0; d < m->ndomains; d++) {
+        const struct pp_domain *dom = &m->domains[d];
+        for (int i = 0; i < dom->nmembers; i++) {
+            int s = dom->members[i];
+            for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+                enum pp_cmd_kind kind = steps[k];
+                if (kind == PP_CMD_DRAIN && m->mode == PP_MODE_DOWNTIME)
+                    kind = PP_CMD_DRAIN_NOW;
+                char err[PP_REASON_MAX] = "";
+                char *script = expand(r, kind, s, d, err, sizeof err);
+                snprintf(line, sizeof line, "would run on %s (%s) %s: %s", m->servers[s].name,
+                         dom->name, pp_cmd_kind_name(kind), script ? script : err);
+                runner_notify(r, PP_N_EVENT, s, line);
+                free(script);
+            }
+        }
+    }
+    if (r->cfg->backup_pool[0]) {
+        enum pp_cmd_kind fk[] = {PP_CMD_FAILOVER, PP_CMD_FAILBACK};
+        for (int k = 0; k < 2; k++) {
+            char err[PP_REASON_MAX] = "";
+            char *script = expand(r, fk[k], -1, -1, err, sizeof err);
+            snprintf(line, sizeof line, "would run on %s if the pool has a problem, %s: %s",
+                     r->cfg->failover_on, pp_cmd_kind_name(fk[k]), script ? script : err);
+            runner_notify(r, PP_N_EVENT, -1, line);
+            free(script);
+        }
+    }
+    r->exit_code = 0;
+    struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .text = "dry run complete", .code = 0};
+    if (r->fn)
+        r->fn(r->ctx, &n);
+}

@@ -1,0 +1,90 @@
+/* Private to backend/runner*.c. */
+#ifndef PP_RUNNER_INTERNAL_H
+#define PP_RUNNER_INTERNAL_H
+
+#include "backend/runner.h"
+
+#define PP_CMD_OUT_MAX (1 << 20)   /* kept per command for parsing: 1 MiB */
+
+/* A command in flight. */
+struct pp_cmdrec {
+    struct pp_cmdrec *next;
+    uint64_t id;
+    int server;
+    int domain;
+    enum pp_cmd_kind kind;
+    pp_ms started;
+    char *out;            /* stdout kept for parsing (bounded) */
+    size_t nout;
+    bool truncated;       /* more than PP_CMD_OUT_MAX: unreadable */
+    char tail[4096];      /* last bytes of stdout, for the result marker */
+    size_t ntail;
+};
+
+/* An event waiting for the engine, with storage for what it points to. */
+struct pp_qev {
+    struct pp_qev *next;
+    struct pp_event ev;
+    struct pp_readiness readiness;
+    bool has_readiness;
+    char target[PP_NAME_MAX];
+    char reason[PP_REASON_MAX];
+    char op[PP_OPERATOR_MAX];
+    char detail[PP_REASON_MAX];
+};
+
+struct pp_runner {
+    const struct pp_config *cfg;
+    struct pp_model *m;
+    struct pp_transport *t;
+    struct pp_journal *j;
+    struct pp_engine *eng;
+    struct pp_runner_opts opts;
+    char operator_[PP_OPERATOR_MAX];
+    pp_notice_fn fn;
+    void *ctx;
+
+    struct pp_actions acts;
+    struct pp_qev *qhead, *qtail;
+    struct pp_cmdrec *cmds;
+    uint64_t next_id;
+
+    struct pp_outbuf *out;   /* nservers + 1 (the pool) */
+    struct pp_outbuf log;
+    char **lastcmd;
+
+    /* clock */
+    pp_ms now, now0;
+    int64_t wall0;
+    int64_t anchor_mono;
+    pp_ms anchor_virtual;
+    double scale;            /* 0 = max */
+    bool paused;
+
+    bool halted;
+    int exit_code;           /* -1 while running */
+    bool planned;            /* dry run: plan printed */
+    char restore_err[PP_REASON_MAX * 2];
+};
+
+/* runner.c */
+void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);
+struct pp_qev *runner_enqueue(struct pp_runner *r, const struct pp_event *ev);
+void runner_qev_free(struct pp_qev *q);
+bool runner_waiting(const struct pp_runner *r);
+
+/* runner_cmd.c */
+void runner_run(struct pp_runner *r, const struct pp_action *a);
+void runner_cancel_server(struct pp_runner *r, int server);
+void runner_poll_transport(struct pp_runner *r);
+void runner_cmd_free(struct pp_cmdrec *c);
+void runner_dry_plan(struct pp_runner *r);
+/* Builds the command line for kind on server (-1 = failover host);
+ * heap string or NULL with err. */
+char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                           int domain, char *err, size_t errn);
+
+/* runner_describe.c */
+void runner_describe(const struct pp_jrec *rec, char *buf, size_t n);
+
+#endif

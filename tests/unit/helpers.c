@@ -1,0 +1,55 @@
+#include "tests/unit/helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *test_src_path(const char *rel)
+{
+    static char buf[8][4096];
+    static int k;
+    const char *root = getenv("PP_SOURCE_DIR");
+    if (!root)
+        root = PP_SOURCE_DIR;
+    char *b = buf[k++ % 8];
+    snprintf(b, sizeof buf[0], "%s/%s", root, rel);
+    return b;
+}
+
+char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *p = malloc(cap);
+    size_t got;
+    while (p && (got = fread(p + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            char *q = realloc(p, cap *= 2);
+            if (!q) {
+                free(p);
+                p = NULL;
+            } else
+                p = q;
+        }
+    }
+    fclose(f);
+    if (p) {
+        p[n] = 0;
+        if (len)
+            *len = n;
+    }
+    return p;
+}
+
+const char *test_tmpdir(void)
+{
+    static char buf[8][512];
+    static int k;
+    char *b = buf[k++ % 8];
+    const char *t = getenv("TMPDIR");
+    snprintf(b, sizeof buf[0], "%s/pptest.XXXXXX", t && *t ? t : "/tmp");
+    return mkdtemp(b);
+}

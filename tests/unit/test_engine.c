@@ -1,0 +1,588 @@
+/* The procedure engine, branch by branch, with a fake clock. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/helpers/engine_driver.h"
+
+#define POOL8                                                                                    \
+    "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n%s"                                  \
+    "[servers]\n"                                                                                \
+    "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"                     \
+    "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"                     \
+    "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"                     \
+    "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain4\n"                     \
+    "[timing]\nbusy_retry = 10m\nsettle = 20m\ndrain_timeout = 30m\n%s"
+
+#define DR "backup_pool = pool02.contoso.com\nfailover_on = fe01.pool02.contoso.com\n"
+
+static struct drv *mk(const char *pool_extra, const char *timing_extra)
+{
+    struct drv *d = malloc(sizeof *d);
+    char ini[4096];
+    snprintf(ini, sizeof ini, POOL8, pool_extra, timing_extra);
+    drv_init(d, ini);
+    return d;
+}
+
+static void done(struct drv *d)
+{
+    drv_free(d);
+    free(d);
+}
+
+/* Up to the first domain question: start, one Ready check. */
+static void to_first_domain(struct drv *d)
+{
+    drv_start(d);
+    assert_int_equal(d->m.phase, PP_PH_CHECKING);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+}
+
+static void test_happy_path(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    assert_int_equal(d->m.ask_domain, 0);
+    assert_non_null(strstr(d->m.ask_text, "6 of 8 Front Ends stay up; quorum needs 4 of the first 7 (5 stay up, margin 1)"));
+    int it = drv_autorun(d, 10000);
+    assert_true(it > 0);
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 0);
+    assert_int_equal(drv_count(d, "domain-start"), 4);
+    assert_int_equal(drv_count(d, "domain-done"), 4);
+    assert_int_equal(drv_count(d, "step-end"), 8 * 4);
+    assert_int_equal(drv_count(d, "complete"), 1);
+    for (int i = 0; i < d->m.nservers; i++)
+        assert_int_equal(d->m.servers[i].state, PP_SRV_VERIFIED);
+    /* one domain at a time, in journal order */
+    int open = 0;
+    for (int i = 0; i < d->nrec; i++) {
+        if (!strcmp(d->recs[i].event, "domain-start"))
+            assert_int_equal(open++, 0);
+        if (!strcmp(d->recs[i].event, "domain-done"))
+            open--;
+    }
+    done(d);
+}
+
+static void test_settle_waits_and_restarts(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++) {
+        drv_advance(d, 1000);
+        assert_int_equal(drv_finish_all_ok(d), 2);
+    }
+    assert_int_equal(d->m.domains[0].state, PP_DOM_DONE);
+    assert_int_equal(d->m.phase, PP_PH_SETTLE);
+    drv_answer_check(d, PP_READY_READY);
+    pp_ms until = d->m.settle_until;
+    assert_true(until == d->now + 20 * 60000);
+    drv_finish_all_ok(d);   /* fabric before */
+    /* a check during the settle wait says Busy: the timer restarts */
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_equal(d->m.settle_until, PP_MS_NEVER);
+    assert_int_equal(d->m.busy_strikes, 1);
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(d->m.settle_until == d->now + 20 * 60000);
+    /* no domain starts before the settle time has passed */
+    while (d->m.settle_until != PP_MS_NEVER && drv_wake(d)) {
+        if (drv_find(d, PP_CMD_READINESS, -2) >= 0)
+            drv_answer_check(d, PP_READY_READY);
+        assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    }
+    drv_finish_all_ok(d);   /* fabric after */
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.ask_domain, 1);
+    done(d);
+}
+
+static void test_busy_three_times_with_dr_fails_over(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    drv_start(d);
+    for (int k = 1; k <= 2; k++) {
+        drv_answer_check(d, PP_READY_BUSY);
+        assert_int_equal(d->m.phase, PP_PH_BUSY_WAIT);
+        assert_int_equal(d->m.busy_strikes, k);
+        pp_ms before = d->now;
+        assert_true(drv_wake(d));
+        assert_true(d->now - before == 10 * 60000);
+    }
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_equal(d->m.phase, PP_PH_PROBLEM);
+    assert_int_equal(d->m.ask, PP_ASK_FAILOVER);
+    assert_int_equal(drv_count(d, "pool-problem"), 1);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    int f = drv_find(d, PP_CMD_FAILOVER, -1);
+    assert_true(f >= 0);
+    drv_finish(d, f, PP_RES_OK, NULL, "failed over");
+    assert_true(d->m.failed_over);
+    /* without the readiness gate: the domain question comes at once */
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_non_null(strstr(d->m.ask_text, "failed over"));
+    int it = drv_autorun(d, 10000);
+    (void)it;
+    assert_true(d->exited);
+    assert_int_equal(drv_count(d, "failback"), 2);   /* started, ended */
+    assert_true(d->m.failed_back);
+    assert_int_equal(d->exit_code, 0);
+    done(d);
+}
+
+static void test_busy_strikes_need_the_retry_interval(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_BUSY);
+    /* an operator's early recheck is not a strike: strikes are 10 minutes apart */
+    drv_advance(d, 60000);
+    drv_op(d, PP_OP_RECHECK, NULL);
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_equal(d->m.busy_strikes, 1);
+    done(d);
+}
+
+static void test_busy_without_dr_stops_for_a_human(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    drv_start(d);
+    for (int k = 0; k < 3; k++) {
+        if (k)
+            assert_true(drv_wake(d));
+        drv_answer_check(d, PP_READY_BUSY);
+    }
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_non_null(strstr(d->m.ask_text, "not paired"));
+    /* a confirmation cannot get past it */
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(drv_count(d, "domain-start"), 0);
+    assert_int_equal(d->nruns, 0);
+    /* a recheck starts a new series */
+    drv_op(d, PP_OP_RECHECK, NULL);
+    assert_int_equal(d->m.busy_strikes, 0);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    done(d);
+}
+
+static void test_insufficient_is_a_problem_at_once(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_INSUFFICIENT);
+    assert_int_equal(d->m.ask, PP_ASK_FAILOVER);
+    drv_op(d, PP_OP_DECLINE, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_op(d, PP_OP_QUIT, NULL);
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 1);
+    assert_int_equal(drv_count(d, "stop"), 1);
+    done(d);
+}
+
+static void test_unknown_is_never_ready(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    drv_start(d);
+    for (int k = 0; k < 3; k++) {
+        if (k)
+            assert_true(drv_wake(d));
+        int i = drv_find(d, PP_CMD_READINESS, -2);
+        struct pp_readiness r = {.state = PP_READY_UNKNOWN};
+        snprintf(r.why, sizeof r.why, "list truncated");
+        drv_finish(d, i, PP_RES_OK, &r, "");
+        assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+        assert_int_equal(d->m.busy_strikes, 0);
+    }
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    /* a failed check command is unknown too, and runs on another server */
+    drv_op(d, PP_OP_RECHECK, NULL);
+    int first = d->runs[drv_find(d, PP_CMD_READINESS, -2)].server;
+    drv_finish(d, drv_find(d, PP_CMD_READINESS, -2), PP_RES_LOST, NULL, "connection reset");
+    assert_true(drv_wake(d));
+    assert_int_not_equal(d->runs[drv_find(d, PP_CMD_READINESS, -2)].server, first);
+    assert_string_equal(drv_last(d, "readiness")->state, "Unknown");
+    done(d);
+}
+
+static void test_quorum_refuses_a_domain(void **st)
+{
+    (void)st;
+    /* 8 Front Ends: 4 must run among the first 7.  UD1 = fe01..fe04 would
+     * leave fe05..fe07 = 3 of the first 7 */
+    struct drv *d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n[servers]\n"
+                "fe01.contoso.com = UD1\nfe02.contoso.com = UD1\nfe03.contoso.com = UD1\n"
+                "fe04.contoso.com = UD1\nfe05.contoso.com = UD2\nfe06.contoso.com = UD2\n"
+                "fe07.contoso.com = UD3\nfe08.contoso.com = UD3\n");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    /* UD1 refused, UD2 offered instead */
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_string_equal(d->m.domains[d->m.ask_domain].name, "UD2");
+    /* choosing UD1 by hand is refused too */
+    drv_op(d, PP_OP_CHOOSE, "UD1");
+    assert_int_not_equal(d->m.ask_domain, 0);
+    /* and no proceed override can get it past quorum */
+    drv_override(d, PP_OV_PROCEED, "UD1", "I know better");
+    assert_true(d->m.ask != PP_ASK_START_DOMAIN || d->m.ask_domain != 0);
+    done(d);
+    int among;
+    assert_int_equal(quorum_required(2, &among), 1);
+    assert_int_equal(quorum_required(4, &among), 2);
+    assert_int_equal(quorum_required(6, &among), 3);
+    assert_int_equal(quorum_required(7, &among), 4);
+    assert_int_equal(quorum_required(9, &among), 4);
+    assert_int_equal(among, 7);
+    assert_int_equal(quorum_required(12, &among), 5);
+    assert_int_equal(among, 9);
+    assert_int_equal(quorum_required(13, &among), -1);
+}
+
+static void test_failed_step_needs_an_override(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish_all_ok(d);   /* drains */
+    drv_finish_all_ok(d);   /* upgrades */
+    drv_finish_all_ok(d);   /* restarts */
+    int i = drv_find(d, PP_CMD_VERIFY, 0);
+    drv_finish(d, i, PP_RES_FAILED, NULL, "RTCSRV Starting");
+    assert_int_equal(d->m.servers[0].state, PP_SRV_FAILED);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_int_equal(d->m.ask_server, 0);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(drv_find(d, PP_CMD_VERIFY, 0), -1);
+    drv_override(d, PP_OV_RETRY, "fe01.contoso.com", "   ");   /* no reason */
+    assert_int_equal(drv_count(d, "override"), 0);
+    drv_override(d, PP_OV_RETRY, "fe02.contoso.com", "wrong target");
+    assert_int_equal(drv_count(d, "override"), 0);
+    struct pp_event yes = {.type = PP_EV_OPERATOR, .op = PP_OP_OVERRIDE, .ov = PP_OV_RETRY,
+                           .target = "fe01.contoso.com", .reason = "x", .automatic = true};
+    drv_event(d, &yes);
+    assert_int_equal(drv_count(d, "override"), 0);
+    drv_override(d, PP_OV_RETRY, "fe01.contoso.com", "services were slow, retrying");
+    assert_int_equal(drv_count(d, "override"), 1);
+    assert_string_equal(drv_last(d, "override")->operator_, "jdoe");
+    assert_true(drv_find(d, PP_CMD_VERIFY, 0) >= 0);
+    /* the override is journaled before the step it allows */
+    assert_string_equal(d->recs[d->nrec - 1].event, "step-start");
+    assert_string_equal(d->recs[d->nrec - 2].event, "override");
+    done(d);
+}
+
+static void test_skip_gives_done_with_exceptions(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_DRAIN, 1), PP_RES_FAILED, NULL, "access denied");
+    drv_override(d, PP_OV_SKIP, "fe02.contoso.com", "hardware fault, ticket 4711");
+    assert_int_equal(d->m.servers[1].state, PP_SRV_SKIPPED);
+    for (int k = 0; k < 4; k++)
+        drv_finish_all_ok(d);
+    assert_int_equal(d->m.domains[0].state, PP_DOM_DONE_EXCEPTIONS);
+    /* fe02 stays down (drained): the next domain's quorum counts it */
+    assert_false(model_server_up(&d->m.servers[1]));
+    done(d);
+}
+
+static void test_drain_overrun_and_force(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(d->runs[drv_find(d, PP_CMD_DRAIN, 0)].timeout, 30 * 60000);
+    drv_finish(d, drv_find(d, PP_CMD_DRAIN, 0), PP_RES_TIMEOUT, NULL, "RTCSRV Paused");
+    assert_int_equal(d->m.ask, PP_ASK_FORCE_DRAIN);
+    drv_override(d, PP_OV_FORCE, "fe01.contoso.com", "window closes in 30 minutes");
+    assert_true(drv_find(d, PP_CMD_DRAIN_NOW, 0) >= 0);
+    /* force on a drain still running: cancel first, then stop at once */
+    drv_override(d, PP_OV_FORCE, "fe02.contoso.com", "conference will not end");
+    assert_int_equal(d->ncancels, 1);
+    assert_int_equal(d->cancels[0], 1);
+    drv_finish(d, drv_find(d, PP_CMD_DRAIN, 1), PP_RES_CANCELLED, NULL, "");
+    assert_true(drv_find(d, PP_CMD_DRAIN_NOW, 1) >= 0);
+    done(d);
+}
+
+static void test_lost_step_probe_rerun_then_stop(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish_all_ok(d);
+    drv_finish(d, drv_find(d, PP_CMD_UPGRADE, 0), PP_RES_LOST, NULL, "Socket error");
+    assert_int_equal(d->m.servers[0].state, PP_SRV_LOST);
+    int p = drv_find(d, PP_CMD_PROBE, 0);
+    assert_true(p >= 0);
+    drv_finish(d, p, PP_RES_OK, NULL, "RTCSRV Stopped; patched: no");
+    assert_int_equal(d->m.ask, PP_ASK_RERUN);
+    assert_non_null(strstr(d->m.ask_text, "patched: no"));
+    struct pp_event yes = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true};
+    drv_event(d, &yes);
+    assert_string_equal(drv_last(d, "confirm")->reason, "auto (--yes)");
+    assert_true(drv_find(d, PP_CMD_UPGRADE, 0) >= 0);
+    drv_finish(d, drv_find(d, PP_CMD_UPGRADE, 0), PP_RES_LOST, NULL, "Socket error");
+    /* lost twice: no probe-and-confirm loop, a person decides */
+    assert_int_equal(drv_find(d, PP_CMD_PROBE, 0), -1);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_event(d, &yes);
+    assert_int_equal(drv_find(d, PP_CMD_UPGRADE, 0), -1);
+    done(d);
+}
+
+static void test_domain_not_ready_waits_and_proceed(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    drv_start(d);
+    struct pp_readiness r;
+    drv_readiness(d, PP_READY_READY, 0, &r);
+    for (int k = 0; k < (int)r.ndomains; k++)
+        r.domains[k].ready = 0;
+    drv_finish(d, drv_find(d, PP_CMD_READINESS, -2), PP_RES_OK, &r, "");
+    readiness_free(&r);
+    assert_int_equal(d->m.phase, PP_PH_BUSY_WAIT);
+    assert_int_equal(d->m.ask, PP_ASK_NONE);
+    drv_override(d, PP_OV_PROCEED, "UpgradeDomain3", "change ticket says UD3 first");
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.ask_domain, 2);
+    done(d);
+}
+
+static void test_choose_domain(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CHOOSE, "UpgradeDomain4");
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.ask_domain, 3);
+    assert_string_equal(drv_last(d, "choose")->domain, "UpgradeDomain4");
+    drv_op(d, PP_OP_CHOOSE, "NoSuchDomain");
+    assert_int_equal(d->m.ask_domain, 3);
+    done(d);
+}
+
+static void test_confirm_server_and_parallel_one(void **st)
+{
+    (void)st;
+    struct drv *d = mk("confirm = server\nparallel = 1\n", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_START_SERVER);
+    assert_int_equal(d->m.ask_server, 0);
+    assert_int_equal(d->nruns, 0);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(d->nruns, 1);
+    for (int k = 0; k < 4; k++)
+        drv_finish_all_ok(d);
+    assert_int_equal(d->m.servers[0].state, PP_SRV_VERIFIED);
+    assert_int_equal(d->m.ask, PP_ASK_START_SERVER);
+    assert_int_equal(d->m.ask_server, 1);
+    done(d);
+}
+
+static void test_confirm_step(void **st)
+{
+    (void)st;
+    struct drv *d = mk("confirm = step\n", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_START_STEP);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(drv_find(d, PP_CMD_DRAIN, 0) >= 0);
+    assert_int_equal(d->m.ask, PP_ASK_START_STEP);   /* fe02's drain */
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_DRAIN, 0), PP_RES_OK, NULL, "");
+    assert_int_equal(d->m.ask, PP_ASK_START_STEP);
+    assert_int_equal(d->m.ask_step, PP_STEP_UPGRADE);
+    done(d);
+}
+
+static void test_downtime_mode_stops_at_once(void **st)
+{
+    (void)st;
+    struct drv *d = mk("mode = downtime\n", "");
+    to_first_domain(d);
+    assert_non_null(strstr(d->m.ask_text, "stop at once"));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(drv_find(d, PP_CMD_DRAIN_NOW, 0) >= 0);
+    assert_int_equal(drv_find(d, PP_CMD_DRAIN, -2), -1);
+    done(d);
+}
+
+static void test_quit_waits_for_running_steps(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_op(d, PP_OP_QUIT, NULL);
+    assert_false(d->exited);
+    drv_finish_all_ok(d);
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 1);
+    /* the drains' ends are journaled, and nothing new started */
+    assert_int_equal(drv_count(d, "step-end"), 2);
+    assert_int_equal(drv_count(d, "step-start"), 2);
+    done(d);
+}
+
+static void test_discovery_and_mismatch(void **st)
+{
+    (void)st;
+    struct drv *d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n[servers]\n"
+                "fe01.contoso.com =\nfe02.contoso.com =\nfe03.contoso.com =\nfe04.contoso.com =\n");
+    assert_int_equal(d->m.ndomains, 0);
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ndomains, 2);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    done(d);
+
+    /* an answer naming a server the config does not list is not followed */
+    d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n[servers]\n"
+                "fe01.contoso.com =\nfe02.contoso.com =\n");
+    drv_start(d);
+    struct pp_readiness r;
+    drv_readiness(d, PP_READY_READY, -1, &r);
+    snprintf(r.domains[0].fronts[1], PP_NAME_MAX, "fe99.contoso.com");
+    drv_finish(d, drv_find(d, PP_CMD_READINESS, -2), PP_RES_OK, &r, "");
+    readiness_free(&r);
+    assert_string_equal(drv_last(d, "readiness")->state, "Unknown");
+    assert_non_null(strstr(drv_last(d, "readiness")->detail, "fe99.contoso.com"));
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    done(d);
+}
+
+/* Resume: a second engine fed the first one's journal carries on; a step
+ * that was in flight is lost, probed and asked about, never redone blindly. */
+static void test_resume_from_journal(void **st)
+{
+    (void)st;
+    struct drv *a = mk("", "");
+    to_first_domain(a);
+    drv_op(a, PP_OP_CONFIRM, NULL);
+    drv_finish_all_ok(a);                                       /* drains */
+    drv_finish(a, drv_find(a, PP_CMD_UPGRADE, 0), PP_RES_OK, NULL, "");
+    /* crash here: fe02's upgrade was running */
+    struct drv *b = mk("", "");
+    char err[256];
+    for (int i = 0; i < a->nrec; i++)
+        assert_int_equal(engine_restore(b->e, &a->recs[i], err, sizeof err), 0);
+    b->nrec = 0;
+    drv_start(b);
+    assert_string_equal(b->recs[0].event, "resume");
+    assert_int_equal(b->m.active_domain, 0);
+    /* fe01's restart had started: in flight too */
+    assert_int_equal(b->m.servers[0].state, PP_SRV_LOST);
+    assert_int_equal(b->m.servers[0].step, PP_STEP_RESTART);
+    assert_true(drv_find(b, PP_CMD_PROBE, 0) >= 0);
+    assert_int_equal(drv_count(b, "step-end"), 2);
+    assert_string_equal(drv_last(b, "step-end")->result, "lost");
+    assert_int_equal(b->m.servers[1].state, PP_SRV_LOST);
+    assert_true(drv_find(b, PP_CMD_PROBE, 1) >= 0);
+    assert_int_equal(drv_find(b, PP_CMD_UPGRADE, 1), -1);
+    assert_int_equal(drv_find(b, PP_CMD_DRAIN, -2), -1);       /* nothing redone */
+    drv_finish(b, drv_find(b, PP_CMD_PROBE, 1), PP_RES_OK, NULL, "installer still running");
+    assert_int_equal(b->m.ask, PP_ASK_RERUN);
+    done(a);
+    done(b);
+
+    /* a journal naming an unknown server is refused */
+    struct drv *c = mk("", "");
+    struct pp_jrec bad = {.seq = 1};
+    snprintf(bad.event, sizeof bad.event, "step-start");
+    snprintf(bad.server, sizeof bad.server, "fe42.contoso.com");
+    assert_int_equal(engine_restore(c->e, &bad, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fe42.contoso.com"));
+    done(c);
+}
+
+static void test_resume_complete_run_exits(void **st)
+{
+    (void)st;
+    struct drv *a = mk("", "");
+    to_first_domain(a);
+    assert_true(drv_autorun(a, 10000) > 0);
+    struct drv *b = mk("", "");
+    char err[256];
+    for (int i = 0; i < a->nrec; i++)
+        assert_int_equal(engine_restore(b->e, &a->recs[i], err, sizeof err), 0);
+    drv_start(b);
+    assert_true(b->exited);
+    assert_int_equal(b->exit_code, 0);
+    assert_int_equal(b->nruns, 0);
+    done(a);
+    done(b);
+}
+
+static void test_mark_domain_done_by_hand(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_override(d, PP_OV_DONE, "UpgradeDomain1", "patched last week by hand, CHG-1234");
+    assert_int_equal(d->m.domains[0].state, PP_DOM_DONE_EXCEPTIONS);
+    assert_int_equal(d->m.servers[0].state, PP_SRV_MARKED_DONE);
+    assert_int_equal(drv_count(d, "domain-done"), 1);
+    done(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_happy_path),
+        cmocka_unit_test(test_settle_waits_and_restarts),
+        cmocka_unit_test(test_busy_three_times_with_dr_fails_over),
+        cmocka_unit_test(test_busy_strikes_need_the_retry_interval),
+        cmocka_unit_test(test_busy_without_dr_stops_for_a_human),
+        cmocka_unit_test(test_insufficient_is_a_problem_at_once),
+        cmocka_unit_test(test_unknown_is_never_ready),
+        cmocka_unit_test(test_quorum_refuses_a_domain),
+        cmocka_unit_test(test_failed_step_needs_an_override),
+        cmocka_unit_test(test_skip_gives_done_with_exceptions),
+        cmocka_unit_test(test_drain_overrun_and_force),
+        cmocka_unit_test(test_lost_step_probe_rerun_then_stop),
+        cmocka_unit_test(test_domain_not_ready_waits_and_proceed),
+        cmocka_unit_test(test_choose_domain),
+        cmocka_unit_test(test_confirm_server_and_parallel_one),
+        cmocka_unit_test(test_confirm_step),
+        cmocka_unit_test(test_downtime_mode_stops_at_once),
+        cmocka_unit_test(test_quit_waits_for_running_steps),
+        cmocka_unit_test(test_discovery_and_mismatch),
+        cmocka_unit_test(test_resume_from_journal),
+        cmocka_unit_test(test_resume_complete_run_exits),
+        cmocka_unit_test(test_mark_domain_done_by_hand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,323 @@
+/* Headless line mode: every event one readable line on stdout, operator
+ * decisions as short commands on stdin.  For scripts, tests, and as the
+ * screen-reader-friendly way to run poolpilot. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/model.h"
+#include "tui/ui.h"
+
+struct headless {
+    struct pp_ui ui;
+    FILE *out;
+    int in_fd;
+    bool yes;
+    bool verbose;
+    bool eof;
+    struct pp_runner *r;
+    char buf[8192];
+    size_t nbuf;
+    uint64_t prompt_id;          /* a transport prompt waiting for a line */
+    enum pp_prompt_kind prompt;
+    bool prompt_echo;
+    bool echo_off;
+    struct termios saved;
+};
+
+static void stamp(struct headless *h, char *buf, size_t n)
+{
+    int64_t w = runner_wall(h->r) / 1000;
+    time_t t = (time_t)w;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%H:%M:%S", &tm);
+}
+
+static void say(struct headless *h, const char *prefix, const char *text)
+{
+    char ts[16];
+    stamp(h, ts, sizeof ts);
+    fprintf(h->out, "[%s] %s%s\n", ts, prefix, text ? text : "");
+    fflush(h->out);
+}
+
+static bool confirmable(enum pp_ask_kind k)
+{
+    return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
+}
+
+static void echo_restore(struct headless *h)
+{
+    if (h->echo_off) {
+        tcsetattr(h->in_fd, TCSANOW, &h->saved);
+        h->echo_off = false;
+    }
+}
+
+/* The engine waits for a person and nobody can answer: stop (exit 1). */
+static void check_stranded(struct headless *h)
+{
+    const struct pp_model *m = runner_model(h->r);
+    if (!h->eof || m->ask == PP_ASK_NONE)
+        return;
+    if (h->yes && confirmable(m->ask))
+        return;
+    runner_stop(h->r, "input ended while the run waits for the operator");
+}
+
+static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
+{
+    struct headless *h = (struct headless *)u;
+    const struct pp_model *m = runner_model(h->r);
+    char pre[PP_NAME_MAX + 8];
+    switch (n->type) {
+    case PP_N_EVENT:
+        say(h, "", n->text);
+        break;
+    case PP_N_OUTPUT:
+        if (h->verbose && n->server >= 0) {
+            snprintf(pre, sizeof pre, "%s| ", m->servers[n->server].name);
+            say(h, pre, n->text);
+        }
+        break;
+    case PP_N_ASK:
+        say(h, "? ", n->text);
+        if (confirmable(m->ask) && !h->yes)
+            say(h, "  ", "answer: confirm | decline | recheck | choose DOMAIN | "
+                         "override ACTION TARGET REASON | quit");
+        else if (!confirmable(m->ask))
+            say(h, "  ", "answer: override ACTION TARGET REASON | recheck | quit");
+        check_stranded(h);
+        break;
+    case PP_N_PROMPT:
+        h->prompt_id = n->prompt_id;
+        h->prompt = n->prompt;
+        h->prompt_echo = n->echo;
+        say(h, "? ", n->text);
+        if (n->prompt == PP_PROMPT_HOSTKEY) {
+            say(h, "  ", "answer: accept | refuse");
+        } else {
+            say(h, "  ", "type the answer on the next line");
+            if (!n->echo && isatty(h->in_fd) && tcgetattr(h->in_fd, &h->saved) == 0) {
+                struct termios t = h->saved;
+                t.c_lflag &= ~(tcflag_t)ECHO;
+                if (tcsetattr(h->in_fd, TCSANOW, &t) == 0)
+                    h->echo_off = true;
+            }
+        }
+        if (h->eof)
+            runner_answer(h->r, h->prompt_id, false, NULL, false);
+        break;
+    case PP_N_ERROR:
+        say(h, "! ", n->text);
+        break;
+    case PP_N_EXIT:
+        say(h, n->code == 0 ? "done: " : "stopped: ", n->text);
+        break;
+    }
+}
+
+static void help(struct headless *h)
+{
+    say(h, "", "commands: confirm (y) | decline (n) | recheck (r) | choose DOMAIN | "
+               "override force|retry|skip|done|proceed TARGET REASON... | status | "
+               "pause | resume | speed N|max | quit (q)");
+}
+
+static void status(struct headless *h)
+{
+    const struct pp_model *m = runner_model(h->r);
+    char line[1024];
+    snprintf(line, sizeof line, "%s: %s, readiness %s, %d/%d domains done", m->fqdn,
+             model_phase_name(m->phase), pp_ready_name(m->readiness), m->domains_done, m->ndomains);
+    say(h, "", line);
+    for (int d = 0; d < m->ndomains; d++) {
+        const struct pp_domain *dom = &m->domains[d];
+        size_t off = (size_t)snprintf(line, sizeof line, "  %s %s:", dom->name,
+                                      model_dom_state_name(dom->state));
+        for (int i = 0; i < dom->nmembers && off < sizeof line; i++) {
+            const struct pp_server *s = &m->servers[dom->members[i]];
+            off += (size_t)snprintf(line + off, sizeof line - off, " %s=%s", s->name,
+                                    model_srv_state_name(s->state));
+        }
+        say(h, "", line);
+    }
+}
+
+static void command(struct headless *h, char *line)
+{
+    /* a transport prompt takes the whole next line */
+    if (h->prompt_id) {
+        uint64_t id = h->prompt_id;
+        h->prompt_id = 0;
+        echo_restore(h);
+        if (h->prompt == PP_PROMPT_HOSTKEY) {
+            bool yes = !strcasecmp(line, "accept") || !strcasecmp(line, "yes");
+            runner_answer(h->r, id, yes, NULL, false);
+        } else {
+            runner_answer(h->r, id, true, line, false);
+        }
+        explicit_bzero(line, strlen(line));
+        return;
+    }
+    char *save = NULL;
+    char *verb = strtok_r(line, " \t", &save);
+    if (!verb)
+        return;
+    struct pp_event ev = {.type = PP_EV_OPERATOR};
+    if (!strcasecmp(verb, "confirm") || !strcasecmp(verb, "y") || !strcasecmp(verb, "yes")) {
+        ev.op = PP_OP_CONFIRM;
+    } else if (!strcasecmp(verb, "decline") || !strcasecmp(verb, "n") || !strcasecmp(verb, "no")) {
+        ev.op = PP_OP_DECLINE;
+    } else if (!strcasecmp(verb, "recheck") || !strcasecmp(verb, "r")) {
+        ev.op = PP_OP_RECHECK;
+    } else if (!strcasecmp(verb, "choose")) {
+        ev.op = PP_OP_CHOOSE;
+        ev.target = strtok_r(NULL, " \t", &save);
+        if (!ev.target) {
+            say(h, "! ", "usage: choose DOMAIN");
+            return;
+        }
+    } else if (!strcasecmp(verb, "override")) {
+        const char *act = strtok_r(NULL, " \t", &save);
+        int ov = engine_override_parse(act);
+        ev.op = PP_OP_OVERRIDE;
+        ev.target = strtok_r(NULL, " \t", &save);
+        ev.reason = save ? save + strspn(save, " \t") : NULL;
+        if (ov < 0 || !ev.target || !ev.reason || !*ev.reason) {
+            say(h, "! ", "usage: override force|retry|skip|done|proceed TARGET REASON...");
+            return;
+        }
+        ev.ov = (enum pp_override)ov;
+    } else if (!strcasecmp(verb, "quit") || !strcasecmp(verb, "q")) {
+        ev.op = PP_OP_QUIT;
+    } else if (!strcasecmp(verb, "status")) {
+        status(h);
+        return;
+    } else if (!strcasecmp(verb, "help") || !strcmp(verb, "?")) {
+        help(h);
+        return;
+    } else if (!strcasecmp(verb, "pause") || !strcasecmp(verb, "resume")) {
+        if (!runner_opts(h->r)->training) {
+            say(h, "! ", "the clock can only be paused in training");
+            return;
+        }
+        runner_pause(h->r, !strcasecmp(verb, "pause"));
+        say(h, "", runner_paused(h->r) ? "clock paused" : "clock running");
+        return;
+    } else if (!strcasecmp(verb, "speed")) {
+        const char *v = strtok_r(NULL, " \t", &save);
+        double sc = v && !strcasecmp(v, "max") ? 0 : (v ? strtod(v, NULL) : -1);
+        if (!runner_opts(h->r)->training || sc < 0 || (sc == 0 && strcasecmp(v, "max"))) {
+            say(h, "! ", "usage (training only): speed N|max");
+            return;
+        }
+        runner_set_scale(h->r, sc);
+        return;
+    } else {
+        say(h, "! ", "unknown command; type help");
+        return;
+    }
+    runner_operator(h->r, &ev);
+}
+
+static int hl_input_fd(struct pp_ui *u)
+{
+    struct headless *h = (struct headless *)u;
+    return h->eof ? -1 : h->in_fd;
+}
+
+static int hl_on_input(struct pp_ui *u)
+{
+    struct headless *h = (struct headless *)u;
+    ssize_t k = read(h->in_fd, h->buf + h->nbuf, sizeof h->buf - 1 - h->nbuf);
+    if (k < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (k <= 0) {
+        h->eof = true;
+        if (h->nbuf) {   /* a last line without newline */
+            h->buf[h->nbuf] = 0;
+            h->nbuf = 0;
+            command(h, h->buf);
+        }
+        check_stranded(h);
+        if (h->prompt_id) {
+            runner_answer(h->r, h->prompt_id, false, NULL, false);
+            h->prompt_id = 0;
+        }
+        return -1;
+    }
+    h->nbuf += (size_t)k;
+    char *start = h->buf, *nl;
+    while ((nl = memchr(start, '\n', h->nbuf - (size_t)(start - h->buf)))) {
+        *nl = 0;
+        if (nl > start && nl[-1] == '\r')
+            nl[-1] = 0;
+        command(h, start);
+        start = nl + 1;
+    }
+    size_t rest = h->nbuf - (size_t)(start - h->buf);
+    memmove(h->buf, start, rest);
+    h->nbuf = rest;
+    if (h->nbuf == sizeof h->buf - 1) {
+        say(h, "! ", "input line too long: ignored");
+        h->nbuf = 0;
+    }
+    return 0;
+}
+
+static int hl_init(struct pp_ui *u, struct pp_runner *r)
+{
+    struct headless *h = (struct headless *)u;
+    h->r = r;
+    return 0;
+}
+
+static void hl_render(struct pp_ui *u) { (void)u; }
+
+static void hl_on_signal(struct pp_ui *u, int sig)
+{
+    (void)u;
+    (void)sig;
+}
+
+static void hl_fini(struct pp_ui *u)
+{
+    struct headless *h = (struct headless *)u;
+    echo_restore(h);
+    explicit_bzero(h->buf, sizeof h->buf);
+    fflush(h->out);
+}
+
+static void hl_free(struct pp_ui *u) { free(u); }
+
+static const struct pp_ui_ops headless_ops = {
+    .init = hl_init,
+    .notice = hl_notice,
+    .input_fd = hl_input_fd,
+    .on_input = hl_on_input,
+    .render = hl_render,
+    .on_signal = hl_on_signal,
+    .fini = hl_fini,
+    .free = hl_free,
+};
+
+struct pp_ui *headless_new(FILE *out, FILE *in, bool yes)
+{
+    struct headless *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->ui.ops = &headless_ops;
+    h->out = out;
+    h->in_fd = fileno(in);
+    h->yes = yes;
+    const char *v = getenv("POOLPILOT_VERBOSE");
+    h->verbose = v && *v && strcmp(v, "0");
+    return &h->ui;
+}
