@@ -109,7 +109,12 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     va_start(ap, fmt);
     vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
     va_end(ap);
-    push(e, PP_ACT_ASK);
+    /* the action carries its own copy: a later action in the same list may
+     * clear the model's question before the runner gets to this one */
+    struct pp_action *x = push(e, PP_ACT_ASK);
+    eng_copy(x->text, sizeof x->text, m->ask_text);
+    x->server = server;
+    x->domain = domain;
 }
 
 void eng_clear_ask(struct pp_engine *e)
@@ -326,6 +331,6 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
     }
     /* A quit waits for running commands; once the last has ended, stop. */
     if (e->quit && !e->stopped && eng_running_count(e) == 0)
-        eng_finish(e, 1, "operator quit");
+        eng_finish(e, 1, e->quit_reason[0] ? e->quit_reason : "operator quit");
     e->out = NULL;
 }

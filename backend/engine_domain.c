@@ -137,6 +137,8 @@ void dom_finish(struct pp_engine *e, int d)
     m->domains_done++;
     if (m->active_domain == d)
         m->active_domain = -1;
+    e->proceed_gate = false;
+    e->proceed_domain = -1;
     bool open = false;
     for (int k = 0; k < m->ndomains; k++)
         if (m->domains[k].state != PP_DOM_DONE && m->domains[k].state != PP_DOM_DONE_EXCEPTIONS)

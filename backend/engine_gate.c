@@ -65,6 +65,9 @@ void gate_begin_check(struct pp_engine *e)
         return;
     int s = pick_check_server(e);
     m->next_check = PP_MS_NEVER;
+    /* a new answer decides: an earlier proceed override was for the old gate */
+    e->proceed_gate = false;
+    e->proceed_domain = -1;
     if (m->phase != PP_PH_SETTLE && m->phase != PP_PH_DOMAIN)
         m->phase = PP_PH_CHECKING;
     if (s < 0) {

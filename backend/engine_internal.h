@@ -35,6 +35,7 @@ struct pp_engine {
     bool proceed_gate;       /* override proceed: next domain without the gate */
     int proceed_domain;      /* override proceed on a not-ready domain, -1 */
     bool quit;
+    char quit_reason[PP_REASON_MAX];
     bool stopped;
     bool resumed;
     bool resume_check;       /* resumed with membership unknown: check first */

@@ -456,6 +456,8 @@ void op_handle(struct pp_engine *e, const struct pp_event *ev)
     case PP_OP_QUIT:
         if (!e->quit) {
             e->quit = true;
+            eng_copy(e->quit_reason, sizeof e->quit_reason,
+                     ev->reason && *ev->reason ? ev->reason : "operator quit");
             eng_clear_ask(e);
             e->m->next_check = PP_MS_NEVER;
             int n = eng_running_count(e);

@@ -30,7 +30,11 @@ struct pp_journal;
 
 /* Opens (creating 0600) and locks the journal with flock(LOCK_EX|LOCK_NB).
  * Returns NULL and sets *err (a message) on failure; *locked is set true
- * when another process holds the lock (exit code 3). */
+ * when another process holds the lock (exit code 3).
+ * The lock dies with the process, so a crash never leaves it stuck; PATH.lock
+ * beside the journal only labels the holder (pid, host, operator, start) for
+ * the "in use" message.  A label left by a console that did not close
+ * cleanly is reported as stale in journal_replay's warn, then rewritten. */
 struct pp_journal *journal_open(const char *path, bool *locked, char *err, size_t errn);
 void journal_close(struct pp_journal *j);
 
@@ -38,7 +42,12 @@ void journal_close(struct pp_journal *j);
  * corrupt LAST line is reported in *warn, copied to PATH.torn-<seq>, and cut
  * off (ftruncate + fsync) so appends start clean.  A corrupt line in the
  * middle, or a seq that does not increase, fails with "PATH:LINE: what"
- * in err and leaves the file untouched.  Returns 0 / -1. */
+ * in err and leaves the file untouched.  Returns 0 / -1.
+ * cb (may be NULL) is called only once the whole file has checked out, so
+ * a corrupt journal never half-restores anything.  If cb returns non-zero,
+ * reading stops with -1 and err "PATH:LINE: record not accepted" (the
+ * callback's own reason is the caller's to add).  Seq gaps are allowed and
+ * the first one is reported in warn. */
 int journal_replay(struct pp_journal *j,
                    int (*cb)(void *ctx, const struct pp_jrec *r), void *ctx,
                    char *warn, size_t warnn, char *err, size_t errn);

@@ -223,7 +223,8 @@ void runner_stop(struct pp_runner *r, const char *why)
         snprintf(line, sizeof line, "stopping: %s", why);
         runner_notify(r, PP_N_EVENT, -1, line);
     }
-    struct pp_event e = {.type = PP_EV_OPERATOR, .op = PP_OP_QUIT, .operator_ = r->operator_};
+    struct pp_event e = {.type = PP_EV_OPERATOR, .op = PP_OP_QUIT, .operator_ = r->operator_,
+                         .reason = why};
     runner_enqueue(r, &e);
 }
 
@@ -269,13 +270,15 @@ static bool ask_confirmable(enum pp_ask_kind k)
     return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
 }
 
-static void do_ask(struct pp_runner *r)
+static void do_ask(struct pp_runner *r, const struct pp_action *a)
 {
     const struct pp_model *m = r->m;
     if (r->opts.dry_run) {
         runner_dry_plan(r);
         return;
     }
+    if (m->ask == PP_ASK_NONE || strcmp(m->ask_text, a->text) != 0)
+        return;   /* answered or replaced within the same decision */
     runner_notify(r, PP_N_ASK, m->ask_server, m->ask_text);
     if (r->opts.yes && ask_confirmable(m->ask)) {
         /* --yes confirms: journaled as automatic, never an override */
@@ -302,7 +305,7 @@ static void execute(struct pp_runner *r)
             runner_cancel_server(r, a->server);
             break;
         case PP_ACT_ASK:
-            do_ask(r);
+            do_ask(r, a);
             break;
         case PP_ACT_NOTE:
             runner_notify(r, PP_N_EVENT, -1, a->text);

@@ -213,14 +213,12 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
             res = PP_RES_FAILED;
             if (mdetail[0])
                 text_clean(NULL, mdetail, strlen(mdetail), detail, sizeof detail);
-        } else if (r->cfg->shell == PP_SHELL_POWERSHELL) {
+        } else {
+            /* both wrappers always print a marker: without one the output
+             * was cut or the script never finished, whatever the status */
             res = PP_RES_FAILED;
             snprintf(detail, sizeof detail, "no result marker (exit %d): the output was cut or "
                                             "the script did not finish", tev->exit_status);
-        } else if (tev->exit_status != 0) {
-            res = PP_RES_FAILED;
-            if (!detail[0])
-                snprintf(detail, sizeof detail, "exit %d", tev->exit_status);
         }
     } else if (res != PP_RES_OK && tev->data && tev->data[0]) {
         text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/checklist.h"
@@ -220,6 +221,51 @@ static int load_config(const struct opts *o, struct pp_config *cfg)
     return rc;
 }
 
+/* Training journals are per scenario, and a finished one is set aside so
+ * the next session starts fresh (a crashed one is resumed as usual). */
+static void training_path(const struct pp_config *cfg, char *buf, size_t n)
+{
+    const char *name = strrchr(cfg->sim.name, '/');
+    name = name ? name + 1 : cfg->sim.name;
+    char clean[64];
+    size_t k = 0;
+    for (; name[k] && k + 1 < sizeof clean; k++) {
+        char ch = name[k];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '-' || ch == '_';
+        clean[k] = ok ? ch : '_';
+    }
+    clean[k] = 0;
+    char *dot = strstr(buf, ".training.jsonl");
+    if (dot && clean[0]) {
+        char tail[PP_PATH_MAX];
+        snprintf(tail, sizeof tail, ".%s.training.jsonl", clean);
+        snprintf(dot, n - (size_t)(dot - buf), "%s", tail);
+    }
+}
+
+static void set_aside_if_complete(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return;
+    struct pp_checklist *c = checklist_new();
+    char warn[PP_REASON_MAX], err[PP_REASON_MAX];
+    if (c && journal_read_file(path, checklist_add_cb, c, warn, sizeof warn, err, sizeof err) == 0 &&
+        c->complete) {
+        char aside[PP_PATH_MAX + 32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(aside, sizeof aside, "%s.%s", path, stamp);
+        if (rename(path, aside) == 0)
+            fprintf(stderr, "poolpilot: the last training run was complete; its journal is kept "
+                            "as %s\n", aside);
+    }
+    checklist_free(c);
+}
+
 static int journal_path_for(const struct opts *o, const struct pp_config *cfg, char *buf, size_t n)
 {
     if (o->journal) {
@@ -230,6 +276,8 @@ static int journal_path_for(const struct opts *o, const struct pp_config *cfg, c
         fprintf(stderr, "poolpilot: cannot make the journal's directory for %s\n", cfg->fqdn);
         return -1;
     }
+    if (cfg->sim.present)
+        training_path(cfg, buf, n);
     return 0;
 }
 
@@ -247,13 +295,9 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
     }
     if (warn[0])
         fprintf(stderr, "poolpilot: %s\n", warn);
-    /* a live console holds the lock: its running steps are not "lost" */
-    bool locked = false;
-    char jerr[PP_REASON_MAX];
-    struct pp_journal *probe = journal_open(jpath, &locked, jerr, sizeof jerr);
-    if (probe)
-        journal_close(probe);
-    checklist_finish(c, locked);
+    /* a live console's running steps are in progress, not lost; asking the
+     * lock label never touches the lock itself */
+    checklist_finish(c, journal_holder(jpath, NULL, 0) > 0);
     int rc = EXIT_DONE;
     if (o->status) {
         status_print(stdout, c, status_locale_utf8());
@@ -325,6 +369,8 @@ int main(int argc, char **argv)
     }
 
     struct pp_journal *j = NULL;
+    if (cfg.sim.present && !o.journal && !o.dry_run)
+        set_aside_if_complete(jpath);
     if (!o.dry_run) {
         bool locked = false;
         char err[PP_REASON_MAX] = "";

@@ -19,8 +19,7 @@ void drv_init(struct drv *d, const char *ini)
     if (model_init(&d->m, &d->cfg) < 0)
         abort();
     d->e = engine_new(&d->cfg, &d->m, "tester");
-    d->recs = calloc(DRV_MAX_RECS, sizeof *d->recs);
-    if (!d->e || !d->recs)
+    if (!d->e)
         abort();
     d->now = 1000;
 }
@@ -40,7 +39,13 @@ static void apply(struct drv *d)
         struct pp_action *x = &d->a.v[i];
         switch (x->type) {
         case PP_ACT_JOURNAL:
-            if (d->nrec < DRV_MAX_RECS) {
+            if (d->nrec == d->caprec) {
+                d->caprec = d->caprec ? d->caprec * 2 : 256;
+                d->recs = realloc(d->recs, (size_t)d->caprec * sizeof *d->recs);
+                if (!d->recs)
+                    abort();
+            }
+            {
                 d->recs[d->nrec] = x->rec;
                 d->recs[d->nrec].seq = d->nrec + 1;
                 snprintf(d->recs[d->nrec].ts, sizeof d->recs[0].ts, "%lld", (long long)d->now);

@@ -6,7 +6,6 @@
 
 #include "backend/engine.h"
 
-#define DRV_MAX_RECS 20000
 #define DRV_MAX_RUNS 256
 
 struct drv_run {
@@ -24,8 +23,8 @@ struct drv {
     struct pp_engine *e;
     struct pp_actions a;
     pp_ms now;
-    struct pp_jrec *recs;      /* DRV_MAX_RECS */
-    int nrec;
+    struct pp_jrec *recs;      /* grows as needed */
+    int nrec, caprec;
     struct drv_run runs[DRV_MAX_RUNS];
     int nruns;
     int gen;

@@ -1,0 +1,494 @@
+/* Folding journal records into the checklist (see checklist.h). */
+#include "backend/checklist.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+struct pp_checklist *checklist_new(void)
+{
+    return calloc(1, sizeof(struct pp_checklist));
+}
+
+void checklist_free(struct pp_checklist *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->noperators; i++)
+        free(c->operators[i]);
+    free(c->operators);
+    free(c->domains);
+    free(c->servers);
+    free(c->runs);
+    free(c->overrides);
+    free(c->timeline);
+    free(c);
+}
+
+void checklist_set_pool(struct pp_checklist *c, const char *pool)
+{
+    COPY(c->pool, pool ? pool : "");
+}
+
+/* Grows *v (of *n elements of size sz) by one zeroed element; NULL on OOM. */
+static void *grow(void *pv, int *n, size_t sz)
+{
+    void **v = pv;
+    char *nv = realloc(*v, (size_t)(*n + 1) * sz);
+    if (!nv)
+        return NULL;
+    *v = nv;
+    memset(nv + (size_t)*n * sz, 0, sz);
+    return nv + (size_t)(*n)++ * sz;
+}
+
+static int domain_index(struct pp_checklist *c, const char *name)
+{
+    if (!name[0])
+        return -1;
+    for (int i = 0; i < c->ndomains; i++)
+        if (strcmp(c->domains[i].name, name) == 0)
+            return i;
+    struct pp_cl_domain *d = grow(&c->domains, &c->ndomains, sizeof *d);
+    if (!d)
+        return -2;
+    COPY(d->name, name);
+    return c->ndomains - 1;
+}
+
+/* Server names are DNS names: compared without regard to case. */
+static int server_index(struct pp_checklist *c, const char *name, int domain)
+{
+    if (!name[0])
+        return -1;
+    for (int i = 0; i < c->nservers; i++)
+        if (strcasecmp(c->servers[i].name, name) == 0) {
+            if (c->servers[i].domain < 0)
+                c->servers[i].domain = domain;
+            return i;
+        }
+    struct pp_cl_server *s = grow(&c->servers, &c->nservers, sizeof *s);
+    if (!s)
+        return -2;
+    COPY(s->name, name);
+    s->domain = domain;
+    s->step = PP_STEP_NONE;
+    return c->nservers - 1;
+}
+
+static int add_operator(struct pp_checklist *c, const char *op)
+{
+    if (!op[0])
+        return 0;
+    for (int i = 0; i < c->noperators; i++)
+        if (strcmp(c->operators[i], op) == 0)
+            return 0;
+    char **v = realloc(c->operators, (size_t)(c->noperators + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    c->operators = v;
+    if (!(v[c->noperators] = strdup(op)))
+        return -1;
+    c->noperators++;
+    return 0;
+}
+
+static int add_timeline(struct pp_checklist *c, const struct pp_jrec *r, const char *text)
+{
+    struct pp_cl_event *e = grow(&c->timeline, &c->ntimeline, sizeof *e);
+    if (!e)
+        return -1;
+    e->seq = r->seq;
+    COPY(e->ts, r->ts);
+    COPY(e->operator_, r->operator_);
+    COPY(e->event, r->event);
+    COPY(e->text, text);
+    return 0;
+}
+
+/* The most telling free text of a record. */
+static const char *rec_text(const struct pp_jrec *r)
+{
+    if (r->reason[0])
+        return r->reason;
+    if (r->detail[0])
+        return r->detail;
+    if (r->result[0])
+        return r->result;
+    return r->state;
+}
+
+static void fold_step_end(struct pp_cl_server *s, int k, const struct pp_jrec *r)
+{
+    struct pp_cl_step *st = &s->steps[k];
+    st->running = false;
+    COPY(st->result, r->result);
+    COPY(st->ended, r->ts);
+    COPY(st->detail, r->detail);
+    s->step = k;
+    /* An override decided this server's fate; a late end does not undo it. */
+    if (s->state == PP_CL_SRV_SKIPPED || s->state == PP_CL_SRV_MARKED_DONE)
+        return;
+    switch (pp_result_parse(r->result)) {
+    case PP_RES_OK:
+        if (k == PP_STEP_VERIFY) {
+            s->state = PP_CL_SRV_VERIFIED;
+            COPY(s->finished, r->ts);
+        } else
+            s->state = PP_CL_SRV_IN_PROGRESS;
+        break;
+    case PP_RES_LOST:
+        s->state = PP_CL_SRV_LOST;
+        break;
+    case PP_RES_CANCELLED:   /* stopped on purpose (force drain): it re-runs */
+        s->state = PP_CL_SRV_IN_PROGRESS;
+        break;
+    default:                 /* failed, timeout, or a result we do not know */
+        s->state = PP_CL_SRV_FAILED;
+        break;
+    }
+}
+
+static void fold_override(struct pp_checklist *c, int si, int di, const struct pp_jrec *r)
+{
+    const char *action = r->action;
+    if (si >= 0) {
+        struct pp_cl_server *s = &c->servers[si];
+        COPY(s->by, r->operator_);
+        if (strcmp(action, "skip") == 0 || strcmp(action, "done") == 0) {
+            s->state = action[0] == 's' ? PP_CL_SRV_SKIPPED : PP_CL_SRV_MARKED_DONE;
+            COPY(s->reason, r->reason);
+            COPY(s->finished, r->ts);
+        } else if (strcmp(action, "retry") == 0 || strcmp(action, "force") == 0) {
+            if (s->state != PP_CL_SRV_VERIFIED) {
+                s->state = PP_CL_SRV_IN_PROGRESS;
+                s->finished[0] = 0;
+            }
+        }
+    } else if (di >= 0 && strcmp(action, "done") == 0) {
+        struct pp_cl_domain *d = &c->domains[di];
+        d->manual = true;
+        COPY(d->reason, r->reason);
+        COPY(d->manual_by, r->operator_);
+    }
+}
+
+int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
+{
+    const char *ev = r->event;
+    int di = domain_index(c, r->domain);
+    int si = di < -1 ? -2 : server_index(c, r->server, di);
+
+    if (si < -1 || add_operator(c, r->operator_) < 0)
+        return -1;
+    c->records++;
+    c->last_seq = r->seq;
+    if (!c->first_ts[0])
+        COPY(c->first_ts, r->ts);
+    COPY(c->last_ts, r->ts);
+    if (si >= 0 && di < 0)
+        di = c->servers[si].domain;
+
+    if (strcmp(ev, "start") == 0 || strcmp(ev, "resume") == 0) {
+        if (ev[0] == 's') {
+            c->starts++;
+            if (!c->start_ts[0]) {
+                COPY(c->start_ts, r->ts);
+                COPY(c->start_by, r->operator_);
+            }
+        } else
+            c->resumes++;
+        c->stopped = false;
+        return add_timeline(c, r, rec_text(r));
+    }
+    if (strcmp(ev, "readiness") == 0) {
+        c->readiness_checks++;
+        switch (pp_ready_parse(r->state)) {
+        case PP_READY_READY: c->ready_count++; break;
+        case PP_READY_BUSY: c->busy_count++; break;
+        case PP_READY_INSUFFICIENT: c->insufficient_count++; break;
+        default: c->other_count++; break;
+        }
+        COPY(c->last_readiness, r->state[0] ? r->state : "Unknown");
+        COPY(c->last_readiness_ts, r->ts);
+        return 0;
+    }
+    if (strcmp(ev, "wait") == 0) {
+        c->waits++;
+        return 0;
+    }
+    if (strcmp(ev, "pool-problem") == 0) {
+        c->pool_problems++;
+        return add_timeline(c, r, rec_text(r));
+    }
+    if (strcmp(ev, "failover") == 0 || strcmp(ev, "failback") == 0) {
+        bool fo = ev[4] == 'o';
+        if (fo) {
+            COPY(c->failover_ts, r->ts);
+            COPY(c->failover_result, r->result);
+        } else {
+            COPY(c->failback_ts, r->ts);
+            COPY(c->failback_result, r->result);
+        }
+        return add_timeline(c, r, rec_text(r));
+    }
+    if (strcmp(ev, "domain-start") == 0) {
+        if (di < 0)
+            return 0;
+        struct pp_cl_domain *d = &c->domains[di];
+        d->state = PP_CL_DOM_IN_PROGRESS;
+        if (!d->started[0])
+            COPY(d->started, r->ts);
+        d->finished[0] = 0;
+        COPY(d->by, r->operator_);
+        return add_timeline(c, r, d->name);
+    }
+    if (strcmp(ev, "domain-done") == 0) {
+        if (di < 0)
+            return 0;
+        struct pp_cl_domain *d = &c->domains[di];
+        d->state = strcmp(r->state, "done-with-exceptions") == 0 ? PP_CL_DOM_DONE_EXCEPTIONS
+                                                                : PP_CL_DOM_DONE;
+        COPY(d->finished, r->ts);
+        return add_timeline(c, r, d->name);
+    }
+    if (strcmp(ev, "step-start") == 0 || strcmp(ev, "step-end") == 0) {
+        int k = pp_step_parse(r->step);
+        if (si < 0 || k < 0) {
+            c->unknown_events++;
+            return 0;
+        }
+        struct pp_cl_server *s = &c->servers[si];
+        struct pp_cl_run *run = NULL;
+        if (ev[5] == 'e') {
+            fold_step_end(s, k, r);
+            for (int i = c->nruns - 1; i >= 0 && !run; i--)
+                if (c->runs[i].server == si && c->runs[i].step == k && c->runs[i].running)
+                    run = &c->runs[i];
+        }
+        if (!run) {   /* a start, or an end whose start we never saw */
+            if (!(run = grow(&c->runs, &c->nruns, sizeof *run)))
+                return -1;
+            run->server = si;
+            run->step = k;
+        }
+        if (ev[5] == 'e') {
+            run->running = false;
+            COPY(run->result, r->result);
+            COPY(run->ended, r->ts);
+            COPY(run->detail, r->detail);
+            if (!run->by[0])
+                COPY(run->by, r->operator_);
+            return 0;
+        }
+        run->running = true;
+        COPY(run->started, r->ts);
+        COPY(run->by, r->operator_);
+        struct pp_cl_step *st = &s->steps[k];
+        st->runs++;
+        st->running = true;
+        st->result[0] = st->ended[0] = st->detail[0] = 0;
+        COPY(st->started, r->ts);
+        COPY(st->by, r->operator_);
+        s->step = k;
+        COPY(s->by, r->operator_);
+        s->state = PP_CL_SRV_IN_PROGRESS;
+        s->finished[0] = 0;
+        if (!s->started[0])
+            COPY(s->started, r->ts);
+        if (di >= 0 && c->domains[di].state == PP_CL_DOM_WAITING) {
+            /* no domain-start seen (older writer): the first step starts it */
+            c->domains[di].state = PP_CL_DOM_IN_PROGRESS;
+            COPY(c->domains[di].started, r->ts);
+        }
+        return 0;
+    }
+    if (strcmp(ev, "probe") == 0) {
+        if (si >= 0)
+            COPY(c->servers[si].probe, r->detail[0] ? r->detail : r->result);
+        return 0;
+    }
+    if (strcmp(ev, "confirm") == 0) {
+        c->confirms++;
+        if (strncmp(r->reason, "auto", 4) == 0)
+            c->auto_confirms++;
+        if (si >= 0)
+            COPY(c->servers[si].by, r->operator_);
+        else if (di >= 0 && !c->domains[di].by[0])
+            COPY(c->domains[di].by, r->operator_);
+        return 0;
+    }
+    if (strcmp(ev, "override") == 0) {
+        struct pp_cl_override *o = grow(&c->overrides, &c->noverrides, sizeof *o);
+        if (!o)
+            return -1;
+        o->seq = r->seq;
+        COPY(o->ts, r->ts);
+        COPY(o->operator_, r->operator_);
+        COPY(o->action, r->action);
+        COPY(o->target, r->server[0] ? r->server : r->domain[0] ? r->domain : "pool");
+        COPY(o->reason, r->reason);
+        fold_override(c, si, di, r);
+        return 0;
+    }
+    if (strcmp(ev, "complete") == 0) {
+        c->complete = true;
+        c->stopped = false;
+        COPY(c->complete_ts, r->ts);
+        return add_timeline(c, r, rec_text(r));
+    }
+    if (strcmp(ev, "stop") == 0) {
+        c->stopped = true;
+        COPY(c->stop_ts, r->ts);
+        COPY(c->stop_reason, rec_text(r));
+        return add_timeline(c, r, rec_text(r));
+    }
+    if (strcmp(ev, "note") == 0)
+        return add_timeline(c, r, rec_text(r));
+    c->unknown_events++;
+    return 0;
+}
+
+int checklist_add_cb(void *ctx, const struct pp_jrec *r)
+{
+    return checklist_add(ctx, r);
+}
+
+void checklist_finish(struct pp_checklist *c, bool live)
+{
+    c->finished = true;
+    c->live = live;
+    for (int i = 0; i < c->nservers; i++) {
+        struct pp_cl_server *s = &c->servers[i];
+        if (s->state != PP_CL_SRV_IN_PROGRESS)
+            continue;
+        for (int k = 0; k < PP_STEP_COUNT; k++)
+            if (s->steps[k].running && !live)
+                s->state = PP_CL_SRV_LOST;
+    }
+    for (int i = 0; i < c->ndomains; i++) {
+        struct pp_cl_domain *d = &c->domains[i];
+        if (d->manual && d->state != PP_CL_DOM_DONE && d->state != PP_CL_DOM_DONE_EXCEPTIONS)
+            d->state = PP_CL_DOM_DONE_EXCEPTIONS;
+    }
+}
+
+int checklist_load(const char *path, struct pp_checklist **out,
+                   char *warn, size_t warnn, char *err, size_t errn)
+{
+    struct pp_checklist *c = checklist_new();
+    char info[512];
+
+    if (!c) {
+        snprintf(err, errn, "out of memory reading %s", path);
+        return -1;
+    }
+    if (journal_read_file(path, checklist_add_cb, c, warn, warnn, err, errn) < 0) {
+        if (strstr(err, "record not accepted"))
+            snprintf(err, errn, "out of memory reading %s", path);
+        checklist_free(c);
+        return -1;
+    }
+    /* The pool's name is the file's: POOL.jsonl or POOL.training.jsonl. */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 6 && strcmp(base + n - 6, ".jsonl") == 0)
+        n -= 6;
+    if (n > 9 && strncmp(base + n - 9, ".training", 9) == 0) {
+        n -= 9;
+        c->training = true;
+    }
+    if (n < sizeof c->pool) {
+        memcpy(c->pool, base, n);
+        c->pool[n] = 0;
+    }
+    checklist_finish(c, journal_holder(path, info, sizeof info) > 0);
+    *out = c;
+    return 0;
+}
+
+const char *checklist_dom_name(enum pp_cl_dom s)
+{
+    static const char *const names[] = {"waiting", "in progress", "done",
+                                        "done with exceptions"};
+    return (unsigned)s < 4 ? names[s] : "?";
+}
+
+const char *checklist_srv_name(enum pp_cl_srv s)
+{
+    static const char *const names[] = {"pending", "in progress", "verified", "failed",
+                                        "lost", "skipped", "marked done"};
+    return (unsigned)s < 7 ? names[s] : "?";
+}
+
+int checklist_servers_in(const struct pp_checklist *c, int domain)
+{
+    int n = 0;
+    for (int i = 0; i < c->nservers; i++)
+        n += c->servers[i].domain == domain;
+    return n;
+}
+
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+int64_t checklist_ts_ms(const char *ts)
+{
+    const char *p = ts;
+    struct tm tm = {0};
+    int ms = 0, off = 0;
+
+    if (!ts)
+        return -1;
+    tm.tm_year = digits(&p, 4) - 1900;
+    if (*p++ != '-' || (tm.tm_mon = digits(&p, 2) - 1) < 0 || tm.tm_mon > 11 || *p++ != '-')
+        return -1;
+    tm.tm_mday = digits(&p, 2);
+    if ((*p != 'T' && *p != 't' && *p != ' ') || tm.tm_mday < 1 || tm.tm_year < 0)
+        return -1;
+    p++;
+    tm.tm_hour = digits(&p, 2);
+    if (*p++ != ':' || tm.tm_hour < 0 || tm.tm_hour > 23)
+        return -1;
+    tm.tm_min = digits(&p, 2);
+    if (*p++ != ':' || tm.tm_min < 0 || tm.tm_min > 59)
+        return -1;
+    tm.tm_sec = digits(&p, 2);
+    if (tm.tm_sec < 0 || tm.tm_sec > 60)
+        return -1;
+    if (*p == '.') {
+        int scale = 100;
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            ms += (*p - '0') * scale;
+    }
+    if (*p == 'Z' || *p == 'z')
+        p++;
+    else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        int h = digits(&p, 2), m;
+        if (h < 0 || *p++ != ':' || (m = digits(&p, 2)) < 0)
+            return -1;
+        off = sign * (h * 60 + m);
+    } else
+        return -1;
+    if (*p)
+        return -1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    return ((int64_t)t - off * 60) * 1000 + ms;
+}

@@ -1,0 +1,57 @@
+/* What poolpilot prints from a journal: --status (a checklist an admin reads
+ * at a glance) and --report=md|json|csv (for the change ticket).
+ * Both read a finished checklist (checklist_load or checklist_finish) and
+ * never change it.  Times are printed in UTC, as the journal stores them. */
+#ifndef PP_REPORT_H
+#define PP_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend/checklist.h"
+
+enum pp_report_fmt { PP_REPORT_MD, PP_REPORT_JSON, PP_REPORT_CSV };
+
+/* "md" (or "markdown"), "json", "csv" -> the format; -1 when unknown. */
+int report_fmt_parse(const char *s);
+
+/* Writes the whole report to out.  Returns 0, or -1 with err when the
+ * stream fails (disk full, closed pipe).
+ *  md:   headings, a summary table, a table per domain with the attempts
+ *        that did not end ok, overrides, pool problems, a timeline summary.  Text from the journal is escaped
+ *        so it cannot break a table or inject markup (| * _ ` [ ] < > \).
+ *  json: one object: pool, training, start, end, operator, operators[],
+ *        result, stop_reason, records, readiness{}, failover, failback,
+ *        domains[], servers[] (with steps[], each step's last attempt),
+ *        overrides[], runs[] (every step attempt), timeline[], events
+ *        (the record count).  Missing times are null.
+ *  csv:  RFC 4180 (CRLF, quotes doubled), header
+ *        domain,server,step,result,started,ended,operator and one row per
+ *        step attempt (a re-run after a failure is a row of its own; a
+ *        step with no end recorded says "lost", or "running" while a
+ *        console runs the pool); a server none of whose steps ran gets one
+ *        row with an empty step and its state (pending, skipped, marked
+ *        done) as the result.  A field starting with = + - @ TAB or CR gets
+ *        a leading ' so a spreadsheet shows it as text instead of running
+ *        it as a formula (OWASP "CSV injection"): the value in the file
+ *        differs from the journal by that one character, which is the
+ *        price of a report that is safe to open. */
+int report_write(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
+                 char *err, size_t errn);
+
+/* The checklist as plain text.  utf8 selects the marks (✔ ✗ ? - ▶ ·)
+ * over ASCII ones ([x] [!] [?] [-] [>] [ ]); without utf8 every non-ASCII
+ * byte of journal text prints as '?'.  Control characters never reach
+ * the terminal.  Returns 0, or -1 when the stream fails. */
+int status_print(FILE *out, const struct pp_checklist *c, bool utf8);
+
+/* Does the current locale (setlocale already called) speak UTF-8? */
+bool status_locale_utf8(void);
+
+/* Shared by both: "1h02m03s", "32m05s", "45s"; "?" for negative. */
+void report_duration(int64_t ms, char *buf, size_t n);
+/* "2026-11-27 07:14:24Z" from a journal ts (the raw text if unreadable). */
+void report_time(const char *ts, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,216 @@
+/* Internals of the SSH transport (library ppssh).  Only backend/ssh_*.c and
+ * their unit tests include this header; it is the one place besides those
+ * files that sees libssh types.
+ *
+ * Threads (ENGINEERING.md §0): one worker per host, created on the host's
+ * first command, owns exactly one ssh_session in blocking mode.  The main
+ * thread never calls libssh: it queues commands, cancels and answers under
+ * tp->mu, and in poll() takes the event queue the workers fill.  Every
+ * field says who may touch it: [mu] = under tp->mu, [w] = the worker only. */
+#ifndef PP_SSH_INTERNAL_H
+#define PP_SSH_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#include "backend/transport.h"
+#include "config/config.h"
+
+#define SSHT_CHUNK (16 * 1024)           /* largest OUTPUT event */
+#define SSHT_QUEUE_CAP (2u * 1024 * 1024) /* queued OUTPUT bytes per host before the worker waits */
+#define SSHT_MAX_CHANNELS 4              /* concurrent commands per connection (sshd allows 10) */
+#define SSHT_TICK_MS 50                  /* worker poll step: cancel/deadline latency */
+#define SSHT_SECRET_MAX 1024             /* longest password / passphrase / answer */
+#define SSHT_TAIL 512                    /* stdout tail kept to read a restart's marker */
+
+struct ssh_tp;
+
+/* One command, from start() to its END. */
+struct ssh_cmd {
+    struct ssh_cmd *next;             /* [mu] in pending, [w] in active */
+    uint64_t id;
+    int server;
+    enum pp_cmd_kind kind;
+    char *command;
+    int64_t t_start;                  /* CLOCK_MONOTONIC ms of start() */
+    int64_t deadline;                 /* [mu] INT64_MAX = none; moved on by operator waits */
+    bool cancel;                      /* [mu] set by cancel() */
+    /* [w] below */
+    ssh_channel ch;
+    struct ssh_channel_callbacks_struct cb;  /* must outlive ch */
+    int exit_status;                  /* -1 until exit-status arrives */
+    bool got_exit, got_signal, remote_closed;
+    bool eof_out, eof_err;            /* a read returned SSH_EOF: drained to the end */
+    int retries;                      /* channel opens lost to a dead connection */
+    char signal[16];                  /* exit-signal name, "" if none */
+    char tail[SSHT_TAIL];             /* last stdout bytes (restart only) */
+    size_t tail_len;
+};
+
+struct ssh_worker {
+    struct ssh_tp *tp;
+    char host[PP_NAME_MAX];
+    int server;                       /* [mu] server index of the latest command */
+    pthread_t th;
+    pthread_cond_t cv;                /* new command, cancel, answer, queue drained, stop */
+    struct ssh_cmd *pending;          /* [mu] FIFO of commands not started yet */
+    size_t queued;                    /* [mu] OUTPUT bytes of this host in tp's queue */
+    bool stop;                        /* [mu] */
+    int sockfd;                       /* [mu] the session's socket, -1 = none (free() shuts it down) */
+    /* the operator question this worker waits on [mu] */
+    uint64_t prompt_id;               /* 0 = none */
+    bool answered, accepted, remember;
+    /* [w] below */
+    ssh_session s;
+    struct ssh_cmd *active;           /* commands with a channel (or a restart in progress) */
+    char peer[80];                    /* "127.0.0.5:2201" once connected */
+    char user[PP_OPERATOR_MAX];
+    int64_t next_keepalive;
+    struct ssh_callbacks_struct scb;  /* session callbacks (passphrase prompt) */
+    bool log_set;
+};
+
+struct ssh_tp {
+    struct pp_transport base;
+    struct pp_ssh_cfg cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t token_cv;          /* one operator question at a time, transport-wide */
+    bool token_busy;                  /* [mu] */
+    int wake_r, wake_w;
+    struct ssh_ev *qhead, **qtail;    /* [mu] events for poll() */
+    struct ssh_worker **workers;      /* [mu] */
+    int nworkers, capworkers;
+    uint64_t next_prompt_id;          /* [mu] */
+    /* Secrets live in one mlock'ed block: [0] remembered password,
+     * [1] remembered passphrase, [2] the answer being handed over. */
+    char *secrets;                    /* [mu] 3 * SSHT_SECRET_MAX bytes */
+    size_t secrets_len;
+    bool secrets_locked;
+    bool have_password, have_passphrase;  /* [mu] */
+    /* test seams and statistics [mu] */
+    char ssh_dir[PP_PATH_MAX];
+    char global_known_hosts[PP_PATH_MAX];
+    size_t queued_hwm;                /* highest per-host queued OUTPUT seen */
+    int connects;                     /* successful ssh_connect calls */
+};
+
+enum { SSHT_SECRET_PASSWORD, SSHT_SECRET_PASSPHRASE, SSHT_SECRET_ANSWER };
+
+/* ---- ssh_transport.c: events and operator questions (any worker) -------- */
+int64_t ssht_now(void);                                   /* CLOCK_MONOTONIC ms */
+void ssht_post(struct ssh_worker *w, enum pp_tev_type type, uint64_t id, const char *text);
+void ssht_logf(struct ssh_worker *w, uint64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ssht_status(struct ssh_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queues an OUTPUT chunk (copied). */
+void ssht_output(struct ssh_worker *w, const struct ssh_cmd *c, bool is_stderr,
+                 const char *data, size_t len);
+/* Posts the END of c (text, if any, explains a failure the transport decided). */
+void ssht_end(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
+              const char *text);
+/* True while more than SSHT_QUEUE_CAP bytes of this host wait for poll(). */
+bool ssht_backlogged(struct ssh_worker *w);
+/* Sleeps up to ms, waking early for stop/cancel/answers/drained queue. */
+void ssht_nap(struct ssh_worker *w, int64_t ms);
+bool ssht_stopping(struct ssh_worker *w);
+void ssh_cmd_free(struct ssh_cmd *c);
+/* Ends pending commands that were cancelled or ran out of time waiting. */
+void ssht_sweep(struct ssh_worker *w);
+/* Idle wait until a command is pending, stop, or `until` (monotonic ms). */
+bool ssht_wait_work(struct ssh_worker *w, int64_t until);
+/* The next pending command if it may start now (a restart runs alone). */
+struct ssh_cmd *ssht_admit(struct ssh_worker *w, int nactive, bool restart_active);
+void ssht_requeue(struct ssh_worker *w, struct ssh_cmd *c);
+struct ssh_cmd *ssht_take_all(struct ssh_worker *w);
+/* The active list changes under mu (cancel() walks it). */
+void ssht_active_add(struct ssh_worker *w, struct ssh_cmd *c);
+void ssht_active_remove(struct ssh_worker *w, struct ssh_cmd *c);
+/* The connected socket (for free()'s shutdown), -1 before it is closed. */
+void ssht_publish_fd(struct ssh_worker *w, int fd);
+bool ssht_cancelled(struct ssh_worker *w, const struct ssh_cmd *c);
+int64_t ssht_deadline(struct ssh_worker *w, const struct ssh_cmd *c);
+
+/* Asks the operator and blocks until answered.  Secrets (and kbdint answers)
+ * are copied into out (wipe it after use).  Returns 1 = accepted / answered,
+ * 0 = refused, -1 = abandoned (transport stopping, or no command of this
+ * host still wants the answer).  Time spent waiting does not count against
+ * the host's command timeouts. */
+int ssht_ask(struct ssh_worker *w, enum pp_prompt_kind kind, const char *text, bool echo,
+             char *out, size_t outn, bool *remember);
+/* Remembered secrets (SSHT_SECRET_PASSWORD / _PASSPHRASE): copy out / store. */
+bool ssht_recall(struct ssh_worker *w, int which, char *out, size_t outn);
+void ssht_remember(struct ssh_worker *w, int which, const char *secret);
+
+/* ---- ssh_worker.c ------------------------------------------------------- */
+void *sshw_main(void *arg);
+
+/* ---- ssh_session.c: one connection --------------------------------------- */
+/* Creates, configures (§1.2 order), connects, checks the host key and
+ * authenticates.  Returns the session, or NULL with err set and *fatal:
+ * 0 = may go away by retrying (refused, timeout, reset), 1 = will not
+ * (host key refused or changed, bad configuration, operator said no),
+ * 2 = authentication denied. */
+ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char *err,
+                      size_t errn);
+/* Frees the session after freeing every channel still attached (§1.5: a
+ * channel freed after ssh_disconnect is a use-after-free). */
+void sshs_close(struct ssh_worker *w);
+/* Sends a keepalive; false when the peer is gone or did not answer. */
+bool sshs_keepalive(struct ssh_worker *w);
+/* Opens and closes a session channel: the server accepts sessions again. */
+bool sshs_probe(struct ssh_worker *w, char *err, size_t errn);
+void sshs_install_log(struct ssh_worker *w);
+
+/* ---- ssh_hostkey.c ------------------------------------------------------ */
+/* 0 = the key is known or the operator accepted it (and it was saved);
+ * -1 = refused, changed, or unverifiable: err explains (file:line to fix). */
+int sshhk_check(struct ssh_worker *w, ssh_session s, char *err, size_t errn);
+/* Finds the known_hosts lines for `entry_host` ("name" or "[name]:port").
+ * Writes up to max line numbers into lines; *hashed counts hashed entries.
+ * Returns how many plain lines matched, -1 if the file cannot be read. */
+int sshhk_find_lines(const char *file, const char *entry_host, int *lines, int max,
+                     int *hashed);
+
+/* ---- ssh_auth.c --------------------------------------------------------- */
+/* What authentication needs from its caller: a way to ask the operator and
+ * remembered secrets.  Kept as callbacks so the state machine is unit-tested
+ * with --wrap'ed libssh calls and no threads. */
+struct sshauth_ctx {
+    ssh_session s;
+    enum pp_auth mode;
+    const char *host;                 /* for messages */
+    const char *user;
+    const char *identity;             /* [ssh] identity, for messages; may be NULL */
+    int (*ask)(void *ud, enum pp_prompt_kind kind, const char *text, bool echo, char *out,
+               size_t outn, bool *remember);
+    bool (*recall)(void *ud, int which, char *out, size_t outn);
+    void (*remember)(void *ud, int which, const char *secret);
+    void (*log)(void *ud, const char *text);
+    void *ud;
+};
+/* 0 = authenticated; -1 = not: err says what was tried and what the server
+ * offers, *why = 0 connection problem, 1 the operator gave no answer,
+ * 2 the server refused every method tried. */
+int sshauth_run(struct sshauth_ctx *a, int *why, char *err, size_t errn);
+/* Copies s into out without control characters (RFC 4256 §3.3). */
+void sshauth_clean(const char *s, char *out, size_t n);
+/* libssh's passphrase callback, userdata = the worker. */
+int sshauth_passphrase_cb(const char *prompt, char *buf, size_t len, int echo, int verify,
+                          void *userdata);
+
+/* ---- test seams (tests/unit/test_ssh_*.c only) -------------------------- */
+/* Must be called before the first command.  dir: libssh's SSH_DIR (default
+ * keys, ~ expansion); gkh: GLOBAL_KNOWNHOSTS.  NULL leaves a value alone. */
+void ssh_transport_test_paths(struct pp_transport *t, const char *ssh_dir, const char *gkh);
+struct ssh_transport_stats {
+    size_t queued_hwm;                /* highest queued OUTPUT bytes of one host */
+    size_t queued_now;                /* sum over hosts, now */
+    int connects;
+    int workers;
+};
+void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st);
+
+#endif

@@ -1,0 +1,529 @@
+/* A host's worker thread: connects when a command arrives, runs commands on
+ * channels of one shared connection (ENGINEERING.md §1.5), keeps the
+ * connection alive while idle, and follows a restart through the drop and
+ * back.  Every wait is a short step (SSHT_TICK_MS) so cancel, deadlines and
+ * stop are seen promptly; libssh's own blocking calls are bounded by the
+ * session timeout. */
+#include "backend/ssh_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "backend/remote.h" /* PP_MARKER */
+
+enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD };
+enum { SV_RUNNING, SV_DONE, SV_DEAD };
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* ---- channel callbacks: exit status without a blocking call ------------- */
+
+static void on_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
+{
+    (void)s;
+    (void)ch;
+    struct ssh_cmd *c = ud;
+    c->exit_status = status;
+    c->got_exit = true;
+}
+
+static void on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
+                           const char *errmsg, const char *lang, void *ud)
+{
+    (void)s;
+    (void)ch;
+    (void)core;
+    (void)errmsg;
+    (void)lang;
+    struct ssh_cmd *c = ud;
+    c->got_signal = true;
+    snprintf(c->signal, sizeof c->signal, "%s", sig ? sig : "?");
+}
+
+static void on_close(ssh_session s, ssh_channel ch, void *ud)
+{
+    (void)s;
+    (void)ch;
+    ((struct ssh_cmd *)ud)->remote_closed = true;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void close_channel(struct ssh_cmd *c)
+{
+    if (c->ch) {
+        ssh_channel_close(c->ch);
+        ssh_channel_free(c->ch);
+        c->ch = NULL;
+    }
+}
+
+static void finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
+                   const char *text)
+{
+    close_channel(c);
+    ssht_active_remove(w, c);
+    ssht_end(w, c, r, exit_status, text);
+    ssh_cmd_free(c);
+}
+
+static void keep_tail(struct ssh_cmd *c, const char *data, size_t n)
+{
+    if (n >= SSHT_TAIL) {
+        memcpy(c->tail, data + n - SSHT_TAIL, SSHT_TAIL);
+        c->tail_len = SSHT_TAIL;
+        return;
+    }
+    if (c->tail_len + n > SSHT_TAIL) {
+        size_t drop = c->tail_len + n - SSHT_TAIL;
+        memmove(c->tail, c->tail + drop, c->tail_len - drop);
+        c->tail_len -= drop;
+    }
+    memcpy(c->tail + c->tail_len, data, n);
+    c->tail_len += n;
+}
+
+/* The marker on the last non-empty stdout line, like remote_marker(): a
+ * restart that reported "failed" must not be waited for. */
+static enum pp_result tail_marker(const struct ssh_cmd *c)
+{
+    size_t end = c->tail_len;
+    while (end && (c->tail[end - 1] == '\n' || c->tail[end - 1] == '\r' ||
+                   c->tail[end - 1] == ' ' || c->tail[end - 1] == '\t'))
+        end--;
+    size_t start = end;
+    while (start && c->tail[start - 1] != '\n')
+        start--;
+    size_t ml = strlen(PP_MARKER);
+    if (end - start < ml || memcmp(c->tail + start, PP_MARKER, ml) != 0)
+        return PP_RES_NONE;
+    const char *p = c->tail + start + ml;
+    size_t left = end - start - ml;
+    while (left && (*p == ' ' || *p == '\t')) {
+        p++;
+        left--;
+    }
+    if (left >= 2 && strncmp(p, "ok", 2) == 0)
+        return PP_RES_OK;
+    if (left >= 6 && strncmp(p, "failed", 6) == 0)
+        return PP_RES_FAILED;
+    return PP_RES_NONE;
+}
+
+static void timeout_text(struct ssh_worker *w, const struct ssh_cmd *c, char *out, size_t n)
+{
+    snprintf(out, n,
+             "%s: timed out after %llds; the channel was closed, but closing a channel without "
+             "a pty does not stop the remote command: it may still be running there",
+             w->host, (long long)((ssht_now() - c->t_start) / 1000));
+}
+
+/* ---- starting a command ------------------------------------------------ */
+
+static int start_channel(struct ssh_worker *w, struct ssh_cmd *c)
+{
+    char msg[1024];
+    c->ch = ssh_channel_new(w->s);
+    if (!c->ch)
+        return ssh_is_connected(w->s) ? (ssht_end(w, c, PP_RES_FAILED, -1, "cannot create a channel"),
+                                         START_ENDED)
+                                      : START_DEAD;
+    memset(&c->cb, 0, sizeof c->cb);
+    c->cb.userdata = c;
+    c->cb.channel_exit_status_function = on_exit_status;
+    c->cb.channel_exit_signal_function = on_exit_signal;
+    c->cb.channel_close_function = on_close;
+    ssh_callbacks_init(&c->cb);
+    ssh_set_channel_callbacks(c->ch, &c->cb); /* before exec, for the channel's life */
+
+    int rc = ssh_channel_open_session(c->ch);
+    if (rc != SSH_OK) {
+        bool dead = rc == SSH_AGAIN || !ssh_is_connected(w->s);
+        snprintf(msg, sizeof msg, "%s: cannot open a session channel: %s; nothing was run",
+                 w->host, rc == SSH_AGAIN ? "timed out" : ssh_get_error(w->s));
+        ssh_channel_free(c->ch);
+        c->ch = NULL;
+        if (dead)
+            return START_DEAD; /* nothing ran: the caller may retry on a new connection */
+        ssht_end(w, c, PP_RES_FAILED, -1, msg);
+        return START_ENDED;
+    }
+    rc = ssh_channel_request_exec(c->ch, c->command);
+    if (rc != SSH_OK) {
+        bool dead = rc == SSH_AGAIN || !ssh_is_connected(w->s);
+        if (dead)
+            snprintf(msg, sizeof msg,
+                     "%s: connection lost while starting the command (%s): it may or may not "
+                     "have started",
+                     w->host, rc == SSH_AGAIN ? "timed out" : ssh_get_error(w->s));
+        else
+            snprintf(msg, sizeof msg, "%s: the server refused to run the command: %s",
+                     w->host, ssh_get_error(w->s));
+        ssh_channel_free(c->ch);
+        c->ch = NULL;
+        ssht_end(w, c, dead ? PP_RES_LOST : PP_RES_FAILED, -1, msg);
+        return dead ? START_LOST_DEAD : START_ENDED;
+    }
+    ssh_channel_send_eof(c->ch); /* no stdin; an error shows up in the reads */
+    return START_OK;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Moves what libssh holds for c into the queue, at most a budget per call so
+ * several channels share the worker; stops early while poll() is behind. */
+static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
+{
+    static _Thread_local char buf[SSHT_CHUNK];
+    for (int err = 0; err < 2; err++) {
+        if (err ? c->eof_err : c->eof_out)
+            continue;
+        int k = 0;
+        for (; k < 32; k++) {
+            if (ssht_backlogged(w)) {
+                *more = true;
+                return 0;
+            }
+            int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
+            if (n > 0) {
+                ssht_output(w, c, err, buf, (size_t)n);
+                if (!err && c->kind == PP_CMD_RESTART)
+                    keep_tail(c, buf, (size_t)n);
+                continue;
+            }
+            if (n == 0)
+                break;
+            if (n == SSH_EOF) {
+                if (err)
+                    c->eof_err = true;
+                else
+                    c->eof_out = true;
+                break;
+            }
+            return -1; /* SSH_ERROR and anything else negative */
+        }
+        if (k == 32)
+            *more = true;
+    }
+    return 0;
+}
+
+static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped);
+
+static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
+{
+    char msg[1024];
+    if (ssht_cancelled(w, c)) {
+        finish(w, c, PP_RES_CANCELLED, -1, NULL);
+        return SV_DONE;
+    }
+    if (ssht_now() >= ssht_deadline(w, c)) {
+        timeout_text(w, c, msg, sizeof msg);
+        finish(w, c, PP_RES_TIMEOUT, -1, msg);
+        return SV_DONE;
+    }
+    if (drain(w, c, more) < 0) {
+        if (!ssh_is_connected(w->s))
+            return SV_DEAD;
+        snprintf(msg, sizeof msg, "%s: reading the command's output failed: %s", w->host,
+                 ssh_get_error(w->s));
+        finish(w, c, PP_RES_LOST, -1, msg);
+        return SV_DONE;
+    }
+    bool ended = c->got_exit || c->got_signal || c->remote_closed || ssh_channel_is_closed(c->ch);
+    if (!(c->eof_out && c->eof_err && ended))
+        return SV_RUNNING;
+    int status = c->got_exit ? c->exit_status : -1;
+    if (c->got_signal && !c->got_exit)
+        ssht_logf(w, c->id, "%s: the command was killed by signal %s", w->host, c->signal);
+    if (c->kind == PP_CMD_RESTART) {
+        enum pp_result m = tail_marker(c);
+        bool failed = m == PP_RES_FAILED || (m != PP_RES_OK && c->got_exit && status != 0);
+        if (!failed) {
+            close_channel(c);
+            restart_follow(w, c, false);
+            return SV_DONE;
+        }
+    }
+    finish(w, c, status == 0 ? PP_RES_OK : PP_RES_FAILED, status, NULL);
+    return SV_DONE;
+}
+
+/* Runs libssh's packet loop for up to one tick.  poll_timeout waits on one
+ * stream only (§1.5), which is fine: everything that arrives meanwhile is
+ * buffered for the next drain.  After EOF nothing in the read path pumps
+ * packets any more, so exit-status is awaited with get_exit_status under a
+ * one-tick session timeout. */
+static void wait_tick(struct ssh_worker *w)
+{
+    if (ssht_backlogged(w)) {
+        ssht_nap(w, SSHT_TICK_MS);
+        return;
+    }
+    struct ssh_cmd *reading = NULL, *waiting = NULL;
+    for (struct ssh_cmd *c = w->active; c; c = c->next) {
+        if (!c->ch)
+            continue;
+        if (!(c->eof_out && c->eof_err)) {
+            if (!reading)
+                reading = c;
+        } else if (!waiting)
+            waiting = c;
+    }
+    if (reading) {
+        ssh_channel_poll_timeout(reading->ch, SSHT_TICK_MS, 0);
+    } else if (waiting) {
+        long zero = 0, usec = SSHT_TICK_MS * 1000L;
+        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT, &zero);
+        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+        ssh_channel_get_exit_status(waiting->ch);
+        long sec = (long)(w->tp->cfg.connect_timeout / 1000);
+        usec = (long)(w->tp->cfg.connect_timeout % 1000) * 1000;
+        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT, &sec);
+        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+    } else {
+        ssht_nap(w, SSHT_TICK_MS);
+    }
+}
+
+/* ---- losing the connection ------------------------------------------ */
+
+static void connection_lost(struct ssh_worker *w)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", w->s ? ssh_get_error(w->s) : "");
+    if (!*why)
+        snprintf(why, sizeof why, "no answer");
+    struct ssh_cmd *restart = NULL;
+    for (struct ssh_cmd *c = w->active; c; c = c->next)
+        if (c->kind == PP_CMD_RESTART)
+            restart = c;
+    sshs_close(w); /* frees the channels first */
+    if (restart) {
+        restart_follow(w, restart, true);
+        return;
+    }
+    ssht_status(w, "disconnected: %s", why);
+    while (w->active) {
+        char msg[1024];
+        struct ssh_cmd *c = w->active;
+        snprintf(msg, sizeof msg,
+                 "%s: connection lost during the command (%s): its outcome is unknown",
+                 w->host, why);
+        finish(w, c, PP_RES_LOST, -1, msg);
+    }
+}
+
+/* ---- restart: the drop is expected ---------------------------------- */
+
+/* Sleeps until `until` unless c is cancelled or the transport stops. */
+static void nap_until(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
+{
+    for (int64_t now = ssht_now(); now < until && !ssht_cancelled(w, c); now = ssht_now()) {
+        ssht_sweep(w);
+        ssht_nap(w, min64(until - now, 1000));
+    }
+}
+
+static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped)
+{
+    char msg[2048];
+    if (!dropped) {
+        /* Restart-Computer returns before the host goes down: reconnecting
+         * now would find the old system and call it "back". */
+        ssht_logf(w, c->id, "%s: restart command returned; waiting for the connection to drop",
+                  w->host);
+        for (;;) {
+            if (ssht_cancelled(w, c)) {
+                finish(w, c, PP_RES_CANCELLED, -1, NULL);
+                return;
+            }
+            if (ssht_now() >= ssht_deadline(w, c)) {
+                snprintf(msg, sizeof msg,
+                         "%s: did not go down: the connection never dropped after the restart "
+                         "command",
+                         w->host);
+                finish(w, c, PP_RES_TIMEOUT, -1, msg);
+                return;
+            }
+            nap_until(w, c, min64(ssht_now() + 1000, ssht_deadline(w, c)));
+            if (!sshs_keepalive(w))
+                break;
+        }
+    }
+    sshs_close(w);
+    ssht_status(w, "restarting: waiting for it to come back");
+    ssht_logf(w, c->id, "%s: the connection dropped as expected; waiting for it to come back",
+              w->host);
+    int64_t backoff = 1000, down_at = ssht_now();
+    for (int attempt = 1;; attempt++) {
+        nap_until(w, c, min64(ssht_now() + backoff, ssht_deadline(w, c)));
+        if (ssht_cancelled(w, c)) {
+            finish(w, c, PP_RES_CANCELLED, -1, NULL);
+            return;
+        }
+        int64_t left = ssht_deadline(w, c) - ssht_now();
+        if (left <= 0) {
+            snprintf(msg, sizeof msg, "%s: did not come back within %llds of the restart",
+                     w->host, (long long)((ssht_now() - c->t_start) / 1000));
+            ssht_status(w, "down: did not come back");
+            finish(w, c, PP_RES_TIMEOUT, -1, msg);
+            return;
+        }
+        int fatal = 0;
+        w->s = sshs_open(w, min64(w->tp->cfg.connect_timeout, left), &fatal, msg, sizeof msg);
+        if (w->s) {
+            char perr[512];
+            if (sshs_probe(w, perr, sizeof perr)) {
+                w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+                ssht_status(w, "connected (%s)", w->peer);
+                ssht_logf(w, c->id, "%s: back after %llds (attempt %d)", w->host,
+                          (long long)((ssht_now() - down_at) / 1000), attempt);
+                finish(w, c, PP_RES_OK, 0, NULL);
+                return;
+            }
+            sshs_close(w);
+            snprintf(msg, sizeof msg, "%s", perr);
+        } else if (fatal == 1) {
+            ssht_status(w, "refused: %s", msg);
+            finish(w, c, PP_RES_FAILED, -1, msg);
+            return;
+        }
+        /* Refused, timed out, or not accepting logins yet (a server whose
+         * directory service is still starting can deny a good password). */
+        ssht_logf(w, c->id, "%s: not back yet (attempt %d): %s", w->host, attempt, msg);
+        backoff = min64(backoff * 2, 30000);
+    }
+}
+
+/* ---- the session loop -------------------------------------------------- */
+
+static void run_session(struct ssh_worker *w)
+{
+    while (w->s) {
+        int nactive = 0;
+        bool restart_active = false;
+        for (struct ssh_cmd *c = w->active; c; c = c->next) {
+            nactive++;
+            restart_active |= c->kind == PP_CMD_RESTART;
+        }
+        struct ssh_cmd *c;
+        while ((c = ssht_admit(w, nactive, restart_active))) {
+            ssht_active_add(w, c);
+            int r = start_channel(w, c);
+            if (r == START_OK) {
+                nactive++;
+                restart_active |= c->kind == PP_CMD_RESTART;
+                continue;
+            }
+            ssht_active_remove(w, c);
+            if (r == START_ENDED || r == START_LOST_DEAD) {
+                ssh_cmd_free(c);
+                if (r == START_LOST_DEAD) {
+                    connection_lost(w);
+                    return;
+                }
+                continue;
+            }
+            /* START_DEAD: the channel never opened, so nothing ran; one
+             * retry on a fresh connection. */
+            if (c->retries++ == 0) {
+                ssht_requeue(w, c);
+            } else {
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s: cannot open a channel: %s; nothing was run",
+                         w->host, ssh_get_error(w->s));
+                ssht_end(w, c, PP_RES_FAILED, -1, msg);
+                ssh_cmd_free(c);
+            }
+            connection_lost(w);
+            return;
+        }
+        if (!w->active)
+            return;
+
+        bool more = false, dead = false;
+        for (struct ssh_cmd *a = w->active, *next; a; a = next) {
+            next = a->next;
+            int r = service(w, a, &more);
+            if (r == SV_DEAD) {
+                dead = true;
+                break;
+            }
+            if (!w->s) /* a restart finished (or failed) and replaced the session */
+                return;
+        }
+        if (!dead && !ssh_is_connected(w->s))
+            dead = true;
+        if (!dead && !more) {
+            wait_tick(w);
+            if (ssht_now() >= w->next_keepalive) {
+                w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+                dead = !sshs_keepalive(w);
+            }
+        }
+        if (dead) {
+            connection_lost(w);
+            return;
+        }
+    }
+}
+
+static bool connect_for_pending(struct ssh_worker *w)
+{
+    char err[2048];
+    int fatal = 0;
+    ssht_status(w, "connecting");
+    w->s = sshs_open(w, w->tp->cfg.connect_timeout, &fatal, err, sizeof err);
+    if (w->s) {
+        w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+        ssht_status(w, "connected (%s)", w->peer);
+        return true;
+    }
+    if (ssht_stopping(w))
+        return false;
+    ssht_status(w, "%s: %s", fatal == 0 ? "unreachable" : fatal == 2 ? "login denied" : "refused",
+                err);
+    /* Everything waiting for this connection fails together: none of it ran. */
+    for (struct ssh_cmd *c = ssht_take_all(w), *next; c; c = next) {
+        next = c->next;
+        ssht_end(w, c, ssht_cancelled(w, c) ? PP_RES_CANCELLED : PP_RES_FAILED, -1, err);
+        ssh_cmd_free(c);
+    }
+    return false;
+}
+
+void *sshw_main(void *arg)
+{
+    struct ssh_worker *w = arg;
+    sshs_install_log(w);
+    while (!ssht_stopping(w)) {
+        int64_t until = w->s ? w->next_keepalive : ssht_now() + 3600 * 1000;
+        if (!ssht_wait_work(w, until)) {
+            if (w->s && ssht_now() >= w->next_keepalive && !ssht_stopping(w)) {
+                w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+                if (!sshs_keepalive(w)) {
+                    char why[512];
+                    snprintf(why, sizeof why, "%s", ssh_get_error(w->s));
+                    sshs_close(w);
+                    ssht_status(w, "disconnected while idle: %s", *why ? why : "no answer");
+                }
+            }
+            continue;
+        }
+        if (!w->s && !connect_for_pending(w))
+            continue;
+        run_session(w);
+    }
+    sshs_close(w);
+    while (w->active) {
+        struct ssh_cmd *c = w->active;
+        ssht_active_remove(w, c);
+        ssh_cmd_free(c);
+    }
+    for (struct ssh_cmd *c = ssht_take_all(w), *next; c; c = next) {
+        next = c->next;
+        ssh_cmd_free(c);
+    }
+    return NULL;
+}

@@ -1,0 +1,255 @@
+/* Built-in INI texts: the defaults every pool starts from, the [sim]
+ * defaults of training scenarios, and one text per profile with its shell,
+ * quorum rule and [commands] templates.  They are parsed with the same
+ * reader as the user's file (tig's built-in tigrc idea): defaults and their
+ * documentation are one artifact, and a test loads each of them.
+ *
+ * Templates are script bodies only: backend/remote.c wraps PowerShell ones
+ * (UTF-8 output, progress off, $ErrorActionPreference='Stop', try/catch,
+ * result marker, -EncodedCommand) and POSIX ones (sh -c, marker line).
+ * Placeholders {server} {pool} {domain} {backup_pool} are substituted with
+ * validated DNS / domain names only; PowerShell templates quote them as
+ * single-quoted strings ('{server}').
+ *
+ * INI rules that shape these texts: continuation lines lose their
+ * indentation, lines starting with '#' or ';' are INI comments (dropped),
+ * and " ;" starts an inline comment, so PowerShell statements go on their
+ * own lines and ';' is never preceded by a space. */
+#include "config/config_int.h"
+
+#include <stddef.h>
+
+const char *const cfg_profile_names[CFG_PROFILE_COUNT] = {"lync2013", "sfb2015", "sfb2019",
+                                                          "linux-systemd", "custom"};
+
+static const char defaults_text[] =
+    "; poolpilot built-in defaults (every pool file starts from these)\n"
+    "[pool]\n"
+    "mode = graceful\n"
+    "confirm = domain\n"
+    "parallel = 0\n"
+    "\n"
+    "[ssh]\n"
+    "auth = auto\n"
+    "connect_timeout = 15s\n"
+    "keepalive = 15s\n"
+    "\n"
+    "[timing]\n"
+    "busy_retry = 10m\n"
+    "busy_strikes = 3\n"
+    "settle = 20m\n"
+    "drain_timeout = 60m\n"
+    "upgrade_timeout = 60m\n"
+    "restart_timeout = 30m\n"
+    "verify_timeout = 10m\n"
+    "readiness_timeout = 10m\n"
+    "failover_timeout = 60m\n"
+    "probe_timeout = 2m\n";
+
+static const char sim_defaults_text[] =
+    "; virtual durations of each simulated action (training scenarios)\n"
+    "[sim]\n"
+    "readiness = 5s\n"
+    "drain = 40s\n"
+    "upgrade = 3m\n"
+    "restart = 2m\n"
+    "verify = 15s\n"
+    "failover = 5m\n"
+    "busy_first = 0\n"
+    "insufficient = false\n"
+    "seed = 1\n";
+
+/* ---- Lync Server 2013 / Skype for Business Server 2015 and 2019 ---- */
+
+/* The readiness answer as JSON (what backend/readiness.c reads best).
+ * Calculated properties turn enums and Fqdn objects into strings, accept
+ * both ReadyForUpgrade spellings seen in documentation (FACTS.md), and the
+ * unary comma keeps one-element lists as JSON arrays.  Remove-TypeData
+ * avoids Windows PowerShell's {"value":[...],"Count":n} array quirk. */
+#define PS_READINESS(MODULE, CMDLET)                                                          \
+    "readiness =\n"                                                                        \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Remove-TypeData System.Array -ErrorAction SilentlyContinue\n"                        \
+    "    $state = @{ Name = 'PoolUpgradeState'; Expression = { [string]$_.PoolUpgradeState } }\n" \
+    "    $domain = @{ Name = 'UpgradeDomain'; Expression = { [string]$_.UpgradeDomain } }\n"     \
+    "    $frontEnds = @{ Name = 'FrontEnds'; Expression = { ,@(@($_.FrontEnds) | "               \
+    "ForEach-Object { [string]$_ }) } }\n"                                                    \
+    "    $ready = @{ Name = 'ReadyForUpgrade'; Expression = { $r = $_.ReadyForUpgrade; "         \
+    "if ($null -eq $r) { $r = $_.IsReadyForUpgrade }; \"$r\" -eq 'True' } }\n"                \
+    "    $domains = @{ Name = 'UpgradeDomains'; Expression = { ,@(@($_.UpgradeDomains) | "       \
+    "Select-Object $domain, $frontEnds, $ready) } }\n"                                         \
+    "    " CMDLET " |\n"                                                                      \
+    "    Select-Object $state, TotalFrontEnds, TotalActiveFrontEnds, $domains |\n"              \
+    "    ConvertTo-Json -Depth 4\n"
+
+/* Graceful drain: -NoWait returns at once, then RTCSRV is polled so the
+ * console shows Paused -> Stopped.  The 8-hour bound only keeps a
+ * forgotten loop from living forever on the server (closing an SSH
+ * channel does not kill the remote command); drain_timeout decides. */
+#define PS_DRAIN(MODULE)                                                                       \
+    "drain =\n"                                                                                \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Stop-CsWindowsService -Graceful -NoWait -Confirm:$false -Verbose\n"                   \
+    "    $until = (Get-Date).AddHours(8)\n"                                                    \
+    "    while ($true) {\n"                                                                    \
+    "    $status = [string](Get-CsWindowsService -Name RTCSRV).Status\n"                      \
+    "    Write-Output ((Get-Date).ToString('HH:mm:ss') + ' RTCSRV ' + $status)\n"              \
+    "    if ($status -eq 'Stopped') { break }\n"                                               \
+    "    if ((Get-Date) -gt $until) { throw 'RTCSRV did not stop within 8 hours' }\n"          \
+    "    Start-Sleep -Seconds 15\n"                                                            \
+    "    }\n"                                                                                  \
+    "drain_now =\n"                                                                            \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Stop-CsWindowsService -Confirm:$false -Verbose\n"                                     \
+    "    Write-Output ('RTCSRV ' + [string](Get-CsWindowsService -Name RTCSRV).Status)\n"
+
+/* The update installer is a GUI-subsystem program: '&' would not wait for
+ * it, Start-Process -Wait does.  3010 is Windows' "success, restart
+ * required"; the restart step follows anyway. */
+#define PS_UPGRADE(INSTALLER)                                                                  \
+    "upgrade =\n"                                                                              \
+    "    $installer = 'C:\\Updates\\" INSTALLER "'   # site-specific path: override [commands] upgrade\n" \
+    "    if (-not (Test-Path -LiteralPath $installer)) { throw ('update installer not found: ' + $installer) }\n" \
+    "    $p = Start-Process -FilePath $installer -ArgumentList '/silentmode' -Wait -PassThru\n" \
+    "    $LASTEXITCODE = $p.ExitCode\n"                                                        \
+    "    Write-Output ('update installer exit code ' + $LASTEXITCODE)\n"                       \
+    "    if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { throw ('update installer failed with exit code ' + $LASTEXITCODE) }\n" \
+    "restart =\n"                                                                              \
+    "    Restart-Computer -Force\n"
+
+/* FACTS.md: every service Running (none Starting / Paused), then the
+ * server accepts SIP/TLS on 5061.  TcpClient works on 2008 R2 where
+ * Test-NetConnection does not exist. */
+#define PS_VERIFY(MODULE)                                                                      \
+    "verify =\n"                                                                               \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Start-CsWindowsService\n"                                                             \
+    "    $until = (Get-Date).AddHours(2)\n"                                                    \
+    "    while ($true) {\n"                                                                    \
+    "    $all = @(Get-CsWindowsService)\n"                                                     \
+    "    $waiting = @($all | Where-Object { [string]$_.Status -ne 'Running' })\n"              \
+    "    if ($waiting.Count -eq 0) { break }\n"                                                \
+    "    Write-Output ((Get-Date).ToString('HH:mm:ss') + ' waiting for ' + (($waiting | ForEach-Object { [string]$_.Name + ' ' + [string]$_.Status }) -join ', '))\n" \
+    "    if ((Get-Date) -gt $until) { throw 'services did not reach Running within 2 hours' }\n" \
+    "    Start-Sleep -Seconds 15\n"                                                            \
+    "    }\n"                                                                                  \
+    "    Write-Output ('all ' + $all.Count + ' services Running')\n"                          \
+    "    $tcp = New-Object System.Net.Sockets.TcpClient\n"                                     \
+    "    try { $tcp.Connect('{server}', 5061) } catch { throw ('{server} refuses connections on port 5061: ' + $_.Exception.Message) } finally { $tcp.Close() }\n" \
+    "    Write-Output '{server} accepts connections on port 5061'\n"                          \
+    "probe =\n"                                                                                \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Get-CsWindowsService | Format-Table -AutoSize Name, Status, ActivityLevel | Out-String -Width 250\n"
+
+/* Routing-group health (FACTS.md: every routing group keeps a primary and
+ * at least one secondary).  The output format of Get-CsPoolFabricState is
+ * not documented: this reads "Routing Group: <id>" blocks with "Primary"
+ * and "Secondar..." lines that name a server, and fails closed when it
+ * recognises no routing group at all.  Unverified against a real pool. */
+#define PS_FABRIC(MODULE)                                                                      \
+    "fabric =\n"                                                                               \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    $text = Get-CsPoolFabricState -PoolFqdn '{pool}' -Type Routing -Confirm:$false -Verbose 4>&1 | Out-String -Width 400\n" \
+    "    Write-Output $text\n"                                                                 \
+    "    $groups = 0\n"                                                                        \
+    "    $bad = @()\n"                                                                         \
+    "    $group = ''\n"                                                                        \
+    "    $primary = $false\n"                                                                  \
+    "    $secondary = $false\n"                                                                \
+    "    foreach ($line in ($text -split '\\r?\\n')) {\n"                                      \
+    "    if ($line -match 'Routing\\s*Group\\w*\\s*[:=]\\s*(\\S+)') {\n"                       \
+    "    if ($group -and -not ($primary -and $secondary)) { $bad += $group }\n"                \
+    "    $group = $Matches[1]\n"                                                               \
+    "    $primary = $false\n"                                                                  \
+    "    $secondary = $false\n"                                                                \
+    "    $groups++\n"                                                                          \
+    "    } elseif ($group -and $line -match '^\\s*Primary\\w*\\s*[:=].*[A-Za-z0-9-]+\\.[A-Za-z0-9.-]+') {\n" \
+    "    $primary = $true\n"                                                                   \
+    "    } elseif ($group -and $line -match '^\\s*Secondar\\w*\\s*[:=].*[A-Za-z0-9-]+\\.[A-Za-z0-9.-]+') {\n" \
+    "    $secondary = $true\n"                                                                 \
+    "    }\n"                                                                                  \
+    "    }\n"                                                                                  \
+    "    if ($group -and -not ($primary -and $secondary)) { $bad += $group }\n"                \
+    "    if ($groups -eq 0) { throw 'no routing group recognised in the Get-CsPoolFabricState output: fabric state unknown' }\n" \
+    "    if ($bad.Count -gt 0) { throw ([string]$bad.Count + ' of ' + $groups + ' routing groups lack a primary or a secondary: ' + ($bad -join ', ')) }\n" \
+    "    Write-Output ([string]$groups + ' routing groups, each with a primary and a secondary')\n"
+
+/* Planned failover (no -DisasterMode: the pool is still up), run on a
+ * Front End of the backup pool, and the failback after the upgrade. */
+#define PS_FAILOVER(MODULE)                                                                    \
+    "failover =\n"                                                                             \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Invoke-CsPoolFailOver -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"                  \
+    "failback =\n"                                                                             \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Invoke-CsPoolFailBack -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"
+
+#define PS_PROFILE(MODULE, CMDLET, INSTALLER)                                                  \
+    "[pool]\n"                                                                                 \
+    "shell = powershell\n"                                                                     \
+    "quorum = lync\n"                                                                          \
+    "\n"                                                                                       \
+    "[commands]\n" PS_READINESS(MODULE, CMDLET) PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER)          \
+        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE)
+
+static const char lync2013_text[] =
+    PS_PROFILE("Lync", "Get-CsPoolUpgradeReadinessState", "LyncServerUpdateInstaller.exe");
+
+/* SfB 2015: without -SkipIdleSecondaryVerification the check waits for
+ * replicas to be rebuilt and can block for minutes (FACTS.md). */
+static const char sfb2015_text[] =
+    PS_PROFILE("SkypeForBusiness", "Get-CsPoolUpgradeReadinessState -SkipIdleSecondaryVerification",
+               "SkypeServerUpdateInstaller.exe");
+
+/* SfB 2019 replaced the readiness cmdlet; same result type. */
+static const char sfb2019_text[] =
+    PS_PROFILE("SkypeForBusiness", "Get-CsUpgradeDomainInfo", "SkypeServerUpdateInstaller.exe");
+
+/* ---- Generic Linux pools ----
+ * Readiness is site-specific: the default reads a JSON file in the shape
+ * of the Lync answer (PoolUpgradeState, UpgradeDomains...) that a site's
+ * own checker keeps up to date.  "app.service" stands for the pool's
+ * service: every site overrides [commands] (see examples/linux-systemd.ini).
+ * verify: is-system-running --wait exits 0 only once the system is
+ * "running" (not "degraded"). */
+static const char linux_systemd_text[] =
+    "[pool]\n"
+    "shell = posix\n"
+    "quorum = majority\n"
+    "\n"
+    "[commands]\n"
+    "readiness = cat /etc/poolpilot/readiness.json\n"
+    "drain = systemctl stop app.service\n"
+    "drain_now = systemctl stop app.service\n"
+    "upgrade =\n"
+    "    set -e\n"
+    "    export DEBIAN_FRONTEND=noninteractive\n"
+    "    apt-get update\n"
+    "    apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold upgrade\n"
+    "restart = systemctl reboot\n"
+    "verify = systemctl is-system-running --wait\n"
+    "probe =\n"
+    "    systemctl is-system-running\n"
+    "    systemctl --failed --no-legend\n"
+    "fabric =\n"
+    "failover =\n"
+    "failback =\n";
+
+/* custom: nothing is assumed; validate.c requires readiness, drain (or
+ * drain_now in downtime mode), upgrade, restart and verify. */
+static const char custom_text[] =
+    "[pool]\n"
+    "shell = posix\n"
+    "quorum = majority\n";
+
+const char *cfg_defaults_text(void) { return defaults_text; }
+
+const char *cfg_sim_defaults_text(void) { return sim_defaults_text; }
+
+const char *cfg_profile_text(int profile)
+{
+    static const char *const texts[CFG_PROFILE_COUNT] = {lync2013_text, sfb2015_text,
+                                                         sfb2019_text, linux_systemd_text,
+                                                         custom_text};
+    return profile >= 0 && profile < CFG_PROFILE_COUNT ? texts[profile] : NULL;
+}

@@ -1,0 +1,277 @@
+/* Checks that need the whole configuration: required keys, the server
+ * list (duplicates, a server in two domains, pool size), the commands a
+ * pool cannot run without, the disaster-recovery pair, training scenario
+ * text and faults.  Also expands [sim] generate_* into [servers]. */
+#include "config/config_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define VERR(L, line, ...) diag_add((L)->diag, (L)->file, (line), __VA_ARGS__)
+
+/* FACTS.md: a Lync / SfB pool has at most 12 Front Ends. */
+#define LYNC_MAX_FRONT_ENDS 12
+
+static int first_line(int a, int b) { return a ? a : b; }
+
+/* [sim] generate_servers / generate_domains / generate_pattern: servers in
+ * topology order, domains UpgradeDomain1..N in contiguous blocks (the first
+ * servers % domains domains get one server more). */
+void cfg_generate_servers(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (!L->gen_servers_line && !L->gen_domains_line && !L->gen_pattern_line)
+        return;
+    if (!L->gen_servers_line || !L->gen_domains_line || !L->gen_pattern_line) {
+        VERR(L, first_line(L->gen_servers_line, first_line(L->gen_domains_line,
+                                                           L->gen_pattern_line)),
+             "the server generator needs generate_servers, generate_domains and "
+             "generate_pattern together");
+        return;
+    }
+    if (!L->gen_servers || !L->gen_domains || !*L->gen_pattern)
+        return; /* a value was refused already */
+    if (L->servers_declared > 0) {
+        VERR(L, L->gen_servers_line,
+             "generate_servers cannot be combined with a [servers] list (line %d)",
+             L->servers_line);
+        return;
+    }
+    if (L->gen_domains > L->gen_servers) {
+        VERR(L, L->gen_domains_line, "generate_domains: %lld domains for %lld servers (a domain "
+                                     "needs at least one server)",
+             L->gen_domains, L->gen_servers);
+        return;
+    }
+    int n = (int)L->gen_servers, d = (int)L->gen_domains;
+    struct pp_server_cfg *s = calloc((size_t)n, sizeof *s);
+    if (!s)
+        return;
+    int base = n / d, extra = n % d, dom = 0, left = base + (extra > 0);
+    for (int i = 0; i < n; i++) {
+        if (!cfg_pattern_format(L->gen_pattern, i + 1, s[i].name, sizeof s[i].name) ||
+            !config_valid_dns_name(s[i].name)) {
+            char b[96], b2[96];
+            VERR(L, L->gen_pattern_line,
+                 "generate_pattern: '%s' makes '%s', which is not a valid DNS name",
+                 cfg_show(b, sizeof b, L->gen_pattern), cfg_show(b2, sizeof b2, s[i].name));
+            free(s);
+            return;
+        }
+        if (left == 0) {
+            dom++;
+            left = base + (dom < extra);
+        }
+        snprintf(s[i].domain, sizeof s[i].domain, "UpgradeDomain%d", dom + 1);
+        left--;
+        s[i].line = L->gen_servers_line;
+    }
+    free(c->servers);
+    c->servers = s;
+    c->nservers = n;
+    L->cap_servers = n;
+    L->servers_declared = n;
+}
+
+static int server_index(const struct pp_config *c, const char *name)
+{
+    for (int i = 0; i < c->nservers; i++)
+        if (strcasecmp(c->servers[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+struct srv_key {
+    const struct pp_server_cfg *s;
+};
+
+static int srv_cmp(const void *a, const void *b)
+{
+    const struct pp_server_cfg *x = ((const struct srv_key *)a)->s;
+    const struct pp_server_cfg *y = ((const struct srv_key *)b)->s;
+    int c = strcasecmp(x->name, y->name);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static void check_servers(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (L->servers_declared == 0) {
+        if (L->gen_servers_line || L->gen_domains_line || L->gen_pattern_line)
+            return; /* the generator's own problem was reported */
+        VERR(L, first_line(L->servers_line, L->pool_line),
+             "no servers: list the pool's Front Ends in [servers] as 'fqdn = upgrade-domain', in "
+             "topology order");
+        return;
+    }
+    int n = c->nservers > PP_MAX_SERVERS ? PP_MAX_SERVERS : c->nservers;
+    if (c->quorum == PP_QUORUM_LYNC && L->servers_declared > LYNC_MAX_FRONT_ENDS)
+        VERR(L, first_line(L->servers_line, L->gen_servers_line),
+             "%d servers: a Lync / Skype for Business pool has at most %d Front Ends "
+             "(quorum = lync)",
+             L->servers_declared, LYNC_MAX_FRONT_ENDS);
+    struct srv_key *k = malloc((size_t)(n ? n : 1) * sizeof *k);
+    if (!k)
+        return;
+    for (int i = 0; i < n; i++)
+        k[i].s = &c->servers[i];
+    qsort(k, (size_t)n, sizeof *k, srv_cmp);
+    int first = 0;
+    for (int i = 1; i < n; i++) {
+        const struct pp_server_cfg *a = k[first].s, *b = k[i].s;
+        if (strcasecmp(a->name, b->name)) {
+            first = i;
+            continue;
+        }
+        char b1[96], b2[96], b3[96];
+        if (*a->domain && *b->domain && strcasecmp(a->domain, b->domain))
+            VERR(L, b->line, "server '%s' is in two domains: '%s' (line %d) and '%s'",
+                 cfg_show(b1, sizeof b1, b->name), cfg_show(b2, sizeof b2, a->domain), a->line,
+                 cfg_show(b3, sizeof b3, b->domain));
+        else
+            VERR(L, b->line, "server '%s' is listed twice (first at line %d)",
+                 cfg_show(b1, sizeof b1, b->name), a->line);
+    }
+    free(k);
+}
+
+static void check_pool(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (!L->pool_line) {
+        VERR(L, 0, "missing [pool] section (fqdn and profile are required)");
+    } else {
+        if (!L->fqdn_line)
+            VERR(L, L->pool_line, "[pool] fqdn is required (the pool's fully qualified name)");
+        if (!L->profile_line)
+            VERR(L, L->pool_line, "[pool] profile is required (lync2013, sfb2015, sfb2019, "
+                                  "linux-systemd, custom)");
+    }
+    if (*c->backup_pool) {
+        if (*c->fqdn && strcasecmp(c->backup_pool, c->fqdn) == 0)
+            VERR(L, L->backup_line, "backup_pool cannot be the pool itself");
+        if (!*c->failover_on && !L->failover_on_line)
+            VERR(L, L->backup_line,
+                 "backup_pool is set: failover_on is required (a Front End of %s, where failover "
+                 "and failback run)",
+                 c->backup_pool);
+    } else if (*c->failover_on && !L->backup_bad) {
+        VERR(L, L->failover_on_line, "failover_on needs backup_pool (the disaster-recovery pair)");
+    }
+    if (*c->failover_on && server_index(c, c->failover_on) >= 0)
+        VERR(L, L->failover_on_line,
+             "failover_on must be a Front End of the backup pool, not of this pool");
+}
+
+static void check_commands(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    bool need[PP_CMD_COUNT] = {false};
+    need[PP_CMD_READINESS] = need[PP_CMD_UPGRADE] = need[PP_CMD_RESTART] = true;
+    need[PP_CMD_VERIFY] = true;
+    need[c->mode == PP_MODE_DOWNTIME ? PP_CMD_DRAIN_NOW : PP_CMD_DRAIN] = true;
+    if (*c->backup_pool)
+        need[PP_CMD_FAILOVER] = need[PP_CMD_FAILBACK] = true;
+
+    char missing[256] = "";
+    for (int k = 0; k < PP_CMD_COUNT; k++) {
+        if (L->cmd_backup_line[k] && !*c->backup_pool)
+            VERR(L, L->cmd_backup_line[k],
+                 "{backup_pool} is used but [pool] backup_pool is not set");
+        if (!need[k] || *c->commands[k])
+            continue;
+        if (L->cmd_line[k]) {
+            VERR(L, L->cmd_line[k], "%s: this command is required and cannot be empty",
+                 pp_cmd_kind_name((enum pp_cmd_kind)k));
+        } else {
+            size_t len = strlen(missing);
+            snprintf(missing + len, sizeof missing - len, "%s%s", len ? ", " : "",
+                     pp_cmd_kind_name((enum pp_cmd_kind)k));
+        }
+    }
+    if (*missing && L->profile >= 0)
+        VERR(L, L->profile_line,
+             "profile = %s provides no command for %s: set %s in [commands]", c->profile, missing,
+             strchr(missing, ',') ? "them" : "it");
+}
+
+static void check_scenario(struct cfg_loader *L)
+{
+    if (!L->scenario_line) {
+        VERR(L, 0, "a training scenario needs a [scenario] section with title, goal and expect");
+        return;
+    }
+    /* Given but empty or too long was reported where it was read. */
+    if (!L->title_line)
+        VERR(L, L->scenario_line, "[scenario] title is required");
+    if (!L->goal_line)
+        VERR(L, L->scenario_line, "[scenario] goal is required");
+    if (!L->expect_line)
+        VERR(L, L->scenario_line, "[scenario] expect is required");
+}
+
+static void check_faults(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    for (int i = 0; i < c->sim.nfaults; i++) {
+        struct pp_fault *f = &c->sim.faults[i];
+        const struct cfg_fault_src *src = &L->fsrc[i];
+        const char *n = src->name;
+        if (!src->has_kind) {
+            if (!src->kind_line)
+                VERR(L, src->sect_line, "[fault.%s]: kind is required (fail, hang, drop, "
+                                        "never-returns, not-ready, busy)",
+                     n);
+            continue; /* the rest depends on the kind */
+        }
+        static const char *const kinds[] = {"fail", "hang", "drop", "never-returns",
+                                            "not-ready", "busy"};
+        const char *kind = kinds[f->kind];
+        if (f->kind == PP_FAULT_BUSY) {
+            if (src->server_line)
+                VERR(L, src->server_line, "[fault.%s]: a busy fault is pool-wide: remove server",
+                     n);
+        } else if (!src->server_line) {
+            VERR(L, src->sect_line, "[fault.%s]: server is required for kind = %s", n, kind);
+        } else if (*f->server && server_index(c, f->server) < 0) {
+            char b[96];
+            VERR(L, src->server_line, "[fault.%s]: '%s' is not a server of this pool", n,
+                 cfg_show(b, sizeof b, f->server));
+        }
+        switch (f->kind) {
+        case PP_FAULT_FAIL:
+        case PP_FAULT_HANG:
+        case PP_FAULT_DROP:
+            if (!src->step_line)
+                VERR(L, src->sect_line, "[fault.%s]: step is required for kind = %s (drain, "
+                                        "upgrade, restart, verify)",
+                     n, kind);
+            break;
+        case PP_FAULT_NEVER_RETURNS:
+            if (src->step_line && f->step != PP_STEP_RESTART && f->step != PP_STEP_NONE)
+                VERR(L, src->step_line,
+                     "[fault.%s]: a never-returns fault happens at restart; remove step", n);
+            f->step = PP_STEP_RESTART;
+            break;
+        case PP_FAULT_NOT_READY:
+        case PP_FAULT_BUSY:
+            if (src->step_line)
+                VERR(L, src->step_line, "[fault.%s]: kind = %s takes no step", n, kind);
+            f->step = PP_STEP_NONE;
+            break;
+        }
+    }
+}
+
+void cfg_validate(struct cfg_loader *L)
+{
+    check_pool(L);
+    check_servers(L);
+    check_commands(L);
+    if (L->scenario) {
+        check_scenario(L);
+        check_faults(L);
+    }
+}

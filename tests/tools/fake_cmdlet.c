@@ -1,0 +1,673 @@
+/* fake_cmdlet: the program a test sshd runs for every command (ForceCommand).
+ *
+ * It stands in for a Windows Front End reached over SSH, so the SSH transport
+ * and the whole poolpilot binary can be driven against a real OpenSSH sshd.
+ *
+ * Usage
+ *   sshd_config:  ForceCommand /path/to/fake_cmdlet /path/to/STATE
+ *   by hand:      fake_cmdlet STATE 'command'     (instead of SSH_ORIGINAL_COMMAND)
+ *
+ * State-dir contract (tests/e2e/lib/sshd.sh creates this layout):
+ *   ROOT/                  the pool root (one per test)
+ *   ROOT/pool.txt          optional; what the readiness cmdlet answers:
+ *                            pool fe-pool.contoso.com
+ *                            state auto        (or Ready | Busy | InsufficientActiveFrontEnds)
+ *                            busy 2            (optional: the first 2 checks answer Busy)
+ *                            domain UpgradeDomain1 fe01.contoso.com fe02.contoso.com
+ *                            domain UpgradeDomain2 fe03.contoso.com
+ *                          "auto" = Ready when every listed server's services are
+ *                          Running, else Busy.  Each server's STATE is ROOT/<its name>.
+ *   ROOT/busy-count        written by the fake (how many Busy answers were given)
+ *   STATE = ROOT/NAME      one fake server; NAME is its FQDN (or any test name)
+ *   STATE/log              appended by the fake: one line per command it runs,
+ *                            "<epoch-ms> conn=<client port> <command or decoded script>"
+ *                          (absent/empty = nothing ran: host-key and auth tests rely on it)
+ *   STATE/services         Running | Stopped | Paused (absent = Running)
+ *   STATE/patched          created by an update installer run
+ *   STATE/fail             optional; lines of text: a cmdlet (or test command word)
+ *                          whose name contains one of them fails (marker "failed")
+ *   STATE/hang             optional; same matching: those cmdlets never return
+ *   STATE/listener.pid     the sshd listener's pid (written by sshd.sh)
+ *   STATE/reboot-delay     optional; ms between "reboot" returning and the crash (300)
+ *   STATE/on-reboot        optional executable, run detached right after the crash
+ *                          (sshd.sh's reboot hook restarts sshd after a pause; without
+ *                          it the server never comes back)
+ *
+ * Commands
+ *   Test forms (plain): echo TEXT | stderr TEXT | exit N | sleep SECONDS | hang |
+ *     flood BYTES (that many 'x', no newline) | cjk | badutf8 | reboot | true
+ *   The real wrapped form:
+ *     powershell -NoProfile -NonInteractive -EncodedCommand <base64 of UTF-16LE>
+ *   The decoded script is searched (case-insensitively, in order of appearance) for:
+ *     Get-CsPoolUpgradeReadinessState, Get-CsUpgradeDomainInfo (JSON, as ConvertTo-Json),
+ *     Stop-CsWindowsService, Start-CsWindowsService, Get-CsWindowsService,
+ *     Restart-Computer (crash like "reboot"), *UpdateInstaller*, Get-CsPoolFabricState,
+ *     Test-CsRegistration, Invoke-CsPoolFailOver, Invoke-CsPoolFailBack,
+ *     Get-CsServerPatchVersion
+ *   and always ends with the marker line "@@POOLPILOT-RESULT@@ ok" or "... failed"
+ *   (exit status 0 / 1).  A script with none of them fails.
+ *
+ * Standalone on purpose (no poolpilot code): it is the "other side". */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MARKER "@@POOLPILOT-RESULT@@"
+
+static const char *state_dir;
+static char root_dir[4096];
+
+/* ---- small file helpers ------------------------------------------------ */
+
+static void path_in(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    size_t got;
+    while (s && (got = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            char *t = realloc(s, cap *= 2);
+            if (!t) {
+                free(s);
+                s = NULL;
+            } else
+                s = t;
+        }
+    }
+    fclose(f);
+    if (s)
+        s[len] = 0;
+    return s;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fputs(text, f);
+    fclose(f);
+    rename(tmp, path);
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = 0;
+    size_t i = 0;
+    while (s[i] && isspace((unsigned char)s[i]))
+        i++;
+    memmove(s, s + i, n - i + 1);
+}
+
+static char *state_file(const char *name)
+{
+    char p[4200];
+    path_in(p, sizeof p, state_dir, name);
+    char *s = read_text(p);
+    if (s)
+        trim(s);
+    return s;
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* One line per command, appended with O_APPEND so concurrent commands on
+ * the same server do not interleave within a line. */
+static void log_command(const char *what)
+{
+    char p[4200], line[1024];
+    path_in(p, sizeof p, state_dir, "log");
+    const char *conn = getenv("SSH_CONNECTION");
+    char port[16] = "-";
+    if (conn) { /* "client_ip client_port server_ip server_port" */
+        const char *sp = strchr(conn, ' ');
+        if (sp)
+            snprintf(port, sizeof port, "%.*s", (int)strcspn(sp + 1, " "), sp + 1);
+    }
+    int n = snprintf(line, sizeof line, "%lld conn=%s ", (long long)now_ms(), port);
+    for (const char *c = what; *c && n < (int)sizeof line - 2; c++)
+        line[n++] = (*c == '\n' || *c == '\r') ? ' ' : *c;
+    line[n++] = '\n';
+    int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ssize_t w = write(fd, line, (size_t)n);
+        (void)w;
+        close(fd);
+    }
+}
+
+/* Does any line of STATE/<file> occur (case-insensitively) in name? */
+static bool listed_in(const char *file, const char *name)
+{
+    char *s = state_file(file);
+    if (!s)
+        return false;
+    bool hit = false;
+    for (char *line = strtok(s, "\n"); line && !hit; line = strtok(NULL, "\n")) {
+        trim(line);
+        if (*line && strcasestr(name, line))
+            hit = true;
+    }
+    free(s);
+    return hit;
+}
+
+static void hang_forever(void)
+{
+    for (;;)
+        pause();
+}
+
+/* ---- services -------------------------------------------------------- */
+
+static char *services_of(const char *server_dir)
+{
+    char p[4200];
+    path_in(p, sizeof p, server_dir, "services");
+    char *s = read_text(p);
+    if (!s)
+        return strdup("Running");
+    trim(s);
+    return s;
+}
+
+static void set_services(const char *state)
+{
+    char p[4200], text[64];
+    path_in(p, sizeof p, state_dir, "services");
+    snprintf(text, sizeof text, "%s\n", state);
+    write_text(p, text);
+}
+
+/* ---- the simulated crash ("reboot", Restart-Computer) -------------------- */
+
+static void kill_tree(pid_t root, pid_t spare)
+{
+    /* Collect descendants breadth-first from /proc (sshd's per-connection
+     * children have their own process groups, so kill(-pgid) misses them). */
+    pid_t set[4096];
+    int n = 0;
+    set[n++] = root;
+    for (int i = 0; i < n; i++) {
+        DIR *d = opendir("/proc");
+        if (!d)
+            break;
+        struct dirent *e;
+        while ((e = readdir(d)) && n < 4096) {
+            if (!isdigit((unsigned char)e->d_name[0]))
+                continue;
+            char p[300], buf[512];
+            snprintf(p, sizeof p, "/proc/%s/stat", e->d_name);
+            FILE *f = fopen(p, "r");
+            if (!f)
+                continue;
+            size_t got = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            buf[got] = 0;
+            char *rp = strrchr(buf, ')'); /* comm may contain spaces */
+            int ppid = 0;
+            char st;
+            if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == set[i]) {
+                pid_t pid = (pid_t)atoi(e->d_name);
+                if (pid != spare)
+                    set[n++] = pid;
+            }
+        }
+        closedir(d);
+    }
+    for (int i = n - 1; i >= 0; i--)
+        kill(set[i], SIGKILL);
+}
+
+static void schedule_crash(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t p = fork();
+    if (p < 0)
+        return;
+    if (p > 0)
+        return; /* the command returns at once, like Restart-Computer */
+    setsid();
+    if (fork() != 0)
+        _exit(0);
+    /* Detached grandchild: must not keep the channel's pipes open. */
+    int nul = open("/dev/null", O_RDWR);
+    if (nul >= 0) {
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        if (nul > 2)
+            close(nul);
+    }
+    char *delay = state_file("reboot-delay");
+    long ms = delay ? atol(delay) : 300;
+    free(delay);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    char *lp = state_file("listener.pid");
+    if (lp && atoi(lp) > 1)
+        kill_tree((pid_t)atoi(lp), getpid());
+    free(lp);
+    set_services("Running"); /* services start automatically after boot */
+    char hook[4200];
+    path_in(hook, sizeof hook, state_dir, "on-reboot");
+    if (access(hook, X_OK) == 0)
+        execl(hook, hook, (char *)NULL);
+    _exit(0);
+}
+
+/* ---- base64 + UTF-16LE -> UTF-8 (for -EncodedCommand) ------------------- */
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+static unsigned char *b64_decode(const char *s, size_t *outlen)
+{
+    size_t n = strlen(s);
+    unsigned char *out = malloc(n / 4 * 3 + 3);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '=' || isspace((unsigned char)s[i]))
+            continue;
+        int v = b64val((unsigned char)s[i]);
+        if (v < 0) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    *outlen = o;
+    return out;
+}
+
+static char *utf16le_to_utf8(const unsigned char *b, size_t n)
+{
+    char *out = malloc(n * 2 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        uint32_t c = b[i] | (uint32_t)b[i + 1] << 8;
+        if (c >= 0xD800 && c < 0xDC00 && i + 3 < n) {
+            uint32_t lo = b[i + 2] | (uint32_t)b[i + 3] << 8;
+            if (lo >= 0xDC00 && lo < 0xE000) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                i += 2;
+            }
+        }
+        if (c < 0x80)
+            out[o++] = (char)c;
+        else if (c < 0x800) {
+            out[o++] = (char)(0xC0 | c >> 6);
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            out[o++] = (char)(0xE0 | c >> 12);
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (char)(0xF0 | c >> 18);
+            out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* ---- the readiness answer ---------------------------------------------- */
+
+struct domain {
+    char name[64];
+    char servers[16][256];
+    int n;
+};
+
+static void print_json_string_list(char list[][256], int n, int indent)
+{
+    printf("[\n");
+    for (int i = 0; i < n; i++)
+        printf("%*s\"%s\"%s\n", indent + 4, "", list[i], i + 1 < n ? "," : "");
+    printf("%*s]", indent, "");
+}
+
+static bool do_readiness(void)
+{
+    char p[4200];
+    path_in(p, sizeof p, root_dir, "pool.txt");
+    char *text = read_text(p);
+    if (!text) {
+        fprintf(stderr, "Get-CsPoolUpgradeReadinessState : the fake pool has no %s\n", p);
+        return false;
+    }
+    struct domain doms[12];
+    int nd = 0, busy_first = 0;
+    char state[64] = "auto";
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *save = NULL, *w = strtok_r(line, " \t\r", &save);
+        if (!w || *w == '#')
+            continue;
+        if (!strcmp(w, "state") && (w = strtok_r(NULL, " \t\r", &save)))
+            snprintf(state, sizeof state, "%s", w);
+        else if (!strcmp(w, "busy") && (w = strtok_r(NULL, " \t\r", &save)))
+            busy_first = atoi(w);
+        else if (!strcmp(w, "domain") && nd < 12 && (w = strtok_r(NULL, " \t\r", &save))) {
+            struct domain *d = &doms[nd++];
+            snprintf(d->name, sizeof d->name, "%s", w);
+            d->n = 0;
+            while (d->n < 16 && (w = strtok_r(NULL, " \t\r", &save)))
+                snprintf(d->servers[d->n++], sizeof d->servers[0], "%s", w);
+        }
+    }
+    free(text);
+    int total = 0, active = 0;
+    for (int i = 0; i < nd; i++)
+        for (int j = 0; j < doms[i].n; j++) {
+            char sd[4400];
+            path_in(sd, sizeof sd, root_dir, doms[i].servers[j]);
+            char *svc = services_of(sd);
+            total++;
+            active += strcasecmp(svc, "Running") == 0;
+            free(svc);
+        }
+    if (!strcasecmp(state, "auto"))
+        snprintf(state, sizeof state, "%s", active == total ? "Ready" : "Busy");
+    path_in(p, sizeof p, root_dir, "busy-count");
+    char *bc = read_text(p);
+    int given = bc ? atoi(bc) : 0;
+    free(bc);
+    if (given < busy_first) {
+        char num[32];
+        snprintf(num, sizeof num, "%d\n", given + 1);
+        write_text(p, num);
+        snprintf(state, sizeof state, "Busy");
+    }
+    bool ready = !strcmp(state, "Ready");
+    printf("{\n    \"PoolUpgradeState\":  \"%s\",\n", state);
+    printf("    \"TotalFrontEnds\":  %d,\n    \"TotalActiveFrontEnds\":  %d,\n", total, active);
+    printf("    \"UpgradeDomains\":  [\n");
+    for (int i = 0; i < nd; i++) {
+        printf("                           {\n");
+        printf("                               \"UpgradeDomain\":  \"%s\",\n", doms[i].name);
+        printf("                               \"FrontEnds\":  ");
+        print_json_string_list(doms[i].servers, doms[i].n, 45);
+        printf(",\n                               \"ReadyForUpgrade\":  %s\n",
+               ready ? "true" : "false");
+        printf("                           }%s\n", i + 1 < nd ? "," : "");
+    }
+    printf("                       ]\n}\n");
+    return true;
+}
+
+/* ---- cmdlets ------------------------------------------------------------ */
+
+static void print_services(void)
+{
+    char *svc = services_of(state_dir);
+    static const char *const names[] = {"RTCCLSAGT", "RTCSRV", "RTCMRAUTH", "RTCASMCU",
+                                        "RTCDATAMCU", "REPLICA"};
+    printf("\nStatus   Name            ActivityLevel\n------   ----            -------------\n");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        printf("%-8s %-15s %s\n", svc, names[i],
+               !strcmp(names[i], "RTCSRV") && !strcasecmp(svc, "Running") ? "Active Users=0"
+                                                                          : "");
+    free(svc);
+}
+
+struct cmdlet {
+    const char *name;
+    bool (*run)(const char *script);
+};
+
+static bool c_readiness(const char *s) { (void)s; return do_readiness(); }
+static bool c_stop(const char *s)
+{
+    bool graceful = strcasestr(s, "-Graceful") != NULL;
+    printf("VERBOSE: %s stopping services.\n", graceful ? "Gracefully" : "Immediately");
+    set_services("Stopped");
+    return true;
+}
+static bool c_start(const char *s) { (void)s; set_services("Running"); return true; }
+static bool c_get(const char *s) { (void)s; print_services(); return true; }
+static bool c_restart(const char *s)
+{
+    (void)s;
+    const char *name = strrchr(state_dir, '/');
+    printf("Restarting %s\n", name ? name + 1 : state_dir);
+    return true;
+}
+static bool c_update(const char *s)
+{
+    (void)s;
+    char p[4200];
+    path_in(p, sizeof p, state_dir, "patched");
+    write_text(p, "patched\n");
+    printf("Installing updates...\nAll updates installed.\n");
+    return true;
+}
+static bool c_fabric(const char *s)
+{
+    (void)s;
+    printf("Every routing group has a primary and at least one secondary.\n");
+    return true;
+}
+static bool c_ok(const char *s) { (void)s; printf("Done.\n"); return true; }
+static bool c_version(const char *s)
+{
+    (void)s;
+    char *p = state_file("patched");
+    printf("Version : %s\n", p ? "6.0.9319.620" : "6.0.9319.0");
+    free(p);
+    return true;
+}
+
+static const struct cmdlet cmdlets[] = {
+    {"Get-CsPoolUpgradeReadinessState", c_readiness},
+    {"Get-CsUpgradeDomainInfo", c_readiness},
+    {"Stop-CsWindowsService", c_stop},
+    {"Start-CsWindowsService", c_start},
+    {"Get-CsWindowsService", c_get},
+    {"Restart-Computer", c_restart},
+    {"UpdateInstaller", c_update},
+    {"Get-CsPoolFabricState", c_fabric},
+    {"Test-CsRegistration", c_ok},
+    {"Invoke-CsPoolFailOver", c_ok},
+    {"Invoke-CsPoolFailBack", c_ok},
+    {"Get-CsServerPatchVersion", c_version},
+};
+
+static int run_script(const char *script)
+{
+    log_command(script);
+    const char *p = script;
+    bool any = false, ok = true, crash = false;
+    while (ok) {
+        const struct cmdlet *next = NULL;
+        const char *at = NULL;
+        for (size_t i = 0; i < sizeof cmdlets / sizeof cmdlets[0]; i++) {
+            const char *h = strcasestr(p, cmdlets[i].name);
+            if (h && (!at || h < at)) {
+                at = h;
+                next = &cmdlets[i];
+            }
+        }
+        if (!next)
+            break;
+        any = true;
+        if (listed_in("hang", next->name)) {
+            fflush(stdout);
+            hang_forever();
+        }
+        if (listed_in("fail", next->name)) {
+            fprintf(stderr, "%s : the fake server was told to fail this cmdlet\n", next->name);
+            ok = false;
+            break;
+        }
+        ok = next->run(at);
+        crash |= next->run == c_restart;
+        p = at + strlen(next->name);
+    }
+    if (!any) {
+        fprintf(stderr, "fake_cmdlet: no cmdlet it knows in the script\n");
+        ok = false;
+    }
+    printf("%s %s\n", MARKER, ok ? "ok" : "failed");
+    if (ok && crash)
+        schedule_crash();
+    return ok ? 0 : 1;
+}
+
+/* ---- test commands --------------------------------------------------- */
+
+static int run_test_command(const char *cmd)
+{
+    log_command(cmd);
+    const char *arg = strchr(cmd, ' ');
+    arg = arg ? arg + 1 : "";
+    size_t wl = strcspn(cmd, " ");
+    char word[32];
+    snprintf(word, sizeof word, "%.*s", (int)(wl < 31 ? wl : 31), cmd);
+    if (listed_in("hang", word))
+        hang_forever();
+    if (listed_in("fail", word)) {
+        fprintf(stderr, "%s: told to fail\n", word);
+        return 1;
+    }
+    if (!strcmp(word, "echo")) {
+        printf("%s\n", arg);
+    } else if (!strcmp(word, "stderr")) {
+        fprintf(stderr, "%s\n", arg);
+    } else if (!strcmp(word, "exit")) {
+        return atoi(arg);
+    } else if (!strcmp(word, "true")) {
+        return 0;
+    } else if (!strcmp(word, "sleep")) {
+        double s = atof(arg);
+        struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+        printf("slept %s\n", arg);
+    } else if (!strcmp(word, "hang")) {
+        hang_forever();
+    } else if (!strcmp(word, "flood")) {
+        long long left = atoll(arg);
+        static char buf[65536];
+        memset(buf, 'x', sizeof buf);
+        while (left > 0) {
+            size_t n = left > (long long)sizeof buf ? sizeof buf : (size_t)left;
+            size_t w = fwrite(buf, 1, n, stdout);
+            if (w == 0)
+                return 1;
+            left -= (long long)w;
+        }
+    } else if (!strcmp(word, "cjk")) {
+        printf("\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97 caf\xc3\xa9 \xe2\x9c\x93\n");
+    } else if (!strcmp(word, "badutf8")) {
+        printf("bad \xff\xfe bytes\n");
+    } else if (!strcmp(word, "reboot")) {
+        printf("rebooting\n%s ok\n", MARKER);
+        schedule_crash();
+    } else {
+        fprintf(stderr, "fake_cmdlet: unknown command: %s\n", cmd);
+        return 127;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: fake_cmdlet STATE_DIR [command]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_DFL);
+    state_dir = argv[1];
+    snprintf(root_dir, sizeof root_dir, "%s", state_dir);
+    char *slash = strrchr(root_dir, '/');
+    if (slash && slash != root_dir)
+        *slash = 0;
+    else
+        snprintf(root_dir, sizeof root_dir, ".");
+    const char *cmd = argc > 2 ? argv[2] : getenv("SSH_ORIGINAL_COMMAND");
+    if (!cmd || !*cmd) {
+        fprintf(stderr, "fake_cmdlet: no command (interactive logins are not supported)\n");
+        return 2;
+    }
+    static const char ps[] = "powershell -NoProfile -NonInteractive -EncodedCommand ";
+    int rc;
+    if (!strncasecmp(cmd, ps, sizeof ps - 1)) {
+        size_t n = 0;
+        unsigned char *raw = b64_decode(cmd + sizeof ps - 1, &n);
+        char *script = raw ? utf16le_to_utf8(raw, n) : NULL;
+        free(raw);
+        if (!script) {
+            log_command(cmd);
+            fprintf(stderr, "fake_cmdlet: bad -EncodedCommand\n");
+            printf("%s failed\n", MARKER);
+            return 1;
+        }
+        rc = run_script(script);
+        free(script);
+    } else {
+        rc = run_test_command(cmd);
+    }
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,1087 @@
+/* The SSH transport against real OpenSSH sshds on 127.0.0.x.
+ *
+ * Each test starts its own throwaway servers with tests/e2e/lib/sshd.sh;
+ * the fake server side is tests/tools/fake_cmdlet (ForceCommand), which
+ * logs every command it runs into its state dir: "nothing ran" assertions
+ * read that log.  A reaper child stops every sshd by pid if this process
+ * dies mid-test.  Skips (with a message) without /usr/sbin/sshd, root, or
+ * the fake_cmdlet binary.  No timing assertions: deadlines below only
+ * guard against hangs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/ssh_internal.h"
+#include "backend/transport.h"
+#include "config/config.h"
+#include "tests/unit/helpers.h"
+
+#define GUARD_MS 120000 /* hang guard only */
+
+static char skip_reason[512];
+static char root[1024], sshd_sh[PATH_MAX], fake[PATH_MAX];
+static int reaper_fd = -1;
+
+/* ---- time, files, shell ------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    size_t n;
+    return test_read_file(path, &n);
+}
+
+static void append_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+    char *s = slurp(path);
+    bool hit = s && strstr(s, needle);
+    free(s);
+    return hit;
+}
+
+/* ---- servers ----------------------------------------------------------- */
+
+struct srv {
+    char name[64], dir[1100], addr[32];
+    int port;
+};
+
+static struct srv *srv_new(const char *name, const char *addr)
+{
+    struct srv *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    snprintf(s->addr, sizeof s->addr, "%s", addr);
+    snprintf(s->dir, sizeof s->dir, "%s/%s", root, name);
+    int ok = -1;
+    for (int tries = 0; tries < 3 && ok != 0; tries++) { /* a port clash: pick again */
+        ok = sh("bash '%s' setup '%s' '%s' '%s' 0 '%s' && bash '%s' start '%s'", sshd_sh, root,
+                name, addr, fake, sshd_sh, s->dir);
+    }
+    assert_int_equal(ok, 0);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/servers", root);
+    char line[1200];
+    snprintf(line, sizeof line, "%s\n", s->dir);
+    append_file(p, line); /* for the reaper */
+    snprintf(p, sizeof p, "%s/port", s->dir);
+    char *port = slurp(p);
+    assert_non_null(port);
+    s->port = atoi(port);
+    free(port);
+    snprintf(p, sizeof p, "%s/ssh_config", root);
+    snprintf(line, sizeof line, "Host %s\n  HostName %s\n  Port %d\n\n", name, addr, s->port);
+    append_file(p, line);
+    return s;
+}
+
+static void srv_trust(const struct srv *s, const char *known_hosts)
+{
+    assert_int_equal(sh("bash '%s' known_hosts '%s' >> '%s'", sshd_sh, s->dir, known_hosts), 0);
+}
+
+static void srv_stop(struct srv *s)
+{
+    sh("bash '%s' stop '%s'", sshd_sh, s->dir);
+}
+
+static void srv_free(struct srv *s)
+{
+    if (s) {
+        srv_stop(s);
+        free(s);
+    }
+}
+
+static char *srv_log(const struct srv *s)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/log", s->dir);
+    return slurp(p);
+}
+
+static int srv_log_lines(const struct srv *s)
+{
+    char *l = srv_log(s);
+    int n = 0;
+    for (char *p = l; p && *p; p++)
+        n += *p == '\n';
+    free(l);
+    return n;
+}
+
+/* Distinct client ports in the fake's log = SSH connections that ran commands. */
+static int srv_connections(const struct srv *s)
+{
+    char *l = srv_log(s);
+    char ports[64][16];
+    int n = 0;
+    for (char *p = l ? strstr(l, "conn=") : NULL; p; p = strstr(p + 5, "conn=")) {
+        char port[16];
+        snprintf(port, sizeof port, "%.*s", (int)strcspn(p + 5, " \n"), p + 5);
+        bool seen = false;
+        for (int i = 0; i < n; i++)
+            seen |= strcmp(ports[i], port) == 0;
+        if (!seen && n < 64)
+            snprintf(ports[n++], sizeof ports[0], "%s", port);
+    }
+    free(l);
+    return n;
+}
+
+static void srv_wait_log(const struct srv *s, const char *needle)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/log", s->dir);
+    int64_t end = now_ms() + GUARD_MS;
+    while (!file_contains(p, needle) && now_ms() < end)
+        sleep_ms(20);
+    assert_true(file_contains(p, needle));
+}
+
+/* ---- the event recorder -------------------------------------------- */
+
+struct rec {
+    uint64_t id;
+    char out[65536], err[8192];
+    size_t out_total, err_total, outn, errn;
+    bool out_all_x;
+    int nend;
+    enum pp_result res;
+    int exit_status;
+    char text[4096];
+    char logs[4096];
+};
+
+static struct rec recs[64];
+static int nrecs;
+static struct {
+    uint64_t pid;
+    enum pp_prompt_kind kind;
+    bool echo;
+    char text[2048];
+} prompts[16];
+static int nprompts;
+static char statuses[8192];
+
+static struct rec *rec_of(uint64_t id)
+{
+    for (int i = 0; i < nrecs; i++)
+        if (recs[i].id == id)
+            return &recs[i];
+    assert_true(nrecs < 64);
+    struct rec *r = &recs[nrecs++];
+    memset(r, 0, sizeof *r);
+    r->id = id;
+    r->out_all_x = true;
+    return r;
+}
+
+static void rec_reset(void)
+{
+    nrecs = 0;
+    nprompts = 0;
+    statuses[0] = 0;
+}
+
+static void on_event(void *ctx, const struct pp_tev *ev)
+{
+    (void)ctx;
+    switch (ev->type) {
+    case PP_TEV_OUTPUT: {
+        struct rec *r = rec_of(ev->id);
+        if (ev->is_stderr) {
+            size_t k = ev->len < sizeof r->err - 1 - r->errn ? ev->len : sizeof r->err - 1 - r->errn;
+            memcpy(r->err + r->errn, ev->data, k);
+            r->errn += k;
+            r->err_total += ev->len;
+        } else {
+            size_t k = ev->len < sizeof r->out - 1 - r->outn ? ev->len : sizeof r->out - 1 - r->outn;
+            memcpy(r->out + r->outn, ev->data, k);
+            r->outn += k;
+            for (size_t i = 0; i < ev->len && r->out_all_x; i++)
+                r->out_all_x = ev->data[i] == 'x';
+            r->out_total += ev->len;
+        }
+        assert_true(ev->len <= SSHT_CHUNK);
+        break;
+    }
+    case PP_TEV_END: {
+        struct rec *r = rec_of(ev->id);
+        r->nend++;
+        r->res = ev->result;
+        r->exit_status = ev->exit_status;
+        snprintf(r->text, sizeof r->text, "%s", ev->data ? ev->data : "");
+        break;
+    }
+    case PP_TEV_PROMPT:
+        assert_true(nprompts < 16);
+        prompts[nprompts].pid = ev->prompt_id;
+        prompts[nprompts].kind = ev->prompt;
+        prompts[nprompts].echo = ev->echo;
+        snprintf(prompts[nprompts].text, sizeof prompts[0].text, "%s", ev->data);
+        nprompts++;
+        break;
+    case PP_TEV_LOG:
+        if (getenv("PP_TEST_VERBOSE"))
+            fprintf(stderr, "LOG[%llu] %s\n", (unsigned long long)ev->id, ev->data);
+        if (ev->id) {
+            struct rec *r = rec_of(ev->id);
+            size_t l = strlen(r->logs);
+            snprintf(r->logs + l, sizeof r->logs - l, "%s\n", ev->data);
+        }
+        break;
+    case PP_TEV_STATUS: {
+        if (getenv("PP_TEST_VERBOSE"))
+            fprintf(stderr, "STATUS[%d] %s\n", ev->server, ev->data);
+        size_t l = strlen(statuses);
+        snprintf(statuses + l, sizeof statuses - l, "%s\n", ev->data);
+        break;
+    }
+    }
+}
+
+static const struct pp_tsink sink = {on_event, NULL};
+
+/* Runs the main loop (poll on the transport's fd + transport_poll) until
+ * pred holds; the main thread never blocks longer than one poll step. */
+static bool pump(struct pp_transport *t, bool (*pred)(const void *), const void *arg)
+{
+    int64_t end = now_ms() + GUARD_MS;
+    while (now_ms() < end) {
+        struct pollfd p = {transport_fd(t), POLLIN, 0};
+        poll(&p, 1, 100);
+        transport_poll(t, 0, &sink);
+        if (pred(arg))
+            return true;
+    }
+    return false;
+}
+
+static bool ended_pred(const void *arg)
+{
+    const uint64_t *ids = arg;
+    for (; *ids; ids++) {
+        bool found = false;
+        for (int i = 0; i < nrecs; i++)
+            found |= recs[i].id == *ids && recs[i].nend > 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool prompted_pred(const void *arg)
+{
+    return nprompts >= *(const int *)arg;
+}
+
+static void wait_ended(struct pp_transport *t, const uint64_t *ids)
+{
+    assert_true(pump(t, ended_pred, ids));
+}
+
+/* ---- transport setup ----------------------------------------------- */
+
+static struct pp_config cfg;
+
+static void cfg_reset(const char *known_hosts)
+{
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(cfg.ssh.identity, sizeof cfg.ssh.identity, "%s/client_ed25519", root);
+    snprintf(cfg.ssh.known_hosts, sizeof cfg.ssh.known_hosts, "%s", known_hosts);
+    snprintf(cfg.ssh.config, sizeof cfg.ssh.config, "%s/ssh_config", root);
+    cfg.ssh.auth = PP_AUTH_KEY;
+    cfg.ssh.connect_timeout = 5000;
+    cfg.ssh.keepalive = 15000;
+}
+
+static struct pp_transport *tp_new(void)
+{
+    char err[256] = "";
+    struct pp_transport *t = ssh_transport_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    char dotssh[1100];
+    snprintf(dotssh, sizeof dotssh, "%s/dotssh", root); /* not the user's ~/.ssh */
+    mkdir(dotssh, 0700);
+    ssh_transport_test_paths(t, dotssh, "/dev/null");
+    rec_reset();
+    return t;
+}
+
+static void start(struct pp_transport *t, uint64_t id, const struct srv *s, enum pp_cmd_kind k,
+                  const char *cmd, pp_ms timeout)
+{
+    struct pp_cmd c = {.id = id, .server = 0, .host = s->name, .kind = k, .command = cmd,
+                       .timeout = timeout, .domain = ""};
+    assert_int_equal(transport_start(t, &c, 0), 0);
+}
+
+static char kh_path[1200];
+
+static const char *fresh_known_hosts(const char *tag)
+{
+    snprintf(kh_path, sizeof kh_path, "%s/known_hosts.%s", root, tag);
+    unlink(kh_path);
+    return kh_path;
+}
+
+#define SKIP_IF_NEEDED()                                                                     \
+    do {                                                                                     \
+        if (*skip_reason) {                                                                  \
+            print_message("skipped: %s\n", skip_reason);                                     \
+            skip();                                                                          \
+        }                                                                                    \
+    } while (0)
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_output_and_status(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("basic", "127.0.0.11");
+    cfg_reset(fresh_known_hosts("basic"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_PROBE, "echo hello world", 0);
+    start(t, 2, s, PP_CMD_PROBE, "stderr oops", 0);
+    start(t, 3, s, PP_CMD_PROBE, "exit 3", 0);
+    start(t, 4, s, PP_CMD_PROBE, "cjk", 0);
+    start(t, 5, s, PP_CMD_PROBE, "badutf8", 0);
+    start(t, 6, s, PP_CMD_PROBE, "no-such-command", 0);
+    uint64_t ids[] = {1, 2, 3, 4, 5, 6, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_int_equal(r->exit_status, 0);
+    assert_string_equal(r->out, "hello world\n");
+    assert_int_equal(r->errn, 0);
+    r = rec_of(2);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_string_equal(r->err, "oops\n");
+    assert_int_equal(r->outn, 0);
+    r = rec_of(3);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    assert_int_equal(r->exit_status, 3);
+    assert_string_equal(rec_of(4)->out, "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97 caf\xc3\xa9 \xe2\x9c\x93\n");
+    assert_string_equal(rec_of(5)->out, "bad \xff\xfe bytes\n"); /* raw bytes, untouched */
+    assert_int_equal(rec_of(6)->exit_status, 127);
+    assert_non_null(strstr(rec_of(6)->err, "unknown command"));
+    for (int i = 0; i < nrecs; i++)
+        assert_int_equal(recs[i].nend, 1); /* exactly one END per command */
+    /* Six commands, one connection. */
+    assert_int_equal(srv_connections(s), 1);
+    struct ssh_transport_stats st;
+    ssh_transport_stats(t, &st);
+    assert_int_equal(st.connects, 1);
+    assert_non_null(strstr(statuses, "connected"));
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_session_reuse(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("reuse", "127.0.0.12");
+    cfg_reset(fresh_known_hosts("reuse"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    for (uint64_t id = 1; id <= 5; id++) {
+        char cmd[32];
+        snprintf(cmd, sizeof cmd, "echo n%llu", (unsigned long long)id);
+        start(t, id, s, PP_CMD_VERIFY, cmd, 30000);
+        uint64_t ids[] = {id, 0};
+        wait_ended(t, ids);
+        assert_int_equal(rec_of(id)->res, PP_RES_OK);
+        char want[32];
+        snprintf(want, sizeof want, "n%llu\n", (unsigned long long)id);
+        assert_string_equal(rec_of(id)->out, want);
+    }
+    assert_int_equal(srv_log_lines(s), 5);
+    assert_int_equal(srv_connections(s), 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_many_servers(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    enum { N = 8, K = 3 };
+    struct srv *s[N];
+    cfg_reset(fresh_known_hosts("many"));
+    for (int i = 0; i < N; i++) {
+        char name[32], addr[32];
+        snprintf(name, sizeof name, "many%d", i);
+        snprintf(addr, sizeof addr, "127.0.0.%d", 21 + i);
+        s[i] = srv_new(name, addr);
+        srv_trust(s[i], cfg.ssh.known_hosts);
+    }
+    struct pp_transport *t = tp_new();
+    uint64_t ids[N * K + 1];
+    int n = 0;
+    for (int k = 0; k < K; k++)
+        for (int i = 0; i < N; i++) {
+            char cmd[64];
+            snprintf(cmd, sizeof cmd, "echo s%d-k%d", i, k);
+            ids[n] = (uint64_t)(100 + n);
+            start(t, ids[n], s[i], PP_CMD_READINESS, cmd, 60000);
+            n++;
+        }
+    ids[n] = 0;
+    wait_ended(t, ids);
+    n = 0;
+    for (int k = 0; k < K; k++)
+        for (int i = 0; i < N; i++) {
+            struct rec *r = rec_of(ids[n++]);
+            char want[64];
+            snprintf(want, sizeof want, "s%d-k%d\n", i, k);
+            assert_int_equal(r->res, PP_RES_OK);
+            assert_string_equal(r->out, want);
+        }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(srv_log_lines(s[i]), K);
+        assert_int_equal(srv_connections(s[i]), 1);
+    }
+    struct ssh_transport_stats st;
+    ssh_transport_stats(t, &st);
+    assert_int_equal(st.workers, N);
+    transport_free(t);
+    for (int i = 0; i < N; i++)
+        srv_free(s[i]);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("timeout", "127.0.0.13");
+    cfg_reset(fresh_known_hosts("timeout"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "sleep 30", 1000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_TIMEOUT);
+    assert_int_equal(rec_of(1)->exit_status, -1);
+    assert_non_null(strstr(rec_of(1)->text, "may still be running"));
+    assert_non_null(strstr(rec_of(1)->logs, "may still be running"));
+    /* The connection is still good for the next command. */
+    start(t, 2, s, PP_CMD_PROBE, "echo after", 0);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_string_equal(rec_of(2)->out, "after\n");
+    assert_int_equal(srv_connections(s), 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("cancel", "127.0.0.14");
+    cfg_reset(fresh_known_hosts("cancel"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "hang", 0);
+    srv_wait_log(s, "hang");           /* it runs on the server now */
+    transport_cancel(t, 1, 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_CANCELLED);
+    assert_int_equal(rec_of(1)->nend, 1);
+    /* Cancelled at once after start (pending or running: either way one END). */
+    start(t, 2, s, PP_CMD_DRAIN, "hang", 0);
+    transport_cancel(t, 2, 0);
+    transport_cancel(t, 999, 0);       /* unknown ids are ignored */
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_CANCELLED);
+    start(t, 3, s, PP_CMD_PROBE, "echo still here", 0);
+    uint64_t ids3[] = {3, 0};
+    wait_ended(t, ids3);
+    assert_int_equal(rec_of(3)->res, PP_RES_OK);
+    assert_int_equal(rec_of(2)->nend, 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_connection_lost(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("lost", "127.0.0.15");
+    cfg_reset(fresh_known_hosts("lost"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "hang", 0);
+    srv_wait_log(s, "hang");
+    assert_int_equal(sh("bash '%s' kill_conns '%s'", sshd_sh, s->dir), 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_LOST);
+    assert_int_equal(rec_of(1)->exit_status, -1);
+    assert_non_null(strstr(rec_of(1)->text, "outcome is unknown"));
+    /* The next command reconnects. */
+    start(t, 2, s, PP_CMD_PROBE, "echo again", 0);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_int_equal(srv_connections(s), 2);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_restart_comes_back(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("reboot", "127.0.0.16");
+    cfg_reset(fresh_known_hosts("reboot"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    assert_int_equal(sh("bash '%s' reboot_hook '%s' 1", sshd_sh, s->dir), 0);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "reboot", 60000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    assert_non_null(strstr(rec_of(1)->out, "rebooting"));
+    assert_non_null(strstr(rec_of(1)->logs, "dropped as expected"));
+    assert_non_null(strstr(rec_of(1)->logs, "back after"));
+    /* The new connection serves the next command. */
+    start(t, 2, s, PP_CMD_VERIFY, "echo up again", 10000);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_string_equal(rec_of(2)->out, "up again\n");
+    assert_int_equal(srv_log_lines(s), 2); /* the restart ran exactly once */
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_restart_never_returns(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("gone", "127.0.0.17");
+    cfg_reset(fresh_known_hosts("gone"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "reboot", 4000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_TIMEOUT);
+    assert_non_null(strstr(rec_of(1)->text, "did not come back"));
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_restart_reports_failure(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("nogo", "127.0.0.18");
+    cfg_reset(fresh_known_hosts("nogo"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    /* A restart command that fails is not waited for: no drop will come. */
+    start(t, 1, s, PP_CMD_RESTART, "exit 1", 600000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_int_equal(rec_of(1)->exit_status, 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_restart_new_host_key(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("rekey", "127.0.0.19");
+    cfg_reset(fresh_known_hosts("rekey"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    /* The server comes back with a different host key. */
+    char hook[1200];
+    snprintf(hook, sizeof hook, "%s/on-reboot", s->dir);
+    FILE *f = fopen(hook, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/bash\nbash '%s' newkey '%s'\nexec bash '%s' start '%s' >>'%s/reboot.log' 2>&1\n",
+            sshd_sh, s->dir, sshd_sh, s->dir, s->dir);
+    fclose(f);
+    chmod(hook, 0755);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "reboot", 60000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_non_null(strstr(rec_of(1)->text, "HOST KEY HAS CHANGED"));
+    assert_int_equal(nprompts, 0); /* never offered to accept it */
+    transport_free(t);
+    srv_free(s);
+}
+
+static void fingerprint_of(const struct srv *s, char *out, size_t n)
+{
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "ssh-keygen -l -E sha256 -f '%s/host_key.pub'", s->dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[512] = "";
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    char *fp = strstr(line, "SHA256:");
+    assert_non_null(fp);
+    snprintf(out, n, "%.*s", (int)strcspn(fp, " \n"), fp);
+}
+
+static void test_hostkey_unknown_accept(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("newhost", "127.0.0.31");
+    cfg_reset(fresh_known_hosts("accept"));
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_PROBE, "echo trusted", 0);
+    start(t, 2, s, PP_CMD_PROBE, "echo also", 0);
+    int one = 1;
+    assert_true(pump(t, prompted_pred, &one));
+    char fp[128];
+    fingerprint_of(s, fp, sizeof fp);
+    assert_int_equal(prompts[0].kind, PP_PROMPT_HOSTKEY);
+    assert_non_null(strstr(prompts[0].text, "newhost (127.0.0.31:"));
+    assert_non_null(strstr(prompts[0].text, "unknown ssh-ed25519 key"));
+    assert_non_null(strstr(prompts[0].text, fp));
+    assert_non_null(strstr(prompts[0].text, cfg.ssh.known_hosts));
+    assert_int_equal(srv_log_lines(s), 0); /* nothing runs before the answer */
+    transport_answer(t, prompts[0].pid, true, NULL, false);
+    uint64_t ids[] = {1, 2, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_int_equal(nprompts, 1); /* one question for the host, not one per command */
+    char entry[128];
+    snprintf(entry, sizeof entry, "[127.0.0.31]:%d ssh-ed25519 ", s->port);
+    assert_true(file_contains(cfg.ssh.known_hosts, entry));
+    transport_free(t);
+    /* A new run knows the host now. */
+    t = tp_new();
+    start(t, 3, s, PP_CMD_PROBE, "echo known", 0);
+    uint64_t ids3[] = {3, 0};
+    wait_ended(t, ids3);
+    assert_int_equal(rec_of(3)->res, PP_RES_OK);
+    assert_int_equal(nprompts, 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_hostkey_unknown_refuse(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("stranger", "127.0.0.32");
+    cfg_reset(fresh_known_hosts("refuse"));
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "echo must not run", 0);
+    int one = 1;
+    assert_true(pump(t, prompted_pred, &one));
+    transport_answer(t, prompts[0].pid, false, NULL, false);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_non_null(strstr(rec_of(1)->text, "host key not accepted"));
+    assert_int_equal(srv_log_lines(s), 0);
+    assert_false(file_contains(cfg.ssh.known_hosts, "127.0.0.32"));
+    /* A stale answer to a finished question is ignored. */
+    transport_answer(t, prompts[0].pid, true, NULL, false);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_hostkey_changed(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("changed", "127.0.0.33");
+    cfg_reset(fresh_known_hosts("changed"));
+    /* Line 1: another host; line 2: this host with a key it no longer has. */
+    char line[512];
+    snprintf(line, sizeof line,
+             "other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDwsrcTedq2uIm26caS/PIQEc7Y1v95BFiiJ722DWUZJ\n");
+    append_file(cfg.ssh.known_hosts, line);
+    srv_trust(s, cfg.ssh.known_hosts);
+    assert_int_equal(sh("bash '%s' newkey '%s' && bash '%s' restart '%s'", sshd_sh, s->dir,
+                        sshd_sh, s->dir), 0);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "echo must not run", 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    char where[1300];
+    snprintf(where, sizeof where, "%s:2", cfg.ssh.known_hosts);
+    assert_non_null(strstr(r->text, "HOST KEY HAS CHANGED"));
+    assert_non_null(strstr(r->text, where));
+    assert_non_null(strstr(r->text, "ssh-keygen -R"));
+    assert_int_equal(nprompts, 0);
+    assert_int_equal(srv_log_lines(s), 0);
+    transport_free(t);
+
+    /* The same with a hashed known_hosts (HashKnownHosts yes). */
+    assert_int_equal(sh("ssh-keygen -q -H -f '%s' >/dev/null 2>&1", cfg.ssh.known_hosts), 0);
+    t = tp_new();
+    start(t, 2, s, PP_CMD_DRAIN, "echo must not run", 0);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    r = rec_of(2);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    char hashed[128];
+    snprintf(hashed, sizeof hashed, "a hashed entry for [127.0.0.33]:%d", s->port);
+    assert_non_null(strstr(r->text, hashed));
+    assert_int_equal(srv_log_lines(s), 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_wrong_key(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("wrongkey", "127.0.0.34");
+    cfg_reset(fresh_known_hosts("wrongkey"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    char key[1200];
+    snprintf(key, sizeof key, "%s/stranger_ed25519", root);
+    assert_int_equal(sh("rm -f '%s' '%s.pub'; ssh-keygen -q -t ed25519 -N '' -f '%s' </dev/null",
+                        key, key, key), 0);
+    snprintf(cfg.ssh.identity, sizeof cfg.ssh.identity, "%s", key);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "echo must not run", 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_non_null(strstr(rec_of(1)->text, "authentication failed"));
+    assert_non_null(strstr(rec_of(1)->text, "publickey"));
+    assert_int_equal(nprompts, 0); /* auth = key never asks for a password */
+    assert_int_equal(srv_log_lines(s), 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_unreachable(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("down", "127.0.0.35");
+    cfg_reset(fresh_known_hosts("down"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    srv_stop(s);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_READINESS, "echo x", 0);
+    start(t, 2, s, PP_CMD_READINESS, "echo y", 0);
+    uint64_t ids[] = {1, 2, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_int_equal(rec_of(2)->res, PP_RES_FAILED);
+    assert_non_null(strstr(rec_of(1)->text, "cannot connect to down"));
+    assert_non_null(strstr(statuses, "unreachable"));
+    transport_free(t);
+    free(s);
+}
+
+static char *ps_encode(const char *ascii)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(ascii) * 2;
+    unsigned char *u = malloc(n);
+    for (size_t i = 0; ascii[i]; i++) {
+        u[2 * i] = (unsigned char)ascii[i];
+        u[2 * i + 1] = 0;
+    }
+    char *out = malloc(n / 3 * 4 + 8);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = u[i] << 16 | (i + 1 < n ? u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
+        out[o++] = tbl[v >> 18 & 63];
+        out[o++] = tbl[v >> 12 & 63];
+        out[o++] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[o] = 0;
+    free(u);
+    return out;
+}
+
+static void test_powershell_form(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("fe01.contoso.com", "127.0.0.36");
+    cfg_reset(fresh_known_hosts("ps"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    char *b64 = ps_encode("$ProgressPreference='SilentlyContinue'; try { Stop-CsWindowsService "
+                          "-Graceful -Confirm:$false; Get-CsWindowsService } catch { }");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "powershell -NoProfile -NonInteractive -EncodedCommand %s", b64);
+    free(b64);
+    start(t, 1, s, PP_CMD_DRAIN, cmd, 30000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_non_null(strstr(r->out, "Stopped  RTCSRV"));
+    assert_non_null(strstr(r->out, "\n@@POOLPILOT-RESULT@@ ok\n"));
+    char p[1200];
+    snprintf(p, sizeof p, "%s/services", s->dir);
+    assert_true(file_contains(p, "Stopped"));
+    transport_free(t);
+    srv_free(s);
+}
+
+static long rss_kb(void)
+{
+    char *s = slurp("/proc/self/statm");
+    long pages = 0, res = 0;
+    if (s)
+        sscanf(s, "%ld %ld", &pages, &res);
+    free(s);
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void test_flood_is_bounded(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    const long long total = 100LL * 1024 * 1024;
+    struct srv *s = srv_new("flood", "127.0.0.37");
+    cfg_reset(fresh_known_hosts("flood"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    long rss0 = rss_kb();
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "flood %lld", total);
+    start(t, 1, s, PP_CMD_UPGRADE, cmd, 0);
+    /* Do not poll for a while: the worker must stop at its cap, not buffer
+     * the whole 100 MB. */
+    struct ssh_transport_stats st;
+    int64_t end = now_ms() + GUARD_MS;
+    do {
+        sleep_ms(20);
+        ssh_transport_stats(t, &st);
+    } while (st.queued_now < SSHT_QUEUE_CAP && now_ms() < end);
+    assert_true(st.queued_now >= SSHT_QUEUE_CAP);
+    sleep_ms(300); /* give an unbounded queue the chance to grow */
+    ssh_transport_stats(t, &st);
+    assert_true(st.queued_now <= SSHT_QUEUE_CAP + SSHT_CHUNK);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_true(r->out_total == (size_t)total);
+    assert_true(r->out_all_x);
+    ssh_transport_stats(t, &st);
+    assert_true(st.queued_hwm <= SSHT_QUEUE_CAP + SSHT_CHUNK);
+    long rss1 = rss_kb();
+    print_message("flood: %lld bytes delivered, queue high-water %zu bytes (cap %u), "
+                  "RSS %ld -> %ld KiB\n",
+                  total, st.queued_hwm, SSHT_QUEUE_CAP, rss0, rss1);
+    transport_free(t);
+    srv_free(s);
+}
+
+static void test_free_while_busy(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("busy", "127.0.0.38");
+    cfg_reset(fresh_known_hosts("busy"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "hang", 0);
+    start(t, 2, s, PP_CMD_DRAIN, "flood 50000000", 0);
+    srv_wait_log(s, "hang");
+    transport_free(t); /* must join the worker without waiting for the commands */
+    srv_free(s);
+}
+
+static void test_bad_host_rejected(void **state)
+{
+    (void)state;
+    cfg_reset("/dev/null");
+    char err[128];
+    struct pp_transport *t = ssh_transport_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    struct pp_cmd c = {.id = 1, .host = "root@evil", .kind = PP_CMD_PROBE, .command = "x"};
+    assert_int_equal(transport_start(t, &c, 0), -1);
+    c.host = "-oProxyCommand=x";
+    assert_int_equal(transport_start(t, &c, 0), -1);
+    c.host = "";
+    assert_int_equal(transport_start(t, &c, 0), -1);
+    assert_int_equal(transport_next_due(t), PP_MS_NEVER);
+    assert_true(transport_fd(t) >= 0);
+    transport_free(t);
+}
+
+/* ---- fixture --------------------------------------------------------- */
+
+/* Stops every sshd listed in ROOT/servers when the test process goes away,
+ * however it goes (the pipe's write end closes with it). */
+static void start_reaper(void)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[1]);
+        char b;
+        for (;;) {
+            ssize_t r = read(p[0], &b, 1);
+            if (r > 0 || (r < 0 && errno == EINTR))
+                continue;
+            break;
+        }
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd,
+                 "[ -f '%s/servers' ] && while read -r d; do bash '%s' stop \"$d\" "
+                 ">/dev/null 2>&1; done < '%s/servers'; rm -rf '%s'",
+                 root, sshd_sh, root, root);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(0);
+    }
+    close(p[0]);
+    reaper_fd = p[1];
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    unsetenv("SSH_AUTH_SOCK"); /* no agent keys from the environment */
+    if (access("/usr/sbin/sshd", X_OK) != 0) {
+        snprintf(skip_reason, sizeof skip_reason, "/usr/sbin/sshd is not installed");
+        return 0;
+    }
+    if (geteuid() != 0) {
+        snprintf(skip_reason, sizeof skip_reason,
+                 "the throwaway sshds log in as root (ForceCommand); run as root");
+        return 0;
+    }
+    const char *f = getenv("PP_FAKE_CMDLET");
+    if (f)
+        snprintf(fake, sizeof fake, "%s", f);
+    else {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash)
+            *slash = 0;
+        snprintf(fake, sizeof fake, "%s/fake_cmdlet", self);
+    }
+    if (access(fake, X_OK) != 0) {
+        snprintf(skip_reason, sizeof skip_reason,
+                 "%s not built (cmake --build ... --target fake_cmdlet, or set PP_FAKE_CMDLET)",
+                 fake);
+        return 0;
+    }
+    snprintf(sshd_sh, sizeof sshd_sh, "%s", test_src_path("tests/e2e/lib/sshd.sh"));
+    const char *d = test_tmpdir();
+    assert_non_null(d);
+    snprintf(root, sizeof root, "%s", d);
+    chmod(root, 0755);
+    start_reaper();
+    assert_int_equal(sh("bash '%s' init '%s'", sshd_sh, root), 0);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/ssh_config", root);
+    append_file(p, "# written by test_ssh_transport\n");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (reaper_fd >= 0) {
+        close(reaper_fd); /* the reaper stops leftovers and removes ROOT */
+        wait(NULL);
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_host_rejected),
+        cmocka_unit_test(test_output_and_status),
+        cmocka_unit_test(test_session_reuse),
+        cmocka_unit_test(test_many_servers),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_connection_lost),
+        cmocka_unit_test(test_restart_comes_back),
+        cmocka_unit_test(test_restart_never_returns),
+        cmocka_unit_test(test_restart_reports_failure),
+        cmocka_unit_test(test_restart_new_host_key),
+        cmocka_unit_test(test_hostkey_unknown_accept),
+        cmocka_unit_test(test_hostkey_unknown_refuse),
+        cmocka_unit_test(test_hostkey_changed),
+        cmocka_unit_test(test_wrong_key),
+        cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_powershell_form),
+        cmocka_unit_test(test_flood_is_bounded),
+        cmocka_unit_test(test_free_while_busy),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,589 @@
+/* The curses dashboard: the pp_ui_ops the event loop drives.  It owns the
+ * view state, turns keys into actions (keymap) and actions into operator
+ * events, renders the model through render.c and puts it on the screen
+ * through draw.c.  It never blocks: input is read in nodelay mode until
+ * ERR, and a frame is only built when something changed (a notice, a key,
+ * or a clock on screen ticking over to the next second). */
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/runner.h"
+#include "tui/draw.h"
+#include "tui/keymap.h"
+#include "tui/nav.h"
+#include "tui/render.h"
+#include "tui/ui.h"
+
+#define MAX_ERRORS 16
+#define MAX_PROMPTS 16
+
+struct prompt {
+    uint64_t id;
+    enum pp_prompt_kind kind;
+    bool echo;
+    int server;
+    char text[PP_REASON_MAX];
+};
+
+struct dashboard {
+    struct pp_ui ui;                 /* first: the loop holds a struct pp_ui * */
+    const struct pp_config *cfg;
+    struct pp_runner *r;
+    struct keymap km;
+    struct rd_view v;
+    struct rd_canvas cv;
+    struct draw dr;
+    bool utf8;
+    bool dirty, full;
+    bool leave;                      /* the operator left the final summary */
+    int64_t shown_second;            /* runner second of the last frame */
+    double scale;                    /* training clock speed, 0 = max */
+    char errors[MAX_ERRORS][PP_REASON_MAX];
+    int nerrors;
+    struct prompt prompts[MAX_PROMPTS];
+    int nprompts;
+};
+
+static struct dashboard *dash(struct pp_ui *u) { return (struct dashboard *)u; }
+
+/* ---- runner glue ---- */
+
+static const struct pp_outbuf *src_output(void *ctx, int server)
+{
+    return runner_output(ctx, server);
+}
+
+static const char *src_last_command(void *ctx, int server)
+{
+    return runner_last_command(ctx, server);
+}
+
+static struct rd_source source(struct dashboard *d)
+{
+    pp_ms now = runner_now(d->r);
+    return (struct rd_source){
+        .m = runner_model(d->r),
+        .cfg = d->cfg,
+        .now = now,
+        .wall_offset = runner_wall(d->r) - now,
+        .paused = runner_paused(d->r),
+        .scale = d->scale,
+        .output = src_output,
+        .last_command = src_last_command,
+        .ctx = d->r,
+    };
+}
+
+static void operator_event(struct dashboard *d, enum pp_op op, enum pp_override ov,
+                           const char *target, const char *reason)
+{
+    struct pp_event ev = {.type = PP_EV_OPERATOR, .op = op, .ov = ov, .target = target,
+                          .reason = reason};
+    runner_operator(d->r, &ev);
+}
+
+static void note(struct dashboard *d, const char *text)
+{
+    snprintf(d->v.note, sizeof d->v.note, "%s", text);
+}
+
+static void sync_errors(struct dashboard *d)
+{
+    d->v.nerrors = d->nerrors;
+    snprintf(d->v.error, sizeof d->v.error, "%s", d->nerrors ? d->errors[0] : "");
+}
+
+/* ---- prompts ---- */
+
+static void prompt_open_next(struct dashboard *d)
+{
+    if (d->v.dlg.kind != DLG_NONE || d->nprompts == 0)
+        return;
+    struct prompt *p = &d->prompts[0];
+    const struct pp_model *m = runner_model(d->r);
+    const char *host = p->server >= 0 && p->server < m->nservers ? m->servers[p->server].name
+                       : d->cfg && d->cfg->failover_on[0] ? d->cfg->failover_on
+                                                           : "the failover host";
+    dlg_open_prompt(&d->v.dlg, p->id, p->kind, p->echo, host, p->text);
+    explicit_bzero(p, sizeof *p);
+    memmove(&d->prompts[0], &d->prompts[1], (size_t)(d->nprompts - 1) * sizeof d->prompts[0]);
+    d->nprompts--;
+    d->v.prompts_waiting = d->nprompts;
+}
+
+static void prompt_queue(struct dashboard *d, const struct pp_notice *n)
+{
+    if (d->nprompts == MAX_PROMPTS) {
+        /* nobody can answer this many at once: refuse, the transport reports it */
+        runner_answer(d->r, n->prompt_id, false, NULL, false);
+        return;
+    }
+    struct prompt *p = &d->prompts[d->nprompts++];
+    p->id = n->prompt_id;
+    p->kind = n->prompt;
+    p->echo = n->echo;
+    p->server = n->server;
+    snprintf(p->text, sizeof p->text, "%s", n->text ? n->text : "");
+    d->v.prompts_waiting = d->nprompts;
+    prompt_open_next(d);
+}
+
+/* ---- notices ---- */
+
+static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
+{
+    struct dashboard *d = dash(u);
+    d->dirty = true;
+    const struct pp_model *m = runner_model(d->r);
+    switch (n->type) {
+    case PP_N_EVENT:
+        snprintf(d->v.event, sizeof d->v.event, "%s", n->text ? n->text : "");
+        break;
+    case PP_N_OUTPUT:
+        break;
+    case PP_N_ASK:
+        /* point at what the question is about */
+        if (m->ask_server >= 0 && m->ask_server < m->nservers)
+            nav_select_server(&d->v, m, m->ask_server);
+        else if (m->ask_domain >= 0 && m->ask_domain < m->ndomains)
+            nav_select_domain(&d->v, m->ask_domain);
+        d->v.note[0] = 0;
+        break;
+    case PP_N_PROMPT:
+        prompt_queue(d, n);
+        break;
+    case PP_N_ERROR:
+        if (d->nerrors < MAX_ERRORS) {
+            snprintf(d->errors[d->nerrors++], PP_REASON_MAX, "%s", n->text ? n->text : "error");
+        } else {
+            /* keep the newest: the last slot is overwritten */
+            snprintf(d->errors[MAX_ERRORS - 1], PP_REASON_MAX, "%s", n->text ? n->text : "error");
+        }
+        sync_errors(d);
+        break;
+    case PP_N_EXIT:
+        d->v.ended = true;
+        d->v.summary = true;
+        d->v.exit_code = n->code;
+        snprintf(d->v.exit_text, sizeof d->v.exit_text, "%s", n->text ? n->text : "");
+        if (d->v.dlg.kind == DLG_OVERRIDE || d->v.dlg.kind == DLG_QUIT)
+            dlg_wipe(&d->v.dlg);   /* nothing left to decide */
+        break;
+    }
+}
+
+/* ---- actions ---- */
+
+static const double scales[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+#define NSCALES ((int)(sizeof scales / sizeof scales[0]))
+
+static void change_speed(struct dashboard *d, int dir)
+{
+    double s = d->scale, next = s;
+    if (dir > 0) {
+        if (s <= 0)
+            return;   /* already as fast as it goes */
+        next = 0;
+        for (int i = 0; i < NSCALES; i++)
+            if (scales[i] > s) {
+                next = scales[i];
+                break;
+            }
+    } else {
+        if (s <= 0) {
+            next = scales[NSCALES - 1];
+        } else {
+            next = scales[0];
+            for (int i = NSCALES - 1; i >= 0; i--)
+                if (scales[i] < s) {
+                    next = scales[i];
+                    break;
+                }
+        }
+    }
+    d->scale = next;
+    runner_set_scale(d->r, next);
+}
+
+static void open_override(struct dashboard *d)
+{
+    const struct pp_model *m = runner_model(d->r);
+    struct rd_view *v = &d->v;
+    if (v->sel == RD_SEL_SERVER && v->sel_server >= 0 && v->sel_server < m->nservers) {
+        const struct pp_server *s = &m->servers[v->sel_server];
+        bool drain = (s->state == PP_SRV_RUNNING && s->step == PP_STEP_DRAIN) ||
+                     (m->ask == PP_ASK_FORCE_DRAIN && m->ask_server == v->sel_server);
+        dlg_open_override(&v->dlg, DLG_T_SERVER, v->sel_server, s->name, s->state, drain);
+    } else if (v->sel == RD_SEL_DOMAIN && v->sel_domain < m->ndomains) {
+        dlg_open_override(&v->dlg, DLG_T_DOMAIN, v->sel_domain, m->domains[v->sel_domain].name,
+                          PP_SRV_PENDING, false);
+    } else if (v->sel == RD_SEL_POOL) {
+        dlg_open_override(&v->dlg, DLG_T_POOL, -1, m->fqdn, PP_SRV_PENDING, false);
+    } else {
+        note(d, "select a server, a domain or the pool first");
+    }
+}
+
+static void do_quit(struct dashboard *d)
+{
+    const struct pp_model *m = runner_model(d->r);
+    if (d->v.ended) {
+        d->leave = true;
+        return;
+    }
+    int running = render_running_count(m);
+    if (running > 0) {
+        dlg_open_quit(&d->v.dlg, running);
+        return;
+    }
+    operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
+    note(d, "stopping: the journal keeps the progress");
+}
+
+static void dialog_result(struct dashboard *d, enum dlg_result res)
+{
+    struct dlg *g = &d->v.dlg;
+    struct rd_source src;
+    switch (res) {
+    case DLG_R_NONE:
+        return;
+    case DLG_R_CANCEL:
+        break;
+    case DLG_R_OVERRIDE:
+        operator_event(d, PP_OP_OVERRIDE, g->ov, g->target, g->in.buf);
+        break;
+    case DLG_R_ANSWER:
+        runner_answer(d->r, g->prompt_id, g->accept, g->accept ? g->in.buf : NULL, g->remember);
+        break;
+    case DLG_R_QUIT:
+        if (d->v.ended) {
+            d->leave = true;
+        } else {
+            operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
+            note(d, "stopping: running steps finish and are journaled");
+        }
+        break;
+    case DLG_R_SEARCH:
+        snprintf(d->v.search, sizeof d->v.search, "%s", g->in.buf);
+        d->v.search_hit = -1;
+        nav_focus(&d->v, RD_PANE_OUTPUT);
+        src = source(d);
+        if (d->v.search[0] && !output_search(&d->v, &src, 1))
+            note(d, "no match in this output");
+        break;
+    }
+    dlg_wipe(g);   /* reasons and secrets do not linger in memory */
+    prompt_open_next(d);
+}
+
+static void do_action(struct dashboard *d, enum act_id a)
+{
+    const struct pp_model *m = runner_model(d->r);
+    struct rd_view *v = &d->v;
+    struct rd_source src = source(d);
+    switch (a) {
+    case ACT_CONFIRM:
+        if (v->ended)
+            break;
+        if (m->ask == PP_ASK_NONE)
+            note(d, "nothing to confirm now");
+        else if (m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_FORCE_DRAIN)
+            note(d, "this needs an override (o) or quit (q)");
+        else
+            operator_event(d, PP_OP_CONFIRM, 0, NULL, NULL);
+        break;
+    case ACT_DECLINE:
+        if (v->ended)
+            break;
+        if (m->ask == PP_ASK_NONE)
+            note(d, "no question to answer");
+        else
+            operator_event(d, PP_OP_DECLINE, 0, NULL, NULL);
+        break;
+    case ACT_RECHECK:
+        if (!v->ended)
+            operator_event(d, PP_OP_RECHECK, 0, NULL, NULL);
+        break;
+    case ACT_CHOOSE:
+        if (v->ended)
+            break;
+        if (v->sel != RD_SEL_POOL && v->sel_domain >= 0 && v->sel_domain < m->ndomains)
+            operator_event(d, PP_OP_CHOOSE, 0, m->domains[v->sel_domain].name, NULL);
+        else
+            note(d, "select a domain first");
+        break;
+    case ACT_OVERRIDE:
+        if (!v->ended)
+            open_override(d);
+        break;
+    case ACT_SEARCH:
+        dlg_open_search(&v->dlg, v->search);
+        break;
+    case ACT_SEARCH_NEXT:
+    case ACT_SEARCH_PREV:
+        if (!output_search(v, &src, a == ACT_SEARCH_NEXT ? 1 : -1))
+            note(d, "no match in this output");
+        break;
+    case ACT_DISMISS:
+        if (d->nerrors) {
+            memmove(d->errors[0], d->errors[1], (size_t)(d->nerrors - 1) * sizeof d->errors[0]);
+            d->nerrors--;
+            sync_errors(d);
+        }
+        break;
+    case ACT_PAUSE:
+        runner_pause(d->r, !runner_paused(d->r));
+        break;
+    case ACT_FASTER:
+    case ACT_SLOWER:
+        change_speed(d, a == ACT_FASTER ? 1 : -1);
+        break;
+    case ACT_REDRAW:
+        d->full = true;
+        break;
+    case ACT_HELP:
+        v->help = true;
+        v->help_scroll = 0;
+        break;
+    case ACT_QUIT:
+        do_quit(d);
+        break;
+    default:
+        nav_apply(v, &src, a);
+        break;
+    }
+}
+
+/* ---- keys ---- */
+
+static int map_key(int rc, wint_t wch)
+{
+    if (rc == KEY_CODE_YES) {
+        switch (wch) {
+        case KEY_UP: return PPK_UP;
+        case KEY_DOWN: return PPK_DOWN;
+        case KEY_LEFT: return PPK_LEFT;
+        case KEY_RIGHT: return PPK_RIGHT;
+        case KEY_PPAGE: return PPK_PGUP;
+        case KEY_NPAGE: return PPK_PGDN;
+        case KEY_HOME: return PPK_HOME;
+        case KEY_END: return PPK_END;
+        case KEY_IC: return PPK_INS;
+        case KEY_DC: return PPK_DEL;
+        case KEY_BACKSPACE: return PPK_BACKSPACE;
+        case KEY_ENTER: return PPK_ENTER;
+        case KEY_BTAB: return PPK_BTAB;
+        case KEY_RESIZE: return PPK_RESIZE;
+        case KEY_MOUSE: return PPK_MOUSE;
+        default:
+            if (wch >= KEY_F(1) && wch <= KEY_F(12))
+                return PPK_F((int)(wch - KEY_F0));
+            return PPK_NONE;
+        }
+    }
+    switch (wch) {
+    case '\r':
+    case '\n': return PPK_ENTER;
+    case '\t': return PPK_TAB;
+    case 27: return PPK_ESC;
+    case 127:
+    case 8: return PPK_BACKSPACE;
+    default: return (int)wch;
+    }
+}
+
+static void handle_key(struct dashboard *d, int key)
+{
+    struct rd_view *v = &d->v;
+    d->dirty = true;
+    if (key == PPK_RESIZE) {
+        d->full = true;
+        return;
+    }
+    if (key == PPK_MOUSE) {
+        MEVENT me;
+        if (getmouse(&me) == OK && (me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) &&
+            v->dlg.kind == DLG_NONE && !v->help && !v->summary) {
+            struct rd_source src = source(d);
+            nav_click(v, &src, &d->cv, me.y, me.x);
+        }
+        return;
+    }
+    v->note[0] = 0;
+    if (v->dlg.kind != DLG_NONE) {
+        dialog_result(d, dlg_key(&v->dlg, key));
+        return;
+    }
+    enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
+    enum act_id a = keymap_lookup(&d->km, key, ctx, v->training);
+    if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
+        a = keymap_lookup(&d->km, key, ACT_CTX_GLOBAL, v->training);   /* `n` still declines */
+    if (v->help) {
+        if (key == PPK_ESC || a == ACT_HELP || a == ACT_QUIT || key == PPK_ENTER)
+            v->help = false;
+        else if (a == ACT_UP || a == ACT_PAGE_UP)
+            v->help_scroll -= a == ACT_UP ? 1 : 10;
+        else if (a == ACT_DOWN || a == ACT_PAGE_DOWN)
+            v->help_scroll += a == ACT_DOWN ? 1 : 10;
+        else if (a == ACT_TOP)
+            v->help_scroll = 0;
+        else if (a == ACT_BOTTOM)
+            v->help_scroll = 1 << 20;   /* clamped when drawn */
+        return;
+    }
+    if (v->summary) {
+        if (key == PPK_ESC)
+            v->summary = false;
+        else if (a == ACT_QUIT || key == PPK_ENTER)
+            d->leave = true;
+        return;
+    }
+    if (v->lay.too_small && a != ACT_QUIT && a != ACT_REDRAW)
+        return;   /* nothing to act on that the operator can see */
+    if (a != ACT_NONE)
+        do_action(d, a);
+}
+
+static int dash_input_fd(struct pp_ui *u)
+{
+    struct dashboard *d = dash(u);
+    if (!d->dr.active || d->v.gone || d->leave)
+        return -1;
+    return STDIN_FILENO;
+}
+
+static int dash_on_input(struct pp_ui *u)
+{
+    struct dashboard *d = dash(u);
+    if (!d->dr.active || d->v.gone)
+        return -1;
+    int keys = 0;
+    for (;;) {
+        wint_t wch;
+        int rc = wget_wch(stdscr, &wch);
+        if (rc == ERR)
+            break;
+        keys++;
+        int k = map_key(rc, wch);
+        if (k != PPK_NONE)
+            handle_key(d, k);
+        if (d->leave)
+            return -1;
+    }
+    if (!keys) {
+        /* readable but nothing to read: the terminal has gone away */
+        struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+        if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            d->v.gone = true;
+            return -1;
+        }
+    }
+    return d->leave ? -1 : 0;
+}
+
+/* ---- frames ---- */
+
+static void dash_render(struct pp_ui *u)
+{
+    struct dashboard *d = dash(u);
+    if (!d->dr.active || d->v.gone)
+        return;
+    struct rd_source src = source(d);
+    int64_t second = src.now / 1000;
+    if (!d->dirty && !d->full && second == d->shown_second)
+        return;
+    int w, h;
+    draw_size(&d->dr, &w, &h);
+    if (w != d->cv.w || h != d->cv.h) {
+        if (canvas_init(&d->cv, w, h, d->utf8) < 0)
+            return;
+        d->full = true;
+    }
+    render_screen(&d->cv, &d->v, &src);
+    draw_frame(&d->dr, &d->cv, d->full);
+    d->dirty = d->full = false;
+    d->shown_second = second;
+}
+
+static void dash_on_signal(struct pp_ui *u, int sig)
+{
+    struct dashboard *d = dash(u);
+    if (sig == SIGHUP) {
+        /* stop drawing: writes to a hung-up terminal only fail */
+        d->v.gone = true;
+        return;
+    }
+    if (!d->dr.active)
+        return;
+    if (sig == SIGWINCH)
+        draw_resize(&d->dr);
+    d->full = d->dirty = true;
+}
+
+static int dash_init(struct pp_ui *u, struct pp_runner *r)
+{
+    struct dashboard *d = dash(u);
+    d->r = r;
+    const struct pp_runner_opts *o = runner_opts(r);
+    d->scale = o ? o->time_scale : 1;
+    const struct pp_model *m = runner_model(r);
+    rd_view_init(&d->v, &d->km, m->training);
+    const char *cs = nl_langinfo(CODESET);
+    d->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    char err[256];
+    if (draw_open(&d->dr, stdout, stdin, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "poolpilot: %s\n", err);
+        return -1;
+    }
+    d->dirty = d->full = true;
+    d->shown_second = -1;
+    return 0;
+}
+
+static void dash_fini(struct pp_ui *u)
+{
+    struct dashboard *d = dash(u);
+    draw_close(&d->dr, d->v.gone);
+}
+
+static void dash_free(struct pp_ui *u)
+{
+    struct dashboard *d = dash(u);
+    if (!d)
+        return;
+    dash_fini(u);
+    draw_free(&d->dr);
+    canvas_free(&d->cv);
+    rd_view_free(&d->v);
+    explicit_bzero(d->prompts, sizeof d->prompts);
+    free(d);
+}
+
+static const struct pp_ui_ops dash_ops = {
+    .init = dash_init,
+    .notice = dash_notice,
+    .input_fd = dash_input_fd,
+    .on_input = dash_on_input,
+    .render = dash_render,
+    .on_signal = dash_on_signal,
+    .fini = dash_fini,
+    .free = dash_free,
+};
+
+struct pp_ui *dashboard_new(const struct pp_config *cfg)
+{
+    struct dashboard *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->ui.ops = &dash_ops;
+    d->cfg = cfg;
+    /* main ran keymap_check for messages; bad lines are simply not applied */
+    keymap_build(&d->km, cfg, NULL);
+    return &d->ui;
+}

@@ -1,0 +1,81 @@
+/* Modal dialogs: the override wizard (choose → type the target's name back →
+ * reason), transport prompts (host key yes/no, secrets without echo), the
+ * quit question and the search line.  Pure: keys in, a result out; the
+ * dashboard acts on the result (runner_operator / runner_answer). */
+#ifndef PP_TUI_DIALOG_H
+#define PP_TUI_DIALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend/engine.h"
+#include "backend/transport.h"
+#include "tui/canvas.h"
+
+enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH };
+enum dlg_stage { DLG_ST_CHOOSE, DLG_ST_NAME, DLG_ST_REASON };
+enum dlg_target { DLG_T_POOL, DLG_T_DOMAIN, DLG_T_SERVER };
+
+enum dlg_result {
+    DLG_R_NONE,      /* still open */
+    DLG_R_CANCEL,    /* closed without effect (a prompt: answer "no") */
+    DLG_R_OVERRIDE,  /* ov, target, input.buf = reason */
+    DLG_R_ANSWER,    /* prompt answered: accept (+ input.buf as the secret) */
+    DLG_R_QUIT,      /* yes, quit */
+    DLG_R_SEARCH     /* input.buf = the pattern ("" clears) */
+};
+
+struct dlg_input {
+    char buf[PP_REASON_MAX];
+    size_t len;
+    bool hidden;       /* secrets: never drawn, wiped after use */
+};
+
+struct dlg {
+    enum dlg_kind kind;
+    struct dlg_input in;
+    char error[200];                 /* shown inside the dialog */
+
+    /* override */
+    enum dlg_stage stage;
+    enum dlg_target tkind;
+    int tindex;
+    char target[PP_NAME_MAX];        /* the name that must be typed back */
+    bool allowed[PP_OV_COUNT];
+    enum pp_override ov;             /* highlighted / chosen */
+
+    /* prompt */
+    uint64_t prompt_id;
+    enum pp_prompt_kind prompt;
+    bool echo;
+    bool accept;
+    bool remember;
+    char text[PP_REASON_MAX];        /* the question / fingerprint */
+    char host[PP_NAME_MAX];
+
+    /* quit */
+    int running;                     /* servers with a step running */
+};
+
+/* Opens the override wizard for a target; which overrides are offered
+ * depends on the target kind (and the server's state for the default). */
+void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *name,
+                       enum pp_srv_state st, bool drain_running);
+void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool echo,
+                     const char *host, const char *text);
+void dlg_open_quit(struct dlg *g, int running);
+void dlg_open_search(struct dlg *g, const char *current);
+
+/* A key (keymap.h codes).  Returns what happened; DLG_R_NONE keeps it open.
+ * After any other result the dialog is closed (kind = DLG_NONE) but its
+ * fields stay readable until dlg_wipe(). */
+enum dlg_result dlg_key(struct dlg *g, int key);
+/* Forgets everything typed (secrets are overwritten, not just dropped). */
+void dlg_wipe(struct dlg *g);
+
+/* Draws the dialog over the canvas (centred box; the search line on row y). */
+void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row);
+
+const char *dlg_override_help(enum pp_override o);
+
+#endif

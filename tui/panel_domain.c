@@ -1,0 +1,350 @@
+/* The domain area: one framed panel per upgrade domain, side by side and
+ * wrapping into rows.  The rows form a virtual page taller than the screen
+ * when the pool is big (the fleet: 50 domains, 1000 servers); only the
+ * lines inside the visible window are drawn, so a frame costs what the
+ * screen shows, not what the pool holds. */
+#include "tui/render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/utf8.h"
+
+/* 40 columns leave room for the last output line beside name, state and
+ * clock; 80 columns hold two panels side by side. */
+#define PANEL_MIN_W 40
+
+static int panel_rows_height(const struct rd_view *v, const struct pp_model *m, int row)
+{
+    int np = render_panel_count(v, m), cols = v->lay.dom_cols, h = 1;
+    for (int p = row * cols; p < np && p < (row + 1) * cols; p++) {
+        int n;
+        render_panel_members(v, m, p, &n);
+        if (n > h)
+            h = n;
+    }
+    return h + 2;
+}
+
+int panel_layout_height(struct rd_view *v, const struct pp_model *m, int width)
+{
+    int np = render_panel_count(v, m);
+    int cols = width / PANEL_MIN_W;
+    if (cols < 1)
+        cols = 1;
+    if (np > 0 && cols > np)
+        cols = np;
+    v->lay.dom_cols = cols;
+    v->lay.panel_w = width / cols;
+    if (np == 0)
+        return 3;
+    int h = 0;
+    for (int r = 0; r * cols < np; r++)
+        h += panel_rows_height(v, m, r);
+    return h;
+}
+
+/* Virtual line of the top of panel row `row`. */
+static int row_top(const struct rd_view *v, const struct pp_model *m, int row)
+{
+    int y = 0;
+    for (int r = 0; r < row; r++)
+        y += panel_rows_height(v, m, r);
+    return y;
+}
+
+void panel_selection_span(struct rd_view *v, const struct pp_model *m, int *top, int *bottom)
+{
+    int cols = v->lay.dom_cols > 0 ? v->lay.dom_cols : 1;
+    if (v->sel == RD_SEL_POOL || render_panel_count(v, m) == 0) {
+        *top = *bottom = 0;
+        return;
+    }
+    int row = v->sel_domain / cols;
+    int t = row_top(v, m, row);
+    if (v->sel == RD_SEL_DOMAIN) {
+        *top = t;
+        *bottom = t + panel_rows_height(v, m, row) - 1;
+        return;
+    }
+    int n;
+    const int *mem = render_panel_members(v, m, v->sel_domain, &n);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (mem[i] == v->sel_server)
+            k = i;
+    *top = t + 1 + k;
+    *bottom = *top;
+    /* show the frame's title too when the first server is selected */
+    if (k == 0)
+        *top = t;
+}
+
+struct dom_look {
+    const char *glyph;
+    char word[48];
+    char shortword[24];   /* when the title has no room for word */
+    enum rd_role role;
+};
+
+static struct dom_look domain_look(const struct pp_model *m, int d, bool u)
+{
+    struct dom_look l = {u ? "·" : ".", "waiting", "waiting", RD_DIM};
+    if (d < 0 || d >= m->ndomains) {
+        snprintf(l.word, sizeof l.word, "domain not known yet");
+        snprintf(l.shortword, sizeof l.shortword, "unknown");
+        return l;
+    }
+    const struct pp_domain *dom = &m->domains[d];
+    int settled = 0;
+    for (int i = 0; i < dom->nmembers; i++)
+        if (model_server_settled(&m->servers[dom->members[i]]))
+            settled++;
+    switch (dom->state) {
+    case PP_DOM_WAITING:
+        break;
+    case PP_DOM_READY:
+        l = (struct dom_look){u ? "○" : "o", "ready", "ready", RD_OK};
+        break;
+    case PP_DOM_NOT_READY:
+        l = (struct dom_look){u ? "⊘" : "!", "not ready", "not ready", RD_WARNING};
+        break;
+    case PP_DOM_ACTIVE:
+        l.glyph = u ? "▶" : ">";
+        l.role = RD_RUNNING;
+        snprintf(l.word, sizeof l.word, "in progress %d/%d", settled, dom->nmembers);
+        snprintf(l.shortword, sizeof l.shortword, "%d/%d", settled, dom->nmembers);
+        break;
+    case PP_DOM_DONE:
+        l = (struct dom_look){u ? "✔" : "+", "done", "done", RD_OK};
+        break;
+    case PP_DOM_DONE_EXCEPTIONS:
+        l = (struct dom_look){u ? "✔" : "+", "done with exceptions", "done, exceptions",
+                              RD_WARNING};
+        break;
+    }
+    if (dom->state != PP_DOM_ACTIVE && m->chosen_domain == d &&
+        dom->state != PP_DOM_DONE && dom->state != PP_DOM_DONE_EXCEPTIONS) {
+        size_t l0 = strlen(l.word);
+        snprintf(l.word + l0, sizeof l.word - l0, ", next");
+        l0 = strlen(l.shortword);
+        snprintf(l.shortword + l0, sizeof l.shortword - l0, ", next");
+    }
+    return l;
+}
+
+/* A server's short name: the first DNS label keeps panels readable; the
+ * checklist and the output title show the full name. */
+static void short_name(const char *name, char *buf, size_t n)
+{
+    size_t l = strcspn(name, ".");
+    if (l == 0)
+        l = strlen(name);
+    snprintf(buf, n, "%.*s", (int)l, name);
+}
+
+static void panel_title(struct rd_canvas *cv, struct rd_view *v, const struct pp_model *m,
+                        int p, int y, int x, int w, enum rd_role border)
+{
+    struct dom_look l = domain_look(m, p, cv->utf8);
+    const char *name = p < m->ndomains ? m->domains[p].name : "(no domain yet)";
+    bool asked = m->ask != PP_ASK_NONE && m->ask_domain == p && p < m->ndomains;
+    int cx = x + 1, lim = x + w - 1;
+    cx += canvas_put(cv, y, cx, lim - cx, border, " ");
+    int name_w = utf8_width(name);
+    const char *word = l.word;
+    if (name_w + utf8_width(word) + 6 + (asked ? 2 : 0) > lim - cx)
+        word = l.shortword;
+    int rest = utf8_width(word) + 4 + (asked ? 2 : 0);
+    int tx = cx;
+    cx += canvas_put_ell(cv, y, cx, lim - cx - rest > 6 ? name_w : lim - cx - rest, RD_HEADER,
+                         name);
+    if (v->sel == RD_SEL_DOMAIN && v->sel_domain == p)
+        canvas_flag(cv, y, tx, cx - tx, RD_F_SEL);
+    cx += canvas_put(cv, y, cx, lim - cx, border, " ");
+    if (asked)
+        cx += canvas_put(cv, y, cx, lim - cx, RD_QUESTION, "? ");
+    cx += canvas_put(cv, y, cx, lim - cx, l.role, l.glyph);
+    cx += canvas_put(cv, y, cx, lim - cx, l.role, " ");
+    cx += canvas_put_ell(cv, y, cx, lim - cx, l.role, word);
+    canvas_put(cv, y, cx, lim - cx, border, " ");
+}
+
+/* The columns of one server line, computed per panel so they line up. */
+struct cols {
+    int name, word, time;
+};
+
+struct srv_text {
+    struct rd_state_look look;
+    char name[PP_NAME_MAX], word[40], time[32];
+};
+
+static void server_text(const struct rd_source *src, int si, bool utf8, struct srv_text *t)
+{
+    const struct pp_server *s = &src->m->servers[si];
+    t->look = render_server_look(s, utf8);
+    short_name(s->name, t->name, sizeof t->name);
+    /* which step failed or was lost matters as much as that it did */
+    if (s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
+        snprintf(t->word, sizeof t->word, "%s %s", t->look.word, pp_step_name(s->step));
+    else
+        snprintf(t->word, sizeof t->word, "%s", t->look.word);
+    t->time[0] = 0;
+    if (s->state == PP_SRV_RUNNING)
+        render_duration(src->now - s->step_started, t->time, sizeof t->time);
+    else if (s->state == PP_SRV_VERIFIED && s->finished > 0 && s->finished >= s->steps_started)
+        render_duration(s->finished - s->steps_started, t->time, sizeof t->time);
+}
+
+static void server_line(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src,
+                        int si, int y, int x, int w, const struct cols *c)
+{
+    const struct pp_server *s = &src->m->servers[si];
+    struct srv_text t;
+    server_text(src, si, cv->utf8, &t);
+    int cx = x, lim = x + w;
+    canvas_put_ell(cv, y, cx, c->name, RD_NORMAL, t.name);
+    cx = x + c->name + 1;
+    cx += canvas_put(cv, y, cx, lim - cx, t.look.role, t.look.glyph);
+    cx += 1;
+    if (cx < lim)
+        canvas_put_ell(cv, y, cx, lim - cx < c->word ? lim - cx : c->word, t.look.role, t.word);
+    cx += c->word + 1;
+    if (cx < lim && c->time)
+        canvas_put(cv, y, cx, lim - cx, RD_NORMAL, t.time);
+    cx += c->time ? c->time + 1 : 0;
+    if (cx < lim - 1) {
+        /* what the server says while it is being worked on; otherwise
+         * its last line is a readiness answer run there: noise */
+        const char *last = "";
+        if (s->state == PP_SRV_RUNNING || s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
+            last = s->last_line;
+        if ((s->state == PP_SRV_SKIPPED || s->state == PP_SRV_MARKED_DONE ||
+             s->state == PP_SRV_FAILED) && s->reason[0])
+            last = s->reason;
+        if (s->state == PP_SRV_LOST && s->probed && s->probe_answer[0])
+            last = s->probe_answer;
+        canvas_put_ell(cv, y, cx, lim - cx, RD_DIM, last);
+    }
+    canvas_tag(cv, y, x - 1, w + 2, RD_TAG_SERVER, si);
+    if (v->sel == RD_SEL_SERVER && v->sel_server == si)
+        canvas_flag(cv, y, x, w, RD_F_SEL);
+}
+
+static struct cols panel_cols(const struct rd_source *src, const int *mem, int n, int w,
+                              bool utf8)
+{
+    struct cols c = {4, 7, 0};
+    for (int i = 0; i < n; i++) {
+        struct srv_text t;
+        server_text(src, mem[i], utf8, &t);
+        int nw = utf8_width(t.name), ww = utf8_width(t.word), tw = utf8_width(t.time);
+        if (nw > c.name)
+            c.name = nw;
+        if (ww > c.word)
+            c.word = ww;
+        if (tw > c.time)
+            c.time = tw;
+    }
+    if (c.name > w / 3)
+        c.name = w / 3;
+    return c;
+}
+
+static void keep_visible(struct rd_view *v, const struct pp_model *m)
+{
+    int top, bottom, h = v->lay.dom_h;
+    panel_selection_span(v, m, &top, &bottom);
+    if (bottom - top + 1 > h)
+        bottom = top + h - 1;
+    if (v->sel == RD_SEL_POOL)
+        v->dom_scroll = 0;
+    if (top < v->dom_scroll)
+        v->dom_scroll = top;
+    if (bottom >= v->dom_scroll + h)
+        v->dom_scroll = bottom - h + 1;
+    int max = v->lay.dom_virtual_h - h;
+    if (v->dom_scroll > max)
+        v->dom_scroll = max;
+    if (v->dom_scroll < 0)
+        v->dom_scroll = 0;
+}
+
+void panel_render_area(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    struct rd_layout *L = &v->lay;
+    int np = render_panel_count(v, m);
+    if (L->dom_h <= 0)
+        return;
+    if (np == 0) {
+        canvas_box(cv, L->dom_y, 0, L->dom_h < 3 ? L->dom_h : 3, cv->w, RD_BORDER);
+        canvas_put_ell(cv, L->dom_y + 1, 2, cv->w - 4, RD_DIM,
+                       "No upgrade domains known yet: the readiness check lists them.");
+        return;
+    }
+    keep_visible(v, m);
+    int cols = L->dom_cols, pw = L->panel_w;
+    int vy = 0;
+    for (int row = 0; row * cols < np; row++) {
+        int rh = panel_rows_height(v, m, row);
+        if (vy >= v->dom_scroll + L->dom_h)
+            break;
+        if (vy + rh <= v->dom_scroll) {
+            vy += rh;
+            continue;
+        }
+        for (int c = 0; c < cols && row * cols + c < np; c++) {
+            int p = row * cols + c;
+            int px = c * pw, w = (c == cols - 1) ? cv->w - px : pw;
+            int n;
+            const int *mem = render_panel_members(v, m, p, &n);
+            bool focus = v->focus == RD_PANE_DOMAINS && v->sel != RD_SEL_POOL &&
+                         v->sel_domain == p;
+            enum rd_role border = focus ? RD_BORDER_FOCUS : RD_BORDER;
+            struct cols colw = {0, 0, 0};
+            bool cols_done = false;
+            for (int line = 0; line < rh; line++) {
+                int sy = L->dom_y + vy + line - v->dom_scroll;
+                if (sy < L->dom_y || sy >= L->dom_y + L->dom_h)
+                    continue;
+                uint32_t vt = cv->utf8 ? 0x2502 : '|', hz = cv->utf8 ? 0x2500 : '-';
+                if (line == 0) {
+                    canvas_fill(cv, sy, px, 1, cv->utf8 ? 0x250c : '+', border);
+                    canvas_fill(cv, sy, px + 1, w - 2, hz, border);
+                    canvas_fill(cv, sy, px + w - 1, 1, cv->utf8 ? 0x2510 : '+', border);
+                    panel_title(cv, v, m, p, sy, px, w, border);
+                    canvas_tag(cv, sy, px, w, RD_TAG_DOMAIN, p);
+                } else if (line == rh - 1) {
+                    canvas_fill(cv, sy, px, 1, cv->utf8 ? 0x2514 : '+', border);
+                    canvas_fill(cv, sy, px + 1, w - 2, hz, border);
+                    canvas_fill(cv, sy, px + w - 1, 1, cv->utf8 ? 0x2518 : '+', border);
+                    canvas_tag(cv, sy, px, w, RD_TAG_DOMAIN, p);
+                } else {
+                    canvas_fill(cv, sy, px, 1, vt, border);
+                    canvas_fill(cv, sy, px + w - 1, 1, vt, border);
+                    int k = line - 1;
+                    if (k < n && !cols_done) {
+                        /* only panels on screen pay for measuring */
+                        colw = panel_cols(src, mem, n, w - 2, cv->utf8);
+                        cols_done = true;
+                    }
+                    if (k < n)
+                        server_line(cv, v, src, mem[k], sy, px + 1, w - 2, &colw);
+                    else if (n == 0 && k == 0)
+                        canvas_put(cv, sy, px + 2, w - 4, RD_DIM, "(no servers listed)");
+                    if (k >= n)
+                        canvas_tag(cv, sy, px, w, RD_TAG_DOMAIN, p);
+                }
+            }
+        }
+        vy += rh;
+    }
+    /* more above / below */
+    if (v->dom_scroll > 0)
+        canvas_put(cv, L->dom_y, cv->w - 3, 3, RD_WARNING, cv->utf8 ? " ▲ " : " ^ ");
+    if (v->dom_scroll + L->dom_h < L->dom_virtual_h)
+        canvas_put(cv, L->dom_y + L->dom_h - 1, cv->w - 3, 3, RD_WARNING,
+                   cv->utf8 ? " ▼ " : " v ");
+}

@@ -1,0 +1,629 @@
+/* The screen layout and its fixed rows: title, pool lines, question bar,
+ * message and key lines, the "terminal too small" screen.  The panes have
+ * their own files (panel_domain.c, pane_checklist.c, pane_output.c). */
+#include "tui/render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/utf8.h"
+
+void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
+{
+    memset(v, 0, sizeof *v);
+    v->focus = RD_PANE_DOMAINS;
+    v->sel = RD_SEL_POOL;
+    v->chk_follow = true;
+    v->out_follow = true;
+    v->search_hit = -1;
+    v->km = km;
+    v->training = training;
+}
+
+void rd_view_free(struct rd_view *v)
+{
+    dlg_wipe(&v->dlg);
+    free(v->olines);
+    free(v->ohdr);
+    free(v->unassigned);
+    v->olines = NULL;
+    v->ohdr = NULL;
+    v->unassigned = NULL;
+    v->nolines = v->colines = v->cohdr = v->nunassigned = v->cunassigned = 0;
+}
+
+const char *render_duration(pp_ms ms, char *buf, size_t n)
+{
+    if (ms < 0 || ms == PP_MS_NEVER) {
+        snprintf(buf, n, "--");
+        return buf;
+    }
+    long long s = (long long)(ms / 1000);
+    if (s >= 3600)
+        snprintf(buf, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, n, "%02lld:%02lld", s / 60, s % 60);
+    return buf;
+}
+
+bool render_server_down(const struct pp_server *s)
+{
+    if (s->state != PP_SRV_RUNNING)
+        return false;
+    return s->down || s->step == PP_STEP_DRAIN || s->step == PP_STEP_UPGRADE ||
+           s->step == PP_STEP_RESTART;
+}
+
+struct rd_state_look render_server_look(const struct pp_server *s, bool u)
+{
+    struct rd_state_look l = {u ? "·" : ".", "waiting", RD_DIM};
+    switch (s->state) {
+    case PP_SRV_PENDING:
+        break;
+    case PP_SRV_QUEUED:
+        l = (struct rd_state_look){u ? "○" : "o", "queued", RD_NORMAL};
+        break;
+    case PP_SRV_RUNNING:
+        if (render_server_down(s)) {
+            /* intentionally down: the procedure took it down on purpose */
+            static const char *const w[] = {"draining", "upgrading", "restarting", "verifying"};
+            l = (struct rd_state_look){u ? "◐" : "~",
+                                       (s->step >= 0 && s->step < PP_STEP_COUNT) ? w[s->step]
+                                                                                  : "down",
+                                       RD_DOWN};
+        } else {
+            l = (struct rd_state_look){u ? "▶" : ">", "verifying", RD_RUNNING};
+        }
+        break;
+    case PP_SRV_VERIFIED:
+        l = (struct rd_state_look){u ? "✔" : "+", "verified", RD_OK};
+        break;
+    case PP_SRV_FAILED:
+        l = (struct rd_state_look){u ? "✖" : "X", "failed", RD_FAILED};
+        break;
+    case PP_SRV_LOST:
+        l = (struct rd_state_look){"?", "lost", RD_LOST};
+        break;
+    case PP_SRV_SKIPPED:
+        l = (struct rd_state_look){u ? "⤼" : "-", "skipped", RD_SKIPPED};
+        break;
+    case PP_SRV_MARKED_DONE:
+        l = (struct rd_state_look){u ? "✎" : "*", "marked done", RD_MARKED};
+        break;
+    }
+    return l;
+}
+
+int render_running_count(const struct pp_model *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->nservers; i++)
+        if (m->servers[i].state == PP_SRV_RUNNING)
+            n++;
+    /* pool-level commands (readiness, failover) run on no listed server */
+    if (m->phase == PP_PH_CHECKING || m->phase == PP_PH_FAILOVER || m->phase == PP_PH_FAILBACK)
+        n++;
+    return n;
+}
+
+void render_update_unassigned(struct rd_view *v, const struct pp_model *m)
+{
+    v->nunassigned = 0;
+    for (int i = 0; i < m->nservers; i++) {
+        if (m->servers[i].domain >= 0)
+            continue;
+        if (v->nunassigned == v->cunassigned) {
+            int cap = v->cunassigned ? v->cunassigned * 2 : 16;
+            int *p = realloc(v->unassigned, (size_t)cap * sizeof *p);
+            if (!p)
+                return;
+            v->unassigned = p;
+            v->cunassigned = cap;
+        }
+        v->unassigned[v->nunassigned++] = i;
+    }
+}
+
+int render_panel_count(const struct rd_view *v, const struct pp_model *m)
+{
+    return m->ndomains + (v->nunassigned > 0 ? 1 : 0);
+}
+
+const int *render_panel_members(const struct rd_view *v, const struct pp_model *m, int p,
+                                int *n)
+{
+    if (p >= 0 && p < m->ndomains) {
+        *n = m->domains[p].nmembers;
+        return m->domains[p].members;
+    }
+    *n = v->nunassigned;
+    return v->unassigned;
+}
+
+/* Keeps the selection pointing at something that exists (domains can be
+ * discovered, servers can move out of the unassigned panel). */
+static void fix_selection(struct rd_view *v, const struct pp_model *m)
+{
+    int np = render_panel_count(v, m);
+    if (v->sel == RD_SEL_SERVER) {
+        if (v->sel_server < 0 || v->sel_server >= m->nservers) {
+            v->sel = RD_SEL_POOL;
+        } else {
+            int d = m->servers[v->sel_server].domain;
+            v->sel_domain = d >= 0 ? d : m->ndomains;
+        }
+    }
+    if (v->sel == RD_SEL_DOMAIN && (v->sel_domain < 0 || v->sel_domain >= np))
+        v->sel = RD_SEL_POOL;
+    if (v->sel == RD_SEL_POOL)
+        v->sel_domain = np > 0 ? (v->sel_domain >= 0 && v->sel_domain < np ? v->sel_domain : 0) : 0;
+}
+
+/* ---- the title line and the two pool lines ---- */
+
+static void render_title(struct rd_canvas *cv, const struct rd_view *v,
+                         const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    canvas_fill(cv, 0, 0, cv->w, ' ', RD_TITLE);
+    char right[160], el[32], sc[32];
+    pp_ms elapsed = m->started_at >= 0 ? src->now - m->started_at : -1;
+    snprintf(right, sizeof right, "elapsed %s ", render_duration(elapsed, el, sizeof el));
+    int rw = utf8_width(right);
+    char train[128] = "";
+    if (m->training) {
+        if (src->scale <= 0)
+            snprintf(sc, sizeof sc, "max");
+        else
+            snprintf(sc, sizeof sc, "%s%g", cv->utf8 ? "×" : "x", src->scale);
+        snprintf(train, sizeof train, " TRAINING %s %s%s ", m->scenario, sc,
+                 src->paused ? " PAUSED" : "");
+    }
+    int tw = utf8_width(train);
+    char left[PP_NAME_MAX + 96];
+    snprintf(left, sizeof left, " poolpilot  %s  %s  %s%s", m->fqdn, m->profile,
+             m->mode == PP_MODE_DOWNTIME ? "downtime" : "graceful",
+             v->ended ? (m->phase == PP_PH_COMPLETE ? "  COMPLETE" : "  STOPPED") : "");
+    int avail = cv->w - rw - tw - 1;
+    canvas_put_ell(cv, 0, 0, avail, RD_TITLE, left);
+    if (tw)
+        canvas_put(cv, 0, cv->w - rw - tw, tw, RD_TRAINING, train);
+    canvas_put(cv, 0, cv->w - rw, rw, RD_TITLE, right);
+}
+
+static enum rd_role ready_role(enum pp_ready r)
+{
+    switch (r) {
+    case PP_READY_READY: return RD_OK;
+    case PP_READY_BUSY: return RD_WARNING;
+    case PP_READY_INSUFFICIENT: return RD_FAILED;
+    default: return RD_DIM;
+    }
+}
+
+/* Writes text and advances x; returns the new x. */
+static int seg(struct rd_canvas *cv, int y, int x, enum rd_role role, const char *text)
+{
+    return x + canvas_put(cv, y, x, cv->w - x, role, text);
+}
+
+static int segf(struct rd_canvas *cv, int y, int x, enum rd_role role, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int segf(struct rd_canvas *cv, int y, int x, enum rd_role role, const char *fmt, ...)
+{
+    char buf[PP_REASON_MAX + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return seg(cv, y, x, role, buf);
+}
+
+/* Two lines that must fit 80 columns: the gate and quorum first, then the
+ * waits.  Countdowns only appear while something is being waited for; the
+ * DR pool name comes last and is the one that gets cut. */
+static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    const struct pp_config *cfg = src->cfg;
+    enum pp_quorum rule = cfg ? cfg->quorum : PP_QUORUM_LYNC;
+    char b1[32], b2[32];
+    const char *dot = cv->utf8 ? " · " : " | ";
+
+    int y = 1, x = 1;
+    x = seg(cv, y, x, RD_HEADER, "Pool ");
+    x = seg(cv, y, x, ready_role(m->readiness),
+            m->last_check < 0 ? "not checked yet" : pp_ready_name(m->readiness));
+    x = seg(cv, y, x, RD_NORMAL, dot);
+    if (m->active_fe >= 0 && m->total_fe >= 0)
+        x = segf(cv, y, x, RD_NORMAL, "active %d/%d", m->active_fe, m->total_fe);
+    else
+        x = segf(cv, y, x, RD_DIM, "active ?/%d", m->nservers);
+    x = seg(cv, y, x, RD_NORMAL, dot);
+    if (rule == PP_QUORUM_NONE) {
+        x = seg(cv, y, x, RD_DIM, "no quorum rule");
+    } else {
+        int up = 0, need = 0, among = m->nservers;
+        quorum_ok_without(m, rule, -1, &up, &need);
+        if (rule == PP_QUORUM_LYNC)
+            quorum_required(m->nservers, &among);
+        int margin = up - need;
+        x = segf(cv, y, x, RD_NORMAL, "quorum needs %d", need);
+        if (among < m->nservers)
+            x = segf(cv, y, x, RD_NORMAL, " of first %d", among);
+        x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
+                 " (up %d, margin %d)", up, margin);
+    }
+    (void)x;
+
+    y = 2, x = 1;
+    x = segf(cv, y, x, RD_HEADER, "phase %s", model_phase_name(m->phase));
+    if (m->active_domain >= 0 && m->active_domain < m->ndomains)
+        x = segf(cv, y, x, RD_NORMAL, " %s", m->domains[m->active_domain].name);
+    x = seg(cv, y, x, RD_NORMAL, dot);
+    int strikes = cfg ? cfg->timing.busy_strikes : 3;
+    x = segf(cv, y, x, m->busy_strikes ? RD_WARNING : RD_NORMAL, "Busy %d/%d", m->busy_strikes,
+             strikes);
+    if (m->phase == PP_PH_CHECKING) {
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        if (m->check_server >= 0 && m->check_server < m->nservers)
+            x = segf(cv, y, x, RD_RUNNING, "checking on %s", m->servers[m->check_server].name);
+        else
+            x = seg(cv, y, x, RD_RUNNING, "checking");
+    } else if (m->next_check != PP_MS_NEVER) {
+        pp_ms left = m->next_check - src->now;
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        x = left > 0 ? segf(cv, y, x, RD_NORMAL, "next check in %s",
+                            render_duration(left, b1, sizeof b1))
+                     : seg(cv, y, x, RD_NORMAL, "check due");
+    }
+    if (m->settle_until != PP_MS_NEVER) {
+        pp_ms left = m->settle_until - src->now;
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        x = segf(cv, y, x, RD_WARNING, "settle %s left",
+                 render_duration(left > 0 ? left : 0, b2, sizeof b2));
+    }
+    x = seg(cv, y, x, RD_NORMAL, dot);
+    char dr[PP_NAME_MAX + 48];
+    enum rd_role dr_role = RD_NORMAL;
+    if (!m->backup_pool[0]) {
+        snprintf(dr, sizeof dr, "no DR pool");
+        dr_role = RD_DIM;
+    } else if (m->failed_over && !m->failed_back) {
+        snprintf(dr, sizeof dr, "FAILED OVER to %s", m->backup_pool);
+        dr_role = RD_WARNING;
+    } else if (m->failed_back) {
+        snprintf(dr, sizeof dr, "failed back from %s", m->backup_pool);
+        dr_role = RD_OK;
+    } else {
+        snprintf(dr, sizeof dr, "DR %s", m->backup_pool);
+    }
+    x += canvas_put_ell(cv, y, x, cv->w - x - 1, dr_role, dr);
+    if (m->problem[0]) {
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        canvas_put_ell(cv, y, x, cv->w - x - 1, RD_FAILED, m->problem);
+    }
+}
+
+/* ---- the question bar ---- */
+
+static const char *ask_label(enum pp_ask_kind k)
+{
+    switch (k) {
+    case PP_ASK_START_DOMAIN: return "Start domain?";
+    case PP_ASK_START_SERVER: return "Start server?";
+    case PP_ASK_START_STEP: return "Run step?";
+    case PP_ASK_FAILOVER: return "Fail over?";
+    case PP_ASK_FAILBACK: return "Fail back?";
+    case PP_ASK_RERUN: return "Re-run the step?";
+    case PP_ASK_FORCE_DRAIN: return "Drain overran:";
+    case PP_ASK_OPERATOR: return "Needs you:";
+    default: return "";
+    }
+}
+
+/* The plan and quorum line of a START_DOMAIN question, computed here from
+ * the model when the engine's wording does not already say it, so the
+ * operator always sees "N of M Front Ends stay up; quorum needs K". */
+static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
+{
+    const struct pp_model *m = src->m;
+    int d = m->ask_domain;
+    buf[0] = 0;
+    if (m->ask != PP_ASK_START_DOMAIN || d < 0 || d >= m->ndomains ||
+        strcasestr(m->ask_text, "quorum"))
+        return;
+    const struct pp_domain *dom = &m->domains[d];
+    size_t used = (size_t)snprintf(buf, n, "%s on", m->mode == PP_MODE_DOWNTIME
+                                                        ? "Stop now, upgrade, restart, verify"
+                                                        : "Drain, upgrade, restart, verify");
+    for (int i = 0; i < dom->nmembers && used < n; i++) {
+        const char *nm = m->servers[dom->members[i]].name;
+        used += (size_t)snprintf(buf + used, n - used, " %.*s", (int)strcspn(nm, "."), nm);
+    }
+    enum pp_quorum rule = src->cfg ? src->cfg->quorum : PP_QUORUM_LYNC;
+    int up_first = 0, need = 0, stay = 0, among = m->nservers;
+    bool ok = quorum_ok_without(m, rule, d, &up_first, &need);
+    for (int i = 0; i < m->nservers; i++)
+        if (m->servers[i].domain != d && model_server_up(&m->servers[i]))
+            stay++;
+    if (rule == PP_QUORUM_LYNC)
+        quorum_required(m->nservers, &among);
+    if (used >= n)
+        return;
+    if (rule == PP_QUORUM_NONE)
+        snprintf(buf + used, n - used, ". %d of %d Front Ends stay up; no quorum rule.", stay,
+                 m->nservers);
+    else if (among < m->nservers)
+        snprintf(buf + used, n - used,
+                 ". %d of %d Front Ends stay up; quorum needs %d of the first %d (%d stay up)%s",
+                 stay, m->nservers, need, among, up_first, ok ? "." : " - NOT ENOUGH.");
+    else
+        snprintf(buf + used, n - used, ". %d of %d Front Ends stay up; quorum needs %d%s", stay,
+                 m->nservers, need, ok ? "." : " - NOT ENOUGH.");
+}
+
+static int ask_height(const struct rd_source *src, int w)
+{
+    const struct pp_model *m = src->m;
+    if (m->ask == PP_ASK_NONE)
+        return 0;
+    char q[PP_REASON_MAX * 2];
+    int l = canvas_wrap_count(m->ask_text[0] ? m->ask_text : ask_label(m->ask), w - 19);
+    if (l > 3)
+        l = 3;
+    if (l < 1)
+        l = 1;
+    ask_quorum_line(src, q, sizeof q);
+    if (q[0]) {
+        int ql = canvas_wrap_count(q, w - 19);
+        l += ql > 3 ? 3 : ql;
+    }
+    return l;
+}
+
+static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
+                       const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    int y = v->lay.ask_y, h = v->lay.ask_h;
+    if (!h)
+        return;
+    for (int i = 0; i < h; i++)
+        canvas_fill(cv, y + i, 0, cv->w, ' ', RD_QUESTION);
+    canvas_put(cv, y, 1, 17, RD_QUESTION, ask_label(m->ask));
+    char q[PP_REASON_MAX * 2];
+    ask_quorum_line(src, q, sizeof q);
+    int ql = q[0] ? canvas_wrap_count(q, cv->w - 19) : 0;
+    if (ql > 3)
+        ql = 3;
+    int used = canvas_wrap(cv, y, 18, cv->w - 19, h - ql, RD_QUESTION,
+                           m->ask_text[0] ? m->ask_text : ask_label(m->ask));
+    if (ql)
+        canvas_wrap(cv, y + used, 18, cv->w - 19, ql, RD_QUESTION, q);
+}
+
+/* ---- message and key lines ---- */
+
+static void render_message(struct rd_canvas *cv, const struct rd_view *v)
+{
+    int y = v->lay.msg_y;
+    if (v->error[0]) {
+        char x[32], more[64] = "";
+        keymap_first(v->km, ACT_DISMISS, cv->utf8, x, sizeof x);
+        if (v->nerrors > 1)
+            snprintf(more, sizeof more, ", %d more", v->nerrors - 1);
+        canvas_fill(cv, y, 0, cv->w, ' ', RD_ERROR);
+        char tail[96];
+        snprintf(tail, sizeof tail, " (%s dismiss%s)", x[0] ? x : "no key to", more);
+        int tw = utf8_width(tail);
+        int n = canvas_put(cv, y, 0, cv->w - tw, RD_ERROR, cv->utf8 ? " ✖ ERROR: " : " X ERROR: ");
+        canvas_put_ell(cv, y, n, cv->w - tw - n, RD_ERROR, v->error);
+        canvas_put(cv, y, cv->w - tw, tw, RD_ERROR, tail);
+    } else if (v->note[0]) {
+        canvas_put_ell(cv, y, 1, cv->w - 2, RD_WARNING, v->note);
+    } else if (v->event[0]) {
+        canvas_put_ell(cv, y, 1, cv->w - 2, RD_DIM, v->event);
+    }
+}
+
+struct keyhint {
+    enum act_id a;
+    const char *label;
+};
+
+static int put_hint(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
+                    const char *keys, const char *label)
+{
+    (void)v;
+    if (!keys[0])
+        return x;
+    int need = utf8_width(keys) + 1 + utf8_width(label) + 2;
+    if (x + need > limit)
+        return x;
+    x += canvas_put(cv, y, x, limit - x, RD_KEY, keys);
+    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, " ");
+    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, label);
+    return x + 2;
+}
+
+static int put_act(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
+                   enum act_id a, const char *label)
+{
+    char k[32];
+    keymap_first(v->km, a, cv->utf8, k, sizeof k);
+    return put_hint(cv, y, x, limit, v, k, label);
+}
+
+static void render_keys(struct rd_canvas *cv, const struct rd_view *v,
+                        const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    int y = v->lay.keys_y, x = 1;
+    char k[32], k2[32], both[80];
+
+    /* help and quit always, at the right */
+    int rx = cv->w - 1;
+    {
+        char hk[32], qk[32], tmp[96];
+        keymap_first(v->km, ACT_HELP, cv->utf8, hk, sizeof hk);
+        keymap_first(v->km, ACT_QUIT, cv->utf8, qk, sizeof qk);
+        snprintf(tmp, sizeof tmp, "%s help  %s %s", hk, qk, v->ended ? "leave" : "quit");
+        rx -= utf8_width(tmp);
+        int xx = rx;
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, hk);
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, " help  ");
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, qk);
+        canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, v->ended ? " leave" : " quit");
+        rx -= 2;
+    }
+
+    if (v->dlg.kind != DLG_NONE) {
+        x = put_hint(cv, y, x, rx, v, "Esc", "cancel");
+        return;
+    }
+    if (v->help) {
+        x = put_hint(cv, y, x, rx, v, "Esc", "close help");
+        x = put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", "scroll");
+        return;
+    }
+    if (v->summary) {
+        x = put_hint(cv, y, x, rx, v, "Esc", "look around");
+        return;
+    }
+    if (!v->ended && m->ask != PP_ASK_NONE) {
+        const char *yes = "yes";
+        switch (m->ask) {
+        case PP_ASK_START_DOMAIN: yes = "start domain"; break;
+        case PP_ASK_START_SERVER: yes = "start server"; break;
+        case PP_ASK_START_STEP: yes = "run step"; break;
+        case PP_ASK_FAILOVER: yes = "fail over"; break;
+        case PP_ASK_FAILBACK: yes = "fail back"; break;
+        case PP_ASK_RERUN: yes = "re-run"; break;
+        default: break;
+        }
+        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN)
+            x = put_act(cv, y, x, rx, v, ACT_CONFIRM, yes);
+        keymap_all(v->km, ACT_DECLINE, cv->utf8, both, sizeof both);
+        for (char *p = both; *p; p++)
+            if (*p == ' ')
+                *p = '/';
+        x = put_hint(cv, y, x, rx, v, both, "no");
+        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
+    }
+    if (v->focus == RD_PANE_OUTPUT) {
+        x = put_act(cv, y, x, rx, v, ACT_SEARCH, "search");
+        if (v->search[0]) {
+            keymap_first(v->km, ACT_SEARCH_NEXT, cv->utf8, k, sizeof k);
+            keymap_first(v->km, ACT_SEARCH_PREV, cv->utf8, k2, sizeof k2);
+            snprintf(both, sizeof both, "%s/%s", k, k2);
+            x = put_hint(cv, y, x, rx, v, both, "next/prev");
+        }
+    }
+    if (!v->ended) {
+        if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
+            x = put_act(cv, y, x, rx, v, ACT_CHOOSE, "choose next");
+        if (m->ask == PP_ASK_NONE)
+            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
+        x = put_act(cv, y, x, rx, v, ACT_RECHECK, "recheck");
+    }
+    {
+        char u[32], d[32], l[32], r[32];
+        keymap_first(v->km, ACT_UP, cv->utf8, u, sizeof u);
+        keymap_first(v->km, ACT_DOWN, cv->utf8, d, sizeof d);
+        keymap_first(v->km, ACT_LEFT, cv->utf8, l, sizeof l);
+        keymap_first(v->km, ACT_RIGHT, cv->utf8, r, sizeof r);
+        if (!cv->utf8 && strcmp(u, "Up") == 0 && strcmp(d, "Down") == 0 &&
+            strcmp(l, "Left") == 0 && strcmp(r, "Right") == 0)
+            snprintf(both, sizeof both, "arrows");
+        else
+            snprintf(both, sizeof both, "%s%s%s%s", u, d, l, r);
+        x = put_hint(cv, y, x, rx, v, both, "move");
+    }
+    x = put_act(cv, y, x, rx, v, ACT_NEXT_PANE, "pane");
+    if (v->training && !v->ended) {
+        x = put_act(cv, y, x, rx, v, ACT_PAUSE, src->paused ? "resume" : "pause");
+        keymap_first(v->km, ACT_FASTER, cv->utf8, k, sizeof k);
+        keymap_first(v->km, ACT_SLOWER, cv->utf8, k2, sizeof k2);
+        snprintf(both, sizeof both, "%s/%s", k, k2);
+        x = put_hint(cv, y, x, rx, v, both, "speed");
+    }
+    (void)x;
+}
+
+/* ---- layout ---- */
+
+static void render_too_small(struct rd_canvas *cv, struct rd_view *v)
+{
+    char msg[96], qk[32];
+    snprintf(msg, sizeof msg, "terminal too small (have %dx%d, need %dx%d)", cv->w, cv->h,
+             RD_MIN_W, RD_MIN_H);
+    keymap_first(v->km, ACT_QUIT, false, qk, sizeof qk);
+    int y = cv->h / 2 - 1;
+    if (y < 0)
+        y = 0;
+    int lines = canvas_wrap(cv, y, 1, cv->w - 2, 3, RD_WARNING, msg);
+    char hint[96];
+    snprintf(hint, sizeof hint, "resize the window, or press %s to %s", qk[0] ? qk : "C-c",
+             v->ended ? "leave" : "quit");
+    canvas_wrap(cv, y + lines, 1, cv->w - 2, 2, RD_DIM, hint);
+    v->lay.msg_y = v->lay.keys_y = cv->h - 1;
+}
+
+void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    canvas_clear(cv);
+    render_update_unassigned(v, m);
+    fix_selection(v, m);
+    memset(&v->lay, 0, sizeof v->lay);
+
+    if (cv->w < RD_MIN_W || cv->h < RD_MIN_H) {
+        v->lay.too_small = true;
+        render_too_small(cv, v);
+        dlg_render(&v->dlg, cv, cv->h - 1);
+        return;
+    }
+
+    struct rd_layout *L = &v->lay;
+    L->ask_h = v->ended ? 0 : ask_height(src, cv->w);
+    L->keys_y = cv->h - 1;
+    L->msg_y = cv->h - 2;
+    L->ask_y = L->msg_y - L->ask_h;
+    int top = 3;
+    int rem = L->ask_y - top;
+    L->dom_y = top;
+    L->dom_virtual_h = panel_layout_height(v, m, cv->w);
+    int dom_max = rem * 55 / 100;
+    if (dom_max < 6)
+        dom_max = 6;
+    L->dom_h = L->dom_virtual_h < dom_max ? L->dom_virtual_h : dom_max;
+    if (rem - L->dom_h < 6)
+        L->dom_h = rem - 6;
+    L->low_y = L->dom_y + L->dom_h;
+    L->low_h = L->ask_y - L->low_y;
+    L->chk_x = 0;
+    L->chk_w = cv->w * 2 / 5;
+    L->out_x = L->chk_w + 1;
+    L->out_w = cv->w - L->out_x;
+
+    render_title(cv, v, src);
+    render_pool(cv, src);
+    panel_render_area(cv, v, src);
+    checklist_render(cv, v, src);
+    /* the separator between the two lower panes */
+    for (int y = L->low_y; y < L->low_y + L->low_h; y++)
+        canvas_fill(cv, y, L->chk_w, 1, cv->utf8 ? 0x2502 : '|', RD_BORDER);
+    output_render(cv, v, src);
+    render_ask(cv, v, src);
+    render_message(cv, v);
+    render_keys(cv, v, src);
+
+    if (v->summary)
+        summary_render(cv, v, src);
+    if (v->help)
+        help_render(cv, v);
+    dlg_render(&v->dlg, cv, L->msg_y);
+}
