@@ -293,6 +293,27 @@ void runner_poll_transport(struct pp_runner *r)
     transport_poll(r->t, r->now, &sink);
 }
 
+/* Multi-line scripts in the plan: continuation lines indented under their
+ * server's line. Heap string. */
+static char *indent(const char *script)
+{
+    size_t n = 0;
+    for (const char *p = script; *p; p++)
+        n += *p == '\n' ? 7 : 1;
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = script; *p; p++) {
+        *o++ = *p;
+        if (*p == '\n') {
+            memcpy(o, "      ", 6);
+            o += 6;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 /* --dry-run: once the readiness check has answered and the engine would
  * start something, print every command it would run, and stop. */
 void runner_dry_plan(struct pp_runner *r)
@@ -301,7 +322,6 @@ void runner_dry_plan(struct pp_runner *r)
         return;
     r->planned = true;
     const struct pp_model *m = r->m;
-    char line[PP_REASON_MAX + PP_NAME_MAX];
     runner_notify(r, PP_N_EVENT, -1, "dry run: nothing below is run");
     static const enum pp_cmd_kind steps[] = {PP_CMD_DRAIN, PP_CMD_UPGRADE, PP_CMD_RESTART,
                                              PP_CMD_VERIFY};
@@ -315,9 +335,13 @@ void runner_dry_plan(struct pp_runner *r)
                     kind = PP_CMD_DRAIN_NOW;
                 char err[PP_REASON_MAX] = "";
                 char *script = expand(r, kind, s, d, err, sizeof err);
-                snprintf(line, sizeof line, "would run on %s (%s) %s: %s", m->servers[s].name,
-                         dom->name, pp_cmd_kind_name(kind), script ? script : err);
-                runner_notify(r, PP_N_EVENT, s, line);
+                char *shown = script ? indent(script) : NULL;
+                char *msg = NULL;
+                if (asprintf(&msg, "would run on %s (%s) %s:\n      %s", m->servers[s].name,
+                             dom->name, pp_cmd_kind_name(kind), shown ? shown : err) > 0)
+                    runner_notify(r, PP_N_EVENT, s, msg);
+                free(msg);
+                free(shown);
                 free(script);
             }
         }
@@ -327,9 +351,13 @@ void runner_dry_plan(struct pp_runner *r)
         for (int k = 0; k < 2; k++) {
             char err[PP_REASON_MAX] = "";
             char *script = expand(r, fk[k], -1, -1, err, sizeof err);
-            snprintf(line, sizeof line, "would run on %s if the pool has a problem, %s: %s",
-                     r->cfg->failover_on, pp_cmd_kind_name(fk[k]), script ? script : err);
-            runner_notify(r, PP_N_EVENT, -1, line);
+            char *shown = script ? indent(script) : NULL;
+            char *msg = NULL;
+            if (asprintf(&msg, "would run on %s if the pool has a problem, %s:\n      %s",
+                         r->cfg->failover_on, pp_cmd_kind_name(fk[k]), shown ? shown : err) > 0)
+                runner_notify(r, PP_N_EVENT, -1, msg);
+            free(msg);
+            free(shown);
             free(script);
         }
     }
