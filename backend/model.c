@@ -2,6 +2,7 @@
  * rule of FACTS.md. */
 #include "backend/model.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,37 @@ static void copy(char *dst, size_t n, const char *src)
         l = n - 1;
     memcpy(dst, src, l);
     dst[l] = 0;
+}
+
+/* DNS names compare case-insensitively (a remote answer may spell
+ * fe01.CONTOSO.com); the hash folds case the same way.  A readiness answer
+ * names every server, so the fleet's 1000 servers need this to stay linear. */
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+    return h;
+}
+
+static int build_index(struct pp_model *m)
+{
+    int cap = 16;
+    while (cap < m->nservers * 2)
+        cap *= 2;
+    m->name_index = malloc((size_t)cap * sizeof *m->name_index);
+    if (!m->name_index)
+        return -1;
+    m->name_cap = cap;
+    for (int i = 0; i < cap; i++)
+        m->name_index[i] = -1;
+    for (int i = 0; i < m->nservers; i++) {
+        unsigned k = name_hash(m->servers[i].name) & (unsigned)(cap - 1);
+        while (m->name_index[k] >= 0)
+            k = (k + 1) & (unsigned)(cap - 1);
+        m->name_index[k] = i;
+    }
+    return 0;
 }
 
 int model_add_domain(struct pp_model *m, const char *name)
@@ -73,6 +105,8 @@ int model_init(struct pp_model *m, const struct pp_config *cfg)
         s->state = PP_SRV_PENDING;
         s->step = PP_STEP_DRAIN;
     }
+    if (build_index(m) < 0)
+        return -1;
     for (int i = 0; i < cfg->nservers; i++) {
         const char *dn = cfg->servers[i].domain;
         if (!dn[0])
@@ -105,14 +139,16 @@ void model_free(struct pp_model *m)
         free(m->domains[i].members);
     free(m->domains);
     free(m->servers);
+    free(m->name_index);
     memset(m, 0, sizeof *m);
 }
 
 int model_find_server(const struct pp_model *m, const char *name)
 {
-    /* DNS names compare case-insensitively; a remote answer may spell
-     * fe01.CONTOSO.com */
-    for (int i = 0; i < m->nservers; i++)
+    if (!m->name_index)
+        return -1;
+    unsigned k = name_hash(name) & (unsigned)(m->name_cap - 1);
+    for (int i; (i = m->name_index[k]) >= 0; k = (k + 1) & (unsigned)(m->name_cap - 1))
         if (strcasecmp(m->servers[i].name, name) == 0)
             return i;
     return -1;

@@ -126,6 +126,9 @@ struct pp_model {
     enum pp_step ask_step;
     char ask_text[PP_REASON_MAX]; /* the whole question, said plainly */
 
+    int *name_index;              /* open-addressing hash of server names */
+    int name_cap;
+
     pp_ms started_at;             /* first start, for "elapsed" */
     pp_ms now;                    /* the engine's last known time */
     int exit_code;                /* set when phase is COMPLETE/STOPPED */

@@ -5,30 +5,36 @@
 #include <stdio.h>
 #include <string.h>
 
-static size_t add(char *buf, size_t n, size_t off, const char *fmt, const char *a)
+static size_t add3(char *buf, size_t n, size_t off, const char *pre, const char *a,
+                   const char *post)
 {
     if (!a || !a[0] || off >= n)
         return off;
-    int k = snprintf(buf + off, n - off, fmt, a);
+    int k = snprintf(buf + off, n - off, "%s%s%s", pre, a, post);
     return k < 0 ? off : off + (size_t)k;
+}
+
+static size_t add(char *buf, size_t n, size_t off, const char *pre, const char *a)
+{
+    return add3(buf, n, off, pre, a, "");
 }
 
 void runner_describe(const struct pp_jrec *rec, char *buf, size_t n)
 {
     size_t off = 0;
     buf[0] = 0;
-    off = add(buf, n, off, "%s", rec->event);
-    off = add(buf, n, off, " %s", rec->action);
-    off = add(buf, n, off, " %s", rec->domain);
-    off = add(buf, n, off, " %s", rec->server);
-    off = add(buf, n, off, " %s", rec->step);
-    off = add(buf, n, off, " %s", rec->state);
-    off = add(buf, n, off, " -> %s", rec->result);
+    off = add(buf, n, off, "", rec->event);
+    off = add(buf, n, off, " ", rec->action);
+    off = add(buf, n, off, " ", rec->domain);
+    off = add(buf, n, off, " ", rec->server);
+    off = add(buf, n, off, " ", rec->step);
+    off = add(buf, n, off, " ", rec->state);
+    off = add(buf, n, off, " -> ", rec->result);
     bool person = !strcmp(rec->event, "confirm") || !strcmp(rec->event, "decline") ||
                   !strcmp(rec->event, "override") || !strcmp(rec->event, "choose") ||
                   !strcmp(rec->event, "start");
     if (person)
-        off = add(buf, n, off, " by %s", rec->operator_);
-    off = add(buf, n, off, ": %s", rec->reason);
-    off = add(buf, n, off, " (%s)", rec->detail);
+        off = add(buf, n, off, " by ", rec->operator_);
+    off = add(buf, n, off, ": ", rec->reason);
+    off = add3(buf, n, off, " (", rec->detail, ")");
 }
