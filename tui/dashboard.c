@@ -117,8 +117,26 @@ static void prompt_open_next(struct dashboard *d)
     d->v.prompts_waiting = d->nprompts;
 }
 
+/* Nobody is left to answer (the terminal hung up): refuse every prompt so
+ * no connection waits forever for a password. */
+static void prompts_refuse_all(struct dashboard *d)
+{
+    if (d->v.dlg.kind == DLG_PROMPT) {
+        runner_answer(d->r, d->v.dlg.prompt_id, false, NULL, false);
+        dlg_wipe(&d->v.dlg);
+    }
+    for (int i = 0; i < d->nprompts; i++)
+        runner_answer(d->r, d->prompts[i].id, false, NULL, false);
+    explicit_bzero(d->prompts, sizeof d->prompts);
+    d->nprompts = d->v.prompts_waiting = 0;
+}
+
 static void prompt_queue(struct dashboard *d, const struct pp_notice *n)
 {
+    if (d->v.gone) {
+        runner_answer(d->r, n->prompt_id, false, NULL, false);
+        return;
+    }
     if (d->nprompts == MAX_PROMPTS) {
         /* nobody can answer this many at once: refuse, the transport reports it */
         runner_answer(d->r, n->prompt_id, false, NULL, false);
@@ -185,7 +203,7 @@ static const double scales[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
 
 static void change_speed(struct dashboard *d, int dir)
 {
-    double s = d->scale, next = s;
+    double s = d->scale, next;
     if (dir > 0) {
         if (s <= 0)
             return;   /* already as fast as it goes */
@@ -481,6 +499,7 @@ static int dash_on_input(struct pp_ui *u)
         struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
         if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL))) {
             d->v.gone = true;
+            prompts_refuse_all(d);
             return -1;
         }
     }
@@ -517,6 +536,7 @@ static void dash_on_signal(struct pp_ui *u, int sig)
     if (sig == SIGHUP) {
         /* stop drawing: writes to a hung-up terminal only fail */
         d->v.gone = true;
+        prompts_refuse_all(d);
         return;
     }
     if (!d->dr.active)

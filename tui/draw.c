@@ -130,34 +130,38 @@ static bool row_same(const struct rd_canvas *a, const struct rd_canvas *b, int y
                   (size_t)a->w * sizeof a->c[0]) == 0;
 }
 
+static void flush_run(struct draw *d, int y, int x0, const wchar_t *run, int n, int role,
+                      int sel)
+{
+    if (n <= 0 || role < 0)
+        return;
+    attr_t a = d->attr[role] | (sel ? A_REVERSE : 0);
+    wattr_set(stdscr, a, d->pair[role], NULL);
+    /* the bottom-right cell makes addnwstr return ERR although it drew */
+    mvwaddnwstr(stdscr, y, x0, run, n);
+}
+
+/* One row, in runs of cells that look the same (one attribute change and
+ * one addnwstr per run). */
 static void draw_row(struct draw *d, const struct rd_canvas *cv, int y)
 {
     wchar_t run[512];
-    int n = 0, x0 = 0;
-    int role = -1, flags = -1;
-    wmove(stdscr, y, 0);
-    for (int x = 0; x <= cv->w; x++) {
-        const struct rd_cell *c = x < cv->w ? &cv->c[(size_t)y * (size_t)cv->w + (size_t)x] : NULL;
-        if (c && (c->flags & RD_F_CONT))
-            continue;
-        int f = c ? (c->flags & RD_F_SEL) : -2;
-        if (!c || c->role != role || f != flags || n == (int)(sizeof run / sizeof run[0]) - 1) {
-            if (n > 0) {
-                attr_t a = d->attr[role] | (flags ? A_REVERSE : 0);
-                wattr_set(stdscr, a, d->pair[role], NULL);
-                /* the bottom-right cell makes addnwstr return ERR although
-                 * it drew: nothing to do about it */
-                mvwaddnwstr(stdscr, y, x0, run, n);
-            }
-            if (!c)
-                break;
+    int n = 0, x0 = 0, role = -1, sel = 0;
+    for (int x = 0; x < cv->w; x++) {
+        const struct rd_cell *c = &cv->c[(size_t)y * (size_t)cv->w + (size_t)x];
+        if (c->flags & RD_F_CONT)
+            continue;   /* the right half of a wide character */
+        int s = c->flags & RD_F_SEL;
+        if (c->role != role || s != sel || n == (int)(sizeof run / sizeof run[0])) {
+            flush_run(d, y, x0, run, n, role, sel);
             n = 0;
             x0 = x;
             role = c->role;
-            flags = f;
+            sel = s;
         }
         run[n++] = c->ch ? (wchar_t)c->ch : L' ';
     }
+    flush_run(d, y, x0, run, n, role, sel);
     wattr_set(stdscr, A_NORMAL, 0, NULL);
 }
 

@@ -70,10 +70,8 @@ void help_render(struct rd_canvas *cv, struct rd_view *v)
             canvas_put(cv, y, x, lim - x, RD_HEADER, "What the signs mean");
         } else if (i >= 2 + ACT_COUNT + 2 && i < 2 + ACT_COUNT + 2 + NLEGEND) {
             const struct legend *l = &legend[i - (2 + ACT_COUNT + 2)];
-            int cx = x;
-            cx += canvas_put(cv, y, cx, 2, l->role, cv->utf8 ? l->glyph : l->ascii);
-            cx = x + 2;
-            canvas_put_ell(cv, y, cx, 32, l->role, l->word);
+            canvas_put(cv, y, x, 2, l->role, cv->utf8 ? l->glyph : l->ascii);
+            canvas_put_ell(cv, y, x + 2, 32, l->role, l->word);
             canvas_put_ell(cv, y, x + 35, lim - x - 35, RD_NORMAL, l->meaning);
         } else if (i == total - 1) {
             canvas_put_ell(cv, y, x, lim - x, RD_DIM,

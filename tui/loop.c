@@ -48,7 +48,7 @@ static bool confirmable(enum pp_ask_kind k)
     return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
 }
 
-int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes)
+int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
 {
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return 1;
@@ -60,14 +60,18 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes)
     bool hup = false, stranded = false;
     int64_t last_render = 0;
     int code = 1;
+    bool over = false;
     for (;;) {
         runner_tick(r);
-        if (runner_done(r, &code))
-            break;
+        if (!over && runner_done(r, &code)) {
+            over = true;
+            if (!linger || hup)
+                break;
+        }
         /* The terminal is gone (SIGHUP): running steps finish and are
          * journaled; at the next question nobody can answer, so stop there. */
         const struct pp_model *m = runner_model(r);
-        if (hup && !stranded && m->ask != PP_ASK_NONE && !(yes && confirmable(m->ask))) {
+        if (!over && hup && !stranded && m->ask != PP_ASK_NONE && !(yes && confirmable(m->ask))) {
             stranded = true;
             runner_stop(r, "the terminal was lost (SIGHUP) and the run waits for the operator");
             continue;
@@ -124,8 +128,16 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes)
                 }
             }
         }
-        if (in_i >= 0 && (pf[in_i].revents & (POLLIN | POLLHUP | POLLERR)))
-            ui->ops->on_input(ui);
+        if (in_i >= 0 && (pf[in_i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+            ui->ops->on_input(ui) < 0) {
+            /* the operator is gone (input ended, or done reading the summary):
+             * the same as a lost terminal while running, the end when over */
+            if (over)
+                break;
+            hup = true;
+        }
+        if (over && (hup || ui->ops->input_fd(ui) < 0))
+            break;
         (void)t_i;   /* the runner drains the transport in runner_tick */
     }
     ui->ops->render(ui);

@@ -5,7 +5,9 @@
 
 #include "tui/ui.h"
 
-/* Runs until the run is over.  Returns the exit code (0 done, 1 stopped). */
-int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes);
+/* Runs until the run is over.  Returns the exit code (0 done, 1 stopped).
+ * linger: once it is over, keep the screen until the operator's input
+ * says so (the dashboard's summary), instead of leaving at once. */
+int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger);
 
 #endif

@@ -421,7 +421,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "poolpilot: %s\n", err);
         code = EXIT_USAGE;
     } else {
-        code = loop_run(ui, r, o.yes);
+        code = loop_run(ui, r, o.yes, !headless);
         ui->ops->fini(ui);
     }
     fan.ui = NULL;

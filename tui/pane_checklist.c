@@ -121,6 +121,10 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
             snprintf(t, sizeof t, "%s", s->name);
     }
     }
+    if (s->down && s->state != PP_SRV_RUNNING) {
+        size_t used = strlen(t);
+        snprintf(t + used, sizeof t - used, " (services down)");
+    }
     tick_line(cv, y, x, w, 3, box, l.role, t, s->state == PP_SRV_PENDING ? RD_DIM : l.role);
     canvas_tag(cv, y, x, w, RD_TAG_SERVER, si);
 }

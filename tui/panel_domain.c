@@ -190,6 +190,12 @@ static void server_text(const struct rd_source *src, int si, bool utf8, struct s
         snprintf(t->word, sizeof t->word, "%s %s", t->look.word, pp_step_name(s->step));
     else
         snprintf(t->word, sizeof t->word, "%s", t->look.word);
+    /* skipped or marked done after its services were stopped: still down,
+     * and that counts against the quorum */
+    if (s->down && s->state != PP_SRV_RUNNING) {
+        size_t l = strlen(t->word);
+        snprintf(t->word + l, sizeof t->word - l, ", down");
+    }
     t->time[0] = 0;
     if (s->state == PP_SRV_RUNNING)
         render_duration(src->now - s->step_started, t->time, sizeof t->time);

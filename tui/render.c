@@ -324,9 +324,11 @@ static const char *ask_label(enum pp_ask_kind k)
     }
 }
 
-/* The plan and quorum line of a START_DOMAIN question, computed here from
- * the model when the engine's wording does not already say it, so the
- * operator always sees "N of M Front Ends stay up; quorum needs K". */
+/* The quorum and plan line of a START_DOMAIN question, computed here from
+ * the model when the engine's wording does not say it (or was cut: a long
+ * server list fills the question), so the operator always sees "N of M
+ * Front Ends stay up; quorum needs K".  The numbers come first: they are
+ * what must survive when the line is cut. */
 static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
 {
     const struct pp_model *m = src->m;
@@ -336,13 +338,6 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
         strcasestr(m->ask_text, "quorum"))
         return;
     const struct pp_domain *dom = &m->domains[d];
-    size_t used = (size_t)snprintf(buf, n, "%s on", m->mode == PP_MODE_DOWNTIME
-                                                        ? "Stop now, upgrade, restart, verify"
-                                                        : "Drain, upgrade, restart, verify");
-    for (int i = 0; i < dom->nmembers && used < n; i++) {
-        const char *nm = m->servers[dom->members[i]].name;
-        used += (size_t)snprintf(buf + used, n - used, " %.*s", (int)strcspn(nm, "."), nm);
-    }
     enum pp_quorum rule = src->cfg ? src->cfg->quorum : PP_QUORUM_LYNC;
     int up_first = 0, need = 0, stay = 0, among = m->nservers;
     bool ok = quorum_ok_without(m, rule, d, &up_first, &need);
@@ -351,37 +346,57 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
             stay++;
     if (rule == PP_QUORUM_LYNC)
         quorum_required(m->nservers, &among);
+    size_t used;
+    if (rule == PP_QUORUM_NONE)
+        used = (size_t)snprintf(buf, n, "%d of %d Front Ends stay up; no quorum rule.", stay,
+                                m->nservers);
+    else if (among < m->nservers)
+        used = (size_t)snprintf(buf, n,
+                                "%d of %d Front Ends stay up; quorum needs %d of the first %d "
+                                "(%d stay up)%s",
+                                stay, m->nservers, need, among, up_first,
+                                ok ? "." : " - NOT ENOUGH.");
+    else
+        used = (size_t)snprintf(buf, n, "%d of %d Front Ends stay up; quorum needs %d%s", stay,
+                                m->nservers, need, ok ? "." : " - NOT ENOUGH.");
     if (used >= n)
         return;
-    if (rule == PP_QUORUM_NONE)
-        snprintf(buf + used, n - used, ". %d of %d Front Ends stay up; no quorum rule.", stay,
-                 m->nservers);
-    else if (among < m->nservers)
-        snprintf(buf + used, n - used,
-                 ". %d of %d Front Ends stay up; quorum needs %d of the first %d (%d stay up)%s",
-                 stay, m->nservers, need, among, up_first, ok ? "." : " - NOT ENOUGH.");
-    else
-        snprintf(buf + used, n - used, ". %d of %d Front Ends stay up; quorum needs %d%s", stay,
-                 m->nservers, need, ok ? "." : " - NOT ENOUGH.");
+    used += (size_t)snprintf(buf + used, n - used, " %s on",
+                             m->mode == PP_MODE_DOWNTIME ? "Stop now, upgrade, restart, verify"
+                                                         : "Drain, upgrade, restart, verify");
+    for (int i = 0; i < dom->nmembers && used < n; i++) {
+        const char *nm = m->servers[dom->members[i]].name;
+        used += (size_t)snprintf(buf + used, n - used, " %.*s", (int)strcspn(nm, "."), nm);
+    }
+    if (used < n)
+        snprintf(buf + used, n - used, ".");
+}
+
+#define ASK_TEXT_LINES 3
+#define ASK_QUORUM_LINES 2
+
+static void ask_lines(const struct rd_source *src, int w, int *tl, int *ql, char *q, size_t qn)
+{
+    const struct pp_model *m = src->m;
+    *tl = canvas_wrap_count(m->ask_text[0] ? m->ask_text : ask_label(m->ask), w - 19);
+    if (*tl > ASK_TEXT_LINES)
+        *tl = ASK_TEXT_LINES;
+    if (*tl < 1)
+        *tl = 1;
+    ask_quorum_line(src, q, qn);
+    *ql = q[0] ? canvas_wrap_count(q, w - 19) : 0;
+    if (*ql > ASK_QUORUM_LINES)
+        *ql = ASK_QUORUM_LINES;
 }
 
 static int ask_height(const struct rd_source *src, int w)
 {
-    const struct pp_model *m = src->m;
-    if (m->ask == PP_ASK_NONE)
+    if (src->m->ask == PP_ASK_NONE)
         return 0;
     char q[PP_REASON_MAX * 2];
-    int l = canvas_wrap_count(m->ask_text[0] ? m->ask_text : ask_label(m->ask), w - 19);
-    if (l > 3)
-        l = 3;
-    if (l < 1)
-        l = 1;
-    ask_quorum_line(src, q, sizeof q);
-    if (q[0]) {
-        int ql = canvas_wrap_count(q, w - 19);
-        l += ql > 3 ? 3 : ql;
-    }
-    return l;
+    int tl, ql;
+    ask_lines(src, w, &tl, &ql, q, sizeof q);
+    return tl + ql;
 }
 
 static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
@@ -395,162 +410,12 @@ static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
         canvas_fill(cv, y + i, 0, cv->w, ' ', RD_QUESTION);
     canvas_put(cv, y, 1, 17, RD_QUESTION, ask_label(m->ask));
     char q[PP_REASON_MAX * 2];
-    ask_quorum_line(src, q, sizeof q);
-    int ql = q[0] ? canvas_wrap_count(q, cv->w - 19) : 0;
-    if (ql > 3)
-        ql = 3;
-    int used = canvas_wrap(cv, y, 18, cv->w - 19, h - ql, RD_QUESTION,
+    int tl, ql;
+    ask_lines(src, cv->w, &tl, &ql, q, sizeof q);
+    int used = canvas_wrap(cv, y, 18, cv->w - 19, tl, RD_QUESTION,
                            m->ask_text[0] ? m->ask_text : ask_label(m->ask));
     if (ql)
         canvas_wrap(cv, y + used, 18, cv->w - 19, ql, RD_QUESTION, q);
-}
-
-/* ---- message and key lines ---- */
-
-static void render_message(struct rd_canvas *cv, const struct rd_view *v)
-{
-    int y = v->lay.msg_y;
-    if (v->error[0]) {
-        char x[32], more[64] = "";
-        keymap_first(v->km, ACT_DISMISS, cv->utf8, x, sizeof x);
-        if (v->nerrors > 1)
-            snprintf(more, sizeof more, ", %d more", v->nerrors - 1);
-        canvas_fill(cv, y, 0, cv->w, ' ', RD_ERROR);
-        char tail[96];
-        snprintf(tail, sizeof tail, " (%s dismiss%s)", x[0] ? x : "no key to", more);
-        int tw = utf8_width(tail);
-        int n = canvas_put(cv, y, 0, cv->w - tw, RD_ERROR, cv->utf8 ? " ✖ ERROR: " : " X ERROR: ");
-        canvas_put_ell(cv, y, n, cv->w - tw - n, RD_ERROR, v->error);
-        canvas_put(cv, y, cv->w - tw, tw, RD_ERROR, tail);
-    } else if (v->note[0]) {
-        canvas_put_ell(cv, y, 1, cv->w - 2, RD_WARNING, v->note);
-    } else if (v->event[0]) {
-        canvas_put_ell(cv, y, 1, cv->w - 2, RD_DIM, v->event);
-    }
-}
-
-struct keyhint {
-    enum act_id a;
-    const char *label;
-};
-
-static int put_hint(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
-                    const char *keys, const char *label)
-{
-    (void)v;
-    if (!keys[0])
-        return x;
-    int need = utf8_width(keys) + 1 + utf8_width(label) + 2;
-    if (x + need > limit)
-        return x;
-    x += canvas_put(cv, y, x, limit - x, RD_KEY, keys);
-    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, " ");
-    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, label);
-    return x + 2;
-}
-
-static int put_act(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
-                   enum act_id a, const char *label)
-{
-    char k[32];
-    keymap_first(v->km, a, cv->utf8, k, sizeof k);
-    return put_hint(cv, y, x, limit, v, k, label);
-}
-
-static void render_keys(struct rd_canvas *cv, const struct rd_view *v,
-                        const struct rd_source *src)
-{
-    const struct pp_model *m = src->m;
-    int y = v->lay.keys_y, x = 1;
-    char k[32], k2[32], both[80];
-
-    /* help and quit always, at the right */
-    int rx = cv->w - 1;
-    {
-        char hk[32], qk[32], tmp[96];
-        keymap_first(v->km, ACT_HELP, cv->utf8, hk, sizeof hk);
-        keymap_first(v->km, ACT_QUIT, cv->utf8, qk, sizeof qk);
-        snprintf(tmp, sizeof tmp, "%s help  %s %s", hk, qk, v->ended ? "leave" : "quit");
-        rx -= utf8_width(tmp);
-        int xx = rx;
-        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, hk);
-        xx += canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, " help  ");
-        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, qk);
-        canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, v->ended ? " leave" : " quit");
-        rx -= 2;
-    }
-
-    if (v->dlg.kind != DLG_NONE) {
-        x = put_hint(cv, y, x, rx, v, "Esc", "cancel");
-        return;
-    }
-    if (v->help) {
-        x = put_hint(cv, y, x, rx, v, "Esc", "close help");
-        x = put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", "scroll");
-        return;
-    }
-    if (v->summary) {
-        x = put_hint(cv, y, x, rx, v, "Esc", "look around");
-        return;
-    }
-    if (!v->ended && m->ask != PP_ASK_NONE) {
-        const char *yes = "yes";
-        switch (m->ask) {
-        case PP_ASK_START_DOMAIN: yes = "start domain"; break;
-        case PP_ASK_START_SERVER: yes = "start server"; break;
-        case PP_ASK_START_STEP: yes = "run step"; break;
-        case PP_ASK_FAILOVER: yes = "fail over"; break;
-        case PP_ASK_FAILBACK: yes = "fail back"; break;
-        case PP_ASK_RERUN: yes = "re-run"; break;
-        default: break;
-        }
-        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN)
-            x = put_act(cv, y, x, rx, v, ACT_CONFIRM, yes);
-        keymap_all(v->km, ACT_DECLINE, cv->utf8, both, sizeof both);
-        for (char *p = both; *p; p++)
-            if (*p == ' ')
-                *p = '/';
-        x = put_hint(cv, y, x, rx, v, both, "no");
-        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
-    }
-    if (v->focus == RD_PANE_OUTPUT) {
-        x = put_act(cv, y, x, rx, v, ACT_SEARCH, "search");
-        if (v->search[0]) {
-            keymap_first(v->km, ACT_SEARCH_NEXT, cv->utf8, k, sizeof k);
-            keymap_first(v->km, ACT_SEARCH_PREV, cv->utf8, k2, sizeof k2);
-            snprintf(both, sizeof both, "%s/%s", k, k2);
-            x = put_hint(cv, y, x, rx, v, both, "next/prev");
-        }
-    }
-    if (!v->ended) {
-        if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
-            x = put_act(cv, y, x, rx, v, ACT_CHOOSE, "choose next");
-        if (m->ask == PP_ASK_NONE)
-            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
-        x = put_act(cv, y, x, rx, v, ACT_RECHECK, "recheck");
-    }
-    {
-        char u[32], d[32], l[32], r[32];
-        keymap_first(v->km, ACT_UP, cv->utf8, u, sizeof u);
-        keymap_first(v->km, ACT_DOWN, cv->utf8, d, sizeof d);
-        keymap_first(v->km, ACT_LEFT, cv->utf8, l, sizeof l);
-        keymap_first(v->km, ACT_RIGHT, cv->utf8, r, sizeof r);
-        if (!cv->utf8 && strcmp(u, "Up") == 0 && strcmp(d, "Down") == 0 &&
-            strcmp(l, "Left") == 0 && strcmp(r, "Right") == 0)
-            snprintf(both, sizeof both, "arrows");
-        else
-            snprintf(both, sizeof both, "%s%s%s%s", u, d, l, r);
-        x = put_hint(cv, y, x, rx, v, both, "move");
-    }
-    x = put_act(cv, y, x, rx, v, ACT_NEXT_PANE, "pane");
-    if (v->training && !v->ended) {
-        x = put_act(cv, y, x, rx, v, ACT_PAUSE, src->paused ? "resume" : "pause");
-        keymap_first(v->km, ACT_FASTER, cv->utf8, k, sizeof k);
-        keymap_first(v->km, ACT_SLOWER, cv->utf8, k2, sizeof k2);
-        snprintf(both, sizeof both, "%s/%s", k, k2);
-        x = put_hint(cv, y, x, rx, v, both, "speed");
-    }
-    (void)x;
 }
 
 /* ---- layout ---- */
@@ -583,6 +448,8 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
     if (cv->w < RD_MIN_W || cv->h < RD_MIN_H) {
         v->lay.too_small = true;
         render_too_small(cv, v);
+        if (v->dlg.kind == DLG_QUIT)
+            v->dlg.running = render_running_count(m);
         dlg_render(&v->dlg, cv, cv->h - 1);
         return;
     }
@@ -618,9 +485,11 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
         canvas_fill(cv, y, L->chk_w, 1, cv->utf8 ? 0x2502 : '|', RD_BORDER);
     output_render(cv, v, src);
     render_ask(cv, v, src);
-    render_message(cv, v);
-    render_keys(cv, v, src);
+    status_render_message(cv, v);
+    status_render_keys(cv, v, src);
 
+    if (v->dlg.kind == DLG_QUIT)
+        v->dlg.running = render_running_count(m);   /* the question stays true */
     if (v->summary)
         summary_render(cv, v, src);
     if (v->help)

@@ -153,6 +153,11 @@ void output_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
  * false when there is none. */
 bool output_search(struct rd_view *v, const struct rd_source *src, int dir);
 
+/* The message line and the key line (status_line.c). */
+void status_render_message(struct rd_canvas *cv, const struct rd_view *v);
+void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
+                        const struct rd_source *src);
+
 /* The `?` screen and the summary box. */
 void help_render(struct rd_canvas *cv, struct rd_view *v);
 int help_line_count(const struct rd_view *v);

@@ -167,6 +167,11 @@ int main(int argc, char **argv)
         bench("12 servers / 4 domains", &small, sizes[i][0], sizes[i][1], frames, NULL, false);
         bench("1000 servers / 50 dom.", &fleet, sizes[i][0], sizes[i][1], frames, NULL, false);
     }
+    /* a domain selected: its 20 outputs compared and grouped every frame */
+    int sel = fleet.v.sel_server;
+    nav_select_domain(&fleet.v, fleet.m.active_domain);
+    bench("fleet, domain grouped", &fleet, 100, 30, frames, NULL, false);
+    nav_select_server(&fleet.v, &fleet.m, sel);
 
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
     struct draw dr;

@@ -7,7 +7,7 @@ set -u
 tui_init
 
 tui_start 100 30 "" --training=happy --time-scale=max --journal "$TUI_DIR/j.jsonl"
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 
 tui_keys '?'
 tui_wait "poolpilot help"
@@ -18,7 +18,7 @@ tui_keys End
 tui_wait "intentionally down"
 tui_keys q                      # closes the help, does not quit
 tui_wait_gone "poolpilot help"
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 
 # the question selected UpgradeDomain1; j goes to its first server, l to
 # the same line of the next domain
@@ -66,7 +66,9 @@ tui_wait "TRAINING happy ×3600"
 
 # n declines the question (not a search outside the output pane)
 tui_keys n
-tui_wait_gone "Start UpgradeDomain1"
+tui_wait_gone "Start domain?"
+tui_wait "Needs you:"
 tui_keys q
+tui_leave
 tui_wait "[exit 1]"
 exit 0

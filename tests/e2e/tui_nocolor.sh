@@ -12,9 +12,9 @@ colour_sgr() { grep -cP '\e\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0
 
 run() {
     tui_start 100 30 "$1" --training=verify-fails --time-scale=max --journal "$TUI_DIR/j$2.jsonl"
-    tui_wait "Start UpgradeDomain1"
+    tui_wait_ask "UpgradeDomain1"
     tui_keys Enter
-    tui_wait "Start UpgradeDomain2"
+    tui_wait_ask "UpgradeDomain2"
     tui_keys Enter
     tui_wait "fe04 ✖ failed verify"
 }
@@ -28,15 +28,13 @@ grep -q "fe04 ✖ failed verify" <<<"$s" || tui_fail "failed state not spelled o
 grep -q "fe01 ✔ verified" <<<"$s" || tui_fail "verified state not spelled out"
 # and with attributes (bold for failed), not nothing
 tui_screen_sgr | grep -q $'\e\\[1m' || tui_fail "monochrome screen has no attributes at all"
-tmux -S "$TUI_SOCK" kill-server 2>/dev/null
-TUI_SERVER_PID=
+tui_stop
 
 for e in "NO_COLOR=" "PP_UNUSED=1"; do
     run "$e" 2
     n=$(tui_screen_sgr | colour_sgr)
     [ "$n" -gt 0 ] || tui_fail "$e: expected colour, found none"
-    tmux -S "$TUI_SOCK" kill-server 2>/dev/null
-    TUI_SERVER_PID=
+    tui_stop
     rm -f "$TUI_DIR"/j2.jsonl*
 done
 exit 0

@@ -8,10 +8,10 @@ tui_init
 J=$TUI_DIR/j.jsonl
 
 tui_start 100 30 "" --training=verify-fails --time-scale=max --journal "$J" --operator jdoe
+# one Enter per question: the next wait is for the next domain's question
 for d in 1 2; do
-    tui_wait "Start UpgradeDomain$d"
+    tui_wait_ask "UpgradeDomain$d"
     tui_keys Enter
-    tui_wait_gone "Start UpgradeDomain$d"
 done
 tui_wait "fe04 ✖ failed verify"
 tui_wait "Needs you:"
@@ -43,12 +43,13 @@ tui_type "RTCSRV restarted by hand, see ticket 4711"
 tui_keys Enter
 tui_wait_gone "Override server"
 
-tui_wait "Start UpgradeDomain3"
+tui_wait_ask "UpgradeDomain3"
 tui_wait "fe04 ✔ verified"
 grep -q '"action":"retry"' "$J" || tui_fail "the journal has no retry override"
 grep -q 'RTCSRV restarted by hand, see ticket 4711' "$J" || tui_fail "the journal lacks the reason"
 
 # quit at a question: nothing runs, so it stops without asking
 tui_keys q
+tui_leave
 tui_wait "[exit 1]"
 exit 0

@@ -7,7 +7,7 @@ set -u
 tui_init
 
 tui_start 100 30 "" --training=happy --time-scale=max --journal "$TUI_DIR/j.jsonl"
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 tui_resize 60 15
 tui_wait "terminal too small (have 60x15, need 80x24)"
 tui_screen | grep -q "UpgradeDomain" && tui_fail "the dashboard is still drawn below 80x24"
@@ -29,10 +29,13 @@ tui_wait "Override domain UpgradeDomain1"
 tui_keys Escape
 tui_wait_gone "Override domain"
 tui_resize 120 40
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 # q works on the too-small screen
 tui_resize 40 10
 tui_wait "terminal too small"
 tui_keys q
+# the run stops; back at a usable size the summary waits for the operator
+tui_resize 120 40
+tui_leave
 tui_wait "[exit 1]"
 exit 0

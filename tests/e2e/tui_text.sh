@@ -11,9 +11,9 @@ op=$(printf '操作員\xff\x1b[31mred')
 
 tui_start 100 30 "NO_COLOR=1" --training=happy --time-scale=max --journal "$TUI_DIR/j1.jsonl" \
     --operator "$op"
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 tui_keys Enter
-tui_wait "Start UpgradeDomain2"
+tui_wait_ask "UpgradeDomain2"
 line=$(tui_screen | grep "\[x\] UpgradeDomain1 done") || tui_fail "no done line for UpgradeDomain1"
 grep -q "操作員" <<<"$line" || tui_fail "the CJK name is not shown"
 tui_screen_sgr | grep -q $'\e\\[31m' && tui_fail "an escape sequence from the data reached the terminal"
@@ -33,15 +33,14 @@ PY
 else
     echo "python3 missing: column check skipped"
 fi
-tmux -S "$TUI_SOCK" kill-server 2>/dev/null
-TUI_SERVER_PID=
+tui_stop
 
 # not UTF-8: ASCII glyphs and frames, '?' for what ASCII cannot show
 tui_start 100 30 "LANG=C LC_ALL=C" --training=happy --time-scale=max \
     --journal "$TUI_DIR/j2.jsonl" --operator "$op"
-tui_wait "Start UpgradeDomain1"
+tui_wait_ask "UpgradeDomain1"
 tui_keys Enter
-tui_wait "Start UpgradeDomain2"
+tui_wait_ask "UpgradeDomain2"
 s=$(tui_screen)
 grep -q "UpgradeDomain1 + done" <<<"$s" || tui_fail "no ASCII done glyph"
 grep -q "fe01 + verified" <<<"$s" || tui_fail "no ASCII verified glyph"

@@ -9,7 +9,7 @@ tui_start 100 30 "" --training=happy --time-scale=max --journal "$TUI_DIR/j.json
 tui_wait "TRAINING happy"
 tui_wait "Pool Ready"
 for d in 1 2 3 4; do
-    tui_wait "Start UpgradeDomain$d"
+    tui_wait_ask "UpgradeDomain$d"
     # the question shows the quorum before anything is touched
     tui_screen | grep -q "Front Ends stay up; quorum needs 4" || tui_fail "no quorum line for UpgradeDomain$d"
     if [ "$d" = 4 ]; then
@@ -22,9 +22,9 @@ for d in 1 2 3 4; do
         grep -q "fe07 · waiting" <<<"$s" || tui_fail "fe07 should still be waiting"
         grep -q "\[x\] UpgradeDomain3 done .* jdoe" <<<"$s" || tui_fail "checklist lacks who did UpgradeDomain3"
     fi
-    tui_keys Enter
-    tui_wait_gone "Start UpgradeDomain$d"
+    tui_keys Enter   # one per question: the loop then waits for the next domain's
 done
+tui_leave
 tui_wait "[exit 0]" 120
 tui_screen | grep -q "Run: complete" || tui_fail "the final checklist is not in the terminal"
 exit 0

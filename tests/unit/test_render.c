@@ -164,6 +164,7 @@ static void test_states_look_different(void **state)
     m->servers[3].state = PP_SRV_LOST;
     m->servers[3].step = PP_STEP_RESTART;
     m->servers[4].state = PP_SRV_SKIPPED;
+    m->servers[4].down = true;                                   /* skipped after its drain */
     snprintf(m->servers[4].reason, sizeof m->servers[4].reason, "hardware swap");
     m->servers[5].state = PP_SRV_MARKED_DONE;
     set_running(&m->servers[6], PP_STEP_VERIFY, 590000);         /* up, being checked */
@@ -180,7 +181,7 @@ static void test_states_look_different(void **state)
             {utf8 ? "✖ failed upgrade" : "X failed upgrade", RD_FAILED},
             {utf8 ? "✔ verified" : "+ verified", RD_OK},
             {"? lost restart", RD_LOST},
-            {utf8 ? "⤼ skipped" : "- skipped", RD_SKIPPED},
+            {utf8 ? "⤼ skipped, down" : "- skipped, down", RD_SKIPPED},
             {utf8 ? "✎ marked done" : "* marked done", RD_MARKED},
             {utf8 ? "▶ verifying" : "> verifying", RD_RUNNING},
         };
@@ -346,9 +347,9 @@ static void test_layout_80x24(void **state)
             dump(&f);
             fail_msg("80x24 lacks \"%s\"", must[i]);
         }
-    assert_non_null(strstr(bar_text(&f), "Drain, upgrade, restart, verify on fe01 fe02. "
-                                         "6 of 8 Front Ends stay up; quorum needs 4 of the "
-                                         "first 7 (5 stay up)."));
+    assert_non_null(strstr(bar_text(&f), "6 of 8 Front Ends stay up; quorum needs 4 of the "
+                                         "first 7 (5 stay up). Drain, upgrade, restart, "
+                                         "verify on fe01 fe02."));
     /* the question bar is a question */
     assert_true(canvas_find(&f.cv, "Start domain?", &y, &x));
     assert_int_equal(role_at(&f, y, x), RD_QUESTION);
@@ -378,8 +379,8 @@ static void test_quorum_line_not_repeated(void **state)
     f.cfg.quorum = PP_QUORUM_MAJORITY;
     f.m.ask_text[0] = 0;
     fx_render(&f, 200, 30, true);
-    assert_non_null(strstr(bar_text(&f), "Drain, upgrade, restart, verify on fe03 fe04. "
-                                         "6 of 8 Front Ends stay up; quorum needs 5."));
+    assert_non_null(strstr(bar_text(&f), "6 of 8 Front Ends stay up; quorum needs 5. "
+                                         "Drain, upgrade, restart, verify on fe03 fe04."));
     fx_free(&f);
 }
 
@@ -464,6 +465,17 @@ static void test_fleet_scrolls(void **state)
     assert_int_equal(f.v.sel_server, 999);
     fx_render(&f, 100, 30, true);
     assert_true(find_in(&f, y0, y1, "node1000", &y, &x));
+
+    /* a question whose text the server list filled: the quorum still shows */
+    f.m.ask = PP_ASK_START_DOMAIN;
+    f.m.ask_domain = 1;
+    size_t used = (size_t)snprintf(f.m.ask_text, sizeof f.m.ask_text, "Start UpgradeDomain2 (");
+    for (int i = 20; i < 40 && used < sizeof f.m.ask_text; i++)
+        used += (size_t)snprintf(f.m.ask_text + used, sizeof f.m.ask_text - used, "%s, ",
+                                 f.m.servers[i].name);
+    fx_render(&f, 80, 24, true);
+    /* 1000 - 20 in the domain - node0999, which is draining */
+    assert_non_null(strstr(bar_text(&f), "979 of 1000 Front Ends stay up; quorum needs 501."));
     fx_free(&f);
 }
 

@@ -3,8 +3,8 @@
  * login against a real sshd would need PAM and an account with a password
  * (changing /etc/shadow), which tests must not do.
  *
- * Needs the link options below (tests/CMakeLists.txt); without them the real
- * libssh is called, which this program detects and then skips:
+ * Needs the link options below (tests/CMakeLists.txt); without them the
+ * program detects that the real libssh would be called, and skips:
  *   -Wl,--wrap=ssh_userauth_none,--wrap=ssh_userauth_list,
  *   --wrap=ssh_userauth_publickey_auto,--wrap=ssh_userauth_gssapi,
  *   --wrap=ssh_userauth_kbdint,--wrap=ssh_userauth_kbdint_getnprompts,
@@ -22,8 +22,7 @@
 
 #include "backend/ssh_internal.h"
 
-static bool wrapped; /* set by any mock: the link options are in effect */
-static bool probing;  /* before the tests: find out without cmocka's mock queue */
+static bool wrapped; /* the link options are in effect */
 
 /* ---- mocks (signatures as in libssh 0.10.6) ---------------------------- */
 
@@ -32,9 +31,6 @@ int __wrap_ssh_userauth_none(ssh_session s, const char *user)
 {
     (void)s;
     (void)user;
-    wrapped = true;
-    if (probing)
-        return SSH_AUTH_ERROR;
     return (int)mock();
 }
 
@@ -461,19 +457,13 @@ static void test_clean(void **state)
     assert_string_equal(out, "abc");
 }
 
+/* With --wrap in effect, this file's own reference to ssh_userauth_none
+ * resolves to the mock as well (volatile: no folding of the comparison). */
 static void probe_wrap(void)
 {
-    /* With --wrap in effect the mock runs and sets `wrapped`; otherwise the
-     * real libssh refuses an unconnected session at once. */
-    struct sshauth_ctx a = ctx(PP_AUTH_AUTO);
-    ssh_session s = ssh_new();
-    a.s = s;
-    int why;
-    char err[256];
-    probing = true;
-    sshauth_run(&a, &why, err, sizeof err);
-    probing = false;
-    ssh_free(s);
+    int (*volatile real)(ssh_session, const char *) = ssh_userauth_none;
+    int (*volatile mock_fn)(ssh_session, const char *) = __wrap_ssh_userauth_none;
+    wrapped = real == mock_fn;
 }
 
 int main(void)

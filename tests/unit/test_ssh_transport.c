@@ -33,8 +33,8 @@
 
 #define GUARD_MS 120000 /* hang guard only */
 
-static char skip_reason[512];
-static char root[1024], sshd_sh[PATH_MAX], fake[PATH_MAX];
+static char skip_reason[PATH_MAX + 256];
+static char root[512], sshd_sh[PATH_MAX], fake[PATH_MAX + 32];
 static int reaper_fd = -1;
 
 /* ---- time, files, shell ------------------------------------------------ */
@@ -364,7 +364,7 @@ static void start(struct pp_transport *t, uint64_t id, const struct srv *s, enum
     assert_int_equal(transport_start(t, &c, 0), 0);
 }
 
-static char kh_path[1200];
+static char kh_path[900];
 
 static const char *fresh_known_hosts(const char *tag)
 {
@@ -583,6 +583,34 @@ static void test_connection_lost(void **state)
     srv_free(s);
 }
 
+static void test_frozen_session(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("frozen", "127.0.0.39");
+    cfg_reset(fresh_known_hosts("frozen"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    cfg.ssh.keepalive = 1000;       /* probe often ... */
+    cfg.ssh.connect_timeout = 2000; /* ... and give up on an answer soon */
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "hang", 0);
+    srv_wait_log(s, "hang");
+    assert_int_equal(sh("bash '%s' freeze '%s'", sshd_sh, s->dir), 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(sh("bash '%s' thaw '%s'", sshd_sh, s->dir), 0);
+    /* A server that stops answering is a lost connection, not a hang. */
+    assert_int_equal(rec_of(1)->res, PP_RES_LOST);
+    /* The listener still answers: the next command gets a new connection. */
+    start(t, 2, s, PP_CMD_PROBE, "echo fresh", 0);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_int_equal(srv_connections(s), 2);
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_restart_comes_back(void **state)
 {
     (void)state;
@@ -791,6 +819,24 @@ static void test_hostkey_changed(void **state)
     assert_non_null(strstr(r->text, hashed));
     assert_int_equal(srv_log_lines(s), 0);
     transport_free(t);
+
+    /* Known with an ed25519 key, now offering only RSA: refused as well. */
+    cfg_reset(fresh_known_hosts("other"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    assert_int_equal(sh("bash '%s' newkey '%s' rsa && bash '%s' restart '%s'", sshd_sh, s->dir,
+                        sshd_sh, s->dir), 0);
+    t = tp_new();
+    start(t, 3, s, PP_CMD_DRAIN, "echo must not run", 0);
+    uint64_t ids3[] = {3, 0};
+    wait_ended(t, ids3);
+    r = rec_of(3);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    snprintf(where, sizeof where, "%s:1", cfg.ssh.known_hosts);
+    assert_non_null(strstr(r->text, "key of another type"));
+    assert_non_null(strstr(r->text, where));
+    assert_int_equal(nprompts, 0);
+    assert_int_equal(srv_log_lines(s), 0);
+    transport_free(t);
     srv_free(s);
 }
 
@@ -801,7 +847,7 @@ static void test_wrong_key(void **state)
     struct srv *s = srv_new("wrongkey", "127.0.0.34");
     cfg_reset(fresh_known_hosts("wrongkey"));
     srv_trust(s, cfg.ssh.known_hosts);
-    char key[1200];
+    char key[900];
     snprintf(key, sizeof key, "%s/stranger_ed25519", root);
     assert_int_equal(sh("rm -f '%s' '%s.pub'; ssh-keygen -q -t ed25519 -N '' -f '%s' </dev/null",
                         key, key, key), 0);
@@ -993,7 +1039,7 @@ static void start_reaper(void)
                 continue;
             break;
         }
-        char cmd[4096];
+        char cmd[3 * 512 + PATH_MAX + 256];
         snprintf(cmd, sizeof cmd,
                  "[ -f '%s/servers' ] && while read -r d; do bash '%s' stop \"$d\" "
                  ">/dev/null 2>&1; done < '%s/servers'; rm -rf '%s'",
@@ -1070,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_connection_lost),
+        cmocka_unit_test(test_frozen_session),
         cmocka_unit_test(test_restart_comes_back),
         cmocka_unit_test(test_restart_never_returns),
         cmocka_unit_test(test_restart_reports_failure),

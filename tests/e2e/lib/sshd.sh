@@ -12,6 +12,8 @@
 #                                          (a crash / power-off), waits for the port to close
 #   sshd.sh kill_conns DIR                 SIGKILL only the per-connection processes
 #                                          (connection lost; the listener keeps running)
+#   sshd.sh freeze DIR / thaw DIR          SIGSTOP / SIGCONT the per-connection processes
+#                                          (a hung server: sessions stop answering)
 #   sshd.sh restart DIR                    stop + start, same host key
 #   sshd.sh newkey DIR [TYPE]              a different host key (ed25519 unless TYPE);
 #                                          used from the next start
@@ -134,6 +136,19 @@ sshd_kill_conns() {
     return 0
 }
 
+# SIGSTOP / SIGCONT the per-connection processes: a hung server whose
+# established sessions stop answering (the listener keeps accepting).
+sshd_freeze() { sshd__signal_conns "$1" STOP; }
+sshd_thaw() { sshd__signal_conns "$1" CONT; }
+sshd__signal_conns() {
+    local pid kids
+    pid=$(cat "$1/listener.pid" 2>/dev/null) || return 0
+    kids=$(sshd__descendants "$pid")
+    # shellcheck disable=SC2086
+    [ -n "$kids" ] && kill -"$2" $kids 2>/dev/null
+    return 0
+}
+
 sshd_stop() {
     local dir=$1 pid addr port i
     pid=$(cat "$dir/listener.pid" 2>/dev/null)
@@ -143,6 +158,8 @@ sshd_stop() {
         kids=$(sshd__descendants "$pid")
         # shellcheck disable=SC2086
         kill -9 "$pid" $kids 2>/dev/null
+        # shellcheck disable=SC2086
+        kill -CONT $kids 2>/dev/null   # a frozen process still dies, but let it
         wait "$pid" 2>/dev/null
         rm -f "$dir/listener.pid"
     fi
@@ -185,10 +202,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     cmd=${1:-}
     shift || true
     case $cmd in
-    init | setup | start | stop | kill_conns | restart | newkey | known_hosts | reboot_hook | free_port)
+    init | setup | start | stop | kill_conns | freeze | thaw | restart | newkey | known_hosts | reboot_hook | free_port)
         "sshd_$cmd" "$@" ;;
     *)
-        echo "usage: sshd.sh init|setup|start|stop|kill_conns|restart|newkey|known_hosts|reboot_hook|free_port ..." >&2
+        echo "usage: sshd.sh init|setup|start|stop|kill_conns|freeze|thaw|restart|newkey|known_hosts|reboot_hook|free_port ..." >&2
         exit 2 ;;
     esac
 fi

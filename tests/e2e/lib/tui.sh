@@ -5,11 +5,13 @@
 # tui_init) kills that server by its pid, whatever happened.
 #
 #   tui_init                         temp dir in $TUI_DIR, EXIT trap
+#   tui_stop                         ends this tmux server (before another tui_start)
 #   tui_start W H 'ENV=V ...' ARGS…  runs $POOLPILOT ARGS in a W x H pane; when
 #                                    it exits the pane shows "[exit N]" and stays
 #   tui_wait TEXT [SECONDS]          polls the screen until TEXT shows (default
 #                                    60 s); on timeout prints the screen, fails
 #   tui_wait_gone TEXT [SECONDS]     until TEXT is no longer on the screen
+#   tui_wait_ask DOMAIN [SECONDS]    until the dashboard asks to start DOMAIN
 #   tui_keys KEY…                    tmux send-keys (named keys: Enter Escape Up C-u)
 #   tui_type TEXT                    literal text
 #   tui_screen / tui_screen_sgr      the screen, plain / with SGR escapes
@@ -22,6 +24,7 @@
 TUI_DIR=
 TUI_SOCK=
 TUI_SERVER_PID=
+TUI_RUN=0
 
 tui_cleanup() {
     if [ -n "$TUI_SOCK" ] && [ -S "$TUI_SOCK" ]; then
@@ -32,6 +35,23 @@ tui_cleanup() {
         kill -9 "$TUI_SERVER_PID" 2>/dev/null
     fi
     [ -n "$TUI_DIR" ] && rm -rf "$TUI_DIR"
+}
+
+# Stops this test's tmux server (by its pid) and moves to a fresh socket,
+# so the next tui_start never talks to a server that is still exiting.
+tui_stop() {
+    local i
+    tmux -S "$TUI_SOCK" kill-server 2>/dev/null
+    if [ -n "$TUI_SERVER_PID" ]; then
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$TUI_SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$TUI_SERVER_PID" 2>/dev/null
+    fi
+    TUI_SERVER_PID=
+    TUI_RUN=$((TUI_RUN + 1))
+    TUI_SOCK=$TUI_DIR/tmux.$TUI_RUN.sock
 }
 
 tui_init() {
@@ -88,6 +108,20 @@ tui_wait_gone() {
         sleep 0.1
     done
     tui_fail "\"$text\" still on the screen after ${secs}s"
+}
+
+# The dashboard asks to start DOMAIN: its question bar and the "?" in the
+# domain's panel title (both the dashboard's own words, not the engine's).
+tui_wait_ask() {
+    tui_wait "Start domain?" "${2:-60}"
+    tui_wait "$1 ? " "${2:-60}"
+}
+
+# The run is over: the dashboard holds its summary until the operator
+# leaves with q.
+tui_leave() {
+    tui_wait "q leave" "${1:-120}"
+    tui_keys q
 }
 
 tui_keys() { tmux -S "$TUI_SOCK" send-keys -t pp "$@"; }

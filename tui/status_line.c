@@ -1,0 +1,156 @@
+/* The two bottom lines: the message line (an error that stays until it is
+ * dismissed, short feedback, or the last event) and the key line, which
+ * shows only the keys that matter now: the question's answers, the pane's
+ * own keys, training controls; help and quit always, at the right. */
+#include "tui/render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/utf8.h"
+
+void status_render_message(struct rd_canvas *cv, const struct rd_view *v)
+{
+    int y = v->lay.msg_y;
+    if (v->error[0]) {
+        char x[32], more[64] = "";
+        keymap_first(v->km, ACT_DISMISS, cv->utf8, x, sizeof x);
+        if (v->nerrors > 1)
+            snprintf(more, sizeof more, ", %d more", v->nerrors - 1);
+        canvas_fill(cv, y, 0, cv->w, ' ', RD_ERROR);
+        char tail[96];
+        snprintf(tail, sizeof tail, " (%s dismiss%s)", x[0] ? x : "no key to", more);
+        int tw = utf8_width(tail);
+        int n = canvas_put(cv, y, 0, cv->w - tw, RD_ERROR, cv->utf8 ? " ✖ ERROR: " : " X ERROR: ");
+        canvas_put_ell(cv, y, n, cv->w - tw - n, RD_ERROR, v->error);
+        canvas_put(cv, y, cv->w - tw, tw, RD_ERROR, tail);
+    } else if (v->note[0]) {
+        canvas_put_ell(cv, y, 1, cv->w - 2, RD_WARNING, v->note);
+    } else if (v->event[0]) {
+        canvas_put_ell(cv, y, 1, cv->w - 2, RD_DIM, v->event);
+    }
+}
+
+struct keyhint {
+    enum act_id a;
+    const char *label;
+};
+
+static int put_hint(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
+                    const char *keys, const char *label)
+{
+    (void)v;
+    if (!keys[0])
+        return x;
+    int need = utf8_width(keys) + 1 + utf8_width(label) + 2;
+    if (x + need > limit)
+        return x;
+    x += canvas_put(cv, y, x, limit - x, RD_KEY, keys);
+    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, " ");
+    x += canvas_put(cv, y, x, limit - x, RD_NORMAL, label);
+    return x + 2;
+}
+
+static int put_act(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
+                   enum act_id a, const char *label)
+{
+    char k[32];
+    keymap_first(v->km, a, cv->utf8, k, sizeof k);
+    return put_hint(cv, y, x, limit, v, k, label);
+}
+
+void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
+                        const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    int y = v->lay.keys_y, x = 1;
+    char k[32], k2[32], both[80];
+
+    /* help and quit always, at the right */
+    int rx = cv->w - 1;
+    {
+        char hk[32], qk[32], tmp[96];
+        keymap_first(v->km, ACT_HELP, cv->utf8, hk, sizeof hk);
+        keymap_first(v->km, ACT_QUIT, cv->utf8, qk, sizeof qk);
+        snprintf(tmp, sizeof tmp, "%s help  %s %s", hk, qk, v->ended ? "leave" : "quit");
+        rx -= utf8_width(tmp);
+        int xx = rx;
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, hk);
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, " help  ");
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, qk);
+        canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, v->ended ? " leave" : " quit");
+        rx -= 2;
+    }
+
+    if (v->dlg.kind != DLG_NONE) {
+        put_hint(cv, y, x, rx, v, "Esc", "cancel");
+        return;
+    }
+    if (v->help) {
+        x = put_hint(cv, y, x, rx, v, "Esc", "close help");
+        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", "scroll");
+        return;
+    }
+    if (v->summary) {
+        put_hint(cv, y, x, rx, v, "Esc", "look around");
+        return;
+    }
+    if (!v->ended && m->ask != PP_ASK_NONE) {
+        const char *yes = "yes";
+        switch (m->ask) {
+        case PP_ASK_START_DOMAIN: yes = "start domain"; break;
+        case PP_ASK_START_SERVER: yes = "start server"; break;
+        case PP_ASK_START_STEP: yes = "run step"; break;
+        case PP_ASK_FAILOVER: yes = "fail over"; break;
+        case PP_ASK_FAILBACK: yes = "fail back"; break;
+        case PP_ASK_RERUN: yes = "re-run"; break;
+        default: break;
+        }
+        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN)
+            x = put_act(cv, y, x, rx, v, ACT_CONFIRM, yes);
+        keymap_all(v->km, ACT_DECLINE, cv->utf8, both, sizeof both);
+        for (char *p = both; *p; p++)
+            if (*p == ' ')
+                *p = '/';
+        x = put_hint(cv, y, x, rx, v, both, "no");
+        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
+    }
+    if (v->focus == RD_PANE_OUTPUT) {
+        x = put_act(cv, y, x, rx, v, ACT_SEARCH, "search");
+        if (v->search[0]) {
+            keymap_first(v->km, ACT_SEARCH_NEXT, cv->utf8, k, sizeof k);
+            keymap_first(v->km, ACT_SEARCH_PREV, cv->utf8, k2, sizeof k2);
+            snprintf(both, sizeof both, "%s/%s", k, k2);
+            x = put_hint(cv, y, x, rx, v, both, "next/prev");
+        }
+    }
+    if (!v->ended) {
+        if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
+            x = put_act(cv, y, x, rx, v, ACT_CHOOSE, "choose next");
+        if (m->ask == PP_ASK_NONE)
+            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
+        x = put_act(cv, y, x, rx, v, ACT_RECHECK, "recheck");
+    }
+    {
+        char u[32], d[32], l[32], r[32];
+        keymap_first(v->km, ACT_UP, cv->utf8, u, sizeof u);
+        keymap_first(v->km, ACT_DOWN, cv->utf8, d, sizeof d);
+        keymap_first(v->km, ACT_LEFT, cv->utf8, l, sizeof l);
+        keymap_first(v->km, ACT_RIGHT, cv->utf8, r, sizeof r);
+        if (!cv->utf8 && strcmp(u, "Up") == 0 && strcmp(d, "Down") == 0 &&
+            strcmp(l, "Left") == 0 && strcmp(r, "Right") == 0)
+            snprintf(both, sizeof both, "arrows");
+        else
+            snprintf(both, sizeof both, "%s%s%s%s", u, d, l, r);
+        x = put_hint(cv, y, x, rx, v, both, "move");
+    }
+    x = put_act(cv, y, x, rx, v, ACT_NEXT_PANE, "pane");
+    if (v->training && !v->ended) {
+        x = put_act(cv, y, x, rx, v, ACT_PAUSE, src->paused ? "resume" : "pause");
+        keymap_first(v->km, ACT_FASTER, cv->utf8, k, sizeof k);
+        keymap_first(v->km, ACT_SLOWER, cv->utf8, k2, sizeof k2);
+        snprintf(both, sizeof both, "%s/%s", k, k2);
+        x = put_hint(cv, y, x, rx, v, both, "speed");
+    }
+    (void)x;
+}
