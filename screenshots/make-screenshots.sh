@@ -7,7 +7,7 @@
 #   screenshots/make-screenshots.sh [path/to/poolpilot]
 #
 # Needs: tmux, python3, chromium, fonts-dejavu-core, fonts-noto-cjk.
-set -euo pipefail
+set -uo pipefail   # no -e: the tmux helpers return non-zero on purpose
 here=$(cd "$(dirname "$0")" && pwd)
 POOLPILOT=${1:-${POOLPILOT:-$here/../build/tui/poolpilot}}
 export POOLPILOT
