@@ -366,7 +366,7 @@ int runner_start(struct pp_runner *r, char *err, size_t errn)
 
 static pp_ms next_due(struct pp_runner *r)
 {
-    pp_ms a = engine_next_wake(r->eng);
+    pp_ms a = r->halted ? PP_MS_NEVER : engine_next_wake(r->eng);
     pp_ms b = transport_next_due(r->t);
     return a < b ? a : b;
 }
@@ -393,11 +393,27 @@ int runner_poll_timeout(struct pp_runner *r)
     return real > 60000 ? 60000 : (int)real;
 }
 
+/* Halted (the journal cannot be written): once what runs has ended, the
+ * run is over; the journal says exactly what was done. */
+static void halt_finish(struct pp_runner *r)
+{
+    if (!r->halted || r->cmds || r->exit_code >= 0)
+        return;
+    r->exit_code = 1;
+    struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .code = 1,
+                          .text = "the journal cannot be written; start poolpilot again to resume"};
+    if (r->fn)
+        r->fn(r->ctx, &n);
+}
+
 void runner_tick(struct pp_runner *r)
 {
     for (int guard = 0; guard < 100000; guard++) {
         clock_update(r);
         runner_poll_transport(r);
+        halt_finish(r);
+        if (r->exit_code >= 0)
+            return;
         if (!r->qhead && r->exit_code < 0 && !r->paused) {
             pp_ms due = next_due(r);
             if (r->scale == 0 && due != PP_MS_NEVER && due > r->now && !runner_waiting(r)) {
@@ -405,13 +421,24 @@ void runner_tick(struct pp_runner *r)
                 clock_anchor(r);
                 runner_poll_transport(r);
             }
-            if (engine_next_wake(r->eng) <= r->now) {
+            if (!r->halted && engine_next_wake(r->eng) <= r->now) {
                 struct pp_event ev = {.type = PP_EV_TIMER};
                 runner_enqueue(r, &ev);
             }
         }
         if (!r->qhead)
             return;
+        if (r->halted) {
+            /* nothing is decided any more: the journal could not record it */
+            while (r->qhead) {
+                struct pp_qev *q = r->qhead;
+                r->qhead = q->next;
+                runner_qev_free(q);
+            }
+            r->qtail = NULL;
+            halt_finish(r);
+            return;
+        }
         while (r->qhead) {
             struct pp_qev *q = r->qhead;
             r->qhead = q->next;
@@ -421,6 +448,8 @@ void runner_tick(struct pp_runner *r)
                 q->ev.readiness = &q->readiness;
             dispatch(r, &q->ev);
             runner_qev_free(q);
+            if (r->halted)
+                break;
         }
         if (r->scale != 0 || r->exit_code >= 0)
             return;
