@@ -168,6 +168,7 @@ struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
     eng_copy(e->operator_, sizeof e->operator_, operator_ && *operator_ ? operator_ : "operator");
     e->proceed_domain = -1;
     e->last_strike = -1;
+    e->pool_cmd_inflight = PP_CMD_COUNT;
     return e;
 }
 
@@ -234,16 +235,9 @@ static void start_resumed(struct pp_engine *e)
         s->lost_count++;
         s->probed = false;
     }
-    if (m->failed_over && !m->failed_back && m->active_domain < 0) {
-        bool left = false;
-        for (int d = 0; d < m->ndomains; d++)
-            if (m->domains[d].state != PP_DOM_DONE && m->domains[d].state != PP_DOM_DONE_EXCEPTIONS)
-                left = true;
-        if (!left && m->ndomains > 0) {
-            gate_all_done(e);
-            return;
-        }
-    }
+    int open = 0;
+    for (int d = 0; d < m->ndomains; d++)
+        open += m->domains[d].state != PP_DOM_DONE && m->domains[d].state != PP_DOM_DONE_EXCEPTIONS;
     if (m->active_domain >= 0) {
         m->phase = PP_PH_DOMAIN;
         bool unknown = false;
@@ -257,6 +251,32 @@ static void start_resumed(struct pp_engine *e)
         } else {
             dom_advance(e);
         }
+    } else if (e->pool_cmd_inflight != PP_CMD_COUNT) {
+        /* a failover or failback was running: its outcome is unknown too */
+        bool fo = e->pool_cmd_inflight == PP_CMD_FAILOVER;
+        struct pp_jrec *l = eng_journal(e, fo ? "failover" : "failback");
+        eng_copy(l->result, sizeof l->result, "lost");
+        eng_copy(l->detail, sizeof l->detail, "the console stopped while it ran");
+        e->pool_cmd_inflight = PP_CMD_COUNT;
+        m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
+        eng_ask(e, fo ? PP_ASK_FAILOVER : PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
+                "The %s of %s was running when the console stopped; its outcome is unknown. "
+                "Check the pool's state (Get-CsPoolFailoverState or the registrar's pool state), "
+                "then run the %s again?",
+                fo ? "failover" : "failback", m->fqdn, fo ? "failover" : "failback");
+    } else if (m->failed_over && !m->failed_back) {
+        /* users are on the backup pool: no readiness gate */
+        if (open == 0 && m->ndomains > 0)
+            gate_all_done(e);
+        else
+            gate_offer_domain(e);
+    } else if (open == 0 && m->ndomains > 0) {
+        if (m->failed_back)
+            eng_finish(e, 0, "all domains done; the pool is failed back");
+        else
+            gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
+    } else if (e->settle_pending) {
+        gate_settle(e, false);      /* the settle wait starts over: it was not finished */
     } else {
         gate_begin_check(e);
     }

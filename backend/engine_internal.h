@@ -29,6 +29,8 @@ struct pp_engine {
     bool fabric_after;       /* the running fabric check is the "after" one */
     bool fabric_before_done;
     bool pool_cmd_running;   /* failover / failback on the backup pool host */
+    bool settle_pending;     /* restored: a domain ended, its settle wait had not */
+    enum pp_cmd_kind pool_cmd_inflight;   /* restored: started, no end; COUNT = none */
     pp_ms last_strike;       /* when the last counted Busy came */
     int unknown_streak;      /* consecutive unreadable checks */
     bool settle_final;       /* after the last domain: wait for Ready, no timer */

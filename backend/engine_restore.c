@@ -85,11 +85,20 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
     if (!strcmp(ev, "readiness")) {
         int st = pp_ready_parse(r->state);
         m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
-    } else if (!strcmp(ev, "failover") && !strcmp(r->result, "ok")) {
-        m->failed_over = true;
-    } else if (!strcmp(ev, "failback") && !strcmp(r->result, "ok")) {
-        m->failed_back = true;
+    } else if (!strcmp(ev, "failover") || !strcmp(ev, "failback")) {
+        bool fo = !strcmp(ev, "failover");
+        /* the start record has no result; the end record has one */
+        e->pool_cmd_inflight = r->result[0] ? PP_CMD_COUNT : fo ? PP_CMD_FAILOVER : PP_CMD_FAILBACK;
+        if (!strcmp(r->result, "ok")) {
+            if (fo)
+                m->failed_over = true;
+            else
+                m->failed_back = true;
+        }
+    } else if (!strcmp(ev, "wait") && !strcmp(r->result, "ok")) {
+        e->settle_pending = false;   /* "settle wait complete" */
     } else if (!strcmp(ev, "domain-start") && d >= 0) {
+        e->settle_pending = false;
         m->active_domain = d;
         m->domains[d].state = PP_DOM_ACTIVE;
         eng_copy(m->domains[d].by, sizeof m->domains[d].by, r->operator_);
@@ -141,6 +150,7 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         m->domains_done++;
         if (m->active_domain == d)
             m->active_domain = -1;
+        e->settle_pending = true;
     } else if (!strcmp(ev, "complete")) {
         m->phase = PP_PH_COMPLETE;
     }

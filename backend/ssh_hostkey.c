@@ -100,11 +100,14 @@ static bool where_known(const char *file, const char *entry_host, char *out, siz
 static char *opt_string(ssh_session s, enum ssh_options_e o)
 {
     char *v = NULL;
-    if (ssh_options_get(s, o, &v) != SSH_OK || !v)
-        return strdup("");
-    char *copy = strdup(v);
-    ssh_string_free_char(v);
-    return copy ? copy : strdup("");
+    char *copy = NULL;
+    if (ssh_options_get(s, o, &v) == SSH_OK && v) {
+        copy = strdup(v);
+        ssh_string_free_char(v);
+    }
+    if (!copy)
+        copy = strdup("");
+    return copy; /* NULL only when out of memory */
 }
 
 int sshhk_check(struct ssh_worker *w, ssh_session s, char *err, size_t errn)
@@ -144,6 +147,12 @@ int sshhk_check(struct ssh_worker *w, ssh_session s, char *err, size_t errn)
     char *kh = opt_string(s, SSH_OPTIONS_KNOWNHOSTS);
     char *gkh = opt_string(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS);
     int rc = -1;
+    if (!kh || !gkh) {
+        snprintf(err, errn, "%s: out of memory", w->host);
+        free(kh);
+        free(gkh);
+        return -1;
+    }
     char where[1024];
 
     enum ssh_known_hosts_e st = ssh_session_is_known_server(s);

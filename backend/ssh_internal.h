@@ -99,8 +99,13 @@ struct ssh_tp {
 
 enum { SSHT_SECRET_PASSWORD, SSHT_SECRET_PASSPHRASE, SSHT_SECRET_ANSWER };
 
-/* ---- ssh_transport.c: events and operator questions (any worker) -------- */
+/* ---- ssh_events.c: events, waits and operator questions ----------------- */
 int64_t ssht_now(void);                                   /* CLOCK_MONOTONIC ms */
+void ssht_cond_init(pthread_cond_t *cv);                  /* on CLOCK_MONOTONIC */
+/* Main thread: takes every queued event (releasing backpressure), then
+ * hands them to the sink (NULL = drop) and frees them. */
+struct ssh_ev *ssht_take_events(struct ssh_tp *tp);
+void ssht_emit_events(struct ssh_ev *list, const struct pp_tsink *sink);
 void ssht_post(struct ssh_worker *w, enum pp_tev_type type, uint64_t id, const char *text);
 void ssht_logf(struct ssh_worker *w, uint64_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

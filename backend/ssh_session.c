@@ -138,6 +138,7 @@ static void tune_socket(struct ssh_worker *w, int fd)
 static void describe_peer(int fd, char *out, size_t n)
 {
     struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
     socklen_t sl = sizeof ss;
     char addr[INET6_ADDRSTRLEN] = "?";
     int port = 0;

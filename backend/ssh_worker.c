@@ -171,7 +171,10 @@ static int start_channel(struct ssh_worker *w, struct ssh_cmd *c)
 /* ---- reading ----------------------------------------------------------- */
 
 /* Moves what libssh holds for c into the queue, at most a budget per call so
- * several channels share the worker; stops early while poll() is behind. */
+ * several channels share the worker (*more: the budget ran out, come back
+ * at once).  Stops early while poll() is behind; wait_tick() then naps until
+ * the queue drains, and libssh's unread buffer holds the SSH window closed,
+ * so the server stops sending: memory stays bounded. */
 static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
 {
     static _Thread_local char buf[SSHT_CHUNK];
@@ -180,10 +183,8 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             continue;
         int k = 0;
         for (; k < 32; k++) {
-            if (ssht_backlogged(w)) {
-                *more = true;
+            if (ssht_backlogged(w))
                 return 0;
-            }
             int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
             if (n > 0) {
                 ssht_output(w, c, err, buf, (size_t)n);
@@ -230,7 +231,10 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         finish(w, c, PP_RES_LOST, -1, msg);
         return SV_DONE;
     }
-    bool ended = c->got_exit || c->got_signal || c->remote_closed || ssh_channel_is_closed(c->ch);
+    bool ended = c->got_exit || c->got_signal || c->remote_closed;
+    if (!ended && !ssh_is_connected(w->s))
+        return SV_DEAD; /* output ended but no status came: outcome unknown */
+    ended = ended || ssh_channel_is_closed(c->ch);
     if (!(c->eof_out && c->eof_err && ended))
         return SV_RUNNING;
     int status = c->got_exit ? c->exit_status : -1;

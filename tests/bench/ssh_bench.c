@@ -275,6 +275,19 @@ int main(int argc, char **argv)
     printf("  cold (connect + auth + run)      : %7.1f ms\n", cold * 1000);
     printf("  warm (connections reused)        : %7.1f ms\n", warm * 1000);
 
+    /* Idle: connected workers must sleep, not spin. */
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    t0 = now_s();
+    while (now_s() - t0 < 2.0) {
+        struct pollfd p = {transport_fd(t), POLLIN, 0};
+        poll(&p, 1, 200);
+        transport_poll(t, 0, &sink);
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    printf("idle with %d connections for 2 s  : %7.1f ms CPU\n", nservers,
+           ((double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6));
+
     /* 3. Flood: throughput and bounded memory. */
     ends = 0;
     bytes = 0;

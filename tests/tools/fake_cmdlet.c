@@ -36,6 +36,8 @@
  * Commands
  *   Test forms (plain): echo TEXT | stderr TEXT | exit N | sleep SECONDS | hang |
  *     flood BYTES (that many 'x', no newline) | cjk | badutf8 | reboot | true
+ *   (hang and sleep end early once their sshd session is gone, so a channel
+ *   closed without a pty leaves nothing running after the test.)
  *   The real wrapped form:
  *     powershell -NoProfile -NonInteractive -EncodedCommand <base64 of UTF-16LE>
  *   The decoded script is searched (case-insensitively, in order of appearance) for:
@@ -107,7 +109,7 @@ static char *read_text(const char *path)
 
 static void write_text(const char *path, const char *text)
 {
-    char tmp[4200];
+    char tmp[8400];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
@@ -130,7 +132,7 @@ static void trim(char *s)
 
 static char *state_file(const char *name)
 {
-    char p[4200];
+    char p[8192];
     path_in(p, sizeof p, state_dir, name);
     char *s = read_text(p);
     if (s)
@@ -149,7 +151,7 @@ static int64_t now_ms(void)
  * the same server do not interleave within a line. */
 static void log_command(const char *what)
 {
-    char p[4200], line[1024];
+    char p[8192], line[1024];
     path_in(p, sizeof p, state_dir, "log");
     const char *conn = getenv("SSH_CONNECTION");
     char port[16] = "-";
@@ -186,17 +188,36 @@ static bool listed_in(const char *file, const char *name)
     return hit;
 }
 
+/* A command that outlives its channel keeps running on a real server (no
+ * pty, no SIGHUP).  Here it stops once sshd's session process is gone
+ * (we get reparented), so test runs leave nothing behind. */
+static pid_t parent_at_start;
+
+static bool orphaned(void) { return getppid() != parent_at_start; }
+
+static bool wait_ms_unless_orphaned(long long ms)
+{
+    while (ms > 0 && !orphaned()) {
+        long step = ms > 100 ? 100 : (long)ms;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+    return !orphaned();
+}
+
 static void hang_forever(void)
 {
-    for (;;)
-        pause();
+    while (wait_ms_unless_orphaned(1000))
+        ;
+    _exit(0);
 }
 
 /* ---- services -------------------------------------------------------- */
 
 static char *services_of(const char *server_dir)
 {
-    char p[4200];
+    char p[4500];
     path_in(p, sizeof p, server_dir, "services");
     char *s = read_text(p);
     if (!s)
@@ -207,7 +228,7 @@ static char *services_of(const char *server_dir)
 
 static void set_services(const char *state)
 {
-    char p[4200], text[64];
+    char p[8192], text[64];
     path_in(p, sizeof p, state_dir, "services");
     snprintf(text, sizeof text, "%s\n", state);
     write_text(p, text);
@@ -284,7 +305,7 @@ static void schedule_crash(void)
         kill_tree((pid_t)atoi(lp), getpid());
     free(lp);
     set_services("Running"); /* services start automatically after boot */
-    char hook[4200];
+    char hook[8192];
     path_in(hook, sizeof hook, state_dir, "on-reboot");
     if (access(hook, X_OK) == 0)
         execl(hook, hook, (char *)NULL);
@@ -390,7 +411,7 @@ static void print_json_string_list(char list[][256], int n, int indent)
 
 static bool do_readiness(void)
 {
-    char p[4200];
+    char p[8192];
     path_in(p, sizeof p, root_dir, "pool.txt");
     char *text = read_text(p);
     if (!text) {
@@ -404,16 +425,19 @@ static bool do_readiness(void)
         char *save = NULL, *w = strtok_r(line, " \t\r", &save);
         if (!w || *w == '#')
             continue;
-        if (!strcmp(w, "state") && (w = strtok_r(NULL, " \t\r", &save)))
-            snprintf(state, sizeof state, "%s", w);
-        else if (!strcmp(w, "busy") && (w = strtok_r(NULL, " \t\r", &save)))
-            busy_first = atoi(w);
-        else if (!strcmp(w, "domain") && nd < 12 && (w = strtok_r(NULL, " \t\r", &save))) {
+        char *v = strtok_r(NULL, " \t\r", &save);
+        if (!v)
+            continue;
+        if (!strcmp(w, "state"))
+            snprintf(state, sizeof state, "%s", v);
+        else if (!strcmp(w, "busy"))
+            busy_first = atoi(v);
+        else if (!strcmp(w, "domain") && nd < 12) {
             struct domain *d = &doms[nd++];
-            snprintf(d->name, sizeof d->name, "%s", w);
+            snprintf(d->name, sizeof d->name, "%s", v);
             d->n = 0;
-            while (d->n < 16 && (w = strtok_r(NULL, " \t\r", &save)))
-                snprintf(d->servers[d->n++], sizeof d->servers[0], "%s", w);
+            while (d->n < 16 && (v = strtok_r(NULL, " \t\r", &save)))
+                snprintf(d->servers[d->n++], sizeof d->servers[0], "%s", v);
         }
     }
     free(text);
@@ -496,7 +520,7 @@ static bool c_restart(const char *s)
 static bool c_update(const char *s)
 {
     (void)s;
-    char p[4200];
+    char p[8192];
     path_in(p, sizeof p, state_dir, "patched");
     write_text(p, "patched\n");
     printf("Installing updates...\nAll updates installed.\n");
@@ -599,10 +623,8 @@ static int run_test_command(const char *cmd)
     } else if (!strcmp(word, "true")) {
         return 0;
     } else if (!strcmp(word, "sleep")) {
-        double s = atof(arg);
-        struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-            ;
+        if (!wait_ms_unless_orphaned((long long)(atof(arg) * 1000)))
+            return 1;
         printf("slept %s\n", arg);
     } else if (!strcmp(word, "hang")) {
         hang_forever();
@@ -638,6 +660,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_DFL);
+    parent_at_start = getppid();
     state_dir = argv[1];
     snprintf(root_dir, sizeof root_dir, "%s", state_dir);
     char *slash = strrchr(root_dir, '/');

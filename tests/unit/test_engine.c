@@ -546,6 +546,62 @@ static void test_resume_complete_run_exits(void **st)
     done(b);
 }
 
+/* Replays a's journal into a fresh engine and starts it. */
+static struct drv *resume_of(struct drv *a, const char *pool_extra)
+{
+    struct drv *b = mk(pool_extra, "");
+    char err[256];
+    for (int i = 0; i < a->nrec; i++)
+        assert_int_equal(engine_restore(b->e, &a->recs[i], err, sizeof err), 0);
+    drv_start(b);
+    return b;
+}
+
+static void test_resume_around_failover(void **st)
+{
+    (void)st;
+    struct drv *a = mk(DR, "");
+    drv_start(a);
+    drv_answer_check(a, PP_READY_INSUFFICIENT);
+    drv_op(a, PP_OP_CONFIRM, NULL);
+    /* killed while the failover ran: its outcome is unknown, asked again */
+    struct drv *b = resume_of(a, DR);
+    assert_int_equal(b->m.ask, PP_ASK_FAILOVER);
+    assert_string_equal(drv_last(b, "failover")->result, "lost");
+    assert_int_equal(b->nruns, 0);
+    done(b);
+    drv_finish(a, drv_find(a, PP_CMD_FAILOVER, -1), PP_RES_OK, NULL, "");
+    drv_op(a, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++)
+        drv_finish_all_ok(a);
+    assert_int_equal(a->m.domains[0].state, PP_DOM_DONE);
+    /* killed after a domain while failed over: no readiness gate on resume */
+    b = resume_of(a, DR);
+    assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
+    assert_int_equal(b->m.ask, PP_ASK_START_DOMAIN);
+    done(b);
+    assert_true(drv_autorun(a, 10000) > 0 || a->exited);
+    done(a);
+}
+
+static void test_resume_after_domain_done_settles(void **st)
+{
+    (void)st;
+    struct drv *a = mk("", "");
+    to_first_domain(a);
+    drv_op(a, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++)
+        drv_finish_all_ok(a);
+    assert_string_equal(a->recs[a->nrec - 1].event, "domain-done");
+    struct drv *b = resume_of(a, "");
+    assert_int_equal(b->m.phase, PP_PH_SETTLE);
+    drv_answer_check(b, PP_READY_READY);
+    assert_true(b->m.settle_until == b->now + 20 * 60000);
+    assert_int_not_equal(b->m.ask, PP_ASK_START_DOMAIN);
+    done(a);
+    done(b);
+}
+
 static void test_mark_domain_done_by_hand(void **st)
 {
     (void)st;
@@ -583,6 +639,8 @@ int main(void)
         cmocka_unit_test(test_resume_from_journal),
         cmocka_unit_test(test_resume_complete_run_exits),
         cmocka_unit_test(test_mark_domain_done_by_hand),
+        cmocka_unit_test(test_resume_around_failover),
+        cmocka_unit_test(test_resume_after_domain_done_settles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -754,6 +754,45 @@ static void test_hostkey_unknown_accept(void **state)
     srv_free(s);
 }
 
+static void test_questions_one_at_a_time(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    enum { N = 3 };
+    struct srv *s[N];
+    cfg_reset(fresh_known_hosts("serial"));
+    for (int i = 0; i < N; i++) {
+        char name[32], addr[32];
+        snprintf(name, sizeof name, "serial%d", i);
+        snprintf(addr, sizeof addr, "127.0.0.%d", 41 + i);
+        s[i] = srv_new(name, addr);
+    }
+    struct pp_transport *t = tp_new();
+    for (int i = 0; i < N; i++)
+        start(t, (uint64_t)(i + 1), s[i], PP_CMD_PROBE, "echo ok", 0);
+    /* Three unknown hosts ask in turn: a second question only appears
+     * after the first is answered. */
+    for (int k = 1; k <= N; k++) {
+        assert_true(pump(t, prompted_pred, &k));
+        int64_t until = now_ms() + 300;
+        while (now_ms() < until) {
+            struct pollfd p = {transport_fd(t), POLLIN, 0};
+            poll(&p, 1, 50);
+            transport_poll(t, 0, &sink);
+        }
+        assert_int_equal(nprompts, k);
+        assert_int_equal(prompts[k - 1].kind, PP_PROMPT_HOSTKEY);
+        transport_answer(t, prompts[k - 1].pid, true, NULL, false);
+    }
+    uint64_t ids[] = {1, 2, 3, 0};
+    wait_ended(t, ids);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(rec_of((uint64_t)(i + 1))->res, PP_RES_OK);
+    transport_free(t);
+    for (int i = 0; i < N; i++)
+        srv_free(s[i]);
+}
+
 static void test_hostkey_unknown_refuse(void **state)
 {
     (void)state;
@@ -1122,6 +1161,7 @@ int main(void)
         cmocka_unit_test(test_restart_reports_failure),
         cmocka_unit_test(test_restart_new_host_key),
         cmocka_unit_test(test_hostkey_unknown_accept),
+        cmocka_unit_test(test_questions_one_at_a_time),
         cmocka_unit_test(test_hostkey_unknown_refuse),
         cmocka_unit_test(test_hostkey_changed),
         cmocka_unit_test(test_wrong_key),

@@ -21,6 +21,18 @@
 #   sshd.sh reboot_hook DIR SECONDS        DIR/on-reboot: fake_cmdlet runs it after a
 #                                          simulated crash; it restarts sshd SECONDS later
 #   sshd.sh free_port ADDR                 prints a TCP port that nothing listens on
+#   sshd.sh client_files ROOT              writes ROOT/ssh_config (Host NAME -> addr, port)
+#                                          and ROOT/known_hosts for every server under ROOT
+#   sshd.sh stop_all ROOT                  stops every server under ROOT
+#
+# End-to-end example (poolpilot's [ssh] pointed at the throwaway servers):
+#   sshd.sh setup  "$R" fe01.contoso.com 127.0.0.51 0 "$PP_BUILD_DIR/tests/fake_cmdlet"
+#   sshd.sh start  "$R/fe01.contoso.com"; sshd.sh reboot_hook "$R/fe01.contoso.com" 2
+#   ... (one per server; pool.txt in "$R", see tests/tools/fake_cmdlet.c)
+#   sshd.sh client_files "$R"
+#   [ssh] config = $R/ssh_config   known_hosts = $R/known_hosts
+#         identity = $R/client_ed25519   auth = key
+#   trap 'sshd.sh stop_all "$R"' EXIT
 #
 # Layout of DIR (= ROOT/NAME, also fake_cmdlet's state dir, see tests/tools/fake_cmdlet.c):
 #   addr port sshd_config host_key{,.pub} authorized_keys sshd.log listener.pid
@@ -96,7 +108,7 @@ EOF
 sshd_start() {
     local dir=$1 addr port pid i
     addr=$(cat "$dir/addr") && port=$(cat "$dir/port") || return 1
-    [ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd   # §2.3 #1: /run is tmpfs
+    [ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 0755 /run/sshd; }  # §2.3 #1: /run is tmpfs
     "$SSHD_BIN" -t -f "$dir/sshd_config" || { sshd__die "bad config $dir/sshd_config"; return 1; }
     # §2.3 #4: no inherited pipes, or a caller's $(...) would hang on us.
     "$SSHD_BIN" -D -f "$dir/sshd_config" -E "$dir/sshd.log" </dev/null >/dev/null 2>&1 &
@@ -197,15 +209,39 @@ EOF
     chmod +x "$dir/on-reboot"
 }
 
+sshd_client_files() {
+    local root=$1 dir
+    : >"$root/ssh_config"
+    : >"$root/known_hosts"
+    for dir in "$root"/*/; do
+        dir=${dir%/}
+        [ -f "$dir/sshd_config" ] || continue
+        printf 'Host %s\n  HostName %s\n  Port %s\n\n' "$(basename "$dir")" \
+            "$(cat "$dir/addr")" "$(cat "$dir/port")" >>"$root/ssh_config"
+        sshd_known_hosts "$dir" >>"$root/known_hosts"
+    done
+}
+
+sshd_stop_all() {
+    local root=$1 dir
+    for dir in "$root"/*/; do
+        dir=${dir%/}
+        [ -f "$dir/sshd_config" ] && sshd_stop "$dir"
+    done
+    return 0
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     set -u
     cmd=${1:-}
     shift || true
     case $cmd in
-    init | setup | start | stop | kill_conns | freeze | thaw | restart | newkey | known_hosts | reboot_hook | free_port)
+    init | setup | start | stop | kill_conns | freeze | thaw | restart | newkey | known_hosts | \
+        reboot_hook | free_port | client_files | stop_all)
         "sshd_$cmd" "$@" ;;
     *)
-        echo "usage: sshd.sh init|setup|start|stop|kill_conns|freeze|thaw|restart|newkey|known_hosts|reboot_hook|free_port ..." >&2
+        echo "usage: sshd.sh init|setup|start|stop|kill_conns|freeze|thaw|restart|newkey|" \
+            "known_hosts|reboot_hook|free_port|client_files|stop_all ..." >&2
         exit 2 ;;
     esac
 fi
