@@ -2,6 +2,7 @@
  * decisions as short commands on stdin.  For scripts, tests, and as the
  * screen-reader-friendly way to run poolpilot. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,12 @@ static int hl_input_fd(struct pp_ui *u)
 static int hl_on_input(struct pp_ui *u)
 {
     struct headless *h = (struct headless *)u;
+    /* the loop also calls this after a signal interrupted poll(); stdin is
+     * blocking (it may be the operator's terminal, shared with the shell),
+     * so read only what poll() says is there */
+    struct pollfd pf = {.fd = h->in_fd, .events = POLLIN};
+    if (poll(&pf, 1, 0) <= 0)
+        return 0;
     ssize_t k = read(h->in_fd, h->buf + h->nbuf, sizeof h->buf - 1 - h->nbuf);
     if (k < 0 && (errno == EINTR || errno == EAGAIN))
         return 0;
