@@ -44,6 +44,9 @@ char *test_read_file(const char *path, size_t *len)
     return p;
 }
 
+static char made[64][512];
+static int nmade;
+
 const char *test_tmpdir(void)
 {
     static char buf[8][512];
@@ -51,5 +54,22 @@ const char *test_tmpdir(void)
     char *b = buf[k++ % 8];
     const char *t = getenv("TMPDIR");
     snprintf(b, sizeof buf[0], "%s/pptest.XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(b);
+    if (!mkdtemp(b))
+        return NULL;
+    if (nmade < 64)
+        snprintf(made[nmade++], sizeof made[0], "%s", b);
+    return b;
+}
+
+int test_tmpdirs_remove(void **state)
+{
+    (void)state;
+    for (int i = 0; i < nmade; i++) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", made[i]);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", made[i]);
+    }
+    nmade = 0;
+    return 0;
 }

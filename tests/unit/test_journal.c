@@ -20,30 +20,11 @@
 #include "backend/journal.h"
 #include "tests/unit/helpers.h"
 
-/* Temporary directories made here, removed when the group ends. */
-static char made[64][512];
-static int nmade;
-
 static const char *tmpdir(void)
 {
     const char *d = test_tmpdir();
     assert_non_null(d);
-    if (nmade < 64)
-        snprintf(made[nmade++], sizeof made[0], "%s", d);
     return d;
-}
-
-static int remove_tmpdirs(void **state)
-{
-    (void)state;
-    for (int i = 0; i < nmade; i++) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", made[i]);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", made[i]);
-    }
-    nmade = 0;
-    return 0;
 }
 
 /* ---- helpers ---- */
@@ -1023,5 +1004,5 @@ int main(void)
         cmocka_unit_test_teardown(test_enospc_tmpfs, unmount_teardown),
         cmocka_unit_test(test_default_path),
     };
-    return cmocka_run_group_tests(tests, NULL, remove_tmpdirs);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
 }

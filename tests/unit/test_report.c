@@ -19,30 +19,11 @@
 #include "backend/report.h"
 #include "tests/unit/helpers.h"
 
-/* Temporary directories made here, removed when the group ends. */
-static char made[64][512];
-static int nmade;
-
 static const char *tmpdir(void)
 {
     const char *d = test_tmpdir();
     assert_non_null(d);
-    if (nmade < 64)
-        snprintf(made[nmade++], sizeof made[0], "%s", d);
     return d;
-}
-
-static int remove_tmpdirs(void **state)
-{
-    (void)state;
-    for (int i = 0; i < nmade; i++) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", made[i]);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", made[i]);
-    }
-    nmade = 0;
-    return 0;
 }
 
 static struct pp_checklist *load_vector(const char *name)
@@ -387,5 +368,5 @@ int main(void)
         cmocka_unit_test(test_empty_and_formats),
         cmocka_unit_test(test_helpers),
     };
-    return cmocka_run_group_tests(tests, NULL, remove_tmpdirs);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
 }
