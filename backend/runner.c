@@ -328,6 +328,9 @@ static void dispatch(struct pp_runner *r, const struct pp_event *ev)
     actions_clear(&r->acts);
     engine_handle(r->eng, ev, r->now, &r->acts);
     execute(r);
+    /* a dry run plans once the first readiness answer is in, Ready or not */
+    if (r->opts.dry_run && ev->type == PP_EV_CMD_DONE && ev->kind == PP_CMD_READINESS)
+        runner_dry_plan(r);
 }
 
 /* ---- start, resume ------------------------------------------------------ */

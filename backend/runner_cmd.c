@@ -54,9 +54,49 @@ char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int
     return cmd;
 }
 
+static void dry_finish(struct pp_runner *r)
+{
+    bool ready = r->m->readiness == PP_READY_READY;
+    int problems = r->dry_problems + !ready;
+    char text[200];
+    if (problems)
+        snprintf(text, sizeof text, "dry run: %d problem(s): %s%s", problems,
+                 ready ? "" : "the pool is not Ready",
+                 r->dry_problems ? (ready ? "servers unreachable" : "; servers unreachable") : "");
+    else
+        snprintf(text, sizeof text, "dry run complete: the pool is Ready and every server answers");
+    r->exit_code = problems ? 1 : 0;
+    struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .text = text, .code = r->exit_code};
+    if (r->fn)
+        r->fn(r->ctx, &n);
+}
+
+/* A dry run's read-only probe of one server: it proves the host key, the
+ * logon and the remote shell before the real run needs them. */
+static void dry_probe_done(struct pp_runner *r, int server, enum pp_result res,
+                           const char *detail)
+{
+    char line[PP_REASON_MAX + PP_NAME_MAX];
+    const char *name = server >= 0 ? r->m->servers[server].name : r->cfg->failover_on;
+    if (res == PP_RES_OK)
+        snprintf(line, sizeof line, "dry run: %s answers (host key known, logged in): %s", name,
+                 detail);
+    else
+        snprintf(line, sizeof line, "dry run: %s cannot be used: %s %s", name,
+                 pp_result_name(res), detail);
+    r->dry_problems += res != PP_RES_OK;
+    runner_notify(r, res == PP_RES_OK ? PP_N_EVENT : PP_N_ERROR, server, line);
+    if (--r->dry_pending == 0)
+        dry_finish(r);
+}
+
 static void enqueue_done(struct pp_runner *r, enum pp_cmd_kind kind, int server,
                          enum pp_result res, const char *detail)
 {
+    if (r->opts.dry_run && r->planned && kind == PP_CMD_PROBE) {
+        dry_probe_done(r, server, res, detail);
+        return;
+    }
     struct pp_event ev = {.type = PP_EV_CMD_DONE, .kind = kind, .server = server,
                           .result = res, .detail = detail};
     runner_enqueue(r, &ev);
@@ -70,7 +110,8 @@ static int buf_index(const struct pp_runner *r, int server)
 void runner_run(struct pp_runner *r, const struct pp_action *a)
 {
     char err[PP_REASON_MAX] = "";
-    if (r->opts.dry_run && a->kind != PP_CMD_READINESS) {
+    if (r->opts.dry_run && a->kind != PP_CMD_READINESS &&
+        !(r->planned && a->kind == PP_CMD_PROBE)) {
         runner_dry_plan(r);
         return;
     }
@@ -203,7 +244,9 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
     char detail[PP_REASON_MAX] = "";
     char mdetail[PP_REASON_MAX] = "";
     last_line(c, detail, sizeof detail);
-    if ((res == PP_RES_OK || res == PP_RES_FAILED) && c->kind != PP_CMD_RESTART) {
+    if (res == PP_RES_FAILED && tev->exit_status < 0 && tev->data && tev->data[0]) {
+        text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);
+    } else if ((res == PP_RES_OK || res == PP_RES_FAILED) && c->kind != PP_CMD_RESTART) {
         /* the marker is trusted over the exit status: old Win32-OpenSSH
          * builds always exit 0 */
         enum pp_result mk = remote_marker(c->tail, c->ntail, mdetail, sizeof mdetail);
@@ -222,6 +265,11 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
         }
     } else if (res != PP_RES_OK && tev->data && tev->data[0]) {
         text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);
+    }
+    if (r->opts.dry_run && r->planned && c->kind == PP_CMD_PROBE) {
+        dry_probe_done(r, c->server, res, detail);
+        runner_cmd_free(c);
+        return;
     }
     struct pp_event ev = {.type = PP_EV_CMD_DONE, .kind = c->kind, .server = c->server,
                           .result = res, .detail = detail};
@@ -255,8 +303,10 @@ static void sink_emit(void *ctx, const struct pp_tev *tev)
         if (!tev->is_stderr)
             keep_output(c, tev->data, tev->len);
         int bi = buf_index(r, c->server);
-        if (outbuf_feed(&r->out[bi], tev->data, tev->len) > 0 && c->server >= 0) {
-            const char *l = outbuf_last(&r->out[bi]);
+        int k = outbuf_feed(&r->out[bi], tev->data, tev->len);
+        int n = outbuf_count(&r->out[bi]);
+        for (int i = k > n ? 0 : n - k; k > 0 && c->server >= 0 && i < n; i++) {
+            const char *l = outbuf_line(&r->out[bi], i);
             if (strncmp(l, PP_MARKER, strlen(PP_MARKER)) != 0) {
                 snprintf(r->m->servers[c->server].last_line,
                          sizeof r->m->servers[c->server].last_line, "%s", l);
@@ -361,8 +411,21 @@ void runner_dry_plan(struct pp_runner *r)
             free(script);
         }
     }
-    r->exit_code = 0;
-    struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .text = "dry run complete", .code = 0};
-    if (r->fn)
-        r->fn(r->ctx, &n);
+    /* the plan is only as good as the servers: reach each one read-only */
+    if (!r->cfg->commands[PP_CMD_PROBE] || !r->cfg->commands[PP_CMD_PROBE][0]) {
+        runner_notify(r, PP_N_EVENT, -1,
+                      "dry run: no probe command, so the servers' host keys and logons are not "
+                      "checked");
+        dry_finish(r);
+        return;
+    }
+    r->dry_pending = m->nservers + 1;   /* +1 holds the count while starting */
+    for (int s = 0; s < m->nservers; s++) {
+        struct pp_action a = {.type = PP_ACT_RUN, .kind = PP_CMD_PROBE, .server = s,
+                              .domain = m->servers[s].domain,
+                              .timeout = r->cfg->timing.probe_timeout};
+        runner_run(r, &a);
+    }
+    if (--r->dry_pending == 0)
+        dry_finish(r);
 }

@@ -64,6 +64,8 @@ struct pp_runner {
     bool halted;
     int exit_code;           /* -1 while running */
     bool planned;            /* dry run: plan printed */
+    int dry_pending;         /* dry run: connection probes still running */
+    int dry_problems;        /* dry run: servers that could not be reached */
     char restore_err[PP_REASON_MAX * 2];
 };
 

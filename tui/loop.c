@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,8 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
     install(SIGPIPE, SIG_IGN);
     int stops = 0;
     bool hup = false, stranded = false;
+    const char *gone = "";   /* why the operator is gone, once hup is set */
+    bool dry = runner_opts(r)->dry_run;   /* a dry run never waits for anyone */
     int64_t last_render = 0;
     int code = 1;
     bool over = false;
@@ -71,9 +74,12 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
         /* The terminal is gone (SIGHUP): running steps finish and are
          * journaled; at the next question nobody can answer, so stop there. */
         const struct pp_model *m = runner_model(r);
-        if (!over && hup && !stranded && m->ask != PP_ASK_NONE && !(yes && confirmable(m->ask))) {
+        if (!over && hup && !stranded && !dry && m->ask != PP_ASK_NONE &&
+            !(yes && confirmable(m->ask))) {
+            char why[160];
+            snprintf(why, sizeof why, "%s and the run waits for the operator", gone);
             stranded = true;
-            runner_stop(r, "the terminal was lost (SIGHUP) and the run waits for the operator");
+            runner_stop(r, why);
             continue;
         }
         int64_t now = mono_ms();
@@ -115,6 +121,7 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
             for (ssize_t i = 0; i < got; i++) {
                 if (sigs[i] == SIGHUP) {
                     hup = true;
+                    gone = "the terminal was lost (SIGHUP)";
                     ui->ops->on_signal(ui, SIGHUP);
                 } else if (++stops == 1) {
                     runner_stop(r, "signal received: running commands finish and are "
@@ -134,6 +141,8 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
              * the same as a lost terminal while running, the end when over */
             if (over)
                 break;
+            if (!hup)
+                gone = "input ended";
             hup = true;
         }
         if (over && (hup || ui->ops->input_fd(ui) < 0))

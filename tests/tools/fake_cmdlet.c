@@ -17,6 +17,16 @@
  *                            domain UpgradeDomain2 fe03.contoso.com
  *                          "auto" = Ready when every listed server's services are
  *                          Running, else Busy.  Each server's STATE is ROOT/<its name>.
+ *                          Optional lines that shape how the answer is printed
+ *                          (the default is the JSON ConvertTo-Json writes):
+ *                            format list       PowerShell's default Format-List text
+ *                                              (CRLF), collections cut after
+ *                                              enumlimit items with "..."
+ *                            enumlimit 4       $FormatEnumerationLimit (default 4)
+ *                            warning TEXT...   a "WARNING: TEXT" line first (the bytes
+ *                                              as written: CP950 text stays CP950)
+ *                          Names (pool, domains, servers) are printed as written
+ *                          too, so a test can put non-UTF-8 bytes in them.
  *   ROOT/busy-count        written by the fake (how many Busy answers were given)
  *   STATE = ROOT/NAME      one fake server; NAME is its FQDN (or any test name)
  *   STATE/log              appended by the fake: one line per command it runs,
@@ -27,6 +37,11 @@
  *   STATE/fail             optional; lines of text: a cmdlet (or test command word)
  *                          whose name contains one of them fails (marker "failed")
  *   STATE/hang             optional; same matching: those cmdlets never return
+ *   STATE/slow             optional; lines "WORD SECONDS": a cmdlet (or test command
+ *                          word) whose name contains WORD waits SECONDS before it
+ *                          does anything (logged first, so a test sees it running);
+ *                          if its sshd session goes away meanwhile it exits without
+ *                          doing it (a cut connection: the step had no effect)
  *   STATE/listener.pid     the sshd listener's pid (written by sshd.sh)
  *   STATE/reboot-delay     optional; ms between "reboot" returning and the crash (300)
  *   STATE/on-reboot        optional executable, run detached right after the crash
@@ -186,6 +201,26 @@ static bool listed_in(const char *file, const char *name)
     }
     free(s);
     return hit;
+}
+
+/* Seconds STATE/slow says the cmdlet `name` takes (0 = none): the first
+ * line "WORD SECONDS" whose WORD occurs (case-insensitively) in name. */
+static double slow_seconds(const char *name)
+{
+    char *s = state_file("slow");
+    if (!s)
+        return 0;
+    double secs = 0;
+    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+        char word[128];
+        double v;
+        if (sscanf(line, " %127s %lf", word, &v) == 2 && strcasestr(name, word)) {
+            secs = v;
+            break;
+        }
+    }
+    free(s);
+    return secs;
 }
 
 /* A command that outlives its channel keeps running on a real server (no
@@ -409,6 +444,56 @@ static void print_json_string_list(char list[][256], int n, int indent)
     printf("%*s]", indent, "");
 }
 
+/* A Format-List collection: {a, b, c, d...} after `limit` items, as
+ * PowerShell cuts it at $FormatEnumerationLimit. */
+static void print_list_collection(const char *const *items, int n, int limit)
+{
+    printf("{");
+    for (int i = 0; i < n && (limit < 0 || i < limit); i++)
+        printf("%s%s", i ? ", " : "", items[i]);
+    printf("%s}\r\n", limit >= 0 && n > limit ? "..." : "");
+}
+
+static void print_readiness_list(const char *state, int total, int active,
+                                 const struct domain *doms, int nd, bool ready, int limit)
+{
+    const char *names[12];
+    for (int i = 0; i < nd; i++)
+        names[i] = doms[i].name;
+    printf("\r\n\r\nPoolUpgradeState     : %s\r\n", state);
+    printf("TotalFrontEnds       : %d\r\nTotalActiveFrontEnds : %d\r\n", total, active);
+    printf("UpgradeDomains       : ");
+    print_list_collection(names, nd, limit);
+    printf("\r\n");
+    for (int i = 0; i < nd; i++) {
+        const char *fes[16];
+        for (int j = 0; j < doms[i].n; j++)
+            fes[j] = doms[i].servers[j];
+        printf("\r\nUpgradeDomain   : %s\r\nFrontEnds       : ", doms[i].name);
+        print_list_collection(fes, doms[i].n, limit);
+        printf("ReadyForUpgrade : %s\r\n", ready ? "True" : "False");
+    }
+    printf("\r\n");
+}
+
+static void print_readiness_json(const char *state, int total, int active,
+                                 struct domain *doms, int nd, bool ready)
+{
+    printf("{\n    \"PoolUpgradeState\":  \"%s\",\n", state);
+    printf("    \"TotalFrontEnds\":  %d,\n    \"TotalActiveFrontEnds\":  %d,\n", total, active);
+    printf("    \"UpgradeDomains\":  [\n");
+    for (int i = 0; i < nd; i++) {
+        printf("                           {\n");
+        printf("                               \"UpgradeDomain\":  \"%s\",\n", doms[i].name);
+        printf("                               \"FrontEnds\":  ");
+        print_json_string_list(doms[i].servers, doms[i].n, 45);
+        printf(",\n                               \"ReadyForUpgrade\":  %s\n",
+               ready ? "true" : "false");
+        printf("                           }%s\n", i + 1 < nd ? "," : "");
+    }
+    printf("                       ]\n}\n");
+}
+
 static bool do_readiness(void)
 {
     char p[8192];
@@ -419,9 +504,13 @@ static bool do_readiness(void)
         return false;
     }
     struct domain doms[12];
-    int nd = 0, busy_first = 0;
-    char state[64] = "auto";
+    int nd = 0, busy_first = 0, limit = 4;
+    char state[64] = "auto", format[16] = "json", warning[1024] = "";
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "warning ", 8)) {  /* the rest of the line, bytes as written */
+            snprintf(warning, sizeof warning, "%.*s", (int)strcspn(line + 8, "\r"), line + 8);
+            continue;
+        }
         char *save = NULL, *w = strtok_r(line, " \t\r", &save);
         if (!w || *w == '#')
             continue;
@@ -432,6 +521,10 @@ static bool do_readiness(void)
             snprintf(state, sizeof state, "%s", v);
         else if (!strcmp(w, "busy"))
             busy_first = atoi(v);
+        else if (!strcmp(w, "format"))
+            snprintf(format, sizeof format, "%s", v);
+        else if (!strcmp(w, "enumlimit"))
+            limit = atoi(v);
         else if (!strcmp(w, "domain") && nd < 12) {
             struct domain *d = &doms[nd++];
             snprintf(d->name, sizeof d->name, "%s", v);
@@ -464,19 +557,12 @@ static bool do_readiness(void)
         snprintf(state, sizeof state, "Busy");
     }
     bool ready = !strcmp(state, "Ready");
-    printf("{\n    \"PoolUpgradeState\":  \"%s\",\n", state);
-    printf("    \"TotalFrontEnds\":  %d,\n    \"TotalActiveFrontEnds\":  %d,\n", total, active);
-    printf("    \"UpgradeDomains\":  [\n");
-    for (int i = 0; i < nd; i++) {
-        printf("                           {\n");
-        printf("                               \"UpgradeDomain\":  \"%s\",\n", doms[i].name);
-        printf("                               \"FrontEnds\":  ");
-        print_json_string_list(doms[i].servers, doms[i].n, 45);
-        printf(",\n                               \"ReadyForUpgrade\":  %s\n",
-               ready ? "true" : "false");
-        printf("                           }%s\n", i + 1 < nd ? "," : "");
-    }
-    printf("                       ]\n}\n");
+    if (warning[0])
+        printf("WARNING: %s\r\n", warning);
+    if (!strcasecmp(format, "list"))
+        print_readiness_list(state, total, active, doms, nd, ready, limit);
+    else
+        print_readiness_json(state, total, active, doms, nd, ready);
     return true;
 }
 
@@ -579,6 +665,9 @@ static int run_script(const char *script)
             fflush(stdout);
             hang_forever();
         }
+        double slow = slow_seconds(next->name);
+        if (slow > 0 && !wait_ms_unless_orphaned((long long)(slow * 1000)))
+            _exit(1); /* the connection was cut: the cmdlet never ran */
         if (listed_in("fail", next->name)) {
             fprintf(stderr, "%s : the fake server was told to fail this cmdlet\n", next->name);
             ok = false;
@@ -610,6 +699,9 @@ static int run_test_command(const char *cmd)
     snprintf(word, sizeof word, "%.*s", (int)(wl < 31 ? wl : 31), cmd);
     if (listed_in("hang", word))
         hang_forever();
+    double slow = slow_seconds(word);
+    if (slow > 0 && !wait_ms_unless_orphaned((long long)(slow * 1000)))
+        return 1;
     if (listed_in("fail", word)) {
         fprintf(stderr, "%s: told to fail\n", word);
         return 1;

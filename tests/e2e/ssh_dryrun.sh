@@ -1,0 +1,119 @@
+# --dry-run over SSH through the real binary: it connects, checks host keys
+# and readiness, prints every command it would run on each server, and
+# runs nothing else: the fakes' command logs hold only readiness checks and
+# the read-only probe (which proves every server's host key and logon), no
+# server changes state, no journal is written.
+# shellcheck disable=SC2034,SC2016  # variables are read in pool_check's eval'ed strings
+set -u
+: "${PP_SOURCE_DIR:?}"
+source "$PP_SOURCE_DIR/tests/e2e/lib/harness.sh"
+source "$PP_SOURCE_DIR/tests/e2e/lib/pool.sh"
+h_init ssh_dryrun
+pool_require
+pool_init
+
+SERVERS=(fe01.contoso.com fe02.contoso.com fe03.contoso.com fe04.contoso.com)
+pool_add fe01.contoso.com UpgradeDomain1 1
+pool_add fe02.contoso.com UpgradeDomain1 1
+pool_add fe03.contoso.com UpgradeDomain2 1
+pool_add fe04.contoso.com UpgradeDomain2 1
+pool_txt pool01.contoso.com
+pool_client_files
+TIMING='[timing]
+busy_retry = 1s
+readiness_timeout = 30s'
+INI=$H_DIR/pool.ini
+pool_ini "$INI" lync2013 pool01.contoso.com "$TIMING"
+
+reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
+readiness_only() {      # every command any fake ran is a readiness check or the
+    local s n=0            # read-only probe; prints how many readiness checks ran
+    for s in "${SERVERS[@]}"; do
+        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Format-Table -AutoSize Name, Status')" ] ||
+            { echo -1; return; }
+        n=$((n + $(pool_log_count "$s" Get-CsPoolUpgradeReadinessState)))
+    done
+    echo $n
+}
+untouched() {           # no fake changed state
+    local s d
+    for s in "${SERVERS[@]}"; do
+        d=$(pool_dir "$s")
+        if [ -e "$d/patched" ] || [ -e "$d/services" ] || [ -e "$d/boots" ]; then return 1; fi
+    done
+    return 0
+}
+
+# ---- 1. the plan ------------------------------------------------------------
+h_log "1: dry run of a Ready pool"
+J=$H_DIR/dry.jsonl
+KH_SUM=$(md5sum <"$POOL_ROOT/known_hosts")
+timeout 120 "$POOLPILOT" -c "$INI" --headless --dry-run --journal "$J" </dev/null >"$H_DIR/dry.out" 2>&1
+rc=$?
+OUT=$H_DIR/dry.out
+pool_check "1: exits 0 (rc=$rc)" '[ $rc -eq 0 ]'
+pool_check "1: it connected and read the readiness check: Ready" \
+    'grep -q "connected (" "$OUT" && grep -q "readiness fe0[1-4].contoso.com Ready" "$OUT"'
+pool_check "1: says nothing below is run" 'grep -q "dry run: nothing below is run" "$OUT"'
+for s in "${SERVERS[@]}"; do
+    for step in drain upgrade restart verify; do
+        pool_check "1: plan: $step on $s" 'grep -q "would run on $s (UpgradeDomain[12]) $step:" "$OUT"'
+    done
+done
+pool_check "1: 16 planned commands in all" '[ "$(grep -c "would run on fe0" "$OUT")" -eq 16 ]'
+pool_check "1: the plan shows the real scripts (graceful drain, restart, the server's own name)" \
+    'grep -q "Stop-CsWindowsService -Graceful -NoWait" "$OUT" && grep -q "Restart-Computer -Force" "$OUT" &&
+     grep -q -F "\$tcp.Connect('"'"'fe03.contoso.com'"'"', 5061)" "$OUT"'
+pool_check "1: the domain order of the plan is UpgradeDomain1 then UpgradeDomain2" \
+    '[ "$(grep -o "would run on fe0[1-4].contoso.com (UpgradeDomain[12])" "$OUT" | grep -o "UpgradeDomain[12]" | uniq | tr "\n" " ")" = "UpgradeDomain1 UpgradeDomain2 " ]'
+n=$(readiness_only)
+pool_check "1: the servers ran readiness checks only ($n), one per check shown" \
+    '[ "$n" -ge 1 ] && [ "$n" -eq "$(grep -c "] readiness fe0" "$OUT")" ]'
+pool_check "1: no server changed (not drained, patched or restarted)" untouched
+pool_check "1: no journal was written" '[ ! -e "$J" ]'
+pool_check "1: no step was started" '! grep -q "step-start\|domain-start" "$OUT"'
+pool_check "1: known_hosts unchanged" '[ "$(md5sum <"$POOL_ROOT/known_hosts")" = "$KH_SUM" ]'
+
+# ---- 2. an unknown host key: shown, and refused ---------------------------------
+h_log "2: dry run, unknown host keys refused"
+reset_logs
+KH2=$H_DIR/known_hosts_2
+: >"$KH2"
+INI2=$H_DIR/unknown.ini
+POOL_KNOWN_HOSTS=$KH2 pool_ini "$INI2" lync2013 pool01.contoso.com "$TIMING"
+PROMPTS=0
+on_unknown() {
+    case $1 in
+    *"] ? "*"unknown"*"key SHA256:"*) PROMPTS=$((PROMPTS + 1)); pool_say refuse ;;
+    *"] ? "*) pool_say quit ;;
+    esac
+}
+POOL_OUT=$H_DIR/unknown.out pool_drive 90 on_unknown -c "$INI2" --headless --dry-run
+pool_check "2: the dry run shows the unknown key's SHA256 fingerprint" '[ $PROMPTS -ge 1 ]'
+pool_check "2: nothing ran anywhere, known_hosts still empty" \
+    '[ "$(readiness_only)" -eq 0 ] && [ ! -s "$KH2" ] && untouched'
+pool_check "2: the readiness is reported Unknown, never Ready" \
+    'grep -q "] readiness fe0.* Unknown" "$H_DIR/unknown.out" && ! grep -q "] readiness fe0.* Ready" "$H_DIR/unknown.out"'
+
+# ---- 3. a changed host key on a server the readiness check does not use -----
+# A dry run is the pre-flight check before a maintenance window: "connects,
+# checks host keys" must cover every server of the pool, not only the one
+# the readiness check happened to run on, or a changed key is found only
+# when that server's drain fails in the middle of the upgrade.
+h_log "3: dry run, fe04's host key changed"
+reset_logs
+D4=$(pool_dir fe04.contoso.com)
+sshd_newkey "$D4" && sshd_restart "$D4" || h_fail "cannot give fe04 a new key"
+disown "$(cat "$D4/listener.pid")" 2>/dev/null
+timeout 120 "$POOLPILOT" -c "$INI" --headless --dry-run </dev/null >"$H_DIR/changed.out" 2>&1
+rc=$?
+pool_check "3: nothing but readiness ran, nothing ran on fe04" \
+    '[ "$(readiness_only)" -ge 1 ] && [ ! -s "$D4/log" ] && untouched'
+pool_check "3: the dry run reports fe04's changed host key (known_hosts:4)" \
+    'grep -i "fe04.contoso.com.*host key has changed" "$H_DIR/changed.out" | grep -q -F "$POOL_ROOT/known_hosts:4"'
+pool_check "3: and does not call the pool ready to go (exit not 0, rc=$rc)" '[ $rc -ne 0 ]'
+
+if [ $POOL_FAILS -gt 0 ]; then
+    for f in dry unknown changed; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
+fi
+pool_done ssh_dryrun
