@@ -29,7 +29,15 @@ void report_time(const char *ts, char *buf, size_t n)
     struct tm tm;
     time_t t = (time_t)(ms / 1000);
     if (ms < 0 || !gmtime_r(&t, &tm)) {
-        snprintf(buf, n, "%s", ts);
+        /* shown as written, but a timestamp is ASCII: anything else (an
+         * escape sequence in a hostile journal) never reaches a terminal */
+        size_t i = 0;
+        for (; ts[i] && i + 1 < n; i++) {
+            unsigned char ch = (unsigned char)ts[i];
+            buf[i] = ch < 0x20 || ch >= 0x7F ? '?' : (char)ch;
+        }
+        if (n)
+            buf[i] = 0;
         return;
     }
     strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);

@@ -292,7 +292,9 @@ static void execute(struct pp_runner *r)
 {
     for (int i = 0; i < r->acts.n; i++) {
         struct pp_action *a = &r->acts.v[i];
-        if (r->halted && a->type != PP_ACT_EXIT && a->type != PP_ACT_NOTE)
+        /* halted: even "complete" is not complete if its record is not durable;
+         * halt_finish ends the run with exit 1 */
+        if (r->halted && a->type != PP_ACT_NOTE)
             continue;
         switch (a->type) {
         case PP_ACT_JOURNAL:

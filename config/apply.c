@@ -4,6 +4,7 @@
  * faults, commands a profile must have) are in validate.c. */
 #include "config/config_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,13 +209,36 @@ static void apply_server(struct cfg_loader *L, const struct cfg_entry *e)
     s->line = e->line;
 }
 
+/* A logon name: POSIX names, Windows' DOMAIN\\user and user@domain (UPN).
+ * It never reaches a shell here, but libssh hands it to ProxyCommand /
+ * ProxyJump (%r) and to the OpenSSH client it spawns, where "-o..." or
+ * shell characters would be options or code. */
+static bool valid_user(const char *u)
+{
+    if (!*u)
+        return true;   /* empty: ssh_config or the local user */
+    if (*u == '-' || strlen(u) > 64)
+        return false;
+    for (; *u; u++) {
+        unsigned char c = (unsigned char)*u;
+        if (!(isalnum(c) || c == '.' || c == '_' || c == '-' || c == '\\' || c == '@'))
+            return false;
+    }
+    return true;
+}
+
 static void apply_ssh(struct cfg_loader *L, const struct cfg_entry *e)
 {
     struct pp_ssh_cfg *s = &L->cfg->ssh;
     const char *k = e->key;
     int v;
-    if (is(k, "user"))
-        (void)set_text(L, e, s->user, sizeof s->user);
+    if (is(k, "user")) {
+        if (!valid_user(e->value))
+            AERR(L, e->line, "user: \"%s\" is not a logon name (letters, digits, . _ - and "
+                             "DOMAIN\\user or user@domain; not starting with -)", e->value);
+        else
+            (void)set_text(L, e, s->user, sizeof s->user);
+    }
     else if (is(k, "port")) {
         if (!*e->value)
             s->port = 0; /* ssh_config or 22 */

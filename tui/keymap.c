@@ -135,8 +135,11 @@ const char *keymap_key_name(int key, bool pretty, char *buf, size_t n)
         }
     if (key == ' ') {
         snprintf(buf, n, "Space");
-    } else if (key > 0 && key < 0x20) {
+    } else if (key > 0 && key <= 26) {
         snprintf(buf, n, "C-%c", 'a' + key - 1);
+    } else if (key > 26 && key < 0x20) {
+        /* C-[ is Esc (named above); C-\ C-] C-^ C-_ are '@' + key */
+        snprintf(buf, n, "C-%c", '@' + key);
     } else if (key > 0 && key < PPK_BASE) {
         char u[8];
         int l = utf8_encode((uint32_t)key, u);
@@ -148,8 +151,12 @@ const char *keymap_key_name(int key, bool pretty, char *buf, size_t n)
 }
 
 /* GLOBAL and TRAINING share one namespace (both apply anywhere); OUTPUT
- * overrides them while the output pane has the focus. */
-static int namespace_of(enum act_ctx c) { return c == ACT_CTX_OUTPUT ? 1 : 0; }
+ * overrides them while the output pane has the focus, REPLAY while a
+ * journal is replayed. */
+static int namespace_of(enum act_ctx c)
+{
+    return c == ACT_CTX_OUTPUT ? 1 : c == ACT_CTX_REPLAY ? 2 : 0;
+}
 
 static void remove_key(struct keymap *km, int a, int key)
 {
