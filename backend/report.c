@@ -1,4 +1,5 @@
 /* --report=md|json|csv: the run for the change ticket (see report.h). */
+#include "backend/debrief.h"
 #include "backend/jsonstr.h"
 #include "backend/report.h"
 
@@ -322,7 +323,7 @@ static void md_rest(FILE *f, const struct pp_checklist *c)
             c->confirms, c->auto_confirms, c->records, c->last_seq);
 }
 
-static void report_md(FILE *f, const struct pp_checklist *c)
+static void report_md(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db)
 {
     md_summary(f, c);
     for (int i = 0; i < c->ndomains; i++)
@@ -330,6 +331,8 @@ static void report_md(FILE *f, const struct pp_checklist *c)
     if (checklist_servers_in(c, -1))
         md_domain(f, c, -1);
     md_rest(f, c);
+    if (db)
+        debrief_write_md(f, db);
 }
 
 /* ---- JSON ---- */
@@ -390,7 +393,7 @@ static void js_server(FILE *f, const struct pp_checklist *c, const struct pp_cl_
     fputs("]}", f);
 }
 
-static void report_json(FILE *f, const struct pp_checklist *c)
+static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db)
 {
     fputs("{\n  ", f);
     js_key(f, "pool", c->pool[0] ? c->pool : NULL);
@@ -515,7 +518,12 @@ static void report_json(FILE *f, const struct pp_checklist *c)
         js_key(f, "text", e->text);
         fputs("}", f);
     }
-    fprintf(f, "%s,\n  \"events\":%lld\n}\n", c->ntimeline ? "\n  ]" : "]", c->records);
+    fprintf(f, "%s,\n  \"events\":%lld", c->ntimeline ? "\n  ]" : "]", c->records);
+    if (db) {
+        fputs(",\n  \"debrief\":", f);
+        debrief_write_json(f, db);
+    }
+    fputs("\n}\n", f);
 }
 
 /* ---- CSV ---- */
@@ -578,12 +586,18 @@ static void report_csv(FILE *f, const struct pp_checklist *c)
 int report_write(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
                  char *err, size_t errn)
 {
+    return report_write_debrief(out, fmt, c, NULL, err, errn);
+}
+
+int report_write_debrief(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
+                         const struct pp_debrief *db, char *err, size_t errn)
+{
     switch (fmt) {
     case PP_REPORT_MD:
-        report_md(out, c);
+        report_md(out, c, db);
         break;
     case PP_REPORT_JSON:
-        report_json(out, c);
+        report_json(out, c, db);
         break;
     case PP_REPORT_CSV:
         report_csv(out, c);

@@ -40,6 +40,14 @@ int report_fmt_parse(const char *s);
 int report_write(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
                  char *err, size_t errn);
 
+struct pp_debrief;
+/* The same with a training debrief (backend/debrief.h; NULL = none): md
+ * ends with a "## Debrief (training)" section, json gets a "debrief" key
+ * (the last one), csv is unchanged (one row per step attempt has no place
+ * for it). */
+int report_write_debrief(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
+                         const struct pp_debrief *db, char *err, size_t errn);
+
 /* The checklist as plain text.  utf8 selects the marks (✔ ✗ ? - ▶ ·)
  * over ASCII ones ([x] [!] [?] [-] [>] [ ]); without utf8 every non-ASCII
  * byte of journal text prints as '?'.  Control characters never reach

@@ -87,4 +87,13 @@ struct pp_transport *runner_transport(struct pp_runner *r);
 /* Ask the runner to stop: finish what runs, journal, exit 1 (SIGTERM/quit). */
 void runner_stop(struct pp_runner *r, const char *why);
 
+/* Journals a record the engine did not make (event "note": a trainer's
+ * injected fault) the way every record is written: operator and ts filled,
+ * appended and fsync'ed, then shown (PP_N_EVENT).  Returns 0, or -1 when it
+ * could not be written: the caller must then not do what it records.
+ * Without a journal (dry run) it is only shown.  (backend/runner_note.c) */
+int runner_note(struct pp_runner *r, struct pp_jrec *rec);
+/* The journal's file, or NULL when there is none (dry run). */
+const char *runner_journal_path(const struct pp_runner *r);
+
 #endif

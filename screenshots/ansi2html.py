@@ -5,6 +5,7 @@ make-screenshots.sh to render real runs of poolpilot into PNGs."""
 import html
 import re
 import sys
+import unicodedata
 
 BASE = ["#1d1f21", "#cc6666", "#b5bd68", "#f0c674", "#81a2be", "#b294bb", "#8abeb7", "#c5c8c6",
         "#666666", "#d54e53", "#b9ca4a", "#e7c547", "#7aa6da", "#c397d8", "#70c0b1", "#eaeaea"]
@@ -20,6 +21,19 @@ def xterm256(n):
         return "#%02x%02x%02x" % (lv[n // 36], lv[(n // 6) % 6], lv[n % 6])
     v = 8 + (n - 232) * 10
     return "#%02x%02x%02x" % (v, v, v)
+
+
+def cells(chunk):
+    """Escapes text; a double-width character (CJK) gets a box exactly two
+    columns wide, so the fallback font's own width cannot shift the row."""
+    parts = []
+    for ch in chunk:
+        if unicodedata.east_asian_width(ch) in "WF":
+            parts.append('<span style="display:inline-block;width:2ch;text-align:center">%s</span>'
+                         % html.escape(ch))
+        else:
+            parts.append(html.escape(ch))
+    return "".join(parts)
 
 
 def convert(text, title):
@@ -40,7 +54,7 @@ def convert(text, title):
                     style += "opacity:0.7;"
                 if st["ul"]:
                     style += "text-decoration:underline;"
-                out.append('<span style="%s">%s</span>' % (style, html.escape(chunk)))
+                out.append('<span style="%s">%s</span>' % (style, cells(chunk)))
             pos = m.end()
             codes = [int(c) if c else 0 for c in m.group(1).split(";")]
             i = 0

@@ -6,7 +6,8 @@
 #
 #   screenshots/make-screenshots.sh [path/to/poolpilot]
 #
-# Needs: tmux, python3, chromium, fonts-dejavu-core, fonts-noto-cjk.
+# Needs: tmux, python3, chromium, fonts-dejavu-core, fonts-noto-cjk, gettext
+# (msgfmt) and locales (localedef) for the Traditional Chinese picture.
 set -uo pipefail   # no -e: the tmux helpers return non-zero on purpose
 here=$(cd "$(dirname "$0")" && pwd)
 POOLPILOT=${1:-${POOLPILOT:-$here/../build/tui/poolpilot}}
@@ -31,13 +32,21 @@ shot() {   # shot NAME W H: the current screen as screenshots/NAME.png
 }
 
 # 1. the dashboard mid-upgrade: UpgradeDomain1 done, UpgradeDomain2 running
+#    (the walkthrough hidden with w, as in a real maintenance window), then
+# 2. the walkthrough pane at the next domain's question
 tui_start 120 36 "" --training=happy --time-scale=300 --journal "$work/j1.jsonl" --operator jdoe
 tui_wait_ask UpgradeDomain1 120; tui_keys Enter
 tui_wait_ask UpgradeDomain2 300; tui_keys Enter
 tui_wait "upgrading" 120
 tui_keys Space   # pause the training clock so the picture holds still
 tui_wait "PAUSED" 20
+tui_keys w; tui_wait_gone "Walkthrough ·" 20
 shot dashboard 120 36
+tui_keys w Space
+tui_wait_ask UpgradeDomain3 300
+tui_keys Space; tui_wait "PAUSED" 20
+tui_wait "Walkthrough · Start UpgradeDomain3?" 20
+shot walkthrough 120 36
 tui_stop
 
 # 2. an override: fe04's verify failed; retry, name typed back, reason
@@ -70,4 +79,20 @@ tui_wait_ask UpgradeDomain1 120; tui_keys Enter
 tui_wait "draining" 60
 tui_keys Space; tui_wait "PAUSED" 20
 shot small-80x24 80 24
+tui_stop
+
+# 6. Traditional Chinese: the shipped po/zh_TW.po, a zh_TW.UTF-8 locale when
+#    localedef can make one (else LANGUAGE=zh_TW over C.UTF-8)
+mkdir -p "$work/locale/zh_TW/LC_MESSAGES" "$work/loc"
+msgfmt -o "$work/locale/zh_TW/LC_MESSAGES/poolpilot.mo" "$here/../po/zh_TW.po"
+zh="POOLPILOT_LOCALEDIR=$work/locale LANGUAGE=zh_TW"
+if localedef -i zh_TW -f UTF-8 "$work/loc/zh_TW.UTF-8" >/dev/null 2>&1; then
+    zh="$zh LOCPATH=$work/loc LANG=zh_TW.UTF-8 LC_ALL=zh_TW.UTF-8"
+fi
+tui_start 120 36 "$zh" --training=verify-fails --time-scale=300 --journal "$work/j6.jsonl" --operator jdoe
+tui_wait "開始網域？" 120; tui_wait "UpgradeDomain1 ? " 120; tui_keys Enter
+tui_wait "UpgradeDomain2 ? " 300; tui_keys Enter
+tui_wait "需要你：" 300
+tui_keys Space; tui_wait "已暫停" 20
+shot zh-tw 120 36
 tui_stop

@@ -9,7 +9,8 @@
  * Default keys use the [keys] spec syntax (see keymap.h), separated by spaces.
  * Contexts: a key is looked up in the focused pane's context first, then in
  * the global one, so one key may mean different things in different panes
- * (`n` declines a question, but finds the next match in the output pane). */
+ * (`n` declines a question, but finds the next match in the output pane).
+ * Replay keys (--replay) come first while a journal is replayed. */
 #ifndef PP_TUI_ACTIONS_H
 #define PP_TUI_ACTIONS_H
 
@@ -17,6 +18,7 @@ enum act_ctx {
     ACT_CTX_GLOBAL,     /* anywhere */
     ACT_CTX_OUTPUT,     /* the output pane has the focus */
     ACT_CTX_TRAINING,   /* anywhere, only in training mode */
+    ACT_CTX_REPLAY,     /* only in a replay (--replay) */
     ACT_CTX_COUNT
 };
 
@@ -51,6 +53,20 @@ enum act_ctx {
     X(PAUSE, "pause", "Space", ACT_CTX_TRAINING, "Pause or resume the clock")              \
     X(FASTER, "faster", "+ =", ACT_CTX_TRAINING, "Make the clock faster")                  \
     X(SLOWER, "slower", "-", ACT_CTX_TRAINING, "Make the clock slower")                    \
+    X(INJECT, "inject", "i", ACT_CTX_TRAINING,                                             \
+      "Inject a fault now: pool Busy, not ready, a connection drop, a hung step, a failed "     \
+      "step, a server that never returns (journaled as the trainer's)")                        \
+    X(WALKTHROUGH, "walkthrough", "w", ACT_CTX_GLOBAL,                                     \
+      "Show or hide the walkthrough: what happens now and why; after a training run, "         \
+      "the debrief")                                                                           \
+    X(REPLAY_NEXT, "replay-next", ".", ACT_CTX_REPLAY, "Next journal record")               \
+    X(REPLAY_PREV, "replay-prev", ",", ACT_CTX_REPLAY, "Previous journal record")           \
+    X(REPLAY_NEXT_DECISION, "replay-next-decision", "] d", ACT_CTX_REPLAY,                \
+      "Jump to the next decision (confirm, decline, override, choose, pool problem)")          \
+    X(REPLAY_PREV_DECISION, "replay-prev-decision", "[ D", ACT_CTX_REPLAY,              \
+      "Jump back to the previous decision")                                                    \
+    X(REPLAY_FIRST, "replay-first", "<", ACT_CTX_REPLAY, "Jump to the first record")         \
+    X(REPLAY_LAST, "replay-last", ">", ACT_CTX_REPLAY, "Jump to the last record")            \
     X(REDRAW, "redraw", "C-l", ACT_CTX_GLOBAL, "Redraw the whole screen")                  \
     X(HELP, "help", "? F1", ACT_CTX_GLOBAL, "Show this help")                              \
     X(QUIT, "quit", "q", ACT_CTX_GLOBAL,                                                   \

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "tui/utf8.h"
@@ -169,9 +170,26 @@ int canvas_printf(struct rd_canvas *cv, int y, int x, int maxw, enum rd_role rol
 
 /* One wrapped line starting at text: returns its byte length and where the
  * next line starts (spaces at the break are eaten). */
+/* CJK punctuation that must not start a line (closing marks) or end one
+ * (opening marks): the usual kinsoku rule, reduced to what our text uses. */
+static bool cjk_closing(uint32_t cp)
+{
+    static const uint32_t c[] = {0x3001, 0x3002, 0xff0c, 0xff0e, 0xff1a, 0xff1b, 0xff01,
+                                 0xff1f, 0xff09, 0x300d, 0x300f, 0x3011, 0xff5e, 0x2026};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (cp == c[i])
+            return true;
+    return false;
+}
+
+static bool cjk_opening(uint32_t cp)
+{
+    return cp == 0xff08 || cp == 0x300c || cp == 0x300e || cp == 0x3010;
+}
+
 static size_t wrap_line(const char *text, int w, const char **next)
 {
-    size_t len = strlen(text), used = 0, brk = 0;
+    size_t len = strlen(text), used = 0, brk = 0, brk_prev = 0;
     int col = 0;
     while (used < len) {
         if (text[used] == '\n') {
@@ -183,12 +201,21 @@ static size_t wrap_line(const char *text, int w, const char **next)
         int cw = utf8_cp_width(cp);
         if (cw < 0)
             cw = 1;
+        if (brk == used && cjk_closing(cp))
+            brk = brk_prev;   /* no line starts with a closing mark */
         if (col + cw > w)
             break;
-        if (cp == ' ')
+        if (cp == ' ') {
+            brk_prev = brk;
             brk = used;
+        }
         col += cw;
         used += (size_t)n;
+        /* CJK text has no spaces: a line may break after any wide character */
+        if (cw == 2 && !cjk_opening(cp)) {
+            brk_prev = brk;
+            brk = used;
+        }
     }
     if (used >= len) {
         *next = text + len;

@@ -13,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/i18n.h"
 #include "backend/runner.h"
+#include "tui/dash_glue.h"
 #include "tui/draw.h"
+#include "tui/inject_menu.h"
 #include "tui/keymap.h"
 #include "tui/nav.h"
 #include "tui/render.h"
@@ -48,6 +51,9 @@ struct dashboard {
     int nerrors;
     struct prompt prompts[MAX_PROMPTS];
     int nprompts;
+    struct inject_menu im;           /* the trainer's fault menu */
+    char **debrief;                  /* lines of the training debrief (owned) */
+    int ndebrief;
 };
 
 static struct dashboard *dash(struct pp_ui *u) { return (struct dashboard *)u; }
@@ -152,6 +158,17 @@ static void prompt_queue(struct dashboard *d, const struct pp_notice *n)
     prompt_open_next(d);
 }
 
+/* At the end of a training run: the debrief, read back from the journal
+ * (the same fold --report uses), kept as lines for the overlay. */
+static void build_debrief(struct dashboard *d)
+{
+    if (d->debrief || !runner_model(d->r)->training)
+        return;
+    d->ndebrief = dash_debrief_lines(d->r, d->cfg, &d->debrief);
+    d->v.debrief = d->debrief;
+    d->v.ndebrief = d->ndebrief;
+}
+
 /* ---- notices ---- */
 
 static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
@@ -186,6 +203,8 @@ static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
         sync_errors(d);
         break;
     case PP_N_EXIT:
+        build_debrief(d);
+        d->im.open = false;
         d->v.ended = true;
         d->v.summary = true;
         d->v.exit_code = n->code;
@@ -244,7 +263,7 @@ static void open_override(struct dashboard *d)
     } else if (v->sel == RD_SEL_POOL) {
         dlg_open_override(&v->dlg, DLG_T_POOL, -1, m->fqdn, PP_SRV_PENDING, false);
     } else {
-        note(d, "select a server, a domain or the pool first");
+        note(d, _("select a server, a domain or the pool first"));
     }
 }
 
@@ -261,7 +280,7 @@ static void do_quit(struct dashboard *d)
         return;
     }
     operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
-    note(d, "stopping: the journal keeps the progress");
+    note(d, _("stopping: the journal keeps the progress"));
 }
 
 static void dialog_result(struct dashboard *d, enum dlg_result res)
@@ -284,7 +303,7 @@ static void dialog_result(struct dashboard *d, enum dlg_result res)
             d->leave = true;
         } else {
             operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
-            note(d, "stopping: running steps finish and are journaled");
+            note(d, _("stopping: running steps finish and are journaled"));
         }
         break;
     case DLG_R_SEARCH:
@@ -293,7 +312,7 @@ static void dialog_result(struct dashboard *d, enum dlg_result res)
         nav_focus(&d->v, RD_PANE_OUTPUT);
         src = source(d);
         if (d->v.search[0] && !output_search(&d->v, &src, 1))
-            note(d, "no match in this output");
+            note(d, _("no match in this output"));
         break;
     }
     dlg_wipe(g);   /* reasons and secrets do not linger in memory */
@@ -310,9 +329,9 @@ static void do_action(struct dashboard *d, enum act_id a)
         if (v->ended)
             break;
         if (m->ask == PP_ASK_NONE)
-            note(d, "nothing to confirm now");
+            note(d, _("nothing to confirm now"));
         else if (m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_FORCE_DRAIN)
-            note(d, "this needs an override (o) or quit (q)");
+            note(d, _("this needs an override (o) or quit (q)"));
         else
             operator_event(d, PP_OP_CONFIRM, 0, NULL, NULL);
         break;
@@ -320,7 +339,7 @@ static void do_action(struct dashboard *d, enum act_id a)
         if (v->ended)
             break;
         if (m->ask == PP_ASK_NONE)
-            note(d, "no question to answer");
+            note(d, _("no question to answer"));
         else
             operator_event(d, PP_OP_DECLINE, 0, NULL, NULL);
         break;
@@ -334,7 +353,7 @@ static void do_action(struct dashboard *d, enum act_id a)
         if (v->sel != RD_SEL_POOL && v->sel_domain >= 0 && v->sel_domain < m->ndomains)
             operator_event(d, PP_OP_CHOOSE, 0, m->domains[v->sel_domain].name, NULL);
         else
-            note(d, "select a domain first");
+            note(d, _("select a domain first"));
         break;
     case ACT_OVERRIDE:
         if (!v->ended)
@@ -346,7 +365,7 @@ static void do_action(struct dashboard *d, enum act_id a)
     case ACT_SEARCH_NEXT:
     case ACT_SEARCH_PREV:
         if (!output_search(v, &src, a == ACT_SEARCH_NEXT ? 1 : -1))
-            note(d, "no match in this output");
+            note(d, _("no match in this output"));
         break;
     case ACT_DISMISS:
         if (d->nerrors) {
@@ -361,6 +380,20 @@ static void do_action(struct dashboard *d, enum act_id a)
     case ACT_FASTER:
     case ACT_SLOWER:
         change_speed(d, a == ACT_FASTER ? 1 : -1);
+        break;
+    case ACT_WALKTHROUGH:
+        if (v->ended && v->debrief) {
+            v->debrief_open = true;
+            v->debrief_scroll = 0;
+        } else {
+            v->walk = !v->walk;
+        }
+        break;
+    case ACT_INJECT:
+        if (v->ended)
+            note(d, _("the run is over: nothing to inject into"));
+        else
+            inject_menu_open(&d->im, m, v->sel == RD_SEL_SERVER ? v->sel_server : -1);
         break;
     case ACT_REDRAW:
         d->full = true;
@@ -378,43 +411,13 @@ static void do_action(struct dashboard *d, enum act_id a)
     }
 }
 
-/* ---- keys ---- */
-
-static int map_key(int rc, wint_t wch)
+static void inject_chosen(struct dashboard *d, int kind)
 {
-    if (rc == KEY_CODE_YES) {
-        switch (wch) {
-        case KEY_UP: return PPK_UP;
-        case KEY_DOWN: return PPK_DOWN;
-        case KEY_LEFT: return PPK_LEFT;
-        case KEY_RIGHT: return PPK_RIGHT;
-        case KEY_PPAGE: return PPK_PGUP;
-        case KEY_NPAGE: return PPK_PGDN;
-        case KEY_HOME: return PPK_HOME;
-        case KEY_END: return PPK_END;
-        case KEY_IC: return PPK_INS;
-        case KEY_DC: return PPK_DEL;
-        case KEY_BACKSPACE: return PPK_BACKSPACE;
-        case KEY_ENTER: return PPK_ENTER;
-        case KEY_BTAB: return PPK_BTAB;
-        case KEY_RESIZE: return PPK_RESIZE;
-        case KEY_MOUSE: return PPK_MOUSE;
-        default:
-            if (wch >= KEY_F(1) && wch <= KEY_F(12))
-                return PPK_F((int)(wch - KEY_F0));
-            return PPK_NONE;
-        }
-    }
-    switch (wch) {
-    case '\r':
-    case '\n': return PPK_ENTER;
-    case '\t': return PPK_TAB;
-    case 27: return PPK_ESC;
-    case 127:
-    case 8: return PPK_BACKSPACE;
-    default: return (int)wch;
-    }
+    dash_inject(d->r, kind, kind == PP_INJ_BUSY ? NULL : d->im.server, d->v.note,
+                sizeof d->v.note);
 }
+
+/* ---- keys ---- */
 
 static void handle_key(struct dashboard *d, int key)
 {
@@ -438,10 +441,20 @@ static void handle_key(struct dashboard *d, int key)
         dialog_result(d, dlg_key(&v->dlg, key));
         return;
     }
+    if (d->im.open) {
+        int k = inject_menu_key(&d->im, key);
+        if (k >= 0)
+            inject_chosen(d, k);
+        return;
+    }
     enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
     enum act_id a = keymap_lookup(&d->km, key, ctx, v->training);
     if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
         a = keymap_lookup(&d->km, key, ACT_CTX_GLOBAL, v->training);   /* `n` still declines */
+    if (v->debrief_open) {
+        dash_debrief_key(&d->v, key, a);
+        return;
+    }
     if (v->help) {
         if (key == PPK_ESC || a == ACT_HELP || a == ACT_QUIT || key == PPK_ENTER)
             v->help = false;
@@ -458,6 +471,8 @@ static void handle_key(struct dashboard *d, int key)
     if (v->summary) {
         if (key == PPK_ESC)
             v->summary = false;
+        else if (a == ACT_WALKTHROUGH && v->debrief)
+            do_action(d, a);
         else if (a == ACT_QUIT || key == PPK_ENTER)
             d->leave = true;
         return;
@@ -488,7 +503,7 @@ static int dash_on_input(struct pp_ui *u)
         if (rc == ERR)
             break;
         keys++;
-        int k = map_key(rc, wch);
+        int k = dashboard_map_key(rc, wch);
         if (k != PPK_NONE)
             handle_key(d, k);
         if (d->leave)
@@ -525,6 +540,8 @@ static void dash_render(struct pp_ui *u)
         d->full = true;
     }
     render_screen(&d->cv, &d->v, &src);
+    if (!d->v.lay.too_small)
+        inject_menu_render(&d->im, &d->cv, src.m);
     draw_frame(&d->dr, &d->cv, d->full);
     d->dirty = d->full = false;
     d->shown_second = second;
@@ -554,6 +571,7 @@ static int dash_init(struct pp_ui *u, struct pp_runner *r)
     d->scale = o ? o->time_scale : 1;
     const struct pp_model *m = runner_model(r);
     rd_view_init(&d->v, &d->km, m->training);
+    d->v.walk = m->training;   /* the walkthrough is on by default in training */
     const char *cs = nl_langinfo(CODESET);
     d->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
     char err[256];
@@ -581,6 +599,7 @@ static void dash_free(struct pp_ui *u)
     draw_free(&d->dr);
     canvas_free(&d->cv);
     rd_view_free(&d->v);
+    dash_lines_free(d->debrief, d->ndebrief);
     explicit_bzero(d->prompts, sizeof d->prompts);
     free(d);
 }

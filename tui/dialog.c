@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tui/keymap.h"
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 static const char ov_keys[PP_OV_COUNT] = {'f', 'r', 's', 'd', 'p'};
@@ -15,11 +16,11 @@ static const char ov_keys[PP_OV_COUNT] = {'f', 'r', 's', 'd', 'p'};
 const char *dlg_override_help(enum pp_override o)
 {
     switch (o) {
-    case PP_OV_FORCE: return "stop its overrunning drain at once (open sessions are dropped)";
-    case PP_OV_RETRY: return "run the failed or lost step again";
-    case PP_OV_SKIP: return "leave it out of this run";
-    case PP_OV_DONE: return "mark it done by hand (the work was done outside poolpilot)";
-    case PP_OV_PROCEED: return "go past the gate that holds it back";
+    case PP_OV_FORCE: return _("stop its overrunning drain at once (open sessions are dropped)");
+    case PP_OV_RETRY: return _("run the failed or lost step again");
+    case PP_OV_SKIP: return _("leave it out of this run");
+    case PP_OV_DONE: return _("mark it done by hand (the work was done outside poolpilot)");
+    case PP_OV_PROCEED: return _("go past the gate that holds it back");
     default: return "";
     }
 }
@@ -170,7 +171,7 @@ static enum dlg_result override_key(struct dlg *g, int key)
         for (int o = 0; o < PP_OV_COUNT; o++)
             if (key == ov_keys[o]) {
                 if (!g->allowed[o]) {
-                    snprintf(g->error, sizeof g->error, "%s does not apply here",
+                    snprintf(g->error, sizeof g->error, _("%s does not apply here"),
                              engine_override_name((enum pp_override)o));
                     return DLG_R_NONE;
                 }
@@ -188,7 +189,7 @@ static enum dlg_result override_key(struct dlg *g, int key)
         if (key == PPK_ENTER) {
             if (strcmp(g->in.buf, g->target) != 0) {
                 snprintf(g->error, sizeof g->error,
-                         "that is not the name: type it exactly as shown");
+                         "%s", _("that is not the name: type it exactly as shown"));
                 return DLG_R_NONE;
             }
             g->stage = DLG_ST_REASON;
@@ -202,7 +203,7 @@ static enum dlg_result override_key(struct dlg *g, int key)
     case DLG_ST_REASON:
         if (key == PPK_ENTER) {
             if (blank(g->in.buf)) {
-                snprintf(g->error, sizeof g->error, "a reason is required: it goes into the journal");
+                snprintf(g->error, sizeof g->error, "%s", _("a reason is required: it goes into the journal"));
                 return DLG_R_NONE;
             }
             return close_with(g, DLG_R_OVERRIDE);
@@ -272,7 +273,7 @@ static void draw_input(struct rd_canvas *cv, int y, int x, int w, const struct d
 {
     canvas_fill(cv, y, x, w, ' ', RD_INPUT);
     if (in->hidden) {
-        canvas_put(cv, y, x, w, RD_INPUT, "(what you type is not shown)");
+        canvas_put(cv, y, x, w, RD_INPUT, _("(what you type is not shown)"));
         return;
     }
     const char *s = in->buf;
@@ -332,21 +333,21 @@ static int text_lines(const struct rd_canvas *cv, const char *t)
 
 static const char *target_word(enum dlg_target k)
 {
-    return k == DLG_T_SERVER ? "server" : k == DLG_T_DOMAIN ? "domain" : "pool";
+    return k == DLG_T_SERVER ? _("server") : k == DLG_T_DOMAIN ? _("domain") : _("pool");
 }
 
 static void render_override(const struct dlg *g, struct rd_canvas *cv)
 {
     char title[PP_NAME_MAX + 40], t[PP_NAME_MAX + 200];
-    snprintf(title, sizeof title, "Override %s %s", target_word(g->tkind), g->target);
+    snprintf(title, sizeof title, _("Override %s %s"), target_word(g->tkind), g->target);
     if (g->stage == DLG_ST_CHOOSE) {
         struct box b = open_box(cv, PP_OV_COUNT + 4, title);
-        box_text(cv, &b, RD_NORMAL, "What should happen?");
+        box_text(cv, &b, RD_NORMAL, _("What should happen?"));
         for (int o = 0; o < PP_OV_COUNT; o++) {
             bool cur = g->ov == (enum pp_override)o;
             snprintf(t, sizeof t, "%s %c %-8s %s", cur ? (cv->utf8 ? "▸" : ">") : " ", ov_keys[o],
                      engine_override_name((enum pp_override)o),
-                     g->allowed[o] ? dlg_override_help((enum pp_override)o) : "(does not apply)");
+                     g->allowed[o] ? dlg_override_help((enum pp_override)o) : _("(does not apply)"));
             canvas_put_ell(cv, b.line, b.x + 2, b.w - 4, g->allowed[o] ? RD_NORMAL : RD_DIM, t);
             if (cur)
                 canvas_flag(cv, b.line, b.x + 2, b.w - 4, RD_F_SEL);
@@ -355,13 +356,13 @@ static void render_override(const struct dlg *g, struct rd_canvas *cv)
         if (g->error[0])
             box_text(cv, &b, RD_FAILED, g->error);
         b.line = b.y + b.h - 2;
-        box_text(cv, &b, RD_DIM, "Up/Down or a letter to choose, Enter next, Esc cancel");
+        box_text(cv, &b, RD_DIM, _("Up/Down or a letter to choose, Enter next, Esc cancel"));
         return;
     }
     snprintf(t, sizeof t, "%s: %s", engine_override_name(g->ov), dlg_override_help(g->ov));
     if (g->stage == DLG_ST_NAME) {
         char q[PP_NAME_MAX + 80];
-        snprintf(q, sizeof q, "Type the %s's name to confirm:  %s", target_word(g->tkind),
+        snprintf(q, sizeof q, _("Type the %s's name to confirm:  %s"), target_word(g->tkind),
                  g->target);
         struct box b = open_box(cv, text_lines(cv, t) + text_lines(cv, q) + 4, title);
         box_text(cv, &b, RD_WARNING, t);
@@ -370,42 +371,42 @@ static void render_override(const struct dlg *g, struct rd_canvas *cv)
         if (g->error[0])
             box_text(cv, &b, RD_FAILED, g->error);
         b.line = b.y + b.h - 2;
-        box_text(cv, &b, RD_DIM, "Enter next, Esc cancel");
+        box_text(cv, &b, RD_DIM, _("Enter next, Esc cancel"));
         return;
     }
     struct box b = open_box(cv, text_lines(cv, t) + 5, title);
     box_text(cv, &b, RD_WARNING, t);
-    box_text(cv, &b, RD_NORMAL, "Reason (written to the journal):");
+    box_text(cv, &b, RD_NORMAL, _("Reason (written to the journal):"));
     box_input(cv, &b, &g->in);
     if (g->error[0])
         box_text(cv, &b, RD_FAILED, g->error);
     b.line = b.y + b.h - 2;
-    box_text(cv, &b, RD_DIM, "Enter override, Esc cancel");
+    box_text(cv, &b, RD_DIM, _("Enter override, Esc cancel"));
 }
 
 static void render_prompt(const struct dlg *g, struct rd_canvas *cv)
 {
     char title[PP_NAME_MAX + 40];
     if (g->prompt == PP_PROMPT_HOSTKEY) {
-        snprintf(title, sizeof title, "Unknown host key: %s", g->host);
+        snprintf(title, sizeof title, _("Unknown host key: %s"), g->host);
         struct box b = open_box(cv, text_lines(cv, g->text) + 4, title);
         box_text(cv, &b, RD_NORMAL, g->text);
-        box_text(cv, &b, RD_WARNING, "Check the fingerprint with the server's administrator.");
+        box_text(cv, &b, RD_WARNING, _("Check the fingerprint with the server's administrator."));
         b.line = b.y + b.h - 2;
-        box_text(cv, &b, RD_NORMAL, "y accept and remember the key, n refuse");
+        box_text(cv, &b, RD_NORMAL, _("y accept and remember the key, n refuse"));
         return;
     }
-    const char *what = g->prompt == PP_PROMPT_PASSWORD     ? "Password"
-                       : g->prompt == PP_PROMPT_PASSPHRASE ? "Key passphrase"
-                                                           : "Question";
-    snprintf(title, sizeof title, "%s for %s", what, g->host);
+    const char *what = g->prompt == PP_PROMPT_PASSWORD     ? _("Password")
+                       : g->prompt == PP_PROMPT_PASSPHRASE ? _("Key passphrase")
+                                                           : _("Question");
+    snprintf(title, sizeof title, _("%s for %s"), what, g->host);
     struct box b = open_box(cv, text_lines(cv, g->text) + 5, title);
     box_text(cv, &b, RD_NORMAL, g->text[0] ? g->text : what);
     box_input(cv, &b, &g->in);
     box_text(cv, &b, RD_NORMAL,
-             g->remember ? "[x] use for every server (Tab)" : "[ ] use for every server (Tab)");
+             g->remember ? _("[x] use for every server (Tab)") : _("[ ] use for every server (Tab)"));
     b.line = b.y + b.h - 2;
-    box_text(cv, &b, RD_DIM, "Enter send, Esc refuse");
+    box_text(cv, &b, RD_DIM, _("Enter send, Esc refuse"));
 }
 
 static void render_quit(const struct dlg *g, struct rd_canvas *cv)
@@ -413,14 +414,16 @@ static void render_quit(const struct dlg *g, struct rd_canvas *cv)
     char t[200];
     if (g->running > 0)
         snprintf(t, sizeof t,
-                 "Steps are running on %d server%s; they will finish and be journaled. Quit?",
-                 g->running, g->running == 1 ? "" : "s");
+                 P_("Steps are running on %d server; they will finish and be journaled. Quit?",
+                    "Steps are running on %d servers; they will finish and be journaled. Quit?",
+                    g->running),
+                 g->running);
     else
-        snprintf(t, sizeof t, "Quit? The journal keeps the progress; run again to resume.");
-    struct box b = open_box(cv, text_lines(cv, t) + 2, "Quit");
+        snprintf(t, sizeof t, "%s", _("Quit? The journal keeps the progress; run again to resume."));
+    struct box b = open_box(cv, text_lines(cv, t) + 2, _("Quit"));
     box_text(cv, &b, RD_WARNING, t);
     b.line = b.y + b.h - 2;
-    box_text(cv, &b, RD_NORMAL, "y quit, n or Esc stay");
+    box_text(cv, &b, RD_NORMAL, _("y quit, n or Esc stay"));
 }
 
 void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)

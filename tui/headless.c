@@ -11,11 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/debrief.h"
+#include "backend/i18n.h"
 #include "backend/model.h"
+#include "backend/trainer.h"
+#include "backend/walkthrough.h"
 #include "tui/ui.h"
 
 struct headless {
     struct pp_ui ui;
+    const struct pp_config *cfg;
     FILE *out;
     int in_fd;
     bool yes;
@@ -72,6 +77,63 @@ static void check_stranded(struct headless *h)
     runner_stop(h->r, "input ended while the run waits for the operator");
 }
 
+static void debrief_say(void *ctx, const char *line) { say(ctx, "debrief: ", line); }
+
+/* A training run ends with its debrief, read back from the journal. */
+static void debrief(struct headless *h)
+{
+    const char *path = runner_journal_path(h->r);
+    if (!path || !h->cfg || !runner_model(h->r)->training)
+        return;
+    struct pp_debrief *db;
+    char err[PP_REASON_MAX];
+    if (debrief_load(path, h->cfg, &db, err, sizeof err) < 0) {
+        say(h, "debrief: ", err);
+        return;
+    }
+    debrief_lines(db, debrief_say, h);
+    debrief_free(db);
+}
+
+/* `why`: the walkthrough of the moment, one line per paragraph. */
+static void why(struct headless *h)
+{
+    struct pp_walk w;
+    walkthrough_explain(runner_model(h->r), h->cfg, runner_now(h->r), &w);
+    say(h, "why: ", w.title);
+    for (int i = 0; i < w.n; i++) {
+        char pre[48];
+        snprintf(pre, sizeof pre, "why: %s: ", walk_kind_label(w.p[i].kind));
+        say(h, pre, w.p[i].text);
+    }
+}
+
+/* `inject KIND [SERVER] [STEP]` (training): journaled, then injected. */
+static void inject(struct headless *h, char **save)
+{
+    const char *kind = strtok_r(NULL, " \t", save);
+    const char *server = strtok_r(NULL, " \t", save);
+    const char *step = strtok_r(NULL, " \t", save);
+    int k = trainer_inject_parse(kind);
+    if (k < 0) {
+        say(h, "! ", _("usage (training only): inject busy|not-ready|drop|hang|fail|never-returns "
+                       "[SERVER] [STEP]"));
+        return;
+    }
+    /* a step alone, without a server: inject hang verify */
+    if (server && pp_step_parse(server) >= 0 && !step) {
+        step = server;
+        server = NULL;
+    }
+    struct pp_inject_plan p;
+    char err[PP_REASON_MAX];
+    if (trainer_plan(runner_model(h->r), (enum pp_inject)k, server, step, &p, err, sizeof err) < 0 ||
+        trainer_inject(h->r, &p, err, sizeof err) < 0) {
+        say(h, "! ", err);
+        return;
+    }
+}
+
 static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
 {
     struct headless *h = (struct headless *)u;
@@ -90,10 +152,10 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
     case PP_N_ASK:
         say(h, "? ", n->text);
         if (confirmable(m->ask) && !h->yes)
-            say(h, "  ", "answer: confirm | decline | recheck | choose DOMAIN | "
-                         "override ACTION TARGET REASON | quit");
+            say(h, "  ", _("answer: confirm | decline | recheck | choose DOMAIN | "
+                           "override ACTION TARGET REASON | quit"));
         else if (!confirmable(m->ask))
-            say(h, "  ", "answer: override ACTION TARGET REASON | recheck | quit");
+            say(h, "  ", _("answer: override ACTION TARGET REASON | recheck | quit"));
         check_stranded(h);
         break;
     case PP_N_PROMPT:
@@ -102,9 +164,9 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
         h->prompt_echo = n->echo;
         say(h, "? ", n->text);
         if (n->prompt == PP_PROMPT_HOSTKEY) {
-            say(h, "  ", "answer: accept | refuse");
+            say(h, "  ", _("answer: accept | refuse"));
         } else {
-            say(h, "  ", "type the answer on the next line");
+            say(h, "  ", _("type the answer on the next line"));
             if (!n->echo && isatty(h->in_fd) && tcgetattr(h->in_fd, &h->saved) == 0) {
                 struct termios t = h->saved;
                 t.c_lflag &= ~(tcflag_t)ECHO;
@@ -120,15 +182,16 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
         break;
     case PP_N_EXIT:
         say(h, n->code == 0 ? "done: " : "stopped: ", n->text);
+        debrief(h);
         break;
     }
 }
 
 static void help(struct headless *h)
 {
-    say(h, "", "commands: confirm (y) | decline (n) | recheck (r) | choose DOMAIN | "
-               "override force|retry|skip|done|proceed TARGET REASON... | status | "
-               "pause | resume | speed N|max | quit (q)");
+    say(h, "", _("commands: confirm (y) | decline (n) | recheck (r) | choose DOMAIN | "
+                 "override force|retry|skip|done|proceed TARGET REASON... | status | why | "
+                 "pause | resume | speed N|max | inject KIND [SERVER] [STEP] | quit (q)"));
 }
 
 static void status(struct headless *h)
@@ -182,7 +245,7 @@ static void command(struct headless *h, char *line)
         ev.op = PP_OP_CHOOSE;
         ev.target = strtok_r(NULL, " \t", &save);
         if (!ev.target) {
-            say(h, "! ", "usage: choose DOMAIN");
+            say(h, "! ", _("usage: choose DOMAIN"));
             return;
         }
     } else if (!strcasecmp(verb, "override")) {
@@ -192,7 +255,7 @@ static void command(struct headless *h, char *line)
         ev.target = strtok_r(NULL, " \t", &save);
         ev.reason = save ? save + strspn(save, " \t") : NULL;
         if (ov < 0 || !ev.target || !ev.reason || !*ev.reason) {
-            say(h, "! ", "usage: override force|retry|skip|done|proceed TARGET REASON...");
+            say(h, "! ", _("usage: override force|retry|skip|done|proceed TARGET REASON..."));
             return;
         }
         ev.ov = (enum pp_override)ov;
@@ -201,28 +264,38 @@ static void command(struct headless *h, char *line)
     } else if (!strcasecmp(verb, "status")) {
         status(h);
         return;
+    } else if (!strcasecmp(verb, "why")) {
+        why(h);
+        return;
+    } else if (!strcasecmp(verb, "inject")) {
+        if (!runner_opts(h->r)->training) {
+            say(h, "! ", _("faults can only be injected in training"));
+            return;
+        }
+        inject(h, &save);
+        return;
     } else if (!strcasecmp(verb, "help") || !strcmp(verb, "?")) {
         help(h);
         return;
     } else if (!strcasecmp(verb, "pause") || !strcasecmp(verb, "resume")) {
         if (!runner_opts(h->r)->training) {
-            say(h, "! ", "the clock can only be paused in training");
+            say(h, "! ", _("the clock can only be paused in training"));
             return;
         }
         runner_pause(h->r, !strcasecmp(verb, "pause"));
-        say(h, "", runner_paused(h->r) ? "clock paused" : "clock running");
+        say(h, "", runner_paused(h->r) ? _("clock paused") : _("clock running"));
         return;
     } else if (!strcasecmp(verb, "speed")) {
         const char *v = strtok_r(NULL, " \t", &save);
         double sc = v && !strcasecmp(v, "max") ? 0 : (v ? strtod(v, NULL) : -1);
         if (!runner_opts(h->r)->training || sc < 0 || (sc == 0 && strcasecmp(v, "max"))) {
-            say(h, "! ", "usage (training only): speed N|max");
+            say(h, "! ", _("usage (training only): speed N|max"));
             return;
         }
         runner_set_scale(h->r, sc);
         return;
     } else {
-        say(h, "! ", "unknown command; type help");
+        say(h, "! ", _("unknown command; type help"));
         return;
     }
     runner_operator(h->r, &ev);
@@ -273,7 +346,7 @@ static int hl_on_input(struct pp_ui *u)
     memmove(h->buf, start, rest);
     h->nbuf = rest;
     if (h->nbuf == sizeof h->buf - 1) {
-        say(h, "! ", "input line too long: ignored");
+        say(h, "! ", _("input line too long: ignored"));
         h->nbuf = 0;
     }
     return 0;
@@ -283,6 +356,7 @@ static int hl_init(struct pp_ui *u, struct pp_runner *r)
 {
     struct headless *h = (struct headless *)u;
     h->r = r;
+    h->cfg = runner_config(r);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 struct legend {
@@ -14,22 +15,25 @@ struct legend {
 };
 
 static const struct legend legend[] = {
-    {"◐", "~", "draining, upgrading, restarting",
-     "intentionally down: the procedure took it down", RD_DOWN},
-    {"▶", ">", "verifying", "a check runs; the server is up", RD_RUNNING},
-    {"✔", "+", "verified", "every step ended ok", RD_OK},
-    {"✖", "X", "failed", "a step failed or timed out: needs an override", RD_FAILED},
-    {"?", "?", "lost", "outcome unknown (connection dropped): probed, then asked", RD_LOST},
-    {"⤼", "-", "skipped", "left out of this run by an override, with a reason", RD_SKIPPED},
-    {"✎", "*", "marked done", "done by hand (override), with a reason", RD_MARKED},
-    {"○", "o", "queued", "its domain is in progress; it waits its turn", RD_NORMAL},
-    {"·", ".", "waiting", "nothing ran yet", RD_DIM},
+    {"◐", "~", N_("draining, upgrading, restarting"),
+     N_("intentionally down: the procedure took it down"), RD_DOWN},
+    {"▶", ">", N_("verifying"), N_("a check runs; the server is up"), RD_RUNNING},
+    {"✔", "+", N_("verified"), N_("every step ended ok"), RD_OK},
+    {"✖", "X", N_("failed"), N_("a step failed or timed out: needs an override"), RD_FAILED},
+    {"?", "?", N_("lost"), N_("outcome unknown (connection dropped): probed, then asked"), RD_LOST},
+    {"⤼", "-", N_("skipped"), N_("left out of this run by an override, with a reason"), RD_SKIPPED},
+    {"✎", "*", N_("marked done"), N_("done by hand (override), with a reason"), RD_MARKED},
+    {"○", "o", N_("queued"), N_("its domain is in progress; it waits its turn"), RD_NORMAL},
+    {"·", ".", N_("waiting"), N_("nothing ran yet"), RD_DIM},
 };
 #define NLEGEND ((int)(sizeof legend / sizeof legend[0]))
 
 static const char *ctx_note(enum act_ctx c)
 {
-    return c == ACT_CTX_TRAINING ? " (training)" : c == ACT_CTX_OUTPUT ? " (output pane)" : "";
+    return c == ACT_CTX_TRAINING ? N_(" (training)")
+           : c == ACT_CTX_OUTPUT ? N_(" (output pane)")
+           : c == ACT_CTX_REPLAY ? N_(" (replay)")
+                                 : "";
 }
 
 int help_line_count(const struct rd_view *v)
@@ -43,7 +47,7 @@ void help_render(struct rd_canvas *cv, struct rd_view *v)
     int y0 = 0, h = cv->h - 1, w = cv->w;
     canvas_fill_rect(cv, y0, 0, h, w, RD_NORMAL);
     canvas_box(cv, y0, 0, h, w, RD_BORDER_FOCUS);
-    canvas_put(cv, y0, 2, w - 4, RD_HEADER, " poolpilot help ");
+    canvas_put(cv, y0, 2, w - 4, RD_HEADER, _(" poolpilot help "));
     int rows = h - 2, total = help_line_count(v);
     if (v->help_scroll > total - rows)
         v->help_scroll = total - rows;
@@ -53,33 +57,34 @@ void help_render(struct rd_canvas *cv, struct rd_view *v)
     for (int r = 0; r < rows; r++) {
         int i = v->help_scroll + r, y = y0 + 1 + r, x = 2, lim = w - 2;
         if (i == 0) {
-            canvas_put(cv, y, x, lim - x, RD_HEADER, "Keys");
+            canvas_put(cv, y, x, lim - x, RD_HEADER, _("Keys"));
         } else if (i == 1) {
             canvas_put_ell(cv, y, x, lim - x, RD_DIM,
-                           "Change them in the [keys] section of the config: action = keys");
+                           _("Change them in the [keys] section of the config: action = keys"));
         } else if (i < 2 + ACT_COUNT) {
             enum act_id a = (enum act_id)(i - 2);
             const struct act_info *ai = act_info(a);
             char keys[96], help[320];
             keymap_all(v->km, a, cv->utf8, keys, sizeof keys);
-            canvas_put_ell(cv, y, x, kw - 1, RD_KEY, keys[0] ? keys : "(none)");
+            canvas_put_ell(cv, y, x, kw - 1, RD_KEY, keys[0] ? keys : _("(none)"));
             canvas_put(cv, y, x + kw, nw - 1, RD_NORMAL, ai->name);
-            snprintf(help, sizeof help, "%s%s", ai->help, ctx_note(ai->ctx));
+            const char *cn = ctx_note(ai->ctx);
+            snprintf(help, sizeof help, "%s%s", _(ai->help), cn[0] ? _(cn) : "");
             canvas_put_ell(cv, y, x + kw + nw, lim - x - kw - nw, RD_NORMAL, help);
         } else if (i == 2 + ACT_COUNT + 1) {
-            canvas_put(cv, y, x, lim - x, RD_HEADER, "What the signs mean");
+            canvas_put(cv, y, x, lim - x, RD_HEADER, _("What the signs mean"));
         } else if (i >= 2 + ACT_COUNT + 2 && i < 2 + ACT_COUNT + 2 + NLEGEND) {
             const struct legend *l = &legend[i - (2 + ACT_COUNT + 2)];
             canvas_put(cv, y, x, 2, l->role, cv->utf8 ? l->glyph : l->ascii);
-            canvas_put_ell(cv, y, x + 2, 32, l->role, l->word);
-            canvas_put_ell(cv, y, x + 35, lim - x - 35, RD_NORMAL, l->meaning);
+            canvas_put_ell(cv, y, x + 2, 32, l->role, _(l->word));
+            canvas_put_ell(cv, y, x + 35, lim - x - 35, RD_NORMAL, _(l->meaning));
         } else if (i == total - 1) {
             canvas_put_ell(cv, y, x, lim - x, RD_DIM,
-                           "Colours only repeat what the signs and words say.");
+                           _("Colours only repeat what the signs and words say."));
         }
     }
     if (v->help_scroll + rows < total)
-        canvas_put(cv, y0 + h - 1, w - 12, 10, RD_WARNING, cv->utf8 ? " ▼ more " : " v more ");
+        canvas_put(cv, y0 + h - 1, w - 12, 10, RD_WARNING, cv->utf8 ? _(" ▼ more ") : _(" v more "));
 }
 
 static void md_escape(FILE *out, const char *s)
@@ -121,7 +126,7 @@ void summary_render(struct rd_canvas *cv, const struct rd_view *v, const struct 
     for (int i = 0; i < m->nservers; i++)
         if (m->servers[i].state >= 0 && m->servers[i].state <= PP_SRV_MARKED_DONE)
             cnt[m->servers[i].state]++;
-    int w = cv->w - 4 < 70 ? cv->w - 4 : 70, h = 10;
+    int w = cv->w - 4 < 70 ? cv->w - 4 : 70, h = v->debrief ? 11 : 10;
     if (w < 20)
         w = cv->w;
     if (h > cv->h)
@@ -131,7 +136,7 @@ void summary_render(struct rd_canvas *cv, const struct rd_view *v, const struct 
     bool ok = v->exit_code == 0;
     canvas_box(cv, y, x, h, w, ok ? RD_OK : RD_WARNING);
     char t[PP_REASON_MAX + 64], d[32];
-    snprintf(t, sizeof t, " %s (exit code %d) ", ok ? "Run complete" : "Run stopped",
+    snprintf(t, sizeof t, _(" %s (exit code %d) "), ok ? _("Run complete") : _("Run stopped"),
              v->exit_code);
     canvas_put(cv, y, x + 2, w - 4, ok ? RD_OK : RD_WARNING, t);
     int ly = y + 1, lw = w - 4;
@@ -139,22 +144,28 @@ void summary_render(struct rd_canvas *cv, const struct rd_view *v, const struct 
         ly += canvas_wrap(cv, ly, x + 2, lw, 2, RD_NORMAL, v->exit_text);
     else if (m->problem[0])
         ly += canvas_wrap(cv, ly, x + 2, lw, 2, RD_NORMAL, m->problem);
-    snprintf(t, sizeof t, "Domains done %d of %d", m->domains_done, m->ndomains);
+    snprintf(t, sizeof t, _("Domains done %d of %d"), m->domains_done, m->ndomains);
     canvas_put_ell(cv, ly++, x + 2, lw, RD_HEADER, t);
-    snprintf(t, sizeof t, "verified %d, marked done %d, skipped %d", cnt[PP_SRV_VERIFIED],
+    snprintf(t, sizeof t, _("verified %d, marked done %d, skipped %d"), cnt[PP_SRV_VERIFIED],
              cnt[PP_SRV_MARKED_DONE], cnt[PP_SRV_SKIPPED]);
     canvas_put_ell(cv, ly++, x + 2, lw, RD_NORMAL, t);
-    snprintf(t, sizeof t, "failed %d, lost %d, not done %d", cnt[PP_SRV_FAILED], cnt[PP_SRV_LOST],
+    snprintf(t, sizeof t, _("failed %d, lost %d, not done %d"), cnt[PP_SRV_FAILED], cnt[PP_SRV_LOST],
              cnt[PP_SRV_PENDING] + cnt[PP_SRV_QUEUED] + cnt[PP_SRV_RUNNING]);
     canvas_put_ell(cv, ly++, x + 2, lw,
                    cnt[PP_SRV_FAILED] + cnt[PP_SRV_LOST] ? RD_FAILED : RD_NORMAL, t);
-    snprintf(t, sizeof t, "elapsed %s",
+    snprintf(t, sizeof t, _("elapsed %s"),
              render_duration(m->started_at >= 0 ? src->now - m->started_at : -1, d, sizeof d));
     if (ly < y + h - 2)
         canvas_put_ell(cv, ly++, x + 2, lw, RD_NORMAL, t);
     char qk[32];
+    if (v->debrief) {
+        keymap_first(v->km, ACT_WALKTHROUGH, cv->utf8, qk, sizeof qk);
+        snprintf(t, sizeof t, _("%s the debrief: every decision, and where the run left the "
+                                "expected path"), qk[0] ? qk : "w");
+        canvas_put_ell(cv, y + h - 3, x + 2, lw, RD_WARNING, t);
+    }
     keymap_first(v->km, ACT_QUIT, cv->utf8, qk, sizeof qk);
-    snprintf(t, sizeof t, "%s leave, Esc look around (the journal has every step)",
+    snprintf(t, sizeof t, _("%s leave, Esc look around (the journal has every step)"),
              qk[0] ? qk : "C-c");
     canvas_put_ell(cv, y + h - 2, x + 2, lw, RD_DIM, t);
 }

@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include "backend/checklist.h"
+#include "backend/debrief.h"
 #include "backend/journal.h"
 #include "backend/report.h"
 #include "backend/runner.h"
 #include "config/config.h"
+#include "tui/i18n.h"
 #include "tui/keymap.h"
 #include "tui/loop.h"
+#include "tui/replay_ui.h"
 #include "tui/ui.h"
 
 enum { EXIT_DONE = 0, EXIT_STOPPED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };
@@ -41,6 +44,8 @@ static const char usage_text[] =
     "      --journal PATH      the journal (default $XDG_STATE_HOME/poolpilot/POOL.jsonl)\n"
     "      --status            print the checklist from the journal and exit\n"
     "      --report=md|json|csv  write a report of the journal for the change ticket\n"
+    "      --replay JOURNAL    step through a journal read-only (nothing is sent);\n"
+    "                          -c or --training gives the pool, else the journal does\n"
     "  -o, --output FILE       where --report writes (default stdout)\n"
     "      --operator NAME     who sits at the console (default $SUDO_USER or $USER)\n"
     "      --keys-markdown     print the key bindings as a Markdown table\n"
@@ -48,7 +53,8 @@ static const char usage_text[] =
     "  -V, --version           the version\n"
     "\n"
     "Headless commands: confirm, decline, recheck, choose DOMAIN,\n"
-    "override force|retry|skip|done|proceed TARGET REASON..., status, quit.\n"
+    "override force|retry|skip|done|proceed TARGET REASON..., status, why, quit;\n"
+    "in training also pause, resume, speed N|max, inject KIND [SERVER] [STEP].\n"
     "\n"
     "Exit status: 0 done, 1 stopped before done, 2 usage or config error,\n"
     "3 the pool's journal is locked by another console.\n";
@@ -60,12 +66,13 @@ struct opts {
     const char *report;
     const char *output;
     const char *operator_;
+    const char *replay;
     double scale;
     bool check, list, headless, yes, dry_run, status, keys_md;
 };
 
 enum { O_CHECK = 256, O_TRAINING, O_LIST, O_SCALE, O_HEADLESS, O_YES, O_DRY, O_JOURNAL,
-       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD };
+       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY };
 
 static int parse_scale(const char *s, double *out)
 {
@@ -98,6 +105,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"output", required_argument, NULL, 'o'},
         {"operator", required_argument, NULL, O_OPERATOR},
         {"keys-markdown", no_argument, NULL, O_KEYSMD},
+        {"replay", required_argument, NULL, O_REPLAY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0}};
@@ -128,6 +136,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_REPORT: o->report = optarg; break;
         case O_OPERATOR: o->operator_ = optarg; break;
         case O_KEYSMD: o->keys_md = true; break;
+        case O_REPLAY: o->replay = optarg; break;
         case 'h': fputs(usage_text, stdout); exit(EXIT_DONE);
         case 'V': printf("poolpilot %s\n", PP_VERSION); exit(EXIT_DONE);
         default:
@@ -308,11 +317,16 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
             checklist_free(c);
             return EXIT_USAGE;
         }
-        if (report_write(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, err,
-                         sizeof err) < 0) {
+        /* a training journal's report ends with its debrief */
+        struct pp_debrief *db = NULL;
+        if (cfg->sim.present && debrief_load(jpath, cfg, &db, err, sizeof err) < 0)
+            fprintf(stderr, "poolpilot: no debrief: %s\n", err);
+        if (report_write_debrief(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, db, err,
+                                 sizeof err) < 0) {
             fprintf(stderr, "poolpilot: %s\n", err);
             rc = EXIT_STOPPED;
         }
+        debrief_free(db);
         if (out != stdout && fclose(out) != 0) {
             perror(o->output);
             rc = EXIT_STOPPED;
@@ -333,9 +347,26 @@ static void on_notice(void *ctx, const struct pp_notice *n)
         f->ui->ops->notice(f->ui, n);
 }
 
+/* --replay: the config only when one is named (-c or --training). */
+static int replay(const struct opts *o)
+{
+    struct pp_config cfg;
+    bool have = o->config || o->training;
+    if (have && load_config(o, &cfg) < 0) {
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    bool headless = o->headless || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
+    int rc = replay_main(o->replay, have ? &cfg : NULL, headless);
+    if (have)
+        config_free(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    i18n_init();
     struct opts o;
     if (parse_args(argc, argv, &o) < 0)
         return EXIT_USAGE;
@@ -345,6 +376,8 @@ int main(int argc, char **argv)
         help_print_markdown(stdout);
         return EXIT_DONE;
     }
+    if (o.replay)
+        return replay(&o);
     struct pp_config cfg;
     if (load_config(&o, &cfg) < 0) {
         config_free(&cfg);

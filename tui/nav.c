@@ -154,7 +154,8 @@ bool nav_apply(struct rd_view *v, const struct rd_source *src, enum act_id a)
         nav_focus(v, (enum rd_pane)f);
         return true;
     }
-    int page = v->lay.low_h > 3 ? v->lay.low_h - 2 : 1;
+    int h = v->focus == RD_PANE_OUTPUT ? v->lay.out_h : v->lay.low_h;
+    int page = h > 3 ? h - 2 : 1;
     switch (v->focus) {
     case RD_PANE_DOMAINS:
         return dom_move(v, src->m, a);
@@ -190,8 +191,10 @@ bool nav_click(struct rd_view *v, const struct rd_source *src, const struct rd_c
     bool in_panes = true;
     if (y >= L->dom_y && y < L->dom_y + L->dom_h)
         pane = RD_PANE_DOMAINS;
-    else if (y >= L->low_y && y < L->low_y + L->low_h)
-        pane = x < L->chk_w ? RD_PANE_CHECKLIST : RD_PANE_OUTPUT;
+    else if (y >= L->low_y && y < L->low_y + L->low_h && x < L->chk_w)
+        pane = RD_PANE_CHECKLIST;
+    else if (y >= L->out_y && y < L->out_y + L->out_h && x >= L->out_x)
+        pane = RD_PANE_OUTPUT;
     else
         in_panes = false;
     switch (c->tag_kind) {

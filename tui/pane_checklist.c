@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 static bool show_dr(const struct pp_model *m)
@@ -78,29 +79,29 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
     switch (s->state) {
     case PP_SRV_VERIFIED:
         box = "[x]";
-        snprintf(t, sizeof t, "%s verified %s (%s)%s%s", s->name, clock_at(src, s->finished, c, sizeof c),
+        snprintf(t, sizeof t, _("%s verified %s (%s)%s%s"), s->name, clock_at(src, s->finished, c, sizeof c),
                  render_duration(s->finished - s->steps_started, d, sizeof d), s->by[0] ? " " : "",
                  s->by);
         break;
     case PP_SRV_MARKED_DONE:
         box = "[~]";
-        snprintf(t, sizeof t, "%s marked done by hand%s%s %s: %s", s->name, s->by[0] ? " by " : "",
+        snprintf(t, sizeof t, _("%s marked done by hand%s%s %s: %s"), s->name, s->by[0] ? _(" by ") : "",
                  s->by, clock_at(src, s->finished, c, sizeof c), s->reason);
         break;
     case PP_SRV_SKIPPED:
         box = "[-]";
-        snprintf(t, sizeof t, "%s skipped%s%s %s: %s", s->name, s->by[0] ? " by " : "", s->by,
+        snprintf(t, sizeof t, _("%s skipped%s%s %s: %s"), s->name, s->by[0] ? _(" by ") : "", s->by,
                  clock_at(src, s->finished, c, sizeof c), s->reason);
         break;
     case PP_SRV_FAILED:
         box = "[!]";
-        snprintf(t, sizeof t, "%s FAILED at %s%s%s", s->name, pp_step_name(s->step),
+        snprintf(t, sizeof t, _("%s FAILED at %s%s%s"), s->name, pp_step_name(s->step),
                  s->reason[0] ? ": " : "", s->reason);
         break;
     case PP_SRV_LOST:
         box = "[?]";
-        snprintf(t, sizeof t, "%s outcome of %s unknown%s%s", s->name, pp_step_name(s->step),
-                 s->probed ? ", probe: " : "", s->probed ? s->probe_answer : "");
+        snprintf(t, sizeof t, _("%s outcome of %s unknown%s%s"), s->name, pp_step_name(s->step),
+                 s->probed ? _(", probe: ") : "", s->probed ? s->probe_answer : "");
         break;
     case PP_SRV_RUNNING:
         box = "[>]";
@@ -108,7 +109,7 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
                  render_duration(src->now - s->step_started, d, sizeof d));
         break;
     case PP_SRV_QUEUED:
-        snprintf(t, sizeof t, "%s queued", s->name);
+        snprintf(t, sizeof t, _("%s queued"), s->name);
         break;
     default: {
         /* steps already done before an interruption still count */
@@ -116,14 +117,14 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
         for (int i = 0; i < PP_STEP_COUNT; i++)
             done += s->step_done[i];
         if (done)
-            snprintf(t, sizeof t, "%s %d/%d steps done", s->name, done, PP_STEP_COUNT);
+            snprintf(t, sizeof t, _("%s %d/%d steps done"), s->name, done, PP_STEP_COUNT);
         else
             snprintf(t, sizeof t, "%s", s->name);
     }
     }
     if (s->down && s->state != PP_SRV_RUNNING) {
         size_t used = strlen(t);
-        snprintf(t + used, sizeof t - used, " (services down)");
+        snprintf(t + used, sizeof t - used, "%s", _(" (services down)"));
     }
     tick_line(cv, y, x, w, 3, box, l.role, t, s->state == PP_SRV_PENDING ? RD_DIM : l.role);
     canvas_tag(cv, y, x, w, RD_TAG_SERVER, si);
@@ -135,7 +136,7 @@ static void domain_item(struct rd_canvas *cv, int y, int x, int w, const struct 
     const struct pp_model *m = src->m;
     char t[PP_REASON_MAX + 160], c[16];
     if (p >= m->ndomains) {
-        tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, "servers not in a domain yet", RD_DIM);
+        tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, _("servers not in a domain yet"), RD_DIM);
         return;
     }
     const struct pp_domain *d = &m->domains[p];
@@ -149,31 +150,31 @@ static void domain_item(struct rd_canvas *cv, int y, int x, int w, const struct 
         box = "[x]";
         role = RD_OK;
         if (d->manual)
-            snprintf(t, sizeof t, "%s marked done by hand%s%s: %s", d->name, d->by[0] ? " by " : "",
+            snprintf(t, sizeof t, _("%s marked done by hand%s%s: %s"), d->name, d->by[0] ? _(" by ") : "",
                      d->by, d->reason);
         else
-            snprintf(t, sizeof t, "%s done %s%s%s", d->name, clock_at(src, d->finished, c, sizeof c),
+            snprintf(t, sizeof t, _("%s done %s%s%s"), d->name, clock_at(src, d->finished, c, sizeof c),
                      d->by[0] ? " " : "", d->by);
         break;
     case PP_DOM_DONE_EXCEPTIONS:
         box = "[~]";
         role = RD_WARNING;
-        snprintf(t, sizeof t, "%s done with exceptions %s", d->name,
+        snprintf(t, sizeof t, _("%s done with exceptions %s"), d->name,
                  clock_at(src, d->finished, c, sizeof c));
         break;
     case PP_DOM_ACTIVE:
         box = "[>]";
         role = RD_RUNNING;
-        snprintf(t, sizeof t, "%s in progress %d/%d, started %s%s%s", d->name, settled,
-                 d->nmembers, clock_at(src, d->started, c, sizeof c), d->by[0] ? " by " : "",
+        snprintf(t, sizeof t, _("%s in progress %d/%d, started %s%s%s"), d->name, settled,
+                 d->nmembers, clock_at(src, d->started, c, sizeof c), d->by[0] ? _(" by ") : "",
                  d->by);
         break;
     case PP_DOM_NOT_READY:
-        snprintf(t, sizeof t, "%s not ready for upgrade", d->name);
+        snprintf(t, sizeof t, _("%s not ready for upgrade"), d->name);
         role = RD_WARNING;
         break;
     default:
-        snprintf(t, sizeof t, "%s %s", d->name, d->state == PP_DOM_READY ? "ready" : "waiting");
+        snprintf(t, sizeof t, "%s %s", d->name, d->state == PP_DOM_READY ? _("ready") : _("waiting"));
         break;
     }
     (void)v;
@@ -188,24 +189,24 @@ static void head_item(struct rd_canvas *cv, int y, int x, int w, const struct rd
     char t[PP_REASON_MAX + PP_NAME_MAX], c[16];
     if (line == 0) {
         if (m->last_check < 0)
-            tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, "Readiness check", RD_HEADER);
+            tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, _("Readiness check"), RD_HEADER);
         else {
-            snprintf(t, sizeof t, "Readiness %s %s", pp_ready_name(m->readiness),
+            snprintf(t, sizeof t, _("Readiness %s %s"), pp_ready_name(m->readiness),
                      clock_at(src, m->last_check, c, sizeof c));
             if (m->busy_strikes)
-                snprintf(t + strlen(t), sizeof t - strlen(t), " (Busy %d in a row)",
+                snprintf(t + strlen(t), sizeof t - strlen(t), _(" (Busy %d in a row)"),
                          m->busy_strikes);
             tick_line(cv, y, x, w, 0, m->readiness == PP_READY_READY ? "[x]" : "[!]",
                       m->readiness == PP_READY_READY ? RD_OK : RD_WARNING, t, RD_HEADER);
         }
         canvas_tag(cv, y, x, w, RD_TAG_POOL, 0);
     } else if (line == 1) {
-        snprintf(t, sizeof t, "Failover to %s", m->backup_pool);
+        snprintf(t, sizeof t, _("Failover to %s"), m->backup_pool);
         tick_line(cv, y, x, w, 0,
                   m->failed_over ? "[x]" : m->phase == PP_PH_FAILOVER ? "[>]" : "[ ]",
                   m->failed_over ? RD_WARNING : RD_NORMAL, t, RD_HEADER);
     } else {
-        snprintf(t, sizeof t, "Failback from %s", m->backup_pool);
+        snprintf(t, sizeof t, _("Failback from %s"), m->backup_pool);
         tick_line(cv, y, x, w, 0,
                   m->failed_back ? "[x]" : m->phase == PP_PH_FAILBACK ? "[>]" : "[ ]",
                   m->failed_back ? RD_OK : RD_NORMAL, t, RD_HEADER);
@@ -221,7 +222,7 @@ void checklist_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_s
         return;
     bool focus = v->focus == RD_PANE_CHECKLIST;
     canvas_fill(cv, y0, x, w, ' ', focus ? RD_BORDER_FOCUS : RD_HEADER);
-    canvas_put(cv, y0, x + 1, w - 2, focus ? RD_BORDER_FOCUS : RD_HEADER, "Checklist");
+    canvas_put(cv, y0, x + 1, w - 2, focus ? RD_BORDER_FOCUS : RD_HEADER, _("Checklist"));
     canvas_tag(cv, y0, x, w, RD_TAG_PANE, RD_PANE_CHECKLIST);
 
     int rows = L->low_h - 1, total = checklist_line_count(v, m);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 int render_output_server(const struct rd_view *v)
@@ -158,15 +159,15 @@ static void domain_lines(struct rd_view *v, const struct rd_source *src)
                 used += (size_t)snprintf(h + used, 160 - used, " +%d", size[g] - shown);
             if (used < 160) {
                 if (ngroups == 1 && size[g] > 1)
-                    snprintf(h + used, 160 - used, " (%s%d identical)",
-                             empty ? "" : "all ", size[g]);
+                    snprintf(h + used, 160 - used,
+                             empty ? _(" (%d identical)") : _(" (all %d identical)"), size[g]);
                 else if (outlier)
-                    snprintf(h + used, 160 - used, " (differ%s from the %d others)",
-                             size[g] == 1 ? "s" : "", size[biggest]);
-                else if (majority)
-                    snprintf(h + used, 160 - used, " (%d identical)", size[g]);
-                else if (size[g] > 1)
-                    snprintf(h + used, 160 - used, " (%d identical)", size[g]);
+                    snprintf(h + used, 160 - used,
+                             size[g] == 1 ? _(" (differs from the %d others)")
+                                          : _(" (differ from the %d others)"),
+                             size[biggest]);
+                else if (majority || size[g] > 1)
+                    snprintf(h + used, 160 - used, _(" (%d identical)"), size[g]);
             }
             push_line(v, h, outlier ? RD_WARNING : RD_HEADER);
             const struct pp_outbuf *o = out_of(src, mem[g]);
@@ -176,7 +177,7 @@ static void domain_lines(struct rd_view *v, const struct rd_source *src)
     if (empty) {
         char *h = header_slot(v, hdr++);
         if (h) {
-            size_t used = (size_t)snprintf(h, 160, "no output yet:");
+            size_t used = (size_t)snprintf(h, 160, "%s", _("no output yet:"));
             int shown = 0;
             for (int i = 0; i < n; i++)
                 if (group[i] < 0 && add_name(h, 160, &used, m->servers[mem[i]].name))
@@ -206,7 +207,7 @@ int render_output_lines(struct rd_view *v, const struct rd_source *src)
     if (o->dropped && header_reserve(v, 1)) {
         char *h = header_slot(v, 0);
         if (h) {
-            snprintf(h, 160, "(%zu older lines dropped)", o->dropped);
+            snprintf(h, 160, _("(%zu older lines dropped)"), o->dropped);
             push_line(v, h, RD_DIM);
         }
     }
@@ -251,12 +252,25 @@ static void put_matched(struct rd_canvas *cv, int y, int x, int w, enum rd_role 
     }
 }
 
+/* A multi-line command (a PowerShell script) shows its first line, and
+ * "..." when there is more: a line end in a title would print as U+FFFD. */
+static const char *first_line(const char *cmd, char *buf, size_t n)
+{
+    if (!cmd)
+        return NULL;
+    size_t l = strcspn(cmd, "\r\n");
+    if (!cmd[l])
+        return cmd;
+    snprintf(buf, n, "%.*s ...", (int)l, cmd);
+    return buf;
+}
+
 static void title(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src,
                   int total, int rows)
 {
     const struct pp_model *m = src->m;
     const struct rd_layout *L = &v->lay;
-    int y = L->low_y, x = L->out_x, w = L->out_w;
+    int y = L->out_y, x = L->out_x, w = L->out_w;
     bool focus = v->focus == RD_PANE_OUTPUT;
     enum rd_role role = focus ? RD_BORDER_FOCUS : RD_HEADER;
     canvas_fill(cv, y, x, w, ' ', role);
@@ -265,32 +279,34 @@ static void title(struct rd_canvas *cv, struct rd_view *v, const struct rd_sourc
     if (total > rows)
         snprintf(pos, sizeof pos, " %d-%d/%d%s ", v->out_scroll + 1,
                  v->out_scroll + rows < total ? v->out_scroll + rows : total, total,
-                 v->out_follow ? " follow" : "");
+                 v->out_follow ? _(" follow") : "");
     else
         pos[0] = 0;
     int pw = utf8_width(pos);
-    char t[PP_NAME_MAX + 400], d[32];
+    char t[PP_NAME_MAX + 400], d[32], one[300];
     int s = render_output_server(v);
     const char *dash = cv->utf8 ? "—" : "-";
     if (s >= 0 && s < m->nservers) {
         const struct pp_server *srv = &m->servers[s];
         const char *cmd = src->last_command ? src->last_command(src->ctx, s) : NULL;
+        cmd = first_line(cmd, one, sizeof one);
         if (srv->state == PP_SRV_RUNNING)
-            snprintf(t, sizeof t, "Output %s %s %s (%s %s)", srv->name, dash,
+            snprintf(t, sizeof t, _("Output %s %s %s (%s %s)"), srv->name, dash,
                      cmd && cmd[0] ? cmd : pp_step_name(srv->step), pp_step_name(srv->step),
                      render_duration(src->now - srv->step_started, d, sizeof d));
         else
-            snprintf(t, sizeof t, "Output %s %s %s", srv->name, dash,
-                     cmd && cmd[0] ? cmd : "nothing run yet");
+            snprintf(t, sizeof t, _("Output %s %s %s"), srv->name, dash,
+                     cmd && cmd[0] ? cmd : _("nothing run yet"));
     } else if (s == -2 && v->sel_domain < m->ndomains) {
-        snprintf(t, sizeof t, "Output %s (identical outputs shown once)",
+        snprintf(t, sizeof t, _("Output %s (identical outputs shown once)"),
                  m->domains[v->sel_domain].name);
     } else if (s == -2) {
-        snprintf(t, sizeof t, "Output: servers not in a domain yet");
+        snprintf(t, sizeof t, "%s", _("Output: servers not in a domain yet"));
     } else {
         const char *cmd = src->last_command ? src->last_command(src->ctx, -1) : NULL;
-        snprintf(t, sizeof t, "Output pool %s %s", dash,
-                 cmd && cmd[0] ? cmd : "readiness, failover, notes");
+        cmd = first_line(cmd, one, sizeof one);
+        snprintf(t, sizeof t, _("Output pool %s %s"), dash,
+                 cmd && cmd[0] ? cmd : _("readiness, failover, notes"));
     }
     canvas_put_ell(cv, y, x + 1, w - 2 - pw, role, t);
     canvas_put(cv, y, x + w - pw, pw, role, pos);
@@ -299,7 +315,7 @@ static void title(struct rd_canvas *cv, struct rd_view *v, const struct rd_sourc
 void output_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src)
 {
     const struct rd_layout *L = &v->lay;
-    int rows = L->low_h - 1;
+    int rows = L->out_h - 1;
     if (rows < 1)
         return;
     int total = render_output_lines(v, src);
@@ -311,12 +327,12 @@ void output_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
         v->out_scroll = 0;
     title(cv, v, src, total, rows);
     if (total == 0) {
-        canvas_put(cv, L->low_y + 1, L->out_x + 1, L->out_w - 2, RD_DIM, "(no output yet)");
+        canvas_put(cv, L->out_y + 1, L->out_x + 1, L->out_w - 2, RD_DIM, _("(no output yet)"));
         return;
     }
     for (int r = 0; r < rows && v->out_scroll + r < total; r++) {
         int i = v->out_scroll + r;
-        put_matched(cv, L->low_y + 1 + r, L->out_x, L->out_w, v->olines[i].role,
+        put_matched(cv, L->out_y + 1 + r, L->out_x, L->out_w, v->olines[i].role,
                     v->olines[i].text, v->search, i == v->search_hit);
     }
 }
@@ -326,7 +342,7 @@ bool output_search(struct rd_view *v, const struct rd_source *src, int dir)
     if (!v->search[0])
         return false;
     int total = render_output_lines(v, src);
-    int rows = v->lay.low_h - 1 > 0 ? v->lay.low_h - 1 : 1;
+    int rows = v->lay.out_h - 1 > 0 ? v->lay.out_h - 1 : 1;
     if (!total)
         return false;
     int start = v->search_hit >= 0 && v->search_hit < total

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 /* 40 columns leave room for the last output line beside name, state and
@@ -87,12 +88,18 @@ struct dom_look {
     enum rd_role role;
 };
 
+static void words(struct dom_look *l, const char *word, const char *shortword)
+{
+    snprintf(l->word, sizeof l->word, "%s", _(word));
+    snprintf(l->shortword, sizeof l->shortword, "%s", _(shortword));
+}
+
 static struct dom_look domain_look(const struct pp_model *m, int d, bool u)
 {
-    struct dom_look l = {u ? "·" : ".", "waiting", "waiting", RD_DIM};
+    struct dom_look l = {u ? "·" : ".", "", "", RD_DIM};
+    words(&l, N_("waiting"), N_("waiting"));
     if (d < 0 || d >= m->ndomains) {
-        snprintf(l.word, sizeof l.word, "domain not known yet");
-        snprintf(l.shortword, sizeof l.shortword, "unknown");
+        words(&l, N_("domain not known yet"), N_("unknown"));
         return l;
     }
     const struct pp_domain *dom = &m->domains[d];
@@ -104,31 +111,34 @@ static struct dom_look domain_look(const struct pp_model *m, int d, bool u)
     case PP_DOM_WAITING:
         break;
     case PP_DOM_READY:
-        l = (struct dom_look){u ? "○" : "o", "ready", "ready", RD_OK};
+        l = (struct dom_look){u ? "○" : "o", "", "", RD_OK};
+        words(&l, N_("ready"), N_("ready"));
         break;
     case PP_DOM_NOT_READY:
-        l = (struct dom_look){u ? "⊘" : "!", "not ready", "not ready", RD_WARNING};
+        l = (struct dom_look){u ? "⊘" : "!", "", "", RD_WARNING};
+        words(&l, N_("not ready"), N_("not ready"));
         break;
     case PP_DOM_ACTIVE:
         l.glyph = u ? "▶" : ">";
         l.role = RD_RUNNING;
-        snprintf(l.word, sizeof l.word, "in progress %d/%d", settled, dom->nmembers);
+        snprintf(l.word, sizeof l.word, _("in progress %d/%d"), settled, dom->nmembers);
         snprintf(l.shortword, sizeof l.shortword, "%d/%d", settled, dom->nmembers);
         break;
     case PP_DOM_DONE:
-        l = (struct dom_look){u ? "✔" : "+", "done", "done", RD_OK};
+        l = (struct dom_look){u ? "✔" : "+", "", "", RD_OK};
+        words(&l, N_("done"), N_("done"));
         break;
     case PP_DOM_DONE_EXCEPTIONS:
-        l = (struct dom_look){u ? "✔" : "+", "done with exceptions", "done, exceptions",
-                              RD_WARNING};
+        l = (struct dom_look){u ? "✔" : "+", "", "", RD_WARNING};
+        words(&l, N_("done with exceptions"), N_("done, exceptions"));
         break;
     }
     if (dom->state != PP_DOM_ACTIVE && m->chosen_domain == d &&
         dom->state != PP_DOM_DONE && dom->state != PP_DOM_DONE_EXCEPTIONS) {
         size_t l0 = strlen(l.word);
-        snprintf(l.word + l0, sizeof l.word - l0, ", next");
+        snprintf(l.word + l0, sizeof l.word - l0, "%s", _(", next"));
         l0 = strlen(l.shortword);
-        snprintf(l.shortword + l0, sizeof l.shortword - l0, ", next");
+        snprintf(l.shortword + l0, sizeof l.shortword - l0, "%s", _(", next"));
     }
     return l;
 }
@@ -147,7 +157,7 @@ static void panel_title(struct rd_canvas *cv, struct rd_view *v, const struct pp
                         int p, int y, int x, int w, enum rd_role border)
 {
     struct dom_look l = domain_look(m, p, cv->utf8);
-    const char *name = p < m->ndomains ? m->domains[p].name : "(no domain yet)";
+    const char *name = p < m->ndomains ? m->domains[p].name : _("(no domain yet)");
     bool asked = m->ask != PP_ASK_NONE && m->ask_domain == p && p < m->ndomains;
     int cx = x + 1, lim = x + w - 1;
     cx += canvas_put(cv, y, cx, lim - cx, border, " ");
@@ -194,7 +204,7 @@ static void server_text(const struct rd_source *src, int si, bool utf8, struct s
      * and that counts against the quorum */
     if (s->down && s->state != PP_SRV_RUNNING) {
         size_t l = strlen(t->word);
-        snprintf(t->word + l, sizeof t->word - l, ", down");
+        snprintf(t->word + l, sizeof t->word - l, "%s", _(", down"));
     }
     t->time[0] = 0;
     if (s->state == PP_SRV_RUNNING)
@@ -287,7 +297,7 @@ void panel_render_area(struct rd_canvas *cv, struct rd_view *v, const struct rd_
     if (np == 0) {
         canvas_box(cv, L->dom_y, 0, L->dom_h < 3 ? L->dom_h : 3, cv->w, RD_BORDER);
         canvas_put_ell(cv, L->dom_y + 1, 2, cv->w - 4, RD_DIM,
-                       "No upgrade domains known yet: the readiness check lists them.");
+                       _("No upgrade domains known yet: the readiness check lists them."));
         return;
     }
     keep_visible(v, m);
@@ -339,7 +349,7 @@ void panel_render_area(struct rd_canvas *cv, struct rd_view *v, const struct rd_
                     if (k < n)
                         server_line(cv, v, src, mem[k], sy, px + 1, w - 2, &colw);
                     else if (n == 0 && k == 0)
-                        canvas_put(cv, sy, px + 2, w - 4, RD_DIM, "(no servers listed)");
+                        canvas_put(cv, sy, px + 2, w - 4, RD_DIM, _("(no servers listed)"));
                     if (k >= n)
                         canvas_tag(cv, sy, px, w, RD_TAG_DOMAIN, p);
                 }

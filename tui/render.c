@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
@@ -58,39 +59,40 @@ bool render_server_down(const struct pp_server *s)
 
 struct rd_state_look render_server_look(const struct pp_server *s, bool u)
 {
-    struct rd_state_look l = {u ? "·" : ".", "waiting", RD_DIM};
+    struct rd_state_look l = {u ? "·" : ".", _("waiting"), RD_DIM};
     switch (s->state) {
     case PP_SRV_PENDING:
         break;
     case PP_SRV_QUEUED:
-        l = (struct rd_state_look){u ? "○" : "o", "queued", RD_NORMAL};
+        l = (struct rd_state_look){u ? "○" : "o", _("queued"), RD_NORMAL};
         break;
     case PP_SRV_RUNNING:
         if (render_server_down(s)) {
             /* intentionally down: the procedure took it down on purpose */
-            static const char *const w[] = {"draining", "upgrading", "restarting", "verifying"};
+            static const char *const w[] = {N_("draining"), N_("upgrading"),
+                                            N_("restarting"), N_("verifying")};
             l = (struct rd_state_look){u ? "◐" : "~",
-                                       (s->step >= 0 && s->step < PP_STEP_COUNT) ? w[s->step]
-                                                                                  : "down",
+                                       (s->step >= 0 && s->step < PP_STEP_COUNT) ? _(w[s->step])
+                                                                                  : _("down"),
                                        RD_DOWN};
         } else {
-            l = (struct rd_state_look){u ? "▶" : ">", "verifying", RD_RUNNING};
+            l = (struct rd_state_look){u ? "▶" : ">", _("verifying"), RD_RUNNING};
         }
         break;
     case PP_SRV_VERIFIED:
-        l = (struct rd_state_look){u ? "✔" : "+", "verified", RD_OK};
+        l = (struct rd_state_look){u ? "✔" : "+", _("verified"), RD_OK};
         break;
     case PP_SRV_FAILED:
-        l = (struct rd_state_look){u ? "✖" : "X", "failed", RD_FAILED};
+        l = (struct rd_state_look){u ? "✖" : "X", _("failed"), RD_FAILED};
         break;
     case PP_SRV_LOST:
-        l = (struct rd_state_look){"?", "lost", RD_LOST};
+        l = (struct rd_state_look){"?", _("lost"), RD_LOST};
         break;
     case PP_SRV_SKIPPED:
-        l = (struct rd_state_look){u ? "⤼" : "-", "skipped", RD_SKIPPED};
+        l = (struct rd_state_look){u ? "⤼" : "-", _("skipped"), RD_SKIPPED};
         break;
     case PP_SRV_MARKED_DONE:
-        l = (struct rd_state_look){u ? "✎" : "*", "marked done", RD_MARKED};
+        l = (struct rd_state_look){u ? "✎" : "*", _("marked done"), RD_MARKED};
         break;
     }
     return l;
@@ -170,27 +172,39 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
     canvas_fill(cv, 0, 0, cv->w, ' ', RD_TITLE);
     char right[160], el[32], sc[32];
     pp_ms elapsed = m->started_at >= 0 ? src->now - m->started_at : -1;
-    snprintf(right, sizeof right, "elapsed %s ", render_duration(elapsed, el, sizeof el));
+    snprintf(right, sizeof right, _("elapsed %s "), render_duration(elapsed, el, sizeof el));
     int rw = utf8_width(right);
     char train[128] = "";
-    if (m->training) {
+    if (v->replay) {
+        snprintf(train, sizeof train, " %s ", v->replay_badge);
+    } else if (m->training) {
         if (src->scale <= 0)
             snprintf(sc, sizeof sc, "max");
         else
             snprintf(sc, sizeof sc, "%s%g", cv->utf8 ? "×" : "x", src->scale);
-        snprintf(train, sizeof train, " TRAINING %s %s%s ", m->scenario, sc,
-                 src->paused ? " PAUSED" : "");
+        snprintf(train, sizeof train, _(" TRAINING %s %s%s "), m->scenario, sc,
+                 src->paused ? _(" PAUSED") : "");
     }
     int tw = utf8_width(train);
     char left[PP_NAME_MAX + 96];
     snprintf(left, sizeof left, " poolpilot  %s  %s  %s%s", m->fqdn, m->profile,
              m->mode == PP_MODE_DOWNTIME ? "downtime" : "graceful",
-             v->ended ? (m->phase == PP_PH_COMPLETE ? "  COMPLETE" : "  STOPPED") : "");
+             v->ended ? (m->phase == PP_PH_COMPLETE ? _("  COMPLETE") : _("  STOPPED")) : "");
     int avail = cv->w - rw - tw - 1;
     canvas_put_ell(cv, 0, 0, avail, RD_TITLE, left);
     if (tw)
         canvas_put(cv, 0, cv->w - rw - tw, tw, RD_TRAINING, train);
     canvas_put(cv, 0, cv->w - rw, rw, RD_TITLE, right);
+}
+
+/* The phase in words (the journal and --status keep model_phase_name). */
+static const char *phase_word(enum pp_phase p)
+{
+    static const char *const w[] = {N_("start"),    N_("checking"), N_("busy-wait"),
+                                    N_("problem"),  N_("failover"), N_("choose"),
+                                    N_("domain"),   N_("settle"),   N_("failback-ask"),
+                                    N_("failback"), N_("complete"), N_("stopped")};
+    return p >= 0 && p <= PP_PH_STOPPED ? _(w[p]) : "?";
 }
 
 static enum rd_role ready_role(enum pp_ready r)
@@ -233,69 +247,69 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     const char *dot = cv->utf8 ? " · " : " | ";
 
     int y = 1, x = 1;
-    x = seg(cv, y, x, RD_HEADER, "Pool ");
+    x = seg(cv, y, x, RD_HEADER, _("Pool "));
     x = seg(cv, y, x, ready_role(m->readiness),
-            m->last_check < 0 ? "not checked yet" : pp_ready_name(m->readiness));
+            m->last_check < 0 ? _("not checked yet") : pp_ready_name(m->readiness));
     x = seg(cv, y, x, RD_NORMAL, dot);
     if (m->active_fe >= 0 && m->total_fe >= 0)
-        x = segf(cv, y, x, RD_NORMAL, "active %d/%d", m->active_fe, m->total_fe);
+        x = segf(cv, y, x, RD_NORMAL, _("active %d/%d"), m->active_fe, m->total_fe);
     else
-        x = segf(cv, y, x, RD_DIM, "active ?/%d", m->nservers);
+        x = segf(cv, y, x, RD_DIM, _("active ?/%d"), m->nservers);
     x = seg(cv, y, x, RD_NORMAL, dot);
     if (rule == PP_QUORUM_NONE) {
-        x = seg(cv, y, x, RD_DIM, "no quorum rule");
+        x = seg(cv, y, x, RD_DIM, _("no quorum rule"));
     } else {
         int up = 0, need = 0, among = m->nservers;
         quorum_ok_without(m, rule, -1, &up, &need);
         if (rule == PP_QUORUM_LYNC)
             quorum_required(m->nservers, &among);
         int margin = up - need;
-        x = segf(cv, y, x, RD_NORMAL, "quorum needs %d", need);
+        x = segf(cv, y, x, RD_NORMAL, _("quorum needs %d"), need);
         if (among < m->nservers)
-            x = segf(cv, y, x, RD_NORMAL, " of first %d", among);
+            x = segf(cv, y, x, RD_NORMAL, _(" of first %d"), among);
         x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
-                 " (up %d, margin %d)", up, margin);
+                 _(" (up %d, margin %d)"), up, margin);
     }
     (void)x;
 
     y = 2, x = 1;
-    x = segf(cv, y, x, RD_HEADER, "phase %s", model_phase_name(m->phase));
+    x = segf(cv, y, x, RD_HEADER, _("phase %s"), phase_word(m->phase));
     if (m->active_domain >= 0 && m->active_domain < m->ndomains)
         x = segf(cv, y, x, RD_NORMAL, " %s", m->domains[m->active_domain].name);
     x = seg(cv, y, x, RD_NORMAL, dot);
     int strikes = cfg ? cfg->timing.busy_strikes : 3;
-    x = segf(cv, y, x, m->busy_strikes ? RD_WARNING : RD_NORMAL, "Busy %d/%d", m->busy_strikes,
+    x = segf(cv, y, x, m->busy_strikes ? RD_WARNING : RD_NORMAL, _("Busy %d/%d"), m->busy_strikes,
              strikes);
     if (m->phase == PP_PH_CHECKING) {
         x = seg(cv, y, x, RD_NORMAL, dot);
         if (m->check_server >= 0 && m->check_server < m->nservers)
-            x = segf(cv, y, x, RD_RUNNING, "checking on %s", m->servers[m->check_server].name);
+            x = segf(cv, y, x, RD_RUNNING, _("checking on %s"), m->servers[m->check_server].name);
         else
-            x = seg(cv, y, x, RD_RUNNING, "checking");
+            x = seg(cv, y, x, RD_RUNNING, _("checking"));
     } else if (m->next_check != PP_MS_NEVER) {
         pp_ms left = m->next_check - src->now;
         x = seg(cv, y, x, RD_NORMAL, dot);
-        x = left > 0 ? segf(cv, y, x, RD_NORMAL, "next check in %s",
+        x = left > 0 ? segf(cv, y, x, RD_NORMAL, _("next check in %s"),
                             render_duration(left, b1, sizeof b1))
-                     : seg(cv, y, x, RD_NORMAL, "check due");
+                     : seg(cv, y, x, RD_NORMAL, _("check due"));
     }
     if (m->settle_until != PP_MS_NEVER) {
         pp_ms left = m->settle_until - src->now;
         x = seg(cv, y, x, RD_NORMAL, dot);
-        x = segf(cv, y, x, RD_WARNING, "settle %s left",
+        x = segf(cv, y, x, RD_WARNING, _("settle %s left"),
                  render_duration(left > 0 ? left : 0, b2, sizeof b2));
     }
     x = seg(cv, y, x, RD_NORMAL, dot);
     char dr[PP_NAME_MAX + 48];
     enum rd_role dr_role = RD_NORMAL;
     if (!m->backup_pool[0]) {
-        snprintf(dr, sizeof dr, "no DR pool");
+        snprintf(dr, sizeof dr, "%s", _("no DR pool"));
         dr_role = RD_DIM;
     } else if (m->failed_over && !m->failed_back) {
-        snprintf(dr, sizeof dr, "FAILED OVER to %s", m->backup_pool);
+        snprintf(dr, sizeof dr, _("FAILED OVER to %s"), m->backup_pool);
         dr_role = RD_WARNING;
     } else if (m->failed_back) {
-        snprintf(dr, sizeof dr, "failed back from %s", m->backup_pool);
+        snprintf(dr, sizeof dr, _("failed back from %s"), m->backup_pool);
         dr_role = RD_OK;
     } else {
         snprintf(dr, sizeof dr, "DR %s", m->backup_pool);
@@ -312,14 +326,14 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
 static const char *ask_label(enum pp_ask_kind k)
 {
     switch (k) {
-    case PP_ASK_START_DOMAIN: return "Start domain?";
-    case PP_ASK_START_SERVER: return "Start server?";
-    case PP_ASK_START_STEP: return "Run step?";
-    case PP_ASK_FAILOVER: return "Fail over?";
-    case PP_ASK_FAILBACK: return "Fail back?";
-    case PP_ASK_RERUN: return "Re-run the step?";
-    case PP_ASK_FORCE_DRAIN: return "Drain overran:";
-    case PP_ASK_OPERATOR: return "Needs you:";
+    case PP_ASK_START_DOMAIN: return _("Start domain?");
+    case PP_ASK_START_SERVER: return _("Start server?");
+    case PP_ASK_START_STEP: return _("Run step?");
+    case PP_ASK_FAILOVER: return _("Fail over?");
+    case PP_ASK_FAILBACK: return _("Fail back?");
+    case PP_ASK_RERUN: return _("Re-run the step?");
+    case PP_ASK_FORCE_DRAIN: return _("Drain overran:");
+    case PP_ASK_OPERATOR: return _("Needs you:");
     default: return "";
     }
 }
@@ -348,22 +362,22 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
         quorum_required(m->nservers, &among);
     size_t used;
     if (rule == PP_QUORUM_NONE)
-        used = (size_t)snprintf(buf, n, "%d of %d Front Ends stay up; no quorum rule.", stay,
+        used = (size_t)snprintf(buf, n, _("%d of %d Front Ends stay up; no quorum rule."), stay,
                                 m->nservers);
     else if (among < m->nservers)
         used = (size_t)snprintf(buf, n,
-                                "%d of %d Front Ends stay up; quorum needs %d of the first %d "
-                                "(%d stay up)%s",
+                                _("%d of %d Front Ends stay up; quorum needs %d of the first %d "
+                                  "(%d stay up)%s"),
                                 stay, m->nservers, need, among, up_first,
-                                ok ? "." : " - NOT ENOUGH.");
+                                ok ? "." : _(" - NOT ENOUGH."));
     else
-        used = (size_t)snprintf(buf, n, "%d of %d Front Ends stay up; quorum needs %d%s", stay,
+        used = (size_t)snprintf(buf, n, _("%d of %d Front Ends stay up; quorum needs %d%s"), stay,
                                 m->nservers, need, ok ? "." : " - NOT ENOUGH.");
     if (used >= n)
         return;
-    used += (size_t)snprintf(buf + used, n - used, " %s on",
-                             m->mode == PP_MODE_DOWNTIME ? "Stop now, upgrade, restart, verify"
-                                                         : "Drain, upgrade, restart, verify");
+    used += (size_t)snprintf(buf + used, n - used, _(" %s on"),
+                             m->mode == PP_MODE_DOWNTIME ? _("Stop now, upgrade, restart, verify")
+                                                         : _("Drain, upgrade, restart, verify"));
     for (int i = 0; i < dom->nmembers && used < n; i++) {
         const char *nm = m->servers[dom->members[i]].name;
         used += (size_t)snprintf(buf + used, n - used, " %.*s", (int)strcspn(nm, "."), nm);
@@ -423,7 +437,7 @@ static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
 static void render_too_small(struct rd_canvas *cv, struct rd_view *v)
 {
     char msg[96], qk[32];
-    snprintf(msg, sizeof msg, "terminal too small (have %dx%d, need %dx%d)", cv->w, cv->h,
+    snprintf(msg, sizeof msg, _("terminal too small (have %dx%d, need %dx%d)"), cv->w, cv->h,
              RD_MIN_W, RD_MIN_H);
     keymap_first(v->km, ACT_QUIT, false, qk, sizeof qk);
     int y = cv->h / 2 - 1;
@@ -431,8 +445,8 @@ static void render_too_small(struct rd_canvas *cv, struct rd_view *v)
         y = 0;
     int lines = canvas_wrap(cv, y, 1, cv->w - 2, 3, RD_WARNING, msg);
     char hint[96];
-    snprintf(hint, sizeof hint, "resize the window, or press %s to %s", qk[0] ? qk : "C-c",
-             v->ended ? "leave" : "quit");
+    snprintf(hint, sizeof hint, _("resize the window, or press %s to %s"), qk[0] ? qk : "C-c",
+             v->ended ? _("leave") : _("quit"));
     canvas_wrap(cv, y + lines, 1, cv->w - 2, 2, RD_DIM, hint);
     v->lay.msg_y = v->lay.keys_y = cv->h - 1;
 }
@@ -475,6 +489,25 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
     L->chk_w = cv->w * 2 / 5;
     L->out_x = L->chk_w + 1;
     L->out_w = cv->w - L->out_x;
+    /* the walkthrough sits above the output pane and takes what its text
+     * needs, leaving the output at least a few lines; when there is no room
+     * for both, the walkthrough (the point of a training run) wins */
+    L->wk_y = L->out_y = L->low_y;
+    L->wk_h = 0;
+    L->out_h = L->low_h;
+    if (v->walk && L->low_h > 0) {
+        /* the output keeps what it shows, up to a third of the area */
+        int out_need = render_output_lines(v, src) + 1, keep = L->low_h / 3;
+        if (out_need < keep)
+            keep = out_need;
+        if (keep < 3)
+            keep = 3;
+        int cap = L->low_h - keep;
+        int want = walk_pane_height(v, src, L->out_w);
+        L->wk_h = L->low_h < 7 ? L->low_h : (want < cap ? want : cap);
+        L->out_y = L->low_y + L->wk_h;
+        L->out_h = L->low_h - L->wk_h;
+    }
 
     render_title(cv, v, src);
     render_pool(cv, src);
@@ -484,6 +517,7 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
     for (int y = L->low_y; y < L->low_y + L->low_h; y++)
         canvas_fill(cv, y, L->chk_w, 1, cv->utf8 ? 0x2502 : '|', RD_BORDER);
     output_render(cv, v, src);
+    walk_render(cv, v, src);
     render_ask(cv, v, src);
     status_render_message(cv, v);
     status_render_keys(cv, v, src);
@@ -492,6 +526,8 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
         v->dlg.running = render_running_count(m);   /* the question stays true */
     if (v->summary)
         summary_render(cv, v, src);
+    if (v->debrief_open)
+        debrief_render(cv, v);
     if (v->help)
         help_render(cv, v);
     dlg_render(&v->dlg, cv, L->msg_y);

@@ -58,6 +58,8 @@ struct rd_layout {
     int dom_virtual_h;          /* all panel rows stacked */
     int low_y, low_h;           /* checklist and output */
     int chk_x, chk_w, out_x, out_w;
+    int out_y, out_h;           /* the output pane (below the walkthrough, if shown) */
+    int wk_y, wk_h;             /* the walkthrough pane, 0 high when hidden */
     int ask_y, ask_h;
     int msg_y, keys_y;
 };
@@ -96,6 +98,16 @@ struct rd_view {
 
     const struct keymap *km;
     bool training;
+
+    /* the walkthrough pane and the training debrief (pane_walkthrough.c) */
+    bool walk;                  /* shown: on by default in training */
+    char **debrief;             /* debrief lines, owned by the front end; NULL = none */
+    int ndebrief;
+    bool debrief_open;          /* the full-screen debrief */
+    int debrief_scroll;
+    /* a replayed journal (--replay): the title's badge, replay keys */
+    bool replay;
+    char replay_badge[64];
 
     struct rd_layout lay;
     /* caches, owned by the view (freed by rd_view_free) */
@@ -157,6 +169,13 @@ bool output_search(struct rd_view *v, const struct rd_source *src, int dir);
 void status_render_message(struct rd_canvas *cv, const struct rd_view *v);
 void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
                         const struct rd_source *src);
+
+/* The walkthrough pane (wk_y/wk_h of the layout) and the full-screen
+ * debrief (pane_walkthrough.c).  walk_pane_height is the height the text
+ * wants at width w, title line included. */
+int walk_pane_height(const struct rd_view *v, const struct rd_source *src, int w);
+void walk_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src);
+void debrief_render(struct rd_canvas *cv, struct rd_view *v);
 
 /* The `?` screen and the summary box. */
 void help_render(struct rd_canvas *cv, struct rd_view *v);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "tui/utf8.h"
 
 void status_render_message(struct rd_canvas *cv, const struct rd_view *v)
@@ -16,12 +17,12 @@ void status_render_message(struct rd_canvas *cv, const struct rd_view *v)
         char x[32], more[64] = "";
         keymap_first(v->km, ACT_DISMISS, cv->utf8, x, sizeof x);
         if (v->nerrors > 1)
-            snprintf(more, sizeof more, ", %d more", v->nerrors - 1);
+            snprintf(more, sizeof more, _(", %d more"), v->nerrors - 1);
         canvas_fill(cv, y, 0, cv->w, ' ', RD_ERROR);
         char tail[96];
-        snprintf(tail, sizeof tail, " (%s dismiss%s)", x[0] ? x : "no key to", more);
+        snprintf(tail, sizeof tail, _(" (%s dismiss%s)"), x[0] ? x : _("no key to"), more);
         int tw = utf8_width(tail);
-        int n = canvas_put(cv, y, 0, cv->w - tw, RD_ERROR, cv->utf8 ? " ✖ ERROR: " : " X ERROR: ");
+        int n = canvas_put(cv, y, 0, cv->w - tw, RD_ERROR, cv->utf8 ? _(" ✖ ERROR: ") : _(" X ERROR: "));
         canvas_put_ell(cv, y, n, cv->w - tw - n, RD_ERROR, v->error);
         canvas_put(cv, y, cv->w - tw, tw, RD_ERROR, tail);
     } else if (v->note[0]) {
@@ -42,6 +43,7 @@ static int put_hint(struct rd_canvas *cv, int y, int x, int limit, const struct 
     (void)v;
     if (!keys[0])
         return x;
+    label = _(label);
     int need = utf8_width(keys) + 1 + utf8_width(label) + 2;
     if (x + need > limit)
         return x;
@@ -72,38 +74,62 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         char hk[32], qk[32], tmp[96];
         keymap_first(v->km, ACT_HELP, cv->utf8, hk, sizeof hk);
         keymap_first(v->km, ACT_QUIT, cv->utf8, qk, sizeof qk);
-        snprintf(tmp, sizeof tmp, "%s help  %s %s", hk, qk, v->ended ? "leave" : "quit");
+        snprintf(tmp, sizeof tmp, "%s%s%s%s", hk, _(" help  "), qk, v->ended ? _(" leave") : _(" quit"));
         rx -= utf8_width(tmp);
         int xx = rx;
         xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, hk);
-        xx += canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, " help  ");
+        xx += canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, _(" help  "));
         xx += canvas_put(cv, y, xx, cv->w - xx, RD_KEY, qk);
-        canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, v->ended ? " leave" : " quit");
+        canvas_put(cv, y, xx, cv->w - xx, RD_NORMAL, v->ended ? _(" leave") : _(" quit"));
         rx -= 2;
     }
 
     if (v->dlg.kind != DLG_NONE) {
-        put_hint(cv, y, x, rx, v, "Esc", "cancel");
+        put_hint(cv, y, x, rx, v, "Esc", N_("cancel"));
         return;
     }
     if (v->help) {
-        x = put_hint(cv, y, x, rx, v, "Esc", "close help");
-        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", "scroll");
+        x = put_hint(cv, y, x, rx, v, "Esc", N_("close help"));
+        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
+        return;
+    }
+    if (v->debrief_open) {
+        x = put_hint(cv, y, x, rx, v, "Esc", N_("close the debrief"));
+        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
         return;
     }
     if (v->summary) {
-        put_hint(cv, y, x, rx, v, "Esc", "look around");
+        x = put_hint(cv, y, x, rx, v, "Esc", N_("look around"));
+        if (v->debrief)
+            put_act(cv, y, x, rx, v, ACT_WALKTHROUGH, N_("debrief"));
+        return;
+    }
+    if (v->replay) {
+        keymap_first(v->km, ACT_REPLAY_NEXT, cv->utf8, k, sizeof k);
+        keymap_first(v->km, ACT_REPLAY_PREV, cv->utf8, k2, sizeof k2);
+        snprintf(both, sizeof both, "%s/%s", k2, k);
+        x = put_hint(cv, y, x, rx, v, both, N_("back/next"));
+        keymap_first(v->km, ACT_REPLAY_PREV_DECISION, cv->utf8, k, sizeof k);
+        keymap_first(v->km, ACT_REPLAY_NEXT_DECISION, cv->utf8, k2, sizeof k2);
+        snprintf(both, sizeof both, "%s/%s", k, k2);
+        x = put_hint(cv, y, x, rx, v, both, N_("decision"));
+        keymap_first(v->km, ACT_REPLAY_FIRST, cv->utf8, k, sizeof k);
+        keymap_first(v->km, ACT_REPLAY_LAST, cv->utf8, k2, sizeof k2);
+        snprintf(both, sizeof both, "%s/%s", k, k2);
+        x = put_hint(cv, y, x, rx, v, both, N_("first/last"));
+        x = put_act(cv, y, x, rx, v, ACT_WALKTHROUGH, N_("walkthrough"));
+        put_act(cv, y, x, rx, v, ACT_NEXT_PANE, N_("pane"));
         return;
     }
     if (!v->ended && m->ask != PP_ASK_NONE) {
-        const char *yes = "yes";
+        const char *yes = N_("yes");
         switch (m->ask) {
-        case PP_ASK_START_DOMAIN: yes = "start domain"; break;
-        case PP_ASK_START_SERVER: yes = "start server"; break;
-        case PP_ASK_START_STEP: yes = "run step"; break;
-        case PP_ASK_FAILOVER: yes = "fail over"; break;
-        case PP_ASK_FAILBACK: yes = "fail back"; break;
-        case PP_ASK_RERUN: yes = "re-run"; break;
+        case PP_ASK_START_DOMAIN: yes = N_("start domain"); break;
+        case PP_ASK_START_SERVER: yes = N_("start server"); break;
+        case PP_ASK_START_STEP: yes = N_("run step"); break;
+        case PP_ASK_FAILOVER: yes = N_("fail over"); break;
+        case PP_ASK_FAILBACK: yes = N_("fail back"); break;
+        case PP_ASK_RERUN: yes = N_("re-run"); break;
         default: break;
         }
         if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN)
@@ -112,24 +138,24 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         for (char *p = both; *p; p++)
             if (*p == ' ')
                 *p = '/';
-        x = put_hint(cv, y, x, rx, v, both, "no");
-        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
+        x = put_hint(cv, y, x, rx, v, both, N_("no"));
+        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
     }
     if (v->focus == RD_PANE_OUTPUT) {
-        x = put_act(cv, y, x, rx, v, ACT_SEARCH, "search");
+        x = put_act(cv, y, x, rx, v, ACT_SEARCH, N_("search"));
         if (v->search[0]) {
             keymap_first(v->km, ACT_SEARCH_NEXT, cv->utf8, k, sizeof k);
             keymap_first(v->km, ACT_SEARCH_PREV, cv->utf8, k2, sizeof k2);
             snprintf(both, sizeof both, "%s/%s", k, k2);
-            x = put_hint(cv, y, x, rx, v, both, "next/prev");
+            x = put_hint(cv, y, x, rx, v, both, N_("next/prev"));
         }
     }
     if (!v->ended) {
         if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
-            x = put_act(cv, y, x, rx, v, ACT_CHOOSE, "choose next");
+            x = put_act(cv, y, x, rx, v, ACT_CHOOSE, N_("choose next"));
         if (m->ask == PP_ASK_NONE)
-            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, "override");
-        x = put_act(cv, y, x, rx, v, ACT_RECHECK, "recheck");
+            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
+        x = put_act(cv, y, x, rx, v, ACT_RECHECK, N_("recheck"));
     }
     {
         char u[32], d[32], l[32], r[32];
@@ -139,18 +165,21 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         keymap_first(v->km, ACT_RIGHT, cv->utf8, r, sizeof r);
         if (!cv->utf8 && strcmp(u, "Up") == 0 && strcmp(d, "Down") == 0 &&
             strcmp(l, "Left") == 0 && strcmp(r, "Right") == 0)
-            snprintf(both, sizeof both, "arrows");
+            snprintf(both, sizeof both, "%s", _("arrows"));
         else
             snprintf(both, sizeof both, "%s%s%s%s", u, d, l, r);
-        x = put_hint(cv, y, x, rx, v, both, "move");
+        x = put_hint(cv, y, x, rx, v, both, N_("move"));
     }
-    x = put_act(cv, y, x, rx, v, ACT_NEXT_PANE, "pane");
+    x = put_act(cv, y, x, rx, v, ACT_NEXT_PANE, N_("pane"));
     if (v->training && !v->ended) {
-        x = put_act(cv, y, x, rx, v, ACT_PAUSE, src->paused ? "resume" : "pause");
+        x = put_act(cv, y, x, rx, v, ACT_PAUSE, src->paused ? N_("resume") : N_("pause"));
         keymap_first(v->km, ACT_FASTER, cv->utf8, k, sizeof k);
         keymap_first(v->km, ACT_SLOWER, cv->utf8, k2, sizeof k2);
         snprintf(both, sizeof both, "%s/%s", k, k2);
-        x = put_hint(cv, y, x, rx, v, both, "speed");
+        x = put_hint(cv, y, x, rx, v, both, N_("speed"));
+        x = put_act(cv, y, x, rx, v, ACT_INJECT, N_("inject"));
     }
+    x = put_act(cv, y, x, rx, v, ACT_WALKTHROUGH,
+                v->ended && v->debrief ? N_("debrief") : N_("why"));
     (void)x;
 }

@@ -1,0 +1,49 @@
+# docs/TRAINING.md's worked example is a scenario that loads and behaves as
+# the page says: fe04's verify fails once (a retry passes), then the pool
+# answers Busy twice after UpgradeDomain2, and the run completes with no
+# departure in the debrief.
+set -u
+: "${POOLPILOT:?}" "${PP_SOURCE_DIR:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export XDG_STATE_HOME=$T/state TZ=UTC LANG=C.UTF-8
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+doc=$PP_SOURCE_DIR/docs/TRAINING.md
+S=$T/verify-then-busy.ini
+sed -n '/^<!-- example:begin -->$/,/^<!-- example:end -->$/p' "$doc" | sed '1,2d;$d' | sed '$d' >"$S"
+check "the example is in the page" "grep -q '^\[fault.fe04-verify\]' \"$S\""
+"$POOLPILOT" --training="$S" --check-config >"$T/check.out" 2>&1
+check "the example passes --check-config" "[ $? -eq 0 ]"
+
+J=$T/j.jsonl
+coproc PP { "$POOLPILOT" --training="$S" --time-scale=max --headless --journal "$J" --operator amy 2>&1; }
+pid=$PP_PID
+exec {from}<&"${PP[0]}" {to}>&"${PP[1]}"
+retried=0
+while IFS= read -r -t 60 line <&"$from"; do
+    echo "$line" >>"$T/run.out"
+    case "$line" in
+    *"? Start UpgradeDomain"*) echo confirm >&"$to" ;;
+    *"? fe04.contoso.com: verify failed"*)
+        echo "override retry fe04.contoso.com looked at the event log, RTCSRV starts now" >&"$to"
+        retried=1 ;;
+    *"departure"*) break ;;
+    esac
+done
+exec {to}>&- {PP[1]}>&- 2>/dev/null
+cat <&"$from" >>"$T/run.out"
+exec {from}<&-
+wait "$pid"
+rc=$?
+check "the example runs to the end with one retry" "[ $rc -eq 0 ] && [ $retried -eq 1 ]"
+check "fe04's verify failed once, then passed" \
+    "[ \$(jq -s '[.[] | select(.event==\"step-end\" and .server==\"fe04.contoso.com\" and .step==\"verify\")] | map(.result) | join(\",\")' \"$J\") = '\"failed,ok\"' ]"
+check "Busy twice after UpgradeDomain2, then Ready" \
+    "jq -s -e '(map(select(.event==\"domain-done\" and .domain==\"UpgradeDomain2\"))[0].seq) as \$d | [.[] | select(.event==\"readiness\" and .seq > \$d) | .state][0:3] == [\"Busy\",\"Busy\",\"Ready\"]' \"$J\" >/dev/null"
+check "the debrief finds no departure" "grep -q 'debrief: No departures from the expected path.' \"$T/run.out\""
+echo "docs_training: $fails failure(s)"
+exit $((fails > 0))
