@@ -90,7 +90,7 @@ on_password() {
     *"] ? "*"assword for root@fe01.contoso.com"*)
         PW_PROMPTS=$((PW_PROMPTS + 1))
         if [ $PW_PROMPTS -le 2 ]; then pool_say "$SECRET"; else pool_hangup; fi ;;
-    *"] ? "*"assword"*)
+    *"] ? Password for "* | *"] ? "*"assword:"*)   # a prompt, not a question quoting a failure
         OTHER_PROMPTS=$((OTHER_PROMPTS + 1))
         pool_hangup ;;
     *"] ? "*) pool_hangup ;;
