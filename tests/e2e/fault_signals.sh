@@ -74,7 +74,7 @@ done
 start_bg 20 --yes
 h_wait 120 has_step_start || h_fail "double SIGTERM: no step started within 120 s"
 kill -TERM "$PID"
-h_wait 30 grep -q "second signal" "$OUT" || h_fail "double SIGTERM: the first signal was not acknowledged"
+h_wait 30 grep -qs "second signal" "$OUT" || h_fail "double SIGTERM: the first signal was not acknowledged"
 kill -TERM "$PID"
 h_wait_exit "$PID" 60 || h_fail "double SIGTERM: still running 60 s after the second signal"
 rc=$H_RC

@@ -46,10 +46,12 @@ none_running() {
 }
 
 stuck() {   # what, then the diagnosis
-    local what=$1
+    local what=$1 where
+    where=$(cat /proc/"$PID"/wchan 2>/dev/null)
+    [ -r /proc/"$PID"/syscall ] && where="$where, syscall $(cut -d' ' -f1 /proc/"$PID"/syscall) (0 = read)"
     kill -9 "$PID" 2>/dev/null
     exec 3>&-
-    h_fail "$what: $2 (journal stuck at $(h_lines "$J") records: $(tail -1 "$J" | jq -c '[.event, .server, .step]'); the console sleeps in $(cat /proc/"$PID"/wchan 2>/dev/null || echo '?'))"
+    h_fail "$what: $2 (journal stuck at $(h_lines "$J") records: $(tail -1 "$J" | jq -c '[.event, .server, .step]'); the console sleeps in ${where:-?})"
 }
 
 # ---- SIGTERM / SIGINT with stdin open ----
@@ -57,7 +59,7 @@ for sig in TERM INT; do
     start_fifo 60 --yes
     h_wait 120 has_step_start || h_fail "SIG$sig: no step started within 120 s: $(tail -3 "$OUT")"
     kill -s "$sig" "$PID"
-    h_wait_exit "$PID" 300 || stuck "SIG$sig" "still running 300 s after the signal"
+    h_wait_exit "$PID" 120 || stuck "SIG$sig" "still running 120 s after the signal"
     rc=$H_RC
     exec 3>&-
     [ "$rc" = 1 ] || h_fail "SIG$sig: exit $rc, expected 1: $(tail -3 "$OUT")"
@@ -70,7 +72,7 @@ done
 
 # ---- SIGHUP without --yes: finish what runs, stop at the next question ----
 start_fifo 200
-h_wait 120 grep -q '? Start UpgradeDomain1' "$OUT" || h_fail "SIGHUP: no first question: $(tail -3 "$OUT")"
+h_wait 120 grep -qs '? Start UpgradeDomain1' "$OUT" || h_fail "SIGHUP: no first question: $(tail -3 "$OUT")"
 echo confirm >&3
 h_wait 120 has_step_start || h_fail "SIGHUP: no step started after confirm"
 kill -HUP "$PID"

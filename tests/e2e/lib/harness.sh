@@ -24,7 +24,9 @@
 #   h_journal_check FILE [SERVERS...]
 #                         the journal invariants (jq): seq strictly increasing,
 #                         every record has ts operator event, no step or domain
-#                         that ended ok started again, every step-start ended
+#                         that ended ok started again, no step ended that was
+#                         not running (so none is reported lost that was never
+#                         journaled as started), every step-start ended
 #                         or was later reported lost, every lost step probed
 #                         and confirmed (state rerun), or overridden (retry),
 #                         before it ran again;
@@ -94,7 +96,7 @@ h_wait_exit() {
         [ $SECONDS -ge $end ] && return 1
         sleep 0.1
     done
-    wait "$pid"
+    wait "$pid" 2>/dev/null
     H_RC=$?
     return 0
 }
@@ -169,6 +171,7 @@ h_journal_check() {
                | .run[$k] = true | .lost[$k] = false | .probed[$k] = 0
              elif $x.event == "step-end" then
                ($x | key) as $k
+               | (if .run[$k] then . else .errs += ["seq \($x.seq): \($k) ended (\($x.result)) but was not running"] end)
                | .run[$k] = false
                | (if $x.result == "ok" then .done[$k] = true
                   elif $x.result == "lost" then .lost[$k] = true | .probed[$k] = 0
