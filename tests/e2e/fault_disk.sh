@@ -59,6 +59,8 @@ bad=$H_DIR/bad
 : >"$bad"
 for mode in enospc eio-sync; do
     for ((k = 1; k <= N; k++)); do
+        # PP_DISK_STRIDE=n: every n-th write (and always the last ones)
+        if [ $((k % ${PP_DISK_STRIDE:-1})) -ne 0 ] && [ $k -lt $((N - 2)) ]; then continue; fi
         # EIO at every 4th point (and the last ones): the same path once the
         # write has failed, plus the cut back of a record already written
         if [ $mode = eio-sync ] && [ $((k % 4)) -ne 0 ] && [ $k -lt $((N - 2)) ]; then continue; fi
