@@ -11,31 +11,9 @@
 
 #include "tests/unit/helpers/engine_driver.h"
 
-#define POOL8                                                                                    \
-    "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n%s"                                  \
-    "[servers]\n"                                                                                \
-    "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"                     \
-    "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"                     \
-    "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"                     \
-    "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain4\n"                     \
-    "[timing]\nbusy_retry = 10m\nsettle = 20m\ndrain_timeout = 30m\n%s"
-
-#define DR "backup_pool = pool02.contoso.com\nfailover_on = fe01.pool02.contoso.com\n"
-
-static struct drv *mk(const char *pool_extra, const char *timing_extra)
-{
-    struct drv *d = malloc(sizeof *d);
-    char ini[4096];
-    snprintf(ini, sizeof ini, POOL8, pool_extra, timing_extra);
-    drv_init(d, ini);
-    return d;
-}
-
-static void done(struct drv *d)
-{
-    drv_free(d);
-    free(d);
-}
+#define DR DRV_DR
+#define mk drv_pool8
+#define done drv_destroy
 
 /* Up to the first domain question: start, one Ready check. */
 static void to_first_domain(struct drv *d)

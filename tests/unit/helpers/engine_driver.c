@@ -24,6 +24,31 @@ void drv_init(struct drv *d, const char *ini)
     d->now = 1000;
 }
 
+struct drv *drv_pool8(const char *pool_extra, const char *timing_extra)
+{
+    static const char fmt[] =
+        "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n%s"
+        "[servers]\n"
+        "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+        "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+        "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"
+        "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain4\n"
+        "[timing]\nbusy_retry = 10m\nsettle = 20m\ndrain_timeout = 30m\n%s";
+    struct drv *d = malloc(sizeof *d);
+    char ini[4096];
+    if (!d)
+        abort();
+    snprintf(ini, sizeof ini, fmt, pool_extra, timing_extra);
+    drv_init(d, ini);
+    return d;
+}
+
+void drv_destroy(struct drv *d)
+{
+    drv_free(d);
+    free(d);
+}
+
 void drv_free(struct drv *d)
 {
     engine_free(d->e);

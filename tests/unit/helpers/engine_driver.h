@@ -37,6 +37,14 @@ struct drv {
     int exit_code;
 };
 
+/* The tests' usual pool: pool01.contoso.com, lync2013, fe01..fe08 in
+ * UpgradeDomain1..4 (two each), busy_retry 10m, settle 20m, drain_timeout
+ * 30m; pool_extra goes into [pool], timing_extra into [timing]. Heap; free
+ * with drv_destroy. */
+struct drv *drv_pool8(const char *pool_extra, const char *timing_extra);
+void drv_destroy(struct drv *d);
+#define DRV_DR "backup_pool = pool02.contoso.com\nfailover_on = fe01.pool02.contoso.com\n"
+
 /* Loads config text (aborts the test on a config error). */
 void drv_init(struct drv *d, const char *ini);
 void drv_free(struct drv *d);
