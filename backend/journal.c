@@ -187,16 +187,28 @@ static const char *login_name(void)
     return pw ? pw->pw_name : "?";
 }
 
-static int lockinfo_write(struct pp_journal *j)
+/* The label's operator: who the console says sits there (--operator, or
+ * SUDO_USER), else the login name.  One line of printable text: the label
+ * is read back line by line and shown in another console's message. */
+static void label_operator(const char *who, char *out, size_t n)
 {
-    char host[256] = "", ts[40], buf[700];
+    snprintf(out, n, "%s", who && *who ? who : login_name());
+    for (unsigned char *p = (unsigned char *)out; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            *p = '?';
+}
+
+static int lockinfo_write(struct pp_journal *j, const char *who)
+{
+    char host[256] = "", ts[40], buf[700], op[128];
     char *tmp = str_printf("%s.%ld.tmp", j->lockpath, (long)getpid());
     if (!tmp)
         return -1;
     gethostname(host, sizeof host - 1);
     journal_format_ts(wall_ms(), ts, sizeof ts);
+    label_operator(who, op, sizeof op);
     int len = snprintf(buf, sizeof buf, "pid=%ld\nhost=%s\noperator=%s\nstarted=%s\n",
-                       (long)getpid(), host, login_name(), ts);
+                       (long)getpid(), host, op, ts);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd >= 0) {
@@ -234,6 +246,12 @@ long journal_holder(const char *path, char *info, size_t n)
 /* ---- open / close ---- */
 
 struct pp_journal *journal_open(const char *path, bool *locked, char *err, size_t errn)
+{
+    return journal_open_as(path, NULL, locked, err, errn);
+}
+
+struct pp_journal *journal_open_as(const char *path, const char *operator_, bool *locked,
+                                   char *err, size_t errn)
 {
     struct pp_journal *j;
     struct stat st;
@@ -305,7 +323,7 @@ struct pp_journal *journal_open(const char *path, bool *locked, char *err, size_
                  lockinfo_alive(&old) && old.pid != (long)getpid()
                      ? "it no longer holds the lock" : "that process is gone");
     }
-    if (lockinfo_write(j) == 0)
+    if (lockinfo_write(j, operator_) == 0)
         j->wrote_lockinfo = true;
     else
         jnl_add_msg(j->note, sizeof j->note, "%s: cannot write the lock label: %s (not needed "

@@ -36,6 +36,10 @@ struct pp_journal;
  * the "in use" message.  A label left by a console that did not close
  * cleanly is reported as stale in journal_replay's warn, then rewritten. */
 struct pp_journal *journal_open(const char *path, bool *locked, char *err, size_t errn);
+/* The same, with `who` (the console's operator: --operator, SUDO_USER...)
+ * as the label's operator instead of the login name; NULL = login name. */
+struct pp_journal *journal_open_as(const char *path, const char *who, bool *locked, char *err,
+                                   size_t errn);
 void journal_close(struct pp_journal *j);
 
 /* Reads every record.  Calls cb for each good one in order.  A torn or

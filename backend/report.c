@@ -528,17 +528,21 @@ static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_d
 
 /* ---- CSV ---- */
 
+/* One RFC 4180 field.  Journal text is copied with its control bytes (C0,
+ * CR and LF included, and DEL) turned into spaces: a report is read with
+ * `cat` as often as in a spreadsheet, and one record stays one line for
+ * grep.  Only ',' and '"' then need quoting. */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    bool quote = strpbrk(s, ",\"") != NULL;
     if (quote)
         fputc('"', f);
-    if (s[0] && strchr("=+-@\t\r", s[0]))
+    if (s[0] && strchr("=+-@", s[0]))
         fputc('\'', f);   /* see report.h: no formulas from a journal */
-    for (const char *p = s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"')
             fputc('"', f);
-        fputc(*p, f);
+        fputc(*p < 0x20 || *p == 0x7F ? ' ' : *p, f);
     }
     if (quote)
         fputc('"', f);

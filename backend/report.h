@@ -32,11 +32,13 @@ int report_fmt_parse(const char *s);
  *        step with no end recorded says "lost", or "running" while a
  *        console runs the pool); a server none of whose steps ran gets one
  *        row with an empty step and its state (pending, skipped, marked
- *        done) as the result.  A field starting with = + - @ TAB or CR gets
- *        a leading ' so a spreadsheet shows it as text instead of running
- *        it as a formula (OWASP "CSV injection"): the value in the file
- *        differs from the journal by that one character, which is the
- *        price of a report that is safe to open. */
+ *        done) as the result.  Control bytes in journal text (TAB, CR
+ *        and LF included) become spaces, so a row is one line and `cat`
+ *        draws nothing raw.  A field starting with = + - @ gets a leading
+ *        ' so a spreadsheet shows it as text instead of running it as a
+ *        formula (OWASP "CSV injection"): the value in the file differs
+ *        from the journal by that one character, which is the price of a
+ *        report that is safe to open. */
 int report_write(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
                  char *err, size_t errn);
 

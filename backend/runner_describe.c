@@ -36,5 +36,5 @@ void runner_describe(const struct pp_jrec *rec, char *buf, size_t n)
     if (person)
         off = add(buf, n, off, " by ", rec->operator_);
     off = add(buf, n, off, ": ", rec->reason);
-    off = add3(buf, n, off, " (", rec->detail, ")");
+    add3(buf, n, off, " (", rec->detail, ")");
 }

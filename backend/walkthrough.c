@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void vappend(char *dst, size_t n, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vappend(char *dst, size_t n, const char *fmt,
+                                                         va_list ap)
 {
     size_t used = strlen(dst);
     if (used + 1 < n)

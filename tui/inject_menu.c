@@ -78,8 +78,8 @@ void inject_menu_render(const struct inject_menu *im, struct rd_canvas *cv,
         int cx = x + 2;
         cx += canvas_put(cv, ly, cx, 2, RD_KEY, kc);
         cx += 1;
-        cx += canvas_put_ell(cv, ly, cx, 14, RD_NORMAL, trainer_inject_name((enum pp_inject)k));
-        cx = x + 2 + 2 + 15;
+        canvas_put_ell(cv, ly, cx, 14, RD_NORMAL, trainer_inject_name((enum pp_inject)k));
+        cx = x + 2 + 2 + 15;   /* the descriptions start in one column */
         snprintf(line, sizeof line, "%s", what);
         canvas_put_ell(cv, ly, cx, x + w - 2 - cx, RD_NORMAL, line);
         if (k == im->sel)

@@ -68,7 +68,10 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
         runner_tick(r);
         if (!over && runner_done(r, &code)) {
             over = true;
-            if (!linger || hup)
+            /* the summary waits for the operator's q, unless nobody is
+             * there (hup) or a signal asked the console to stop: a service
+             * manager's or an admin's `kill` must end the process */
+            if (!linger || hup || stops > 0)
                 break;
         }
         /* The terminal is gone (SIGHUP): running steps finish and are
@@ -145,7 +148,7 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
                 gone = "input ended";
             hup = true;
         }
-        if (over && (hup || ui->ops->input_fd(ui) < 0))
+        if (over && (hup || stops > 0 || ui->ops->input_fd(ui) < 0))
             break;
         (void)t_i;   /* the runner drains the transport in runner_tick */
     }

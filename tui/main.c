@@ -408,7 +408,7 @@ int main(int argc, char **argv)
     if (!o.dry_run) {
         bool locked = false;
         char err[PP_REASON_MAX] = "";
-        j = journal_open(jpath, &locked, err, sizeof err);
+        j = journal_open_as(jpath, who_am_i(&o), &locked, err, sizeof err);
         if (!j) {
             fprintf(stderr, "poolpilot: %s\n", err);
             config_free(&cfg);

@@ -121,7 +121,7 @@ void walk_render(struct rd_canvas *cv, struct rd_view *v, const struct rd_source
     }
     char hint[160];
     if (cy < end && debrief_hint(v, hint, sizeof hint))
-        cy += canvas_wrap(cv, cy, tx, tw, end - cy, RD_WARNING, hint);
+        canvas_wrap(cv, cy, tx, tw, end - cy, RD_WARNING, hint);
     if (cut)
         canvas_put(cv, end - 1, x + w - 3, 3, RD_WARNING, cv->utf8 ? " ▼ " : " v ");
 }

@@ -15,7 +15,9 @@
 #   - (every 8th point, the first and the last two) after the disk is
 #     "fixed", a restart on the same journal completes with every invariant
 #     (h_journal_check).
-# ENOSPC at every record, EIO at every 4th and the last three.
+# ENOSPC at every record, EIO at every 4th and the last three;
+# PP_DISK_STRIDE=n keeps every n-th record only (the suite uses 3, see
+# tests/CMakeLists.txt; docs/HARDENING.md has the full run).
 # Part 2, as root (skipped otherwise): a real 64 KB tmpfs.
 #   - filled so only a few pages are left: the run stops (exit 1) with "No
 #     space left on device", the journal is valid; freed, the run resumes

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The journal lock: one console per pool.
 #   - a second console on the same journal (also through a symlink or a
-#     different spelling of the path) exits 3 and names the holder's pid;
+#     different spelling of the path) exits 3 and names the holder's pid
+#     and operator;
 #   - --status and --report read the journal of a running console (no lock)
 #     and leave it untouched;
 #   - after the holder is killed -9, a new console takes over at once (the
@@ -41,7 +42,8 @@ for path in "$J" "$H_DIR/link/j.jsonl" "$H_DIR/pool/../pool/./j.jsonl"; do
     [ $rc = 3 ] || h_fail "second console via $path: exit $rc, expected 3: $(cat "$H_DIR/b.out")"
     grep -q "in use" "$H_DIR/b.out" || h_fail "second console via $path: no 'in use' message"
     grep -q "pid $A" "$H_DIR/b.out" || h_fail "second console via $path does not name the holder (pid $A): $(cat "$H_DIR/b.out")"
-    # (the label names the login user, not --operator: see docs/HARDENING.md)
+    # the label names the console's operator (--operator), not the login user
+    grep -q "alice" "$H_DIR/b.out" || h_fail "second console via $path does not name the holder's operator (alice): $(cat "$H_DIR/b.out")"
     kill -0 "$A" 2>/dev/null || h_fail "console A died"
     # A may have appended meanwhile; B must not have: every record is A's
     jq -s -e 'all(.[]; .operator == "alice")' "$J" >/dev/null || h_fail "console B wrote to the journal"

@@ -36,7 +36,8 @@ static void test_ctrl_punctuation_names_round_trip(void **st)
     }
 }
 
-static char *render_status(const char *journal_text, bool utf8, size_t *len)
+/* what < 0: --status (utf8 or not); else --report in format `what` */
+static char *render(const char *journal_text, int what, bool utf8, size_t *len)
 {
     const char *dir = test_tmpdir();
     char path[512];
@@ -54,7 +55,11 @@ static char *render_status(const char *journal_text, bool utf8, size_t *len)
     char *out = NULL;
     FILE *m = open_memstream(&out, len);
     assert_non_null(m);
-    status_print(m, c, utf8);
+    char rerr[256];
+    if (what < 0)
+        status_print(m, c, utf8);
+    else
+        assert_int_equal(report_write(m, (enum pp_report_fmt)what, c, rerr, sizeof rerr), 0);
     fclose(m);
     checklist_free(c);
     return out;
@@ -90,8 +95,35 @@ static void test_status_cleans_an_unreadable_ts(void **st)
         "\"event\":\"domain-start\",\"domain\":\"UpgradeDomain1\"}\n";
     for (int utf8 = 0; utf8 <= 1; utf8++) {
         size_t n = 0;
-        char *out = render_status(journal, utf8, &n);
+        char *out = render(journal, -1, utf8, &n);
         assert_no_controls(out, n, !utf8);
+        free(out);
+    }
+}
+
+/* fuzz_journal_file (a 5-minute run): --report=csv copies journal text
+ * into the file as it is: an ESC, BEL or SOH in "ts" or "operator" comes out
+ * raw (the markdown and JSON reports escape them).  A report is read with
+ * `cat` as often as with a spreadsheet; C0 controls must not be in it
+ * (the CSV's own CRLF line ends aside). */
+static void test_csv_report_has_no_raw_controls(void **st)
+{
+    (void)st;
+    static const char journal[] =
+        "{\"seq\":1,\"ts\":\"2026-11-27T07:14:24.123Z\",\"operator\":\"j\\u001b[31mdoe\","
+        "\"event\":\"start\"}\n"
+        "{\"seq\":2,\"ts\":\"\\u001b]0;x\\u0007\",\"operator\":\"j\\u001bdoe\\u0001\","
+        "\"event\":\"step-start\",\"domain\":\"UpgradeDomain1\",\"server\":\"fe01.contoso.com\","
+        "\"step\":\"drain\"}\n";
+    for (int fmt = PP_REPORT_MD; fmt <= PP_REPORT_CSV; fmt++) {
+        size_t n = 0;
+        char *out = render(journal, fmt, true, &n);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char ch = (unsigned char)out[i];
+            bool crlf = fmt == PP_REPORT_CSV && ch == '\r' && i + 1 < n && out[i + 1] == '\n';
+            if (ch < 0x20 && ch != '\n' && !crlf)
+                fail_msg("report format %d: control byte 0x%02x at %zu of:\n%s", fmt, ch, i, out);
+        }
         free(out);
     }
 }
@@ -101,6 +133,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctrl_punctuation_names_round_trip),
         cmocka_unit_test(test_status_cleans_an_unreadable_ts),
+        cmocka_unit_test(test_csv_report_has_no_raw_controls),
     };
     return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
 }

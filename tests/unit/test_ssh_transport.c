@@ -21,6 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -184,6 +188,70 @@ static void srv_wait_log(const struct srv *s, const char *needle)
     while (!file_contains(p, needle) && now_ms() < end)
         sleep_ms(20);
     assert_true(file_contains(p, needle));
+}
+
+/* ---- a listener that is not an SSH server -------------------------- */
+
+/* A child process listening on addr (an ephemeral port, written into the
+ * test ssh_config as Host `name`) that accepts every connection and then
+ * says nothing (banner = NULL: a port whose service hung before its
+ * banner), or sends an SSH banner and then reads whatever the client sends
+ * without ever answering (a server that stalls in the key exchange).  It
+ * dies with the test process (PR_SET_PDEATHSIG) and is stopped by pid. */
+static pid_t mute_start(const char *name, const char *addr, const char *banner)
+{
+    int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(ls >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    assert_int_equal(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(ls, 16), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int conns[64], n = 0;
+        for (;;) {
+            struct pollfd pf[65];
+            pf[0] = (struct pollfd){ls, POLLIN, 0};
+            for (int i = 0; i < n; i++)
+                pf[i + 1] = (struct pollfd){conns[i], POLLIN, 0};
+            if (poll(pf, (nfds_t)n + 1, -1) < 0)
+                continue;
+            if ((pf[0].revents & POLLIN) && n < 64) {
+                int c = accept(ls, NULL, NULL);
+                if (c >= 0) {
+                    if (banner && write(c, banner, strlen(banner)) < 0) {
+                        /* the client left already */
+                    }
+                    conns[n++] = c;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                char b[4096];
+                if ((pf[i + 1].revents & (POLLIN | POLLHUP)) && read(conns[i], b, sizeof b) <= 0) {
+                    close(conns[i]);
+                    conns[i] = conns[--n];
+                    break;   /* pf no longer matches conns: poll again */
+                }
+            }
+        }
+    }
+    close(ls);
+    char p[1200], line[256];
+    snprintf(p, sizeof p, "%s/ssh_config", root);
+    snprintf(line, sizeof line, "Host %s\n  HostName %s\n  Port %d\n\n", name, addr,
+             ntohs(sa.sin_port));
+    append_file(p, line);
+    return pid;
+}
+
+static void mute_stop(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }
 
 /* ---- the event recorder -------------------------------------------- */
@@ -879,6 +947,42 @@ static void test_hostkey_changed(void **state)
     srv_free(s);
 }
 
+/* A name that now reaches another host (DNS or a load balancer pointing
+ * fe02 at fe01): the answer comes with fe01's key, which known_hosts holds
+ * for fe01, not for this name.  A key known for another host proves
+ * nothing: refused as a changed key, naming this host's line; fe01 itself
+ * still works. */
+static void test_hostkey_of_another_host(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *a = srv_new("twin-a", "127.0.0.45");
+    struct srv *b = srv_new("twin-b", "127.0.0.46");
+    cfg_reset(fresh_known_hosts("twins"));
+    srv_trust(a, cfg.ssh.known_hosts);
+    srv_trust(b, cfg.ssh.known_hosts);
+    assert_int_equal(sh("cp '%s/host_key' '%s/host_key.pub' '%s/' && bash '%s' restart '%s'",
+                        a->dir, a->dir, b->dir, sshd_sh, b->dir),
+                     0);
+    struct pp_transport *t = tp_new();
+    start(t, 1, b, PP_CMD_DRAIN, "echo must not run", 0);
+    start(t, 2, a, PP_CMD_READINESS, "echo fine", 0);
+    uint64_t ids[] = {1, 2, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    char where[1300];
+    snprintf(where, sizeof where, "%s:2", cfg.ssh.known_hosts);
+    assert_non_null(strstr(r->text, "HOST KEY HAS CHANGED"));
+    assert_non_null(strstr(r->text, where));
+    assert_int_equal(nprompts, 0);
+    assert_int_equal(srv_log_lines(b), 0);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    transport_free(t);
+    srv_free(a);
+    srv_free(b);
+}
+
 static void test_wrong_key(void **state)
 {
     (void)state;
@@ -923,6 +1027,52 @@ static void test_unreachable(void **state)
     assert_non_null(strstr(statuses, "unreachable"));
     transport_free(t);
     free(s);
+}
+
+/* A port that accepts and never sends a banner, and one that sends a
+ * banner and then stalls in the key exchange: each command there ends
+ * FAILED within the connect timeout (ENGINEERING.md: SSH_OPTIONS_TIMEOUT
+ * bounds TCP + banner + KEX), saying it could not connect; the transport
+ * goes on serving other servers; nothing waits forever. */
+static void check_mute(const char *name, const char *addr, const char *banner)
+{
+    pid_t mute = mute_start(name, addr, banner);
+    struct srv *ok = srv_new(banner ? "kexok" : "mutok", banner ? "127.0.0.41" : "127.0.0.42");
+    cfg_reset(fresh_known_hosts(name));
+    cfg.ssh.connect_timeout = 1500;
+    srv_trust(ok, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    struct srv m = {.port = 0};
+    snprintf(m.name, sizeof m.name, "%s", name);
+    start(t, 1, &m, PP_CMD_READINESS, "echo never", 0);
+    start(t, 2, ok, PP_CMD_READINESS, "echo fine", 0);
+    uint64_t ids[] = {1, 2, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_non_null(strstr(rec_of(1)->text, name));
+    assert_int_equal(rec_of(1)->outn, 0);
+    assert_int_equal(nprompts, 0);   /* no host key was ever seen: nothing to ask */
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_non_null(strstr(rec_of(2)->out, "fine"));
+    if (getenv("PP_TEST_VERBOSE"))
+        fprintf(stderr, "%s: %s\n", name, rec_of(1)->text);
+    transport_free(t);
+    srv_free(ok);
+    mute_stop(mute);
+}
+
+static void test_no_banner(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    check_mute("mute", "127.0.0.43", NULL);
+}
+
+static void test_stall_in_key_exchange(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    check_mute("kexstall", "127.0.0.44", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
 }
 
 static char *ps_encode(const char *ascii)
@@ -1164,8 +1314,11 @@ int main(void)
         cmocka_unit_test(test_questions_one_at_a_time),
         cmocka_unit_test(test_hostkey_unknown_refuse),
         cmocka_unit_test(test_hostkey_changed),
+        cmocka_unit_test(test_hostkey_of_another_host),
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_no_banner),
+        cmocka_unit_test(test_stall_in_key_exchange),
         cmocka_unit_test(test_powershell_form),
         cmocka_unit_test(test_flood_is_bounded),
         cmocka_unit_test(test_free_while_busy),
