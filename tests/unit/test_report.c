@@ -236,7 +236,7 @@ static void test_csv_quoting_and_formulas(void **state)
         "domain,server,step,result,started,ended,operator\r\n"
         "\"'-D1,\"\"x\"\"\",'@fe01,drain,'+failed,2026-11-27T07:00:00.000Z,"
         "2026-11-27T07:00:00.000Z,\"'=HYPERLINK(\"\"http://evil\"\")\"\r\n"
-        ",'\tfe02,,skipped,,2026-11-27T07:01:00.000Z,jdoe\r\n";
+        ", fe02,,skipped,,2026-11-27T07:01:00.000Z,jdoe\r\n";   /* TAB: a space */
     assert_string_equal(csv, want);
     free(csv);
     checklist_free(c);
