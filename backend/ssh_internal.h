@@ -3,7 +3,8 @@
  * files that sees libssh types.
  *
  * Threads (ENGINEERING.md §0): one worker per host, created on the host's
- * first command, owns exactly one ssh_session in blocking mode.  The main
+ * first command (or, for [servers] hosts, at the first poll(): eager
+ * connects), owns exactly one ssh_session in blocking mode.  The main
  * thread never calls libssh: it queues commands, cancels and answers under
  * tp->mu, and in poll() takes the event queue the workers fill.  Every
  * field says who may touch it: [mu] = under tp->mu, [w] = the worker only. */
@@ -25,6 +26,28 @@
 #define SSHT_TICK_MS 50                  /* worker poll step: cancel/deadline latency */
 #define SSHT_SECRET_MAX 1024             /* longest password / passphrase / answer */
 #define SSHT_TAIL 512                    /* stdout tail kept to read a restart's marker */
+/* Following a restart (ssh_worker.c restart_follow): the pace of the
+ * keepalives that look for the drop and of the reconnect attempts after it
+ * is sshw_retry_delay(time so far) = time / SSHT_RETRY_DIVISOR, at least
+ * SSHT_RETRY_MIN_MS (a quick restart is found within ~0.1 s) and at most
+ * SSHT_RETRY_MAX_MS (a reboot of minutes is found within ~10 % of its
+ * length, at most 2 s late, without a connect many times a second).  An
+ * attempt that reached the server (it answered but denied the login or
+ * refused sessions: a full key exchange) waits at least
+ * SSHT_RETRY_REACHED_MS.  "not back yet" is logged at most every
+ * SSHT_RETRY_LOG_MS unless its reason changes. */
+#define SSHT_RETRY_MIN_MS 100
+#define SSHT_RETRY_MAX_MS 2000
+#define SSHT_RETRY_DIVISOR 10
+#define SSHT_RETRY_REACHED_MS 1000
+#define SSHT_RETRY_LOG_MS 10000
+/* Eager connects (ssh_worker.c eager_connect): when the main loop first
+ * polls the transport, every [servers] host gets its worker and a quiet
+ * connect, so its first command finds a session.  At most
+ * SSHT_EAGER_PARALLEL run at once, each bounded by SSHT_EAGER_TIMEOUT_MS
+ * (a worker in one delays free() at most that long). */
+#define SSHT_EAGER_TIMEOUT_MS 3000
+#define SSHT_EAGER_PARALLEL 8
 
 struct ssh_tp;
 
@@ -71,6 +94,12 @@ struct ssh_worker {
     int64_t next_keepalive;
     struct ssh_callbacks_struct scb;  /* session callbacks (passphrase prompt) */
     bool log_set;
+    bool eager;                       /* set before the thread starts: connect ahead */
+    /* Quiet = the eager connect: it asks the operator nothing (a connect
+     * that would have to ask gives up; the first command asks, as
+     * without eager connects), and logs and reports nothing. */
+    bool quiet;
+    bool announced;                   /* the session's "connected" status was posted */
 };
 
 struct ssh_tp {
@@ -95,6 +124,12 @@ struct ssh_tp {
     char global_known_hosts[PP_PATH_MAX];
     size_t queued_hwm;                /* highest per-host queued OUTPUT seen */
     int connects;                     /* successful ssh_connect calls */
+    /* eager connects [mu] */
+    char (*eager_hosts)[PP_NAME_MAX];  /* [servers] names, until the first poll() */
+    int neager;
+    bool eager_started;
+    int eager_active;                 /* quiet connects running now */
+    int eager_tried, eager_ok;        /* finished / of which connected */
 };
 
 enum { SSHT_SECRET_PASSWORD, SSHT_SECRET_PASSPHRASE, SSHT_SECRET_ANSWER };
@@ -151,6 +186,9 @@ void ssht_remember(struct ssh_worker *w, int which, const char *secret);
 
 /* ---- ssh_worker.c ------------------------------------------------------- */
 void *sshw_main(void *arg);
+/* Milliseconds to wait before the next look at a restarting server that has
+ * been at it for down_ms (see SSHT_RETRY_*).  Pure: unit-tested. */
+int64_t sshw_retry_delay(int64_t down_ms);
 
 /* ---- ssh_session.c: one connection --------------------------------------- */
 /* Creates, configures (§1.2 order), connects, checks the host key and
@@ -215,6 +253,8 @@ struct ssh_transport_stats {
     size_t queued_now;                /* sum over hosts, now */
     int connects;
     int workers;
+    int eager_tried;                  /* eager connects finished ... */
+    int eager_ok;                     /* ... and of those, connected */
 };
 void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st);
 

@@ -166,6 +166,12 @@ static void describe_peer(int fd, char *out, size_t n)
 static int ask_cb(void *ud, enum pp_prompt_kind kind, const char *text, bool echo, char *out,
                   size_t outn, bool *remember)
 {
+    struct ssh_worker *w = ud;
+    if (w->quiet) { /* an eager connect asks nothing: "no answer", give up */
+        if (remember)
+            *remember = false;
+        return -1;
+    }
     return ssht_ask(ud, kind, text, echo, out, outn, remember);
 }
 static bool recall_cb(void *ud, int which, char *out, size_t outn)
@@ -179,7 +185,21 @@ static void remember_cb(void *ud, int which, const char *secret)
 static void alog_cb(void *ud, const char *text)
 {
     struct ssh_worker *w = ud;
-    ssht_logf(w, 0, "%s: %s", w->host, text);
+    if (!w->quiet)
+        ssht_logf(w, 0, "%s: %s", w->host, text);
+}
+
+/* libssh's passphrase callback during an eager connect: no passphrase. */
+static int quiet_passphrase_cb(const char *prompt, char *buf, size_t len, int echo, int verify,
+                               void *userdata)
+{
+    (void)prompt;
+    (void)buf;
+    (void)len;
+    (void)echo;
+    (void)verify;
+    (void)userdata;
+    return -1;
 }
 
 /* ---- open / close ------------------------------------------------------- */
@@ -207,7 +227,7 @@ ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char
     }
     memset(&w->scb, 0, sizeof w->scb);
     w->scb.userdata = w;
-    w->scb.auth_function = sshauth_passphrase_cb;
+    w->scb.auth_function = w->quiet ? quiet_passphrase_cb : sshauth_passphrase_cb;
     ssh_callbacks_init(&w->scb);
     ssh_set_callbacks(s, &w->scb);
 
@@ -231,6 +251,14 @@ ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char
         ssh_string_free_char(user);
     }
 
+    /* An eager connect goes on only with a key known_hosts vouches for:
+     * anything else is a question (or a refusal) for the first command. */
+    if (w->quiet && ssh_session_is_known_server(s) != SSH_KNOWN_HOSTS_OK) {
+        snprintf(err, errn, "%s: the host key needs the operator", w->host);
+        *fatal = 1;
+        drop(w, s);
+        return NULL;
+    }
     if (sshhk_check(w, s, err, errn) < 0) {
         *fatal = 1;
         drop(w, s);

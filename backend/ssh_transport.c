@@ -1,5 +1,6 @@
 /* The SSH transport's main-thread face: the pp_transport ops.  start()
- * hands a command to its host's worker (created on first use), cancel() and
+ * hands a command to its host's worker (created on first use, or for every
+ * [servers] host at the first poll() to connect ahead), cancel() and
  * answer() set flags the worker waits on, poll() drains the event queue
  * (ssh_events.c) into the sink.  Nothing here calls libssh. */
 #include "backend/ssh_internal.h"
@@ -29,7 +30,7 @@ static bool host_ok(const char *h)
     return true;
 }
 
-static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host)
+static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host, bool eager)
 {
     for (int i = 0; i < tp->nworkers; i++)
         if (strcmp(tp->workers[i]->host, host) == 0)
@@ -47,6 +48,7 @@ static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host)
         return NULL;
     w->tp = tp;
     w->sockfd = -1;
+    w->eager = eager; /* before the thread starts: it reads this first */
     snprintf(w->host, sizeof w->host, "%s", host);
     ssht_cond_init(&w->cv);
     /* Workers take no signals: the main loop's self-pipe handlers run there. */
@@ -91,7 +93,7 @@ static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
     c->t_start = ssht_now();
     c->deadline = cmd->timeout > 0 ? c->t_start + cmd->timeout : INT64_MAX;
     pthread_mutex_lock(&tp->mu);
-    struct ssh_worker *w = worker_get_locked(tp, cmd->host);
+    struct ssh_worker *w = worker_get_locked(tp, cmd->host, false);
     if (!w) {
         pthread_mutex_unlock(&tp->mu);
         ssh_cmd_free(c);
@@ -124,11 +126,36 @@ static void tp_cancel(struct pp_transport *t, uint64_t id, pp_ms now)
     pthread_mutex_unlock(&tp->mu);
 }
 
+/* Starts the eager connects, once.  Here rather than in ssh_transport_new:
+ * the test seams (ssh_transport_test_paths) are set between the two, and
+ * a transport that is never polled never touches the network.  A worker
+ * that cannot be created now is created by its first command, as before. */
+static void start_eager(struct ssh_tp *tp)
+{
+    pthread_mutex_lock(&tp->mu);
+    if (!tp->eager_started) {
+        tp->eager_started = true;
+        for (int i = 0; i < tp->neager; i++) {
+            if (!tp->eager_hosts[i][0])
+                continue;
+            struct ssh_worker *w = worker_get_locked(tp, tp->eager_hosts[i], true);
+            if (w && !w->pending)
+                w->server = i;
+        }
+        free(tp->eager_hosts);
+        tp->eager_hosts = NULL;
+        tp->neager = 0;
+    }
+    pthread_mutex_unlock(&tp->mu);
+}
+
 static void tp_poll(struct pp_transport *t, pp_ms now, const struct pp_tsink *sink)
 {
     (void)now;
     struct ssh_tp *tp = tp_of(t);
     char buf[256];
+    if (!tp->eager_started) /* only the main thread writes it */
+        start_eager(tp);
     /* Drain the wake-ups first: an event queued after this still writes one. */
     while (read(tp->wake_r, buf, sizeof buf) > 0)
         ;
@@ -188,6 +215,7 @@ static void tp_free(struct pp_transport *t)
         free(w);
     }
     free(tp->workers);
+    free(tp->eager_hosts);
     ssht_emit_events(ssht_take_events(tp), NULL);
     explicit_bzero(tp->secrets, tp->secrets_len);
     if (tp->secrets_locked)
@@ -248,6 +276,18 @@ struct pp_transport *ssh_transport_new(const struct pp_config *cfg, char *err, s
     pthread_mutex_init(&tp->mu, NULL);
     ssht_cond_init(&tp->token_cv);
     tp->qtail = &tp->qhead;
+    /* Eager connects need no operator for the common case (keys, agent,
+     * Kerberos); with auth = password every first connect asks, so a
+     * quiet one would only log in half-way and give up. */
+    if (cfg && cfg->nservers > 0 && tp->cfg.auth != PP_AUTH_PASSWORD) {
+        tp->eager_hosts = calloc((size_t)cfg->nservers, sizeof *tp->eager_hosts);
+        /* indexed like [servers] (= the model's servers); "" = not a host */
+        for (int i = 0; tp->eager_hosts && i < cfg->nservers; i++)
+            if (host_ok(cfg->servers[i].name))
+                snprintf(tp->eager_hosts[i], PP_NAME_MAX, "%s", cfg->servers[i].name);
+        if (tp->eager_hosts)
+            tp->neager = cfg->nservers;
+    }
     return &tp->base;
 }
 
@@ -274,5 +314,7 @@ void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st)
         st->queued_now += tp->workers[i]->queued;
     st->connects = tp->connects;
     st->workers = tp->nworkers;
+    st->eager_tried = tp->eager_tried;
+    st->eager_ok = tp->eager_ok;
     pthread_mutex_unlock(&tp->mu);
 }

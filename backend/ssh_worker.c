@@ -1,4 +1,5 @@
-/* A host's worker thread: connects when a command arrives, runs commands on
+/* A host's worker thread: connects when a command arrives (or ahead of it,
+ * quietly: eager_connect), runs commands on
  * channels of one shared connection (ENGINEERING.md §1.5), keeps the
  * connection alive while idle, and follows a restart through the drop and
  * back.  Every wait is a short step (SSHT_TICK_MS) so cancel, deadlines and
@@ -6,6 +7,7 @@
  * session timeout. */
 #include "backend/ssh_internal.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -329,14 +331,46 @@ static void nap_until(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
     }
 }
 
+int64_t sshw_retry_delay(int64_t down_ms)
+{
+    int64_t d = down_ms / SSHT_RETRY_DIVISOR;
+    return d < SSHT_RETRY_MIN_MS ? SSHT_RETRY_MIN_MS : d > SSHT_RETRY_MAX_MS ? SSHT_RETRY_MAX_MS : d;
+}
+
+/* Waits until `until` for a sign of the drop: the socket turns readable
+ * (the server closed it: FIN or RST, or sent a packet the keepalive will
+ * read) or hangs up.  Seeing it needs nothing sent, so a drop is noticed at
+ * once; the caller's keepalives cover a peer that vanished silently.
+ * Returns early, too, when c is cancelled or the transport stops (free()
+ * shuts the socket down, which also wakes poll).  True = woken early by
+ * the socket. */
+static bool await_drop(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
+{
+    int fd = ssh_get_fd(w->s);
+    for (int64_t now = ssht_now(); now < until && !ssht_cancelled(w, c); now = ssht_now()) {
+        ssht_sweep(w);
+        if (fd < 0 || !ssh_is_connected(w->s))
+            return true;
+        struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+        int rc = poll(&p, 1, (int)min64(until - now, SSHT_TICK_MS));
+        if (rc != 0)
+            return true; /* readable, hung up, or poll failed: the keepalive decides */
+    }
+    return false;
+}
+
 static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped)
 {
     char msg[2048];
     if (!dropped) {
         /* Restart-Computer returns before the host goes down: reconnecting
-         * now would find the old system and call it "back". */
+         * now would find the old system and call it "back".  So first see
+         * the connection drop: the socket is watched all the time, and a
+         * keepalive goes out at the retry schedule's pace (the first after
+         * SSHT_RETRY_MIN_MS), for a peer that vanishes without a word. */
         ssht_logf(w, c->id, "%s: restart command returned; waiting for the connection to drop",
                   w->host);
+        int64_t returned = ssht_now();
         for (;;) {
             if (ssht_cancelled(w, c)) {
                 finish(w, c, PP_RES_CANCELLED, -1, NULL);
@@ -350,36 +384,54 @@ static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped
                 finish(w, c, PP_RES_TIMEOUT, -1, msg);
                 return;
             }
-            nap_until(w, c, min64(ssht_now() + 1000, ssht_deadline(w, c)));
+            int64_t now = ssht_now();
+            bool woken = await_drop(w, c, min64(now + sshw_retry_delay(now - returned),
+                                                ssht_deadline(w, c)));
+            if (ssht_cancelled(w, c))
+                continue; /* reported at the top */
             if (!sshs_keepalive(w))
                 break;
+            /* Woken by a packet, not a drop (the keepalive has read it): a
+             * talkative server must not turn this into a busy loop. */
+            if (woken)
+                nap_until(w, c, min64(ssht_now() + SSHT_TICK_MS, ssht_deadline(w, c)));
         }
     }
     sshs_close(w);
     ssht_status(w, "restarting: waiting for it to come back");
     ssht_logf(w, c->id, "%s: the connection dropped as expected; waiting for it to come back",
               w->host);
-    int64_t backoff = 1000, down_at = ssht_now();
+    /* Reconnect on a schedule that stays short while a quick restart is
+     * likely and stretches for a long reboot (sshw_retry_delay): a refused
+     * connect costs nothing, a server that answers but is not ready yet
+     * costs it a key exchange, so those attempts wait a little longer. */
+    int64_t down_at = ssht_now(), next_try = down_at + SSHT_RETRY_MIN_MS;
+    int64_t last_log = 0;
+    char last_msg[sizeof msg] = "";
     for (int attempt = 1;; attempt++) {
-        nap_until(w, c, min64(ssht_now() + backoff, ssht_deadline(w, c)));
+        nap_until(w, c, min64(next_try, ssht_deadline(w, c)));
         if (ssht_cancelled(w, c)) {
             finish(w, c, PP_RES_CANCELLED, -1, NULL);
             return;
         }
         int64_t left = ssht_deadline(w, c) - ssht_now();
         if (left <= 0) {
-            snprintf(msg, sizeof msg, "%s: did not come back within %llds of the restart",
-                     w->host, (long long)((ssht_now() - c->t_start) / 1000));
+            snprintf(msg, sizeof msg,
+                     "%s: did not come back within %llds of the restart (%d attempts to "
+                     "reconnect)",
+                     w->host, (long long)((ssht_now() - c->t_start) / 1000), attempt - 1);
             ssht_status(w, "down: did not come back");
             finish(w, c, PP_RES_TIMEOUT, -1, msg);
             return;
         }
         int fatal = 0;
+        bool reached = false;
         w->s = sshs_open(w, min64(w->tp->cfg.connect_timeout, left), &fatal, msg, sizeof msg);
         if (w->s) {
             char perr[512];
             if (sshs_probe(w, perr, sizeof perr)) {
                 w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+                w->announced = true;
                 ssht_status(w, "connected (%s)", w->peer);
                 ssht_logf(w, c->id, "%s: back after %llds (attempt %d)", w->host,
                           (long long)((ssht_now() - down_at) / 1000), attempt);
@@ -388,15 +440,29 @@ static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped
             }
             sshs_close(w);
             snprintf(msg, sizeof msg, "%s", perr);
+            reached = true;
         } else if (fatal == 1) {
             ssht_status(w, "refused: %s", msg);
             finish(w, c, PP_RES_FAILED, -1, msg);
             return;
+        } else if (fatal == 2) {
+            reached = true;
         }
         /* Refused, timed out, or not accepting logins yet (a server whose
-         * directory service is still starting can deny a good password). */
-        ssht_logf(w, c->id, "%s: not back yet (attempt %d): %s", w->host, attempt, msg);
-        backoff = min64(backoff * 2, 30000);
+         * directory service is still starting can deny a good password).
+         * Logged on the first attempt, when the reason changes, and then
+         * every SSHT_RETRY_LOG_MS: at this pace every attempt would flood
+         * the log during a long reboot. */
+        int64_t now = ssht_now();
+        if (attempt == 1 || strcmp(msg, last_msg) != 0 || now - last_log >= SSHT_RETRY_LOG_MS) {
+            ssht_logf(w, c->id, "%s: not back yet (attempt %d): %s", w->host, attempt, msg);
+            snprintf(last_msg, sizeof last_msg, "%s", msg);
+            last_log = now;
+        }
+        int64_t gap = sshw_retry_delay(now - down_at);
+        if (reached && gap < SSHT_RETRY_REACHED_MS)
+            gap = SSHT_RETRY_REACHED_MS;
+        next_try = now + gap;
     }
 }
 
@@ -481,6 +547,7 @@ static bool connect_for_pending(struct ssh_worker *w)
     w->s = sshs_open(w, w->tp->cfg.connect_timeout, &fatal, err, sizeof err);
     if (w->s) {
         w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
+        w->announced = true;
         ssht_status(w, "connected (%s)", w->peer);
         return true;
     }
@@ -497,10 +564,73 @@ static bool connect_for_pending(struct ssh_worker *w)
     return false;
 }
 
+/* ---- connecting ahead ----------------------------------------------------- */
+
+/* True when a command waits (or the transport stops): an eager connect
+ * yields to the ordinary one, which reports and asks as it always has. */
+static bool work_waiting(struct ssh_worker *w)
+{
+    pthread_mutex_lock(&w->tp->mu);
+    bool busy = w->stop || w->pending;
+    pthread_mutex_unlock(&w->tp->mu);
+    return busy;
+}
+
+/* The first thing an eager worker does: open its session before any
+ * command, so the host's first step does not wait for key exchange and
+ * authentication.  Quiet (w->quiet): no question, no log line, no status;
+ * a connect that would need the operator, or fails in any way, is simply
+ * forgotten and the first command connects as it would have without this.
+ * Nothing runs on the server: no channel is opened until a command comes. */
+static void eager_connect(struct ssh_worker *w)
+{
+    struct ssh_tp *tp = w->tp;
+    for (;;) { /* a slot among SSHT_EAGER_PARALLEL: no storm of key exchanges */
+        if (work_waiting(w))
+            return;
+        pthread_mutex_lock(&tp->mu);
+        bool got = tp->eager_active < SSHT_EAGER_PARALLEL;
+        tp->eager_active += got;
+        pthread_mutex_unlock(&tp->mu);
+        if (got)
+            break;
+        ssht_nap(w, SSHT_TICK_MS);
+    }
+    char err[1024];
+    int fatal = 0;
+    w->quiet = true;
+    w->s = sshs_open(w, min64(tp->cfg.connect_timeout, SSHT_EAGER_TIMEOUT_MS), &fatal, err,
+                     sizeof err);
+    w->quiet = false;
+    if (w->s) {
+        w->next_keepalive = ssht_now() + tp->cfg.keepalive;
+        w->announced = false; /* the first command posts what a connect posts */
+    }
+    pthread_mutex_lock(&tp->mu);
+    tp->eager_active--;
+    tp->eager_tried++;
+    tp->eager_ok += w->s != NULL;
+    pthread_mutex_unlock(&tp->mu);
+}
+
+/* A session opened ahead is announced when its first command arrives,
+ * with the statuses an ordinary connect posts, so the console shows the
+ * same as without eager connects. */
+static void announce(struct ssh_worker *w)
+{
+    if (w->announced)
+        return;
+    w->announced = true;
+    ssht_status(w, "connecting");
+    ssht_status(w, "connected (%s)", w->peer);
+}
+
 void *sshw_main(void *arg)
 {
     struct ssh_worker *w = arg;
     sshs_install_log(w);
+    if (w->eager)
+        eager_connect(w);
     while (!ssht_stopping(w)) {
         int64_t until = w->s ? w->next_keepalive : ssht_now() + 3600 * 1000;
         if (!ssht_wait_work(w, until)) {
@@ -510,13 +640,15 @@ void *sshw_main(void *arg)
                     char why[512];
                     snprintf(why, sizeof why, "%s", ssh_get_error(w->s));
                     sshs_close(w);
-                    ssht_status(w, "disconnected while idle: %s", *why ? why : "no answer");
+                    if (w->announced) /* one opened ahead was never shown: forget it */
+                        ssht_status(w, "disconnected while idle: %s", *why ? why : "no answer");
                 }
             }
             continue;
         }
         if (!w->s && !connect_for_pending(w))
             continue;
+        announce(w);
         run_session(w);
     }
     sshs_close(w);

@@ -6,7 +6,8 @@
  *
  * Measures: per-command time on one reused connection vs. a fresh OpenSSH
  * `ssh` process per command; one command fanned out to every server (cold:
- * connect + auth included; warm: connections reused); a 100 MB flood
+ * connect + auth included; warm: connections reused; after connecting
+ * ahead, as poolpilot does for its [servers]); a 100 MB flood
  * (throughput, queue high-water, peak RSS).  Needs root (sshd ForceCommand
  * logs in as root).  Note: every command on the server runs through root's
  * login shell (bash -c, which sources ~/.bashrc), in both columns alike. */
@@ -274,6 +275,38 @@ int main(int argc, char **argv)
     printf("fan-out of one command to %d servers (until the last END):\n", nservers);
     printf("  cold (connect + auth + run)      : %7.1f ms\n", cold * 1000);
     printf("  warm (connections reused)        : %7.1f ms\n", warm * 1000);
+
+    /* 2b. The same with the servers in [servers]: the transport connects
+     * ahead (eager) from its first poll, before any command. */
+    {
+        static struct pp_server_cfg scfg[64];
+        for (int i = 0; i < nservers; i++)
+            snprintf(scfg[i].name, sizeof scfg[i].name, "b%d", i);
+        cfg.servers = scfg;
+        cfg.nservers = nservers;
+        struct pp_transport *te = tp_new();
+        struct ssh_transport_stats es = {0};
+        t0 = now_s();
+        while (es.eager_tried < nservers && now_s() - t0 < 60) {
+            struct pollfd p = {transport_fd(te), POLLIN, 0};
+            poll(&p, 1, 20);
+            transport_poll(te, 0, &sink);
+            ssh_transport_stats(te, &es);
+        }
+        double ahead = now_s() - t0;
+        int base = ends;
+        t0 = now_s();
+        for (int i = 0; i < nservers; i++)
+            start(te, i, "echo fan-out");
+        run_until_ends(te, base + nservers);
+        double eager = now_s() - t0;
+        printf("  connecting ahead (eager, %d/%d ok): %7.1f ms, then\n", es.eager_ok, nservers,
+               ahead * 1000);
+        printf("  first fan-out after that         : %7.1f ms\n", eager * 1000);
+        transport_free(te);
+        cfg.servers = NULL;
+        cfg.nservers = 0;
+    }
 
     /* Idle: connected workers must sleep, not spin. */
     struct timespec c0, c1;

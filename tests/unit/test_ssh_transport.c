@@ -278,6 +278,7 @@ static struct {
 } prompts[16];
 static int nprompts;
 static char statuses[8192];
+static int nlogs; /* every LOG event, with or without a command */
 
 static struct rec *rec_of(uint64_t id)
 {
@@ -297,6 +298,7 @@ static void rec_reset(void)
     nrecs = 0;
     nprompts = 0;
     statuses[0] = 0;
+    nlogs = 0;
 }
 
 static void on_event(void *ctx, const struct pp_tev *ev)
@@ -338,6 +340,7 @@ static void on_event(void *ctx, const struct pp_tev *ev)
         nprompts++;
         break;
     case PP_TEV_LOG:
+        nlogs++;
         if (getenv("PP_TEST_VERBOSE"))
             fprintf(stderr, "LOG[%llu] %s\n", (unsigned long long)ev->id, ev->data);
         if (ev->id) {
@@ -723,6 +726,103 @@ static void test_restart_never_returns(void **state)
     srv_free(s);
 }
 
+/* The reconnect schedule (no servers): short while a quick restart is
+ * likely, never faster than SSHT_RETRY_MIN_MS, never slower than
+ * SSHT_RETRY_MAX_MS, and stretching as the wait grows. */
+static void test_retry_schedule(void **state)
+{
+    (void)state;
+    assert_int_equal(sshw_retry_delay(0), SSHT_RETRY_MIN_MS);
+    assert_int_equal(sshw_retry_delay(-5), SSHT_RETRY_MIN_MS);
+    assert_int_equal(sshw_retry_delay(INT64_MAX / 2), SSHT_RETRY_MAX_MS);
+    assert_true(SSHT_RETRY_MIN_MS > 0 && SSHT_RETRY_MIN_MS <= 250);
+    assert_true(SSHT_RETRY_MAX_MS >= 1000 && SSHT_RETRY_MAX_MS <= 5000);
+    int64_t prev = 0;
+    for (int64_t t = 0; t <= 3600 * 1000; t += 37) {
+        int64_t d = sshw_retry_delay(t);
+        assert_true(d >= prev);
+        assert_true(d >= SSHT_RETRY_MIN_MS && d <= SSHT_RETRY_MAX_MS);
+        prev = d;
+    }
+    /* Simulated refused connects (free): a server back after `back` ms is
+     * found at most max(MIN, back / DIVISOR + MIN) late, capped at MAX; and
+     * a reboot of five minutes costs a bounded number of attempts. */
+    const int64_t backs[] = {50, 700, 1100, 5000, 30000, 100000, 300000, 900000};
+    for (size_t i = 0; i < sizeof backs / sizeof backs[0]; i++) {
+        int64_t t = SSHT_RETRY_MIN_MS, found = -1;
+        int attempts = 0;
+        while (found < 0) {
+            attempts++;
+            if (t >= backs[i])
+                found = t;
+            else
+                t += sshw_retry_delay(t);
+        }
+        int64_t late = found - backs[i];
+        int64_t bound = backs[i] / SSHT_RETRY_DIVISOR + SSHT_RETRY_MIN_MS;
+        if (bound > SSHT_RETRY_MAX_MS)
+            bound = SSHT_RETRY_MAX_MS;
+        assert_true(late <= bound);
+        if (backs[i] == 300000)
+            assert_true(attempts <= 300); /* ~1 a second on average, not 10 */
+    }
+}
+
+/* A restart command that returns while the connection stays up: the
+ * server did not go down, and that is an error after the restart timeout,
+ * not a "back" (that would be the old system). */
+static void test_restart_never_drops(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("nodrop", "127.0.0.20");
+    cfg_reset(fresh_known_hosts("nodrop"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "echo rebooting", 2000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_TIMEOUT);
+    assert_non_null(strstr(rec_of(1)->text, "did not go down"));
+    assert_non_null(strstr(rec_of(1)->logs, "waiting for the connection to drop"));
+    assert_null(strstr(rec_of(1)->logs, "dropped as expected"));
+    /* The connection it watched is still good for the next command. */
+    start(t, 2, s, PP_CMD_PROBE, "echo still here", 10000);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    assert_int_equal(srv_connections(s), 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* A server that stays down: the reconnect attempts keep to the schedule's
+ * floor (an upper bound only: a slow machine makes fewer, never more). */
+static void test_restart_retries_bounded(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("down", "127.0.0.21");
+    cfg_reset(fresh_known_hosts("down"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    const int timeout = 4000;
+    start(t, 1, s, PP_CMD_RESTART, "reboot", timeout);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_TIMEOUT);
+    const char *p = strstr(rec_of(1)->text, "did not come back");
+    assert_non_null(p);
+    p = strchr(p, '(');
+    assert_non_null(p);
+    int attempts = atoi(p + 1);
+    assert_true(attempts <= timeout / SSHT_RETRY_MIN_MS + 1);
+    /* The first failure is logged, but not every one of them. */
+    assert_non_null(strstr(rec_of(1)->logs, "not back yet (attempt 1)"));
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_restart_reports_failure(void **state)
 {
     (void)state;
@@ -766,6 +866,122 @@ static void test_restart_new_host_key(void **state)
     assert_int_equal(nprompts, 0); /* never offered to accept it */
     transport_free(t);
     srv_free(s);
+}
+
+/* ---- eager connects: [servers] hosts connect ahead, quietly ---------- */
+
+static struct pp_server_cfg eager_servers[2];
+
+static void cfg_eager(const struct srv *a, const struct srv *b)
+{
+    memset(eager_servers, 0, sizeof eager_servers);
+    snprintf(eager_servers[0].name, sizeof eager_servers[0].name, "%s", a->name);
+    if (b)
+        snprintf(eager_servers[1].name, sizeof eager_servers[1].name, "%s", b->name);
+    cfg.servers = eager_servers;
+    cfg.nservers = b ? 2 : 1;
+}
+
+static bool eager_done_pred(const void *arg)
+{
+    struct pp_transport *t = (struct pp_transport *)(uintptr_t)arg;
+    struct ssh_transport_stats st;
+    ssh_transport_stats(t, &st);
+    return st.eager_tried >= cfg.nservers;
+}
+
+/* Pumps the main loop (which starts the eager connects) until each has
+ * finished, and returns the stats then. */
+static struct ssh_transport_stats wait_eager(struct pp_transport *t)
+{
+    assert_true(pump(t, eager_done_pred, (const void *)(uintptr_t)t));
+    struct ssh_transport_stats st;
+    ssh_transport_stats(t, &st);
+    return st;
+}
+
+/* A known server: the session is open before the first command, which
+ * uses it (one connection); nothing ran before it was asked, and nothing
+ * was shown until then; then the same statuses as a connect on demand. */
+static void test_eager_connect(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("eager", "127.0.0.22");
+    cfg_reset(fresh_known_hosts("eager"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    cfg_eager(s, NULL);
+    struct pp_transport *t = tp_new();
+    struct ssh_transport_stats st = wait_eager(t);
+    assert_int_equal(st.eager_tried, 1);
+    assert_int_equal(st.eager_ok, 1);
+    assert_int_equal(st.connects, 1);
+    assert_int_equal(st.workers, 1);
+    assert_string_equal(statuses, "");
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(nprompts, 0);
+    assert_int_equal(srv_log_lines(s), 0); /* nothing ran */
+    start(t, 1, s, PP_CMD_DRAIN, "echo ahead", 10000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    assert_string_equal(rec_of(1)->out, "ahead\n");
+    ssh_transport_stats(t, &st);
+    assert_int_equal(st.connects, 1); /* the session opened ahead */
+    assert_int_equal(srv_connections(s), 1);
+    assert_non_null(strstr(statuses, "connecting\n"));
+    assert_non_null(strstr(statuses, "connected ("));
+    transport_free(t);
+    cfg.servers = NULL;
+    cfg.nservers = 0;
+    srv_free(s);
+}
+
+/* An unknown host key and a server that is down: the eager connects ask
+ * nothing and report nothing; the first command asks (one question at a
+ * time, as ever) or fails, exactly as without them. */
+static void test_eager_asks_nothing(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *a = srv_new("eager-new", "127.0.0.23");
+    struct srv *b = srv_new("eager-down", "127.0.0.24");
+    cfg_reset(fresh_known_hosts("eager-new")); /* neither key is known */
+    srv_trust(b, cfg.ssh.known_hosts);
+    srv_stop(b);
+    cfg_eager(a, b);
+    struct pp_transport *t = tp_new();
+    struct ssh_transport_stats st = wait_eager(t);
+    assert_int_equal(st.eager_tried, 2);
+    assert_int_equal(st.eager_ok, 0);
+    assert_string_equal(statuses, "");
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(nprompts, 0);
+    assert_int_equal(nrecs, 0);
+    char *kh = slurp(cfg.ssh.known_hosts);
+    assert_true(kh == NULL || strstr(kh, a->addr) == NULL); /* nothing accepted */
+    free(kh);
+    /* The first command to the new host asks about its key, as before. */
+    start(t, 1, a, PP_CMD_DRAIN, "echo asked", 10000);
+    int one = 1;
+    assert_true(pump(t, prompted_pred, &one));
+    assert_int_equal(prompts[0].kind, PP_PROMPT_HOSTKEY);
+    transport_answer(t, prompts[0].pid, true, NULL, false);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    assert_int_equal(nprompts, 1);
+    /* The one that is down fails at its first command, not before. */
+    start(t, 2, b, PP_CMD_DRAIN, "echo never", 10000);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_FAILED);
+    assert_non_null(strstr(statuses, "unreachable"));
+    transport_free(t);
+    cfg.servers = NULL;
+    cfg.nservers = 0;
+    srv_free(a);
+    srv_free(b);
 }
 
 static void fingerprint_of(const struct srv *s, char *out, size_t n)
@@ -1308,7 +1524,12 @@ int main(void)
         cmocka_unit_test(test_frozen_session),
         cmocka_unit_test(test_restart_comes_back),
         cmocka_unit_test(test_restart_never_returns),
+        cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test(test_restart_never_drops),
+        cmocka_unit_test(test_restart_retries_bounded),
         cmocka_unit_test(test_restart_reports_failure),
+        cmocka_unit_test(test_eager_connect),
+        cmocka_unit_test(test_eager_asks_nothing),
         cmocka_unit_test(test_restart_new_host_key),
         cmocka_unit_test(test_hostkey_unknown_accept),
         cmocka_unit_test(test_questions_one_at_a_time),
