@@ -1,7 +1,12 @@
 /* The procedure engine: construction, event dispatch and the small helpers
  * every part of it uses to emit actions.  The procedure itself lives in
  * engine_gate.c (pool-level), engine_domain.c (servers) and
- * engine_operator.c (decisions and overrides). */
+ * engine_operator.c (decisions and overrides).
+ *
+ * Language: what the operator reads (questions, notes, the text of the
+ * exit) is translated when it is made (_()); what the journal keeps stays
+ * in English (eng_journal records are never built from translated text),
+ * so a journal reads the same whatever the console's locale was. */
 #include "backend/engine_internal.h"
 
 #include <stdarg.h>
@@ -9,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "backend/i18n.h"
 
 static const char *const override_names[PP_OV_COUNT] = {"force", "retry", "skip", "done",
                                                         "proceed"};
@@ -31,6 +38,22 @@ void eng_copy(char *dst, size_t n, const char *src)
     if (!n)
         return;
     snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* A translated text is several bytes a character (3 for Chinese): when a
+ * buffer cuts it, drop the incomplete character at the end rather than
+ * leave invalid UTF-8 for the screen.  Valid text is left as it is. */
+void eng_utf8_trim(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (want > 1 && n - (i - 1) < want)
+        s[i - 1] = 0;
 }
 
 void actions_clear(struct pp_actions *a) { a->n = 0; }
@@ -76,6 +99,7 @@ void eng_note(struct pp_engine *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->text, sizeof x->text, fmt, ap);
     va_end(ap);
+    eng_utf8_trim(x->text);
 }
 
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout)
@@ -105,10 +129,12 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     m->ask_server = server;
     m->ask_domain = domain;
     m->ask_step = step;
+    m->ask_quorum = false;   /* gate_offer_domain sets it after its own question */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
     va_end(ap);
+    eng_utf8_trim(m->ask_text);
     /* the action carries its own copy: a later action in the same list may
      * clear the model's question before the runner gets to this one */
     struct pp_action *x = push(e, PP_ACT_ASK);
@@ -123,6 +149,7 @@ void eng_clear_ask(struct pp_engine *e)
     e->m->ask_server = e->m->ask_domain = -1;
     e->m->ask_step = PP_STEP_NONE;
     e->m->ask_text[0] = 0;
+    e->m->ask_quorum = false;
 }
 
 int eng_running_count(const struct pp_engine *e)
@@ -134,7 +161,10 @@ int eng_running_count(const struct pp_engine *e)
 }
 
 /* The run is over (complete, or stopped for good).  Waits for nothing:
- * callers make sure nothing runs. */
+ * callers make sure nothing runs.  `why` is English: the journal keeps it
+ * as written, the operator reads its translation (literal reasons are
+ * marked N_() where they are written; an operator's own reason has no
+ * translation and comes back as typed). */
 void eng_finish(struct pp_engine *e, int code, const char *why)
 {
     if (e->stopped)
@@ -149,7 +179,8 @@ void eng_finish(struct pp_engine *e, int code, const char *why)
     eng_clear_ask(e);
     struct pp_action *x = push(e, PP_ACT_EXIT);
     x->exit_code = code;
-    eng_copy(x->text, sizeof x->text, why);
+    eng_copy(x->text, sizeof x->text, why && *why ? _(why) : why);
+    eng_utf8_trim(x->text);
 }
 
 struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
@@ -210,7 +241,7 @@ static void start_resumed(struct pp_engine *e)
              m->domains_done, m->ndomains, m->active_domain >= 0 ? "in progress: " : "none in progress",
              m->active_domain >= 0 ? m->domains[m->active_domain].name : "", inflight);
     if (m->phase == PP_PH_COMPLETE) {
-        eng_note(e, "this pool's run is already complete; nothing to do");
+        eng_note(e, "%s", _("this pool's run is already complete; nothing to do"));
         e->stopped = true;
         struct pp_action *x = push(e, PP_ACT_EXIT);
         x->exit_code = 0;
@@ -259,11 +290,18 @@ static void start_resumed(struct pp_engine *e)
         eng_copy(l->detail, sizeof l->detail, "the console stopped while it ran");
         e->pool_cmd_inflight = PP_CMD_COUNT;
         m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
-        eng_ask(e, fo ? PP_ASK_FAILOVER : PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
-                "The %s of %s was running when the console stopped; its outcome is unknown. "
-                "Check the pool's state (Get-CsPoolFailoverState or the registrar's pool state), "
-                "then run the %s again?",
-                fo ? "failover" : "failback", m->fqdn, fo ? "failover" : "failback");
+        if (fo)
+            eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
+                    _("The failover of %s was running when the console stopped; its outcome is "
+                      "unknown. Check the pool's state (Get-CsPoolFailoverState or the "
+                      "registrar's pool state), then run the failover again?"),
+                    m->fqdn);
+        else
+            eng_ask(e, PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
+                    _("The failback of %s was running when the console stopped; its outcome is "
+                      "unknown. Check the pool's state (Get-CsPoolFailoverState or the "
+                      "registrar's pool state), then run the failback again?"),
+                    m->fqdn);
     } else if (m->failed_over && !m->failed_back) {
         /* users are on the backup pool: no readiness gate */
         if (open == 0 && m->ndomains > 0)
@@ -272,7 +310,7 @@ static void start_resumed(struct pp_engine *e)
             gate_offer_domain(e);
     } else if (open == 0 && m->ndomains > 0) {
         if (m->failed_back)
-            eng_finish(e, 0, "all domains done; the pool is failed back");
+            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
         else
             gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
     } else if (e->settle_pending) {
@@ -351,6 +389,6 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
     }
     /* A quit waits for running commands; once the last has ended, stop. */
     if (e->quit && !e->stopped && eng_running_count(e) == 0)
-        eng_finish(e, 1, e->quit_reason[0] ? e->quit_reason : "operator quit");
+        eng_finish(e, 1, e->quit_reason[0] ? e->quit_reason : N_("operator quit"));
     e->out = NULL;
 }

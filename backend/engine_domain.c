@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/i18n.h"
+
 static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
 {
     return e->cfg->commands[k] && e->cfg->commands[k][0];
@@ -169,14 +171,14 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
         if (sv->state == PP_SRV_LOST && sv->probed) {
             if (sv->lost_count >= 2)
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
-                        "%s: the outcome of its %s was lost twice. Check the server by hand, "
-                        "then override retry (run it again), done or skip.",
+                        _("%s: the outcome of its %s was lost twice. Check the server by hand, "
+                          "then override retry (run it again), done or skip."),
                         sv->name, step);
             else
                 eng_ask(e, PP_ASK_RERUN, s, sv->domain, sv->step,
-                        "%s: the outcome of its %s is unknown (the connection dropped). The "
-                        "probe says: %s. Run %s again?",
-                        sv->name, step, sv->probe_answer[0] ? sv->probe_answer : "(no probe)",
+                        _("%s: the outcome of its %s is unknown (the connection dropped). The "
+                          "probe says: %s. Run %s again?"),
+                        sv->name, step, sv->probe_answer[0] ? sv->probe_answer : _("(no probe)"),
                         step);
             return true;
         }
@@ -184,16 +186,20 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
             if (sv->step == PP_STEP_DRAIN && sv->last_result == PP_RES_TIMEOUT &&
                 e->m->mode == PP_MODE_GRACEFUL && !sv->forced_drain)
                 eng_ask(e, PP_ASK_FORCE_DRAIN, s, sv->domain, sv->step,
-                        "%s: the graceful drain ran past drain_timeout (%llds) and sessions are "
-                        "still active. Override force stops it at once (sessions dropped); "
-                        "retry drains gracefully again; skip leaves the server out.",
+                        _("%s: the graceful drain ran past drain_timeout (%llds) and sessions are "
+                          "still active. Override force stops it at once (sessions dropped); "
+                          "retry drains gracefully again; skip leaves the server out."),
                         sv->name, (long long)(e->cfg->timing.step_timeout[PP_STEP_DRAIN] / 1000));
+            else if (sv->reason[0])
+                eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
+                        _("%s: %s %s: %s. Override retry runs it again; done marks the server "
+                          "done by hand; skip leaves it out of this run."),
+                        sv->name, step, pp_result_name(sv->last_result), sv->reason);
             else
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
-                        "%s: %s %s%s%s. Override retry runs it again; done marks the server done "
-                        "by hand; skip leaves it out of this run.",
-                        sv->name, step, pp_result_name(sv->last_result),
-                        sv->reason[0] ? ": " : "", sv->reason);
+                        _("%s: %s %s. Override retry runs it again; done marks the server done "
+                          "by hand; skip leaves it out of this run."),
+                        sv->name, step, pp_result_name(sv->last_result));
             return true;
         }
     }
@@ -239,15 +245,15 @@ void dom_advance(struct pp_engine *e)
             break;
         if (e->cfg->confirm == PP_CONFIRM_STEP && !es->step_confirmed) {
             if (m->ask == PP_ASK_NONE)
-                eng_ask(e, PP_ASK_START_STEP, s, d, sv->step, "%s: run %s now (%s)?", sv->name,
-                        pp_step_name(sv->step), pp_cmd_kind_name(step_kind(e, sv)));
+                eng_ask(e, PP_ASK_START_STEP, s, d, sv->step, _("%s: run %s now (%s)?"),
+                        sv->name, pp_step_name(sv->step), pp_cmd_kind_name(step_kind(e, sv)));
             break;
         }
         if (fresh && e->cfg->confirm == PP_CONFIRM_SERVER && !es->server_confirmed) {
             if (m->ask == PP_ASK_NONE)
                 eng_ask(e, PP_ASK_START_SERVER, s, d, sv->step,
-                        "Start %s (%s): %s, upgrade, restart, verify?", sv->name, dom->name,
-                        m->mode == PP_MODE_GRACEFUL ? "drain gracefully" : "stop at once");
+                        _("Start %s (%s): %s, upgrade, restart, verify?"), sv->name, dom->name,
+                        m->mode == PP_MODE_GRACEFUL ? _("drain gracefully") : _("stop at once"));
             break;
         }
         dom_start_step(e, s);

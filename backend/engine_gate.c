@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/i18n.h"
+
 #define UNKNOWN_LIMIT 3
 
 static pp_ms unknown_retry(const struct pp_engine *e)
@@ -71,9 +73,9 @@ void gate_begin_check(struct pp_engine *e)
     if (m->phase != PP_PH_SETTLE && m->phase != PP_PH_DOMAIN)
         m->phase = PP_PH_CHECKING;
     if (s < 0) {
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "No Front End is up and outside the domain in progress to run the readiness "
-                "check on. Resolve the failed servers (override retry / done) or quit.");
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE, "%s",
+                _("No Front End is up and outside the domain in progress to run the readiness "
+                  "check on. Resolve the failed servers (override retry / done) or quit."));
         return;
     }
     m->check_server = s;
@@ -161,7 +163,7 @@ static void on_busy(struct pp_engine *e, bool settling)
     struct pp_model *m = e->m;
     count_strike(e);
     if (m->busy_strikes >= e->cfg->timing.busy_strikes) {
-        gate_problem(e, "the pool answered Busy %d times in a row", m->busy_strikes);
+        gate_problem(e, N_("the pool answered Busy %d times in a row"), m->busy_strikes);
         return;
     }
     if (settling && m->settle_until != PP_MS_NEVER)
@@ -185,8 +187,9 @@ static void on_unknown(struct pp_engine *e, bool settling, const char *why)
         m->phase = PP_PH_BUSY_WAIT;
     if (e->unknown_streak >= UNKNOWN_LIMIT) {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "The readiness check could not be read %d times in a row (%s). It is never "
-                "taken as Ready. r runs it again; override proceed on the pool goes past the gate.",
+                _("The readiness check could not be read %d times in a row (%s). It is never "
+                  "taken as Ready. r runs it again; override proceed on the pool goes past the "
+                  "gate."),
                 e->unknown_streak, why);
         return;
     }
@@ -209,8 +212,8 @@ static void run_fabric(struct pp_engine *e, bool after)
 {
     int s = pick_check_server(e);
     if (s < 0) {
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "No Front End is up to read the pool's fabric state on.");
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE, "%s",
+                _("No Front End is up to read the pool's fabric state on."));
         return;
     }
     e->fabric_running = true;
@@ -274,8 +277,9 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
             e->resume_check = false;
             if (state == PP_READY_UNKNOWN)
                 eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                        "Resuming needs the upgrade domains' members and the readiness answer "
-                        "could not be read (%s). r tries again.", why);
+                        _("Resuming needs the upgrade domains' members and the readiness answer "
+                          "could not be read (%s). r tries again."),
+                        why);
             else
                 dom_advance(e);
         }
@@ -297,8 +301,8 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
         on_busy(e, settling);
         break;
     case PP_READY_INSUFFICIENT:
-        gate_problem(e, "InsufficientActiveFrontEnds: %d of %d Front Ends active", m->active_fe,
-                     m->total_fe);
+        gate_problem(e, N_("InsufficientActiveFrontEnds: %d of %d Front Ends active"),
+                     m->active_fe, m->total_fe);
         break;
     default:
         on_unknown(e, settling, why);
@@ -316,11 +320,19 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
         return;
     if (res != PP_RES_OK) {
         e->m->settle_until = PP_MS_NEVER;
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "Fabric state %s the settle wait: %s. The next domain is held while a routing "
-                "group lacks a primary or a secondary. r re-runs the checks; override proceed "
-                "on the pool goes on.",
-                e->fabric_after ? "after" : "before", detail && *detail ? detail : pp_result_name(res));
+        const char *what = detail && *detail ? detail : pp_result_name(res);
+        if (e->fabric_after)
+            eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                    _("Fabric state after the settle wait: %s. The next domain is held while a "
+                      "routing group lacks a primary or a secondary. r re-runs the checks; "
+                      "override proceed on the pool goes on."),
+                    what);
+        else
+            eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                    _("Fabric state before the settle wait: %s. The next domain is held while a "
+                      "routing group lacks a primary or a secondary. r re-runs the checks; "
+                      "override proceed on the pool goes on."),
+                    what);
         return;
     }
     if (!e->fabric_after)
@@ -329,28 +341,34 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
         settle_done(e);
 }
 
+/* fmt is English and marked N_() by the caller: the journal's reason is
+ * formatted from it as written, the screen's m->problem from its
+ * translation. */
 void gate_problem(struct pp_engine *e, const char *fmt, ...)
 {
     struct pp_model *m = e->m;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->problem, sizeof m->problem, fmt, ap);
-    va_end(ap);
     struct pp_jrec *j = eng_journal(e, "pool-problem");
-    eng_copy(j->reason, sizeof j->reason, m->problem);
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    vsnprintf(j->reason, sizeof j->reason, fmt, ap);
+    vsnprintf(m->problem, sizeof m->problem, _(fmt), ap2);
+    va_end(ap2);
+    va_end(ap);
+    eng_utf8_trim(m->problem);
     m->phase = PP_PH_PROBLEM;
     m->next_check = PP_MS_NEVER;
     m->settle_until = PP_MS_NEVER;
     if (e->cfg->backup_pool[0] && !m->failed_over) {
         eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
-                "The pool has a problem: %s. It is paired with %s for disaster recovery: fail "
-                "%s over to it (Invoke-CsPoolFailOver, run on %s), then upgrade its servers "
-                "without the readiness gate, and fail back at the end?",
+                _("The pool has a problem: %s. It is paired with %s for disaster recovery: fail "
+                  "%s over to it (Invoke-CsPoolFailOver, run on %s), then upgrade its servers "
+                  "without the readiness gate, and fail back at the end?"),
                 m->problem, e->cfg->backup_pool, m->fqdn, e->cfg->failover_on);
     } else {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "The pool has a problem: %s. It is not paired for disaster recovery: stop here "
-                "and get a human. r starts a new series of checks; q quits.",
+                _("The pool has a problem: %s. It is not paired for disaster recovery: stop here "
+                  "and get a human. r starts a new series of checks; q quits."),
                 m->problem);
     }
 }
@@ -389,24 +407,28 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
         if (fo) {
             m->failed_over = true;
             m->problem[0] = 0;
-            eng_note(e, "%s is failed over to %s: domains go on without the readiness gate",
+            eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate"),
                      m->fqdn, e->cfg->backup_pool);
             if (!e->quit)
                 gate_offer_domain(e);
         } else {
             m->failed_back = true;
-            eng_finish(e, 0, "all domains done; the pool is failed back");
+            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
         }
         return;
     }
     m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
-    eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-            "%s %s: %s. %s override retry on %s runs it again; q quits.",
-            fo ? "Failover" : "Failback", pp_result_name(res), detail && *detail ? detail : "no detail",
-            fo ? "A known failure (DCOM/WCF, port 9001) leaves the pool marked failed until "
-                 "Set-CsRegistrarConfiguration -PoolState Active."
-               : "",
-            m->fqdn);
+    const char *what = detail && *detail ? detail : _("no detail");
+    if (fo)
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                _("Failover %s: %s. A known failure (DCOM/WCF, port 9001) leaves the pool marked "
+                  "failed until Set-CsRegistrarConfiguration -PoolState Active. override retry "
+                  "on %s runs it again; q quits."),
+                pp_result_name(res), what, m->fqdn);
+    else
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                _("Failback %s: %s.  override retry on %s runs it again; q quits."),
+                pp_result_name(res), what, m->fqdn);
 }
 
 void gate_all_done(struct pp_engine *e)
@@ -415,11 +437,12 @@ void gate_all_done(struct pp_engine *e)
     if (m->failed_over && !m->failed_back) {
         m->phase = PP_PH_FAILBACK_ASK;
         eng_ask(e, PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
-                "All %d domains are done. Fail %s back from %s (Invoke-CsPoolFailBack, run on %s)?",
+                _("All %d domains are done. Fail %s back from %s (Invoke-CsPoolFailBack, run on "
+                  "%s)?"),
                 m->ndomains, m->fqdn, e->cfg->backup_pool, e->cfg->failover_on);
         return;
     }
-    eng_finish(e, 0, "all domains done");
+    eng_finish(e, 0, N_("all domains done"));
 }
 
 static bool domain_open(const struct pp_domain *d)
@@ -437,9 +460,9 @@ void gate_offer_domain(struct pp_engine *e)
     for (int d = 0; d < m->ndomains; d++)
         open += domain_open(&m->domains[d]);
     if (m->ndomains == 0) {
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "No upgrade domains are known: the config names none and the readiness answer "
-                "listed none.");
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE, "%s",
+                _("No upgrade domains are known: the config names none and the readiness answer "
+                  "listed none."));
         return;
     }
     if (open == 0) {
@@ -462,7 +485,7 @@ void gate_offer_domain(struct pp_engine *e)
         int up = 0, need = 0;
         if (!m->failed_over && !quorum_ok_without(m, e->cfg->quorum, d, &up, &need)) {
             snprintf(refusal, sizeof refusal,
-                     "%s cannot start: with it down %d Front End(s) stay up and quorum needs %d",
+                     _("%s cannot start: with it down %d Front End(s) stay up and quorum needs %d"),
                      dom->name, up, need);
             continue;
         }
@@ -471,7 +494,7 @@ void gate_offer_domain(struct pp_engine *e)
     if (pick < 0) {
         if (refusal[0]) {
             eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                    "%s. Bring failed servers back (override retry) or mark them done, then r.",
+                    _("%s. Bring failed servers back (override retry) or mark them done, then r."),
                     refusal);
             return;
         }
@@ -495,26 +518,34 @@ void gate_offer_domain(struct pp_engine *e)
         quorum_required(m->nservers, &among);
     char quorum[160];
     if (e->cfg->quorum == PP_QUORUM_NONE)
-        snprintf(quorum, sizeof quorum, "%d of %d Front Ends stay up; no quorum rule", stay,
+        snprintf(quorum, sizeof quorum, _("%d of %d Front Ends stay up; no quorum rule"), stay,
                  m->nservers);
     else if (among < m->nservers)
         snprintf(quorum, sizeof quorum,
-                 "%d of %d Front Ends stay up; quorum needs %d of the first %d (%d stay up, "
-                 "margin %d)", stay, m->nservers, need, among, up, up - need);
+                 _("%d of %d Front Ends stay up; quorum needs %d of the first %d (%d stay up, "
+                   "margin %d)"),
+                 stay, m->nservers, need, among, up, up - need);
     else
-        snprintf(quorum, sizeof quorum, "%d of %d Front Ends stay up; quorum needs %d (margin %d)",
-                 stay, m->nservers, need, up - need);
+        snprintf(quorum, sizeof quorum,
+                 _("%d of %d Front Ends stay up; quorum needs %d (margin %d)"), stay, m->nservers,
+                 need, up - need);
     const char *how = m->mode == PP_MODE_GRACEFUL
-                          ? "drain gracefully (new connections refused, running calls finish)"
-                          : "stop at once (scheduled downtime: sessions are dropped)";
+                          ? _("drain gracefully (new connections refused, running calls finish)")
+                          : _("stop at once (scheduled downtime: sessions are dropped)");
     if (m->failed_over)
         eng_ask(e, PP_ASK_START_DOMAIN, -1, pick, PP_STEP_NONE,
-                "Start %s (%s): %s, upgrade, restart, verify. The pool is failed over to %s: "
-                "users are served there; the readiness gate and quorum do not apply.",
+                _("Start %s (%s): %s, upgrade, restart, verify. The pool is failed over to %s: "
+                  "users are served there; the readiness gate and quorum do not apply."),
                 dom->name, names, how, e->cfg->backup_pool);
     else
         eng_ask(e, PP_ASK_START_DOMAIN, -1, pick, PP_STEP_NONE,
-                "Start %s (%s): %s, upgrade, restart, verify. %s.", dom->name, names, how, quorum);
+                _("Start %s (%s): %s, upgrade, restart, verify. %s."), dom->name, names, how,
+                quorum);
+    /* Both questions speak of the quorum; the screen adds its own quorum
+     * line only when the text was cut (a long server list fills it) and
+     * the words may be gone.  A flag, not a search of the text: the text
+     * is translated. */
+    m->ask_quorum = strlen(m->ask_text) + 1 < sizeof m->ask_text;
 }
 
 void gate_settle(struct pp_engine *e, bool final)

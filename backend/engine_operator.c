@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend/i18n.h"
+
 static const char *const ask_subject[] = {
     [PP_ASK_NONE] = "",          [PP_ASK_START_DOMAIN] = "domain", [PP_ASK_START_SERVER] = "server",
     [PP_ASK_START_STEP] = "step", [PP_ASK_FAILOVER] = "failover",  [PP_ASK_FAILBACK] = "failback",
@@ -47,11 +49,11 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
     struct pp_model *m = e->m;
     enum pp_ask_kind k = m->ask;
     if (k == PP_ASK_NONE) {
-        eng_note(e, "nothing to confirm");
+        eng_note(e, "%s", _("nothing to confirm"));
         return;
     }
     if (k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
-        eng_note(e, "this needs an override (o), not a confirmation: %s", m->ask_text);
+        eng_note(e, _("this needs an override (o), not a confirmation: %s"), m->ask_text);
         return;
     }
     decision(e, ev, "confirm");
@@ -92,7 +94,7 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
     struct pp_model *m = e->m;
     enum pp_ask_kind k = m->ask;
     if (k == PP_ASK_NONE || k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
-        eng_note(e, "nothing to decline");
+        eng_note(e, "%s", _("nothing to decline"));
         return;
     }
     decision(e, ev, "decline");
@@ -101,30 +103,30 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
     switch (k) {
     case PP_ASK_START_DOMAIN:
         eng_ask(e, PP_ASK_OPERATOR, -1, d, PP_STEP_NONE,
-                "Start of %s declined. c chooses another domain, r rechecks, q quits.",
+                _("Start of %s declined. c chooses another domain, r rechecks, q quits."),
                 m->domains[d].name);
         break;
     case PP_ASK_START_SERVER:
     case PP_ASK_START_STEP:
         eng_ask(e, PP_ASK_OPERATOR, s, d, m->servers[s].step,
-                "%s is held by the operator. Override retry starts it; skip leaves it out.",
+                _("%s is held by the operator. Override retry starts it; skip leaves it out."),
                 m->servers[s].name);
         break;
     case PP_ASK_FAILOVER:
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "Failover declined: the pool has a problem (%s) and is not upgraded. r starts a "
-                "new series of checks; q quits.",
+                _("Failover declined: the pool has a problem (%s) and is not upgraded. r starts "
+                  "a new series of checks; q quits."),
                 m->problem);
         break;
     case PP_ASK_FAILBACK:
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                "Failback declined: the pool stays failed over to %s. Override retry on %s runs "
-                "the failback; override proceed on it ends the run without failing back.",
+                _("Failback declined: the pool stays failed over to %s. Override retry on %s "
+                  "runs the failback; override proceed on it ends the run without failing back."),
                 e->cfg->backup_pool, m->fqdn);
         break;
     case PP_ASK_RERUN:
         eng_ask(e, PP_ASK_OPERATOR, s, d, m->servers[s].step,
-                "%s: its %s is not run again. Override retry, done or skip.", m->servers[s].name,
+                _("%s: its %s is not run again. Override retry, done or skip."), m->servers[s].name,
                 pp_step_name(m->servers[s].step));
         break;
     default:
@@ -136,7 +138,7 @@ static void on_recheck(struct pp_engine *e)
 {
     struct pp_model *m = e->m;
     if (e->check_running) {
-        eng_note(e, "a readiness check is already running");
+        eng_note(e, "%s", _("a readiness check is already running"));
         return;
     }
     switch (m->phase) {
@@ -171,7 +173,7 @@ static void on_recheck(struct pp_engine *e)
     default:
         break;
     }
-    eng_note(e, "no readiness check now (%s)", model_phase_name(m->phase));
+    eng_note(e, _("no readiness check now (%s)"), model_phase_name(m->phase));
 }
 
 static void on_choose(struct pp_engine *e, const struct pp_event *ev)
@@ -179,12 +181,12 @@ static void on_choose(struct pp_engine *e, const struct pp_event *ev)
     struct pp_model *m = e->m;
     int d = ev->target ? model_find_domain(m, ev->target) : -1;
     if (d < 0) {
-        eng_note(e, "no upgrade domain named \"%s\"", ev->target ? ev->target : "");
+        eng_note(e, _("no upgrade domain named \"%s\""), ev->target ? ev->target : "");
         return;
     }
     if (m->domains[d].state == PP_DOM_DONE || m->domains[d].state == PP_DOM_DONE_EXCEPTIONS ||
         d == m->active_domain) {
-        eng_note(e, "%s is %s", m->domains[d].name, model_dom_state_name(m->domains[d].state));
+        eng_note(e, _("%s is %s"), m->domains[d].name, model_dom_state_name(m->domains[d].state));
         return;
     }
     m->chosen_domain = d;
@@ -196,10 +198,10 @@ static void on_choose(struct pp_engine *e, const struct pp_event *ev)
         eng_clear_ask(e);
         gate_offer_domain(e);
         if (m->ask != PP_ASK_START_DOMAIN || m->ask_domain != d)
-            eng_note(e, "%s cannot start now: %s", m->domains[d].name,
-                     m->domains[d].ready_flag == 1 ? "quorum" : "it is not ReadyForUpgrade");
+            eng_note(e, _("%s cannot start now: %s"), m->domains[d].name,
+                     m->domains[d].ready_flag == 1 ? _("quorum") : _("it is not ReadyForUpgrade"));
     } else {
-        eng_note(e, "%s goes next once the gate opens", m->domains[d].name);
+        eng_note(e, _("%s goes next once the gate opens"), m->domains[d].name);
     }
 }
 
@@ -221,10 +223,10 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
     case PP_OV_FORCE:
         if (!sv || sv->step != PP_STEP_DRAIN || sv->forced_drain ||
             !(sv->state == PP_SRV_FAILED || (sv->state == PP_SRV_RUNNING && e->srv[s].running)))
-            return snprintf(why, n, "force applies to a server whose graceful drain runs or "
-                                    "overran"), false;
+            return snprintf(why, n, "%s", _("force applies to a server whose graceful drain "
+                                            "runs or overran")), false;
         if (m->mode == PP_MODE_DOWNTIME)
-            return snprintf(why, n, "downtime mode already stops at once"), false;
+            return snprintf(why, n, "%s", _("downtime mode already stops at once")), false;
         return true;
     case PP_OV_RETRY:
         if (pool)
@@ -232,52 +234,55 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
                     e->cfg->backup_pool[0]) ||
                            (m->phase == PP_PH_FAILBACK_ASK && m->failed_over)
                        ? true
-                       : (snprintf(why, n, "nothing to retry on the pool"), false);
+                       : (snprintf(why, n, "%s", _("nothing to retry on the pool")), false);
         if (!sv || e->srv[s].running ||
             !(sv->state == PP_SRV_FAILED || sv->state == PP_SRV_LOST ||
               (sv->state == PP_SRV_QUEUED && sv->domain == m->active_domain)))
-            return snprintf(why, n, "retry applies to a failed, lost or held server"), false;
+            return snprintf(why, n, "%s",
+                            _("retry applies to a failed, lost or held server")), false;
         return true;
     case PP_OV_SKIP:
     case PP_OV_DONE:
         if (sv) {
             if (e->srv[s].running)
-                return snprintf(why, n, "%s is running a command; wait for it or force it",
+                return snprintf(why, n, _("%s is running a command; wait for it or force it"),
                                 sv->name), false;
             if (model_server_settled(sv))
-                return snprintf(why, n, "%s is already %s", sv->name,
+                return snprintf(why, n, _("%s is already %s"), sv->name,
                                 model_srv_state_name(sv->state)), false;
             return true;
         }
         if (d >= 0 && ov == PP_OV_DONE) {
             if (m->domains[d].state == PP_DOM_DONE || m->domains[d].state == PP_DOM_DONE_EXCEPTIONS)
-                return snprintf(why, n, "%s is already done", m->domains[d].name), false;
+                return snprintf(why, n, _("%s is already done"), m->domains[d].name), false;
             for (int i = 0; i < m->domains[d].nmembers; i++)
                 if (e->srv[m->domains[d].members[i]].running)
-                    return snprintf(why, n, "a server of %s is running a command",
+                    return snprintf(why, n, _("a server of %s is running a command"),
                                     m->domains[d].name), false;
             return true;
         }
-        return snprintf(why, n, "%s applies to a server%s", engine_override_name(ov),
-                        ov == PP_OV_DONE ? " or a domain" : ""), false;
+        return snprintf(why, n,
+                        ov == PP_OV_DONE ? _("%s applies to a server or a domain")
+                                         : _("%s applies to a server"),
+                        engine_override_name(ov)), false;
     case PP_OV_PROCEED:
         if (pool) {
             if (m->phase == PP_PH_FAILBACK_ASK)
                 return true;
             if (m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
                 m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
-                return snprintf(why, n, "no gate holds the pool now"), false;
+                return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
             return true;
         }
         if (d >= 0) {
             if (m->active_domain >= 0 || m->domains[d].state == PP_DOM_DONE ||
                 m->domains[d].state == PP_DOM_DONE_EXCEPTIONS)
-                return snprintf(why, n, "%s cannot be started now", m->domains[d].name), false;
+                return snprintf(why, n, _("%s cannot be started now"), m->domains[d].name), false;
             return true;
         }
-        return snprintf(why, n, "proceed applies to the pool or a domain"), false;
+        return snprintf(why, n, "%s", _("proceed applies to the pool or a domain")), false;
     default:
-        return snprintf(why, n, "unknown override"), false;
+        return snprintf(why, n, "%s", _("unknown override")), false;
     }
 }
 
@@ -293,7 +298,7 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
         if (e->srv[s].running) {
             /* cancel the graceful drain; its CANCELLED end starts drain_now */
             e->srv[s].force_pending = true;
-            eng_note(e, "%s: cancelling the graceful drain, then stopping at once", sv->name);
+            eng_note(e, _("%s: cancelling the graceful drain, then stopping at once"), sv->name);
             eng_cancel(e, s);
         } else {
             sv->forced_drain = true;
@@ -363,7 +368,7 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
     case PP_OV_PROCEED:
         eng_clear_ask(e);
         if (pool && m->phase == PP_PH_FAILBACK_ASK) {
-            eng_finish(e, 0, "all domains done; failback skipped by override");
+            eng_finish(e, 0, N_("all domains done; failback skipped by override"));
             break;
         }
         if (pool) {
@@ -386,31 +391,31 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
 {
     struct pp_model *m = e->m;
     if (ev->automatic) {
-        eng_note(e, "--yes never grants an override");
+        eng_note(e, "%s", _("--yes never grants an override"));
         return;
     }
     if (!ev->target || !*ev->target) {
-        eng_note(e, "an override needs its target's name typed back");
+        eng_note(e, "%s", _("an override needs its target's name typed back"));
         return;
     }
     if (blank(ev->reason)) {
-        eng_note(e, "an override needs a reason");
+        eng_note(e, "%s", _("an override needs a reason"));
         return;
     }
     if (ev->ov < 0 || ev->ov >= PP_OV_COUNT) {
-        eng_note(e, "unknown override");
+        eng_note(e, "%s", _("unknown override"));
         return;
     }
     int s = model_find_server(m, ev->target);
     int d = s < 0 ? model_find_domain(m, ev->target) : -1;
     bool pool = s < 0 && d < 0 && strcasecmp(ev->target, m->fqdn) == 0;
     if (s < 0 && d < 0 && !pool) {
-        eng_note(e, "\"%s\" is not a server, a domain or the pool", ev->target);
+        eng_note(e, _("\"%s\" is not a server, a domain or the pool"), ev->target);
         return;
     }
     char why[PP_REASON_MAX];
     if (!override_valid(e, ev->ov, s, d, pool, why, sizeof why)) {
-        eng_note(e, "override %s %s refused: %s", engine_override_name(ev->ov), ev->target, why);
+        eng_note(e, _("override %s %s refused: %s"), engine_override_name(ev->ov), ev->target, why);
         return;
     }
     struct pp_jrec *r = eng_journal(e, "override");
@@ -434,7 +439,7 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
 void op_handle(struct pp_engine *e, const struct pp_event *ev)
 {
     if (e->quit && ev->op != PP_OP_QUIT && ev->op != PP_OP_OVERRIDE) {
-        eng_note(e, "stopping: waiting for running commands to end");
+        eng_note(e, "%s", _("stopping: waiting for running commands to end"));
         return;
     }
     switch (ev->op) {
@@ -457,12 +462,12 @@ void op_handle(struct pp_engine *e, const struct pp_event *ev)
         if (!e->quit) {
             e->quit = true;
             eng_copy(e->quit_reason, sizeof e->quit_reason,
-                     ev->reason && *ev->reason ? ev->reason : "operator quit");
+                     ev->reason && *ev->reason ? ev->reason : N_("operator quit"));
             eng_clear_ask(e);
             e->m->next_check = PP_MS_NEVER;
             int n = eng_running_count(e);
             if (n)
-                eng_note(e, "quitting: %d running command(s) finish first and are journaled", n);
+                eng_note(e, _("quitting: %d running command(s) finish first and are journaled"), n);
         }
         break;
     }

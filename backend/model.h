@@ -124,7 +124,9 @@ struct pp_model {
     int ask_server;               /* -1 when the question is pool-wide */
     int ask_domain;
     enum pp_step ask_step;
-    char ask_text[PP_REASON_MAX]; /* the whole question, said plainly */
+    char ask_text[PP_REASON_MAX]; /* the whole question, said plainly (translated) */
+    bool ask_quorum;              /* ask_text states the quorum in full (START_DOMAIN):
+                                   * the screen need not add its own quorum line */
 
     int *name_index;              /* open-addressing hash of server names */
     int name_cap;

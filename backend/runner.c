@@ -4,7 +4,11 @@
  * fsync'ed before anything after it in the list happens; if a write fails
  * the runner halts (nothing more starts) and the operator is told: the
  * journal then still says exactly what is durable, and a restart resumes
- * from it. */
+ * from it.
+ *
+ * Language: the notices are what the operator reads and are translated
+ * (_()); a journal record's own line (runner_describe) and the reasons
+ * handed to the engine stay English, as the journal keeps them. */
 #include "backend/runner_internal.h"
 
 #include <errno.h>
@@ -13,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "backend/i18n.h"
 
 static int64_t mono_ms(void)
 {
@@ -220,7 +226,9 @@ void runner_stop(struct pp_runner *r, const char *why)
 {
     if (why && *why) {
         char line[PP_REASON_MAX];
-        snprintf(line, sizeof line, "stopping: %s", why);
+        /* the reason is journaled in English by the engine; the screen
+         * shows its translation when it has one */
+        snprintf(line, sizeof line, _("stopping: %s"), _(why));
         runner_notify(r, PP_N_EVENT, -1, line);
     }
     struct pp_event e = {.type = PP_EV_OPERATOR, .op = PP_OP_QUIT, .operator_ = r->operator_,
@@ -243,9 +251,9 @@ static void halt(struct pp_runner *r, const char *why)
     r->halted = true;
     char msg[PP_REASON_MAX + 200];
     snprintf(msg, sizeof msg,
-             "%s. Nothing more will start: the journal is the run's memory and it could not "
-             "record the next step. Running commands finish; fix the journal's disk and start "
-             "poolpilot again to resume.",
+             _("%s. Nothing more will start: the journal is the run's memory and it could not "
+               "record the next step. Running commands finish; fix the journal's disk and start "
+               "poolpilot again to resume."),
              why);
     runner_notify(r, PP_N_ERROR, -1, msg);
 }
@@ -406,7 +414,8 @@ static void halt_finish(struct pp_runner *r)
         return;
     r->exit_code = 1;
     struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .code = 1,
-                          .text = "the journal cannot be written; start poolpilot again to resume"};
+                          .text = _("the journal cannot be written; start poolpilot again to "
+                                    "resume")};
     if (r->fn)
         r->fn(r->ctx, &n);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/i18n.h"
 #include "backend/remote.h"
 
 void runner_cmd_free(struct pp_cmdrec *c)
@@ -60,11 +61,13 @@ static void dry_finish(struct pp_runner *r)
     int problems = r->dry_problems + !ready;
     char text[200];
     if (problems)
-        snprintf(text, sizeof text, "dry run: %d problem(s): %s%s", problems,
-                 ready ? "" : "the pool is not Ready",
-                 r->dry_problems ? (ready ? "servers unreachable" : "; servers unreachable") : "");
+        snprintf(text, sizeof text, _("dry run: %d problem(s): %s%s"), problems,
+                 ready ? "" : _("the pool is not Ready"),
+                 r->dry_problems ? (ready ? _("servers unreachable") : _("; servers unreachable"))
+                                 : "");
     else
-        snprintf(text, sizeof text, "dry run complete: the pool is Ready and every server answers");
+        snprintf(text, sizeof text, "%s",
+                 _("dry run complete: the pool is Ready and every server answers"));
     r->exit_code = problems ? 1 : 0;
     struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .text = text, .code = r->exit_code};
     if (r->fn)
@@ -79,10 +82,10 @@ static void dry_probe_done(struct pp_runner *r, int server, enum pp_result res,
     char line[PP_REASON_MAX + PP_NAME_MAX];
     const char *name = server >= 0 ? r->m->servers[server].name : r->cfg->failover_on;
     if (res == PP_RES_OK)
-        snprintf(line, sizeof line, "dry run: %s answers (host key known, logged in): %s", name,
-                 detail);
+        snprintf(line, sizeof line, _("dry run: %s answers (host key known, logged in): %s"),
+                 name, detail);
     else
-        snprintf(line, sizeof line, "dry run: %s cannot be used: %s %s", name,
+        snprintf(line, sizeof line, _("dry run: %s cannot be used: %s %s"), name,
                  pp_result_name(res), detail);
     r->dry_problems += res != PP_RES_OK;
     runner_notify(r, res == PP_RES_OK ? PP_N_EVENT : PP_N_ERROR, server, line);
@@ -372,7 +375,7 @@ void runner_dry_plan(struct pp_runner *r)
         return;
     r->planned = true;
     const struct pp_model *m = r->m;
-    runner_notify(r, PP_N_EVENT, -1, "dry run: nothing below is run");
+    runner_notify(r, PP_N_EVENT, -1, _("dry run: nothing below is run"));
     static const enum pp_cmd_kind steps[] = {PP_CMD_DRAIN, PP_CMD_UPGRADE, PP_CMD_RESTART,
                                              PP_CMD_VERIFY};
     for (int d = 0; d < m->ndomains; d++) {
@@ -387,7 +390,7 @@ void runner_dry_plan(struct pp_runner *r)
                 char *script = expand(r, kind, s, d, err, sizeof err);
                 char *shown = script ? indent(script) : NULL;
                 char *msg = NULL;
-                if (asprintf(&msg, "would run on %s (%s) %s:\n      %s", m->servers[s].name,
+                if (asprintf(&msg, _("would run on %s (%s) %s:\n      %s"), m->servers[s].name,
                              dom->name, pp_cmd_kind_name(kind), shown ? shown : err) > 0)
                     runner_notify(r, PP_N_EVENT, s, msg);
                 free(msg);
@@ -403,7 +406,7 @@ void runner_dry_plan(struct pp_runner *r)
             char *script = expand(r, fk[k], -1, -1, err, sizeof err);
             char *shown = script ? indent(script) : NULL;
             char *msg = NULL;
-            if (asprintf(&msg, "would run on %s if the pool has a problem, %s:\n      %s",
+            if (asprintf(&msg, _("would run on %s if the pool has a problem, %s:\n      %s"),
                          r->cfg->failover_on, pp_cmd_kind_name(fk[k]), shown ? shown : err) > 0)
                 runner_notify(r, PP_N_EVENT, -1, msg);
             free(msg);
@@ -414,8 +417,8 @@ void runner_dry_plan(struct pp_runner *r)
     /* the plan is only as good as the servers: reach each one read-only */
     if (!r->cfg->commands[PP_CMD_PROBE] || !r->cfg->commands[PP_CMD_PROBE][0]) {
         runner_notify(r, PP_N_EVENT, -1,
-                      "dry run: no probe command, so the servers' host keys and logons are not "
-                      "checked");
+                      _("dry run: no probe command, so the servers' host keys and logons are not "
+                        "checked"));
         dry_finish(r);
         return;
     }

@@ -39,5 +39,30 @@ n=$(msgattrib --untranslated "$T/merged.po" | grep -c '^msgid ' || true)
 f=$(msgattrib --only-fuzzy "$T/merged.po" | grep -c '^msgid ' || true)
 [ "${f:-0}" -eq 0 ] || bad "po/zh_TW.po has $f fuzzy translation(s)"
 
+# The journal stays English: in the engine and the runner no statement that
+# fills a journal record's field, or hands text to a function that journals
+# it (wait_record, gate_problem and eng_finish take English and translate
+# only the screen's copy), passes it through _().  N_() marks are fine.
+python3 - backend/engine*.c backend/runner*.c >"$T/jbad" <<'PY' || bad "translated text reaches the journal"
+import re, sys
+field = re.compile(r'\b(eng_copy|v?snprintf)\s*\(\s*(\w+->)?(j|r|l|rec|x->rec)(->|\.)'
+                   r'(event|reason|detail|result|state|action|step|server|domain)\b')
+journals = re.compile(r'\b(wait_record|gate_problem|eng_finish|eng_journal)\s*\(')
+translated = re.compile(r'(?<![A-Za-z0-9_])_\(')
+bad = 0
+for path in sys.argv[1:]:
+    src = open(path, encoding="utf-8").read()
+    src = re.sub(r'/\*.*?\*/', lambda m: " " * len(m.group(0)), src, flags=re.S)
+    pos = 0
+    for stmt in src.split(";"):
+        line = src.count("\n", 0, pos) + 1
+        pos += len(stmt) + 1
+        if (field.search(stmt) or journals.search(stmt)) and translated.search(stmt):
+            print(f"{path}:{line}: {' '.join(stmt.split())[:160]}")
+            bad += 1
+sys.exit(1 if bad else 0)
+PY
+cat "$T/jbad"
+
 echo "i18n_po: $fails problem(s)"
 exit $((fails > 0))

@@ -5,7 +5,9 @@
 # in tmux.  Wide characters must not shift anything: every panel's side
 # borders sit in the columns of its corners, the separator of the lower
 # panes stays in one column, no row is wider than the terminal, and the
-# overlays (help, summary, debrief) close their frames.
+# overlays (help, summary, debrief) close their frames.  The engine's own
+# questions and its stop reason are in Chinese too, while the journal the
+# run writes stays in English.
 set -u
 . "$(dirname "$0")/lib/tui.sh"
 tui_init
@@ -103,6 +105,14 @@ grep -q "仲裁需要" "$TUI_DIR/dashboard.txt" || tui_fail "the pool line is no
 grep -q "現況" "$TUI_DIR/dashboard.txt" || tui_fail "the walkthrough labels are not translated"
 check_screen "$TUI_DIR/dashboard.txt" || tui_fail "panels do not line up in zh_TW"
 check_separator "$TUI_DIR/dashboard.txt" || tui_fail "the lower panes' separator moves"
+# the question itself comes from the engine, translated when it was asked
+grep -q "開始 UpgradeDomain1（fe01" "$TUI_DIR/dashboard.txt" ||
+    tui_fail "the engine's start question is not translated"
+grep -q "Start UpgradeDomain1 (" "$TUI_DIR/dashboard.txt" && tui_fail "the start question is in English"
+# it states the quorum itself (the engine says so, not a word of the text):
+# the question bar adds no second quorum line of its own
+n=$(tr -d ' \n' <"$TUI_DIR/dashboard.txt" | grep -o "台前端伺服器維持運作" | wc -l)
+[ "$n" -eq 1 ] || tui_fail "the quorum is said $n times in the question bar (want 1)"
 # the checks can fail: one wide character too many in a panel row is caught
 sed '0,/│fe01 /s//│fe01寬/' "$TUI_DIR/dashboard.txt" >"$TUI_DIR/broken.txt"
 cmp -s "$TUI_DIR/dashboard.txt" "$TUI_DIR/broken.txt" && tui_fail "could not make the broken copy"
@@ -126,11 +136,14 @@ tui_wait "UpgradeDomain2 ? "
 tui_keys Enter
 tui_wait "需要你："                     # fe04's verify failed
 snap failed
+grep -q "覆寫" "$TUI_DIR/failed.txt" && grep -q "retry 會重跑" "$TUI_DIR/failed.txt" ||
+    tui_fail "the engine's failed-step question is not translated"
 check_screen "$TUI_DIR/failed.txt" || tui_fail "panels do not line up with a failed server"
 tui_keys q
 tui_wait "執行已停止"
 snap summary
 check_screen "$TUI_DIR/summary.txt" "執行已停止" || tui_fail "the summary box does not line up"
+grep -q "操作員結束執行" "$TUI_DIR/summary.txt" || tui_fail "the stop reason is not translated"
 tui_keys w
 tui_wait "訓練執行的課後講評"
 snap debrief
@@ -139,5 +152,30 @@ grep -q "偏離預期路徑" "$TUI_DIR/debrief.txt" || tui_fail "the debrief nam
 tui_keys Escape
 tui_keys q
 tui_wait "[exit 1]" 60
-echo "zh_TW: every panel lines up"
+
+# The journal of this Chinese run is English, field for field: without what
+# a person types (the operator's name, the reason of a decision or an
+# override) no record holds a byte >= 0x80.
+J=$TUI_DIR/j.jsonl
+[ -s "$J" ] || tui_fail "no journal at $J"
+jq -e . "$J" >/dev/null || tui_fail "the journal is not JSON lines"
+for ev in start readiness domain-start step-start step-end confirm stop; do
+    jq -s -e --arg e "$ev" 'any(.[]; .event == $e)' "$J" >/dev/null ||
+        tui_fail "the journal has no $ev record"
+done
+own='del(.operator) | if (.event | IN("confirm", "decline", "override", "choose", "note"))
+     then del(.reason) else . end'
+if jq -c "$own" "$J" | LC_ALL=C grep -nP '[\x80-\xff]'; then
+    tui_fail "the journal holds translated text"
+fi
+jq -s -e 'map(select(.event == "stop")) | length == 1 and .[0].reason == "operator quit"' "$J" \
+    >/dev/null ||
+    tui_fail "the stop record's reason is not the English one"
+# the check can fail: a Chinese detail in a copy is caught
+sed 's/"reason":"operator quit"/"reason":"操作員結束執行"/' "$J" >"$TUI_DIR/broken.jsonl"
+cmp -s "$J" "$TUI_DIR/broken.jsonl" && tui_fail "could not make the broken journal"
+jq -c "$own" "$TUI_DIR/broken.jsonl" | LC_ALL=C grep -qP '[\x80-\xff]' ||
+    tui_fail "the journal check misses a translated field"
+
+echo "zh_TW: every panel lines up; the engine speaks Chinese, the journal English"
 exit 0
