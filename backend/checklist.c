@@ -1,7 +1,9 @@
 /* Folding journal records into the checklist (see checklist.h). */
 #include "backend/checklist.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,28 @@
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
+/* What makes folding a very long journal linear: hash tables for the
+ * server and domain names (a journal of a 1000-server pool names a server
+ * in most records), capacities so the arrays grow geometrically, and per
+ * server and step the chain of its runs (so a step-end finds its start
+ * without walking back over every run). */
+struct pp_cl_index {
+    int *srv_tab, *dom_tab;     /* open addressing: index + 1, 0 = empty */
+    int srv_mask, dom_mask;     /* table size - 1 (a power of two) */
+    int cap_domains, cap_servers, cap_runs, cap_overrides, cap_timeline;
+    int *last_run;              /* [server * PP_STEP_COUNT + step]: newest run, -1 */
+    int cap_last;               /* servers last_run has room for */
+    int *run_prev;              /* [run]: the previous run of its server and step, -1 */
+};
+
 struct pp_checklist *checklist_new(void)
 {
-    return calloc(1, sizeof(struct pp_checklist));
+    struct pp_checklist *c = calloc(1, sizeof(struct pp_checklist));
+    if (c && !(c->idx = calloc(1, sizeof *c->idx))) {
+        free(c);
+        return NULL;
+    }
+    return c;
 }
 
 void checklist_free(struct pp_checklist *c)
@@ -27,6 +48,13 @@ void checklist_free(struct pp_checklist *c)
     free(c->runs);
     free(c->overrides);
     free(c->timeline);
+    if (c->idx) {
+        free(c->idx->srv_tab);
+        free(c->idx->dom_tab);
+        free(c->idx->last_run);
+        free(c->idx->run_prev);
+        free(c->idx);
+    }
     free(c);
 }
 
@@ -35,50 +63,136 @@ void checklist_set_pool(struct pp_checklist *c, const char *pool)
     COPY(c->pool, pool ? pool : "");
 }
 
-/* Grows *v (of *n elements of size sz) by one zeroed element; NULL on OOM. */
-static void *grow(void *pv, int *n, size_t sz)
+/* Makes room for at least need elements of size sz in *pv (capacity *cap):
+ * doubles, so n appends cost O(n) copies.  0, or -1 on OOM. */
+static int reserve(void *pv, int *cap, int need, size_t sz)
 {
     void **v = pv;
-    char *nv = realloc(*v, (size_t)(*n + 1) * sz);
+    if (need <= *cap)
+        return 0;
+    if (need > INT_MAX / 2)
+        return -1;
+    int nc = *cap ? *cap : 8;
+    while (nc < need)
+        nc *= 2;
+    void *nv = realloc(*v, (size_t)nc * sz);
     if (!nv)
-        return NULL;
+        return -1;
     *v = nv;
-    memset(nv + (size_t)*n * sz, 0, sz);
-    return nv + (size_t)(*n)++ * sz;
+    *cap = nc;
+    return 0;
 }
+
+/* Appends one zeroed element to *v (of *n elements of size sz, capacity
+ * *cap); NULL on OOM. */
+static void *grow(void *pv, int *n, int *cap, size_t sz)
+{
+    void **v = pv;
+    if (reserve(pv, cap, *n + 1, sz) < 0)
+        return NULL;
+    char *e = (char *)*v + (size_t)*n * sz;
+    memset(e, 0, sz);
+    (*n)++;
+    return e;
+}
+
+/* FNV-1a over the name; case folded for servers with the same tolower()
+ * strcasecmp uses, so names equal to strcasecmp always hash alike. */
+static unsigned name_hash(const char *s, bool fold)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)(fold ? tolower((unsigned char)*s) : *s)) * 16777619u;
+    return h;
+}
+
+/* Puts index i (whose name hashes to h) in a table; grows it (rehashing
+ * with name_of) past half full.  0, or -1 on OOM. */
+static int tab_insert(int **tab, int *mask, int count, int i, unsigned h,
+                      const char *(*name_of)(const struct pp_checklist *, int),
+                      const struct pp_checklist *c, bool fold)
+{
+    if (!*tab || (count + 1) * 2 > *mask + 1) {
+        int size = *tab ? (*mask + 1) * 2 : 64;
+        int *nt = calloc((size_t)size, sizeof *nt);
+        if (!nt)
+            return -1;
+        for (int k = 0; k < count; k++) {
+            unsigned p = name_hash(name_of(c, k), fold) & (unsigned)(size - 1);
+            while (nt[p])
+                p = (p + 1) & (unsigned)(size - 1);
+            nt[p] = k + 1;
+        }
+        free(*tab);
+        *tab = nt;
+        *mask = size - 1;
+    }
+    unsigned p = h & (unsigned)*mask;
+    while ((*tab)[p])
+        p = (p + 1) & (unsigned)*mask;
+    (*tab)[p] = i + 1;
+    return 0;
+}
+
+static const char *srv_name_of(const struct pp_checklist *c, int i) { return c->servers[i].name; }
+static const char *dom_name_of(const struct pp_checklist *c, int i) { return c->domains[i].name; }
 
 static int domain_index(struct pp_checklist *c, const char *name)
 {
+    struct pp_cl_index *x = c->idx;
     if (!name[0])
         return -1;
-    for (int i = 0; i < c->ndomains; i++)
-        if (strcmp(c->domains[i].name, name) == 0)
-            return i;
-    struct pp_cl_domain *d = grow(&c->domains, &c->ndomains, sizeof *d);
+    unsigned h = name_hash(name, false);
+    if (x->dom_tab)
+        for (unsigned p = h & (unsigned)x->dom_mask; x->dom_tab[p];
+             p = (p + 1) & (unsigned)x->dom_mask)
+            if (strcmp(c->domains[x->dom_tab[p] - 1].name, name) == 0)
+                return x->dom_tab[p] - 1;
+    int n = c->ndomains;
+    struct pp_cl_domain *d = grow(&c->domains, &c->ndomains, &x->cap_domains, sizeof *d);
     if (!d)
         return -2;
     COPY(d->name, name);
-    return c->ndomains - 1;
+    if (tab_insert(&x->dom_tab, &x->dom_mask, n, n, h, dom_name_of, c, false) < 0) {
+        c->ndomains--;
+        return -2;
+    }
+    return n;
 }
 
 /* Server names are DNS names: compared without regard to case. */
 static int server_index(struct pp_checklist *c, const char *name, int domain)
 {
+    struct pp_cl_index *x = c->idx;
     if (!name[0])
         return -1;
-    for (int i = 0; i < c->nservers; i++)
-        if (strcasecmp(c->servers[i].name, name) == 0) {
-            if (c->servers[i].domain < 0)
-                c->servers[i].domain = domain;
-            return i;
+    unsigned h = name_hash(name, true);
+    if (x->srv_tab)
+        for (unsigned p = h & (unsigned)x->srv_mask; x->srv_tab[p];
+             p = (p + 1) & (unsigned)x->srv_mask) {
+            int i = x->srv_tab[p] - 1;
+            if (strcasecmp(c->servers[i].name, name) == 0) {
+                if (c->servers[i].domain < 0)
+                    c->servers[i].domain = domain;
+                return i;
+            }
         }
-    struct pp_cl_server *s = grow(&c->servers, &c->nservers, sizeof *s);
+    int n = c->nservers;
+    if (reserve(&x->last_run, &x->cap_last, (n + 1) * PP_STEP_COUNT, sizeof *x->last_run) < 0)
+        return -2;
+    struct pp_cl_server *s = grow(&c->servers, &c->nservers, &x->cap_servers, sizeof *s);
     if (!s)
         return -2;
     COPY(s->name, name);
+    if (tab_insert(&x->srv_tab, &x->srv_mask, n, n, h, srv_name_of, c, true) < 0) {
+        c->nservers--;
+        return -2;
+    }
+    for (int k = 0; k < PP_STEP_COUNT; k++)
+        x->last_run[n * PP_STEP_COUNT + k] = -1;
     s->domain = domain;
     s->step = PP_STEP_NONE;
-    return c->nservers - 1;
+    return n;
 }
 
 static int add_operator(struct pp_checklist *c, const char *op)
@@ -100,7 +214,7 @@ static int add_operator(struct pp_checklist *c, const char *op)
 
 static int add_timeline(struct pp_checklist *c, const struct pp_jrec *r, const char *text)
 {
-    struct pp_cl_event *e = grow(&c->timeline, &c->ntimeline, sizeof *e);
+    struct pp_cl_event *e = grow(&c->timeline, &c->ntimeline, &c->idx->cap_timeline, sizeof *e);
     if (!e)
         return -1;
     e->seq = r->seq;
@@ -181,6 +295,9 @@ static void fold_override(struct pp_checklist *c, int si, int di, const struct p
 int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
 {
     const char *ev = r->event;
+    /* a checklist zeroed by hand rather than made by checklist_new */
+    if (!c->idx && !(c->idx = calloc(1, sizeof *c->idx)))
+        return -1;
     int di = domain_index(c, r->domain);
     int si = di < -1 ? -2 : server_index(c, r->server, di);
 
@@ -264,16 +381,34 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
             return 0;
         }
         struct pp_cl_server *s = &c->servers[si];
-        struct pp_cl_run *run = NULL;
+        struct pp_cl_run *run = NULL, scratch;
+        struct pp_cl_index *x = c->idx;
+        int *last = &x->last_run[si * PP_STEP_COUNT + k];
         if (ev[5] == 'e') {
             fold_step_end(s, k, r);
-            for (int i = c->nruns - 1; i >= 0 && !run; i--)
-                if (c->runs[i].server == si && c->runs[i].step == k && c->runs[i].running)
+            /* the newest run of this server and step still running */
+            for (int i = *last; i >= 0 && !run; i = x->run_prev[i])
+                if (c->runs[i].running)
                     run = &c->runs[i];
         }
+        if (!run && c->no_runs) {   /* folded into a run nobody keeps */
+            memset(&scratch, 0, sizeof scratch);
+            run = &scratch;
+        }
         if (!run) {   /* a start, or an end whose start we never saw */
-            if (!(run = grow(&c->runs, &c->nruns, sizeof *run)))
+            int cap = x->cap_runs;
+            if (!(run = grow(&c->runs, &c->nruns, &x->cap_runs, sizeof *run)))
                 return -1;
+            if (x->cap_runs != cap) {
+                int *np = realloc(x->run_prev, (size_t)x->cap_runs * sizeof *np);
+                if (!np) {
+                    c->nruns--;
+                    return -1;
+                }
+                x->run_prev = np;
+            }
+            x->run_prev[c->nruns - 1] = *last;
+            *last = c->nruns - 1;
             run->server = si;
             run->step = k;
         }
@@ -324,7 +459,8 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         return 0;
     }
     if (strcmp(ev, "override") == 0) {
-        struct pp_cl_override *o = grow(&c->overrides, &c->noverrides, sizeof *o);
+        struct pp_cl_override *o =
+            grow(&c->overrides, &c->noverrides, &c->idx->cap_overrides, sizeof *o);
         if (!o)
             return -1;
         o->seq = r->seq;

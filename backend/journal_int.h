@@ -21,6 +21,19 @@ struct pp_journal {
     char line[JLINE_MAX];
 };
 
+/* Bytes journal_read_file / journal_replay may use to keep the checked
+ * records between checking them and handing them on (256 MiB); past it the
+ * rest of the file is parsed a second time instead.  Tests lower it to
+ * reach that path; nothing else writes it. */
+extern size_t jnl_arena_max;
+
+/* jrec_parse without clearing all of r first: only seq and each field's
+ * first byte, so the bytes after a value's NUL may hold an older record's.
+ * For the reader's own scratch record (about 1.5 KB cleared per line adds
+ * up over a million lines); a record handed to anyone else comes from
+ * jrec_parse. */
+int jrec_parse_scratch(const char *line, size_t len, struct pp_jrec *r, char *err, size_t errn);
+
 /* Appends a message to buf, on a new line when buf is not empty. */
 void jnl_add_msg(char *buf, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

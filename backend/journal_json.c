@@ -7,6 +7,7 @@
  * field.  The reader never cuts a value short: a truncated reason in an
  * audit trail would be a lie. */
 #include "backend/journal.h"
+#include "backend/journal_int.h"
 #include "backend/jsonstr.h"
 
 #include <errno.h>
@@ -241,14 +242,61 @@ static int parse_seq(struct rd *d, long long *seq)
     return 0;
 }
 
+#define FI_SEQ ((int)NFIELDS)
+
+/* fields[] index of key k (klen bytes, decoded), FI_SEQ for "seq", -1 for a
+ * key we do not know.  One switch on the length, then at most two compares
+ * with the only candidates of that length (the first byte tells them apart):
+ * this runs for every key of every record replayed. */
+static int field_index(const char *k, size_t klen)
+{
+    const char *name;
+    int fi;
+    switch (klen) {
+    case 2: fi = 0, name = "ts"; break;
+    case 3: fi = FI_SEQ, name = "seq"; break;
+    case 4: fi = 5, name = "step"; break;
+    case 5:
+        if (k[0] == 'e')
+            fi = 2, name = "event";
+        else
+            fi = 7, name = "state";
+        break;
+    case 6:
+        switch (k[0]) {
+        case 'd': fi = k[1] == 'o' ? 3 : 10; break;   /* domain detail */
+        case 's': fi = 4; break;                     /* server */
+        case 'r': fi = k[2] == 's' ? 6 : 9; break;    /* result reason */
+        case 'a': fi = 8; break;                     /* action */
+        default: return -1;
+        }
+        name = fields[fi].key;
+        break;
+    case 8: fi = 1, name = "operator"; break;
+    default: return -1;
+    }
+    for (size_t i = 0; i < klen; i++)   /* short: no call to memcmp */
+        if (k[i] != name[i])
+            return -1;
+    return fi;
+}
+
 int jrec_parse(const char *line, size_t len, struct pp_jrec *r, char *err, size_t errn)
+{
+    memset(r, 0, sizeof *r);
+    return jrec_parse_scratch(line, len, r, err, errn);
+}
+
+int jrec_parse_scratch(const char *line, size_t len, struct pp_jrec *r, char *err, size_t errn)
 {
     struct rd d = {line, line, line + len, err, errn};
     bool seen[NFIELDS] = {false};
     bool have_seq = false;
     char msg[128];
 
-    memset(r, 0, sizeof *r);
+    r->seq = 0;
+    for (size_t i = 0; i < NFIELDS; i++)
+        ((char *)r + fields[i].off)[0] = 0;
     if (expect(&d, '{', "expected '{' (a journal record is a JSON object)") < 0)
         return -1;
     skip_ws(&d);
@@ -263,19 +311,23 @@ int jrec_parse(const char *line, size_t len, struct pp_jrec *r, char *err, size_
             kstart = d.p;
             if (d.p >= d.end || *d.p != '"')
                 return fail(&d, "expected a key");
-            if (jsonstr_parse(&d.p, d.end, key, sizeof key, &klen, msg, sizeof msg) < 0)
-                return fail(&d, msg);
-            if (klen >= sizeof key)
-                key[0] = 0;   /* no key of ours is that long: unknown */
+            /* a key without escapes (all of ours) is looked up in place */
+            const char *kp = d.p + 1;
+            klen = jsonstr_plain_run(kp, (size_t)(d.end - kp));
+            if (kp + klen < d.end && kp[klen] == '"') {
+                d.p = kp + klen + 1;
+            } else {
+                if (jsonstr_parse(&d.p, d.end, key, sizeof key, &klen, msg, sizeof msg) < 0)
+                    return fail(&d, msg);
+                kp = key;
+            }
             if (expect(&d, ':', "expected ':' after a key") < 0)
                 return -1;
             skip_ws(&d);
 
-            int fi = -1;
-            for (size_t i = 0; i < NFIELDS; i++)
-                if (strcmp(key, fields[i].key) == 0)
-                    fi = (int)i;
-            if (strcmp(key, "seq") == 0) {
+            /* no key of ours is 32 bytes long: a longer one is unknown */
+            int fi = klen < sizeof key ? field_index(kp, klen) : -1;
+            if (fi == FI_SEQ) {
                 if (have_seq) {
                     d.p = kstart;
                     return fail(&d, "duplicate key \"seq\"");
@@ -298,7 +350,13 @@ int jrec_parse(const char *line, size_t len, struct pp_jrec *r, char *err, size_
                     return fail(&d, msg);
                 }
                 const char *vstart = d.p;
-                if (jsonstr_parse(&d.p, d.end, v, f->size, &vlen, msg, sizeof msg) < 0)
+                /* the usual value, plain text that fits: copied as is */
+                vlen = jsonstr_plain_run(d.p + 1, (size_t)(d.end - d.p - 1));
+                if (vlen < f->size && d.p + 1 + vlen < d.end && d.p[1 + vlen] == '"') {
+                    memcpy(v, d.p + 1, vlen);
+                    v[vlen] = 0;
+                    d.p += vlen + 2;
+                } else if (jsonstr_parse(&d.p, d.end, v, f->size, &vlen, msg, sizeof msg) < 0)
                     return fail(&d, msg);
                 if (vlen > f->size - 1) {
                     d.p = vstart;

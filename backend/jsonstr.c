@@ -178,6 +178,45 @@ static size_t utf8_encode(uint32_t cp, char b[4])
     return 4;
 }
 
+/* Bytes that stand for themselves in a JSON string literal: printable
+ * ASCII and DEL, except '"' and '\\'.  (Raw controls are refused, high bytes
+ * need the UTF-8 check, '"' and '\\' end the run.) */
+static bool plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Length of the run of plain bytes at p[0..n).  Eight bytes at a time
+ * while it can (a journal's values are mostly plain ASCII): the word test
+ * below is exact about whether a word holds any byte that is not plain
+ * (and its lowest flag is the first such byte). */
+size_t jsonstr_plain_run(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        /* a byte >= 0x80, a byte < 0x20, a zero byte in q (a '"'), in b (a '\\') */
+        uint64_t bad = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+                       highs;
+        if (bad) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* a borrow only runs upward from a byte that is not plain, so
+             * the lowest flag marks the first such byte */
+            return i + (size_t)__builtin_ctzll(bad) / 8;
+#else
+            break;
+#endif
+        }
+        i += 8;
+    }
+    while (i < n && plain_byte((unsigned char)p[i]))
+        i++;
+    return i;
+}
+
 int jsonstr_parse(const char **pp, const char *end, char *out, size_t outn,
                   size_t *declen, char *err, size_t errn)
 {
@@ -193,6 +232,15 @@ int jsonstr_parse(const char **pp, const char *end, char *out, size_t outn,
         if (p >= end) {
             snprintf(err, errn, "unterminated string");   /* at its start */
             return -1;
+        }
+        size_t run = jsonstr_plain_run(p, (size_t)(end - p));
+        if (run) {
+            /* what fits, as byte-by-byte put() would have stored it */
+            if (outn && len < outn - 1)
+                memcpy(out + len, p, run < outn - 1 - len ? run : outn - 1 - len);
+            len += run;
+            p += run;
+            continue;
         }
         unsigned char c = (unsigned char)*p;
         if (c == '"') {

@@ -43,4 +43,10 @@ int jsonstr_fput(FILE *f, const char *s);
 int jsonstr_parse(const char **pp, const char *end, char *out, size_t outn,
                   size_t *declen, char *err, size_t errn);
 
+/* Length of the run at p[0..n) of bytes that stand for themselves in a
+ * string literal (0x20..0x7F but '"' and '\\'): when p[run] is then '"',
+ * the literal's text is exactly those bytes.  The fast path of
+ * jsonstr_parse, for callers that can use the bytes in place. */
+size_t jsonstr_plain_run(const char *p, size_t n);
+
 #endif

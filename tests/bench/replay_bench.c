@@ -7,7 +7,10 @@
  *   replay_bench parse JOURNAL          jrec_parse once per line of a file
  *                                       already in memory: the cost of one
  *                                       parsing pass (journal_read_file makes
- *                                       two: check everything, then hand on)
+ *                                       one, keeping the checked records
+ *                                       compact until the whole file checked
+ *                                       out; past 256 MiB of them it parses
+ *                                       the rest a second time)
  *   replay_bench restore SCENARIO JOURNAL
  *                                       journal_open + journal_replay feeding
  *                                       engine_restore, as runner_start does
