@@ -433,19 +433,32 @@ void ssht_remember(struct ssh_worker *w, int which, const char *secret)
 
 /* ---- the main thread's end of the queue ------------------------------- */
 
-struct ssh_ev *ssht_take_events(struct ssh_tp *tp)
+struct ssh_ev *ssht_take_events(struct ssh_tp *tp, size_t budget)
 {
     pthread_mutex_lock(&tp->mu);
-    struct ssh_ev *list = tp->qhead;
-    tp->qhead = NULL;
-    tp->qtail = &tp->qhead;
-    for (struct ssh_ev *e = list; e; e = e->next)
+    struct ssh_ev *list = tp->qhead, **cut = &list;
+    size_t taken = 0;
+    while (*cut && taken <= budget) {
+        struct ssh_ev *e = *cut;
         if (e->w) {
             bool was_full = e->w->queued > SSHT_QUEUE_CAP;
             e->w->queued -= e->bytes;
             if (was_full && e->w->queued <= SSHT_QUEUE_CAP)
                 pthread_cond_signal(&e->w->cv); /* the worker may read again */
         }
+        taken += e->bytes;
+        cut = &e->next;
+    }
+    /* *cut: the first event left for the next poll(), in order */
+    tp->qhead = *cut;
+    if (!tp->qhead)
+        tp->qtail = &tp->qhead;
+    *cut = NULL;
+    if (tp->qhead) {
+        char b = 1;   /* the loop comes back for the rest after its input */
+        ssize_t n = write(tp->wake_w, &b, 1);
+        (void)n; /* EAGAIN: the pipe already holds a wake-up */
+    }
     pthread_mutex_unlock(&tp->mu);
     return list;
 }

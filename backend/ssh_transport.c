@@ -159,7 +159,7 @@ static void tp_poll(struct pp_transport *t, pp_ms now, const struct pp_tsink *si
     /* Drain the wake-ups first: an event queued after this still writes one. */
     while (read(tp->wake_r, buf, sizeof buf) > 0)
         ;
-    ssht_emit_events(ssht_take_events(tp), sink);
+    ssht_emit_events(ssht_take_events(tp, SSHT_POLL_BUDGET), sink);
 }
 
 static int tp_fd(struct pp_transport *t) { return tp_of(t)->wake_r; }
@@ -216,7 +216,7 @@ static void tp_free(struct pp_transport *t)
     }
     free(tp->workers);
     free(tp->eager_hosts);
-    ssht_emit_events(ssht_take_events(tp), NULL);
+    ssht_emit_events(ssht_take_events(tp, SIZE_MAX), NULL);
     explicit_bzero(tp->secrets, tp->secrets_len);
     if (tp->secrets_locked)
         munlock(tp->secrets, tp->secrets_len);

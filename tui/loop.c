@@ -138,15 +138,19 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
                 }
             }
         }
-        if (in_i >= 0 && (pf[in_i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-            ui->ops->on_input(ui) < 0) {
-            /* the operator is gone (input ended, or done reading the summary):
-             * the same as a lost terminal while running, the end when over */
-            if (over)
-                break;
-            if (!hup)
-                gone = "input ended";
-            hup = true;
+        if (in_i >= 0 && (pf[in_i].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (ui->ops->on_input(ui) < 0) {
+                /* the operator is gone (input ended, or done reading the
+                 * summary): the same as a lost terminal while running, the
+                 * end when over */
+                if (over)
+                    break;
+                if (!hup)
+                    gone = "input ended";
+                hup = true;
+            } else {
+                last_render = 0;   /* a key's answer is drawn now, not at the next frame */
+            }
         }
         if (over && (hup || stops > 0 || ui->ops->input_fd(ui) < 0))
             break;

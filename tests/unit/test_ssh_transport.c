@@ -1392,6 +1392,74 @@ static void test_flood_is_bounded(void **state)
     srv_free(s);
 }
 
+/* transport_poll hands on at most SSHT_POLL_BUDGET bytes of output per
+ * call (plus the chunk that crosses it), in order, and leaves the wake-up
+ * pipe readable while some are left: a flood from many servers is cleaned
+ * a slice at a time and the main loop reads the keyboard in between.
+ * (The queue and a worker, without a thread or a server.) */
+static int budget_events;
+static size_t budget_bytes;
+static unsigned char budget_next;
+static void budget_emit(void *ctx, const struct pp_tev *ev)
+{
+    (void)ctx;
+    assert_int_equal(ev->type, PP_TEV_OUTPUT);
+    assert_int_equal((unsigned char)ev->data[0], budget_next); /* in order */
+    budget_next++;
+    budget_events++;
+    budget_bytes += ev->len;
+}
+
+static void test_poll_budget(void **state)
+{
+    (void)state;
+    struct ssh_tp tp;
+    memset(&tp, 0, sizeof tp);
+    pthread_mutex_init(&tp.mu, NULL);
+    tp.qtail = &tp.qhead;
+    int p[2];
+    assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    tp.wake_r = p[0];
+    tp.wake_w = p[1];
+    struct ssh_worker w;
+    memset(&w, 0, sizeof w);
+    w.tp = &tp;
+    ssht_cond_init(&w.cv);
+    struct ssh_cmd c;
+    memset(&c, 0, sizeof c);
+    c.id = 7;
+    static char chunk[SSHT_CHUNK];
+    const int n = 3 * (int)(SSHT_POLL_BUDGET / SSHT_CHUNK) + 5;
+    for (int i = 0; i < n; i++) {
+        memset(chunk, i & 0xff, sizeof chunk);
+        ssht_output(&w, &c, false, chunk, sizeof chunk);
+    }
+    assert_int_equal(w.queued, (size_t)n * SSHT_CHUNK);
+    const struct pp_tsink bs = {budget_emit, NULL};
+    char b[64];
+    int polls = 0;
+    budget_next = 0;
+    budget_events = 0;
+    budget_bytes = 0;
+    while (read(tp.wake_r, b, sizeof b) > 0) { /* what poll() would see */
+        size_t before = budget_bytes;
+        ssht_emit_events(ssht_take_events(&tp, SSHT_POLL_BUDGET), &bs);
+        polls++;
+        assert_true(budget_bytes - before <= SSHT_POLL_BUDGET + SSHT_CHUNK);
+        assert_true(budget_bytes > before);
+    }
+    assert_int_equal(budget_events, n);               /* nothing lost */
+    assert_int_equal(budget_bytes, (size_t)n * SSHT_CHUNK);
+    assert_true(polls >= 3);                           /* sliced, not all at once */
+    assert_int_equal(w.queued, 0);
+    assert_null(tp.qhead);
+    assert_ptr_equal(tp.qtail, &tp.qhead);
+    close(p[0]);
+    close(p[1]);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&tp.mu);
+}
+
 static void test_free_while_busy(void **state)
 {
     (void)state;
@@ -1515,6 +1583,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_host_rejected),
+        cmocka_unit_test(test_poll_budget),
         cmocka_unit_test(test_output_and_status),
         cmocka_unit_test(test_session_reuse),
         cmocka_unit_test(test_many_servers),
