@@ -64,18 +64,7 @@ run_one() {   # target: runs it, writes $H_DIR/NAME.result
     fi
 }
 
-# two at a time: the machine has two cores
-pids=()
-for t in "${targets[@]}"; do
-    run_one "$t" &
-    pids+=($!)
-    h_track $!
-    if [ ${#pids[@]} -ge 2 ]; then
-        wait "${pids[0]}"
-        pids=("${pids[@]:1}")
-    fi
-done
-wait
+h_each2 run_one "${targets[@]}"
 
 failed=0
 printf '%-22s %-6s %12s %6s\n' target result executions secs

@@ -65,17 +65,8 @@ analyze_one() {   # file: writes $H_DIR/an/<file>.txt
     clang --analyze "${PKG[@]}" "${FLAGS[@]}" "${ANALYZER[@]}" -o /dev/null "$f" \
         >"$H_DIR/an/${f//\//_}.txt" 2>&1
 }
-pids=()
-for f in $FILES; do
-    analyze_one "$f" &
-    pids+=($!)
-    h_track $!
-    if [ ${#pids[@]} -ge 2 ]; then
-        wait "${pids[0]}"
-        pids=("${pids[@]:1}")
-    fi
-done
-wait
+# shellcheck disable=SC2086  # one word per file
+h_each2 analyze_one $FILES
 cat "$H_DIR"/an/*.txt >"$H_DIR/analyzer.out"
 total=0
 accepted=0

@@ -78,6 +78,23 @@ h_init() {
 
 h_track() { H_PIDS+=("$1"); }
 
+# h_each2 FUNC ARG...: runs FUNC ARG in the background for every ARG, two
+# at a time (CI has two cores), tracked for cleanup; returns when all ended.
+h_each2() {
+    local fn=$1 a pids=()
+    shift
+    for a in "$@"; do
+        "$fn" "$a" &
+        pids+=($!)
+        h_track $!
+        if [ ${#pids[@]} -ge 2 ]; then
+            wait "${pids[0]}"
+            pids=("${pids[@]:1}")
+        fi
+    done
+    wait
+}
+
 h_wait() {
     local secs=$1 end
     shift
