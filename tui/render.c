@@ -344,15 +344,13 @@ static const char *ask_label(enum pp_ask_kind k)
  * Front Ends stay up; quorum needs K".  The numbers come first: they are
  * what must survive when the line is cut.  The engine says whether its
  * text holds the quorum (ask_quorum): the text itself is translated, so
- * no word of it can tell.  An English "quorum" still counts for a model
- * that no engine filled (unit tests, older callers). */
+ * no word of it can tell. */
 static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
 {
     const struct pp_model *m = src->m;
     int d = m->ask_domain;
     buf[0] = 0;
-    if (m->ask != PP_ASK_START_DOMAIN || d < 0 || d >= m->ndomains || m->ask_quorum ||
-        strcasestr(m->ask_text, "quorum"))
+    if (m->ask != PP_ASK_START_DOMAIN || d < 0 || d >= m->ndomains || m->ask_quorum)
         return;
     const struct pp_domain *dom = &m->domains[d];
     enum pp_quorum rule = src->cfg ? src->cfg->quorum : PP_QUORUM_LYNC;

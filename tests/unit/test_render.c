@@ -371,6 +371,7 @@ static void test_quorum_line_not_repeated(void **state)
     f.m.ask_domain = 1;
     snprintf(f.m.ask_text, sizeof f.m.ask_text,
              "Start UpgradeDomain2: 6 of 8 Front Ends stay up; quorum needs 4.");
+    f.m.ask_quorum = true;   /* as the engine says of its own start question */
     fx_render(&f, 100, 30, true);
     int y, x;
     assert_true(canvas_find(&f.cv, "quorum needs 4.", &y, &x));
@@ -378,6 +379,7 @@ static void test_quorum_line_not_repeated(void **state)
     /* the majority rule speaks of no "first" servers */
     f.cfg.quorum = PP_QUORUM_MAJORITY;
     f.m.ask_text[0] = 0;
+    f.m.ask_quorum = false;
     fx_render(&f, 200, 30, true);
     assert_non_null(strstr(bar_text(&f), "6 of 8 Front Ends stay up; quorum needs 5. "
                                          "Drain, upgrade, restart, verify on fe03 fe04."));
