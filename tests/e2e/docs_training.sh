@@ -3,14 +3,7 @@
 # answers Busy twice after UpgradeDomain2, and the run completes with no
 # departure in the debrief.
 set -u
-: "${POOLPILOT:?}" "${PP_SOURCE_DIR:?}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export XDG_STATE_HOME=$T/state TZ=UTC LANG=C.UTF-8
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib/checks.sh"
 
 doc=$PP_SOURCE_DIR/docs/TRAINING.md
 S=$T/verify-then-busy.ini
@@ -45,5 +38,4 @@ check "fe04's verify failed once, then passed" \
 check "Busy twice after UpgradeDomain2, then Ready" \
     "jq -s -e '(map(select(.event==\"domain-done\" and .domain==\"UpgradeDomain2\"))[0].seq) as \$d | [.[] | select(.event==\"readiness\" and .seq > \$d) | .state][0:3] == [\"Busy\",\"Busy\",\"Ready\"]' \"$J\" >/dev/null"
 check "the debrief finds no departure" "grep -q 'debrief: No departures from the expected path.' \"$T/run.out\""
-echo "docs_training: $fails failure(s)"
-exit $((fails > 0))
+checks_end docs_training

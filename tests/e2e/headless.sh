@@ -3,14 +3,7 @@
 # override typed on stdin with its reason, quitting, input ending while the
 # run waits, --dry-run, and --check-config on the examples and a bad file.
 set -u
-: "${POOLPILOT:?}" "${PP_SOURCE_DIR:?}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config TZ=UTC LANG=C.UTF-8
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib/checks.sh"
 
 # 1. a whole rolling upgrade with --yes
 J=$T/happy.jsonl
@@ -121,5 +114,4 @@ check "unknown option exits 2" "[ $? -eq 2 ]"
 "$POOLPILOT" --help | grep -q -- '--training'
 check "--help lists the options" "[ $? -eq 0 ]"
 
-echo "headless: $fails check(s) failed"
-exit $((fails > 0))
+checks_end headless

@@ -11,15 +11,7 @@ set -u
 source "$PP_SOURCE_DIR/tests/e2e/lib/harness.sh"
 source "$PP_SOURCE_DIR/tests/e2e/lib/pool.sh"
 h_init ssh_readiness
-pool_require
-pool_init
-
-SERVERS=(fe01.contoso.com fe02.contoso.com fe03.contoso.com fe04.contoso.com)
-pool_add fe01.contoso.com UpgradeDomain1 1
-pool_add fe02.contoso.com UpgradeDomain1 1
-pool_add fe03.contoso.com UpgradeDomain2 1
-pool_add fe04.contoso.com UpgradeDomain2 1
-pool_client_files
+pool_start 4   # pool.txt: each case below writes its own
 INI=$H_DIR/pool.ini
 pool_ini "$INI" lync2013 pool01.contoso.com '[timing]
 busy_retry = 1s

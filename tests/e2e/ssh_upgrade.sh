@@ -11,17 +11,7 @@ set -u
 source "$PP_SOURCE_DIR/tests/e2e/lib/harness.sh"
 source "$PP_SOURCE_DIR/tests/e2e/lib/pool.sh"
 h_init ssh_upgrade
-pool_require
-pool_init
-
-SERVERS=()
-for i in 1 2 3 4 5 6; do
-    s=fe0$i.contoso.com
-    SERVERS+=("$s")
-    pool_add "$s" "UpgradeDomain$(( (i + 1) / 2 ))" 1
-done
-pool_txt pool01.contoso.com
-pool_client_files
+pool_start 6
 INI=$H_DIR/pool.ini
 pool_ini "$INI" lync2013 pool01.contoso.com '[timing]
 settle = 1s

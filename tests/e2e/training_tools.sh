@@ -4,14 +4,7 @@
 # same journal as a timeline.  The clock runs at max speed; injections are
 # sent while the run waits at a question, so nothing depends on timing.
 set -u
-: "${POOLPILOT:?}" "${PP_SOURCE_DIR:?}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config TZ=UTC LANG=C.UTF-8
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib/checks.sh"
 
 # 1. a happy scenario, with a hung drain and a Busy pool injected by the trainer
 J=$T/inj.jsonl
@@ -116,5 +109,4 @@ printf '[pool]\nfqdn = other.contoso.com\nprofile = lync2013\n[servers]\nx1.cont
 check "--replay with a config that does not fit says so (exit 2)" \
     "[ $? -eq 2 ] && grep -q 'does not fit' \"$T/other.out\""
 
-echo "training_tools: $fails failure(s)"
-exit $((fails > 0))
+checks_end training_tools

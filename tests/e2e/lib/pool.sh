@@ -4,6 +4,11 @@
 # and sshd.sh (one throwaway sshd per server, fake_cmdlet as ForceCommand).
 #
 # Source it after harness.sh, then:
+#   pool_start N [BOOT]          the usual test pool in one call: pool_require,
+#                                pool_init, fe01..feNN.contoso.com two per
+#                                domain (UpgradeDomain1..), SERVERS=(their
+#                                names), pool_txt pool01.contoso.com,
+#                                pool_client_files; BOOT as for pool_add (1)
 #   pool_require                 SKIP (exit 0) unless root and /usr/sbin/sshd;
 #                                FAIL unless the fake_cmdlet tool is built
 #   pool_init                    POOL_ROOT=$H_DIR/pool, the client key, a fake
@@ -153,6 +158,20 @@ EOF
 }
 
 pool_dir() { echo "$POOL_ROOT/$1"; }
+
+pool_start() {
+    local n=$1 boot=${2-1} i s
+    pool_require
+    pool_init
+    SERVERS=()
+    for ((i = 1; i <= n; i++)); do
+        s=$(printf 'fe%02d.contoso.com' "$i")
+        SERVERS+=("$s")
+        pool_add "$s" "UpgradeDomain$(((i + 1) / 2))" "$boot"
+    done
+    pool_txt pool01.contoso.com
+    pool_client_files
+}
 
 pool_txt() {
     local fqdn=$1 extra=${2-} i d line seen=()
