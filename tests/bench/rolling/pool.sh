@@ -53,7 +53,8 @@ pool_create() {
         sed -i -e '/^ForceCommand/d' -e 's/^MaxStartups.*/MaxStartups 1000/' \
             -e 's/^MaxSessions.*/MaxSessions 100/' -e 's/^LogLevel.*/LogLevel ERROR/' -e 's/^PermitTTY.*/PermitTTY yes/' \
             "$dir/sshd_config"
-        echo "SetEnv SHLVL=1 PP_BENCH_DIR=$dir" >>"$dir/sshd_config"
+        # one SetEnv line (sshd takes the first): sshd.sh's SHLVL=1, plus ours
+        sed -i "s|^SetEnv SHLVL=1\$|SetEnv SHLVL=1 PP_BENCH_DIR=$dir|" "$dir/sshd_config"
     done
     # power supervisors (each starts its sshd), in parallel, then wait for all
     for ((i = 1; i <= n; i++)); do

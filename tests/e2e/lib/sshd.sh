@@ -102,6 +102,11 @@ PrintMotd no
 MaxStartups 100
 MaxSessions 20
 LogLevel VERBOSE
+# Debian's bash sources ~/.bashrc for commands run by sshd (even ForceCommand,
+# which runs through the login shell); a root .bashrc that prints (pyenv's
+# rehash racing itself under many parallel logins) would pollute the
+# commands' stderr.  SHLVL=1 makes that bash a nested shell: no .bashrc.
+SetEnv SHLVL=1
 EOF
 }
 
