@@ -13,9 +13,8 @@ check "the example is in the page" "grep -q '^\[fault.fe04-verify\]' \"$S\""
 check "the example passes --check-config" "[ $? -eq 0 ]"
 
 J=$T/j.jsonl
-coproc PP { "$POOLPILOT" --training="$S" --time-scale=max --headless --journal "$J" --operator amy 2>&1; }
-pid=$PP_PID
-exec {from}<&"${PP[0]}" {to}>&"${PP[1]}"
+spawn PP "$POOLPILOT" --training="$S" --time-scale=max --headless --journal "$J" --operator amy
+from=$PP_OUT to=$PP_IN
 retried=0
 while IFS= read -r -t 60 line <&"$from"; do
     echo "$line" >>"$T/run.out"
@@ -27,10 +26,7 @@ while IFS= read -r -t 60 line <&"$from"; do
     *"departure"*) break ;;
     esac
 done
-exec {to}>&- {PP[1]}>&- 2>/dev/null
-cat <&"$from" >>"$T/run.out"
-exec {from}<&-
-wait "$pid"
+spawn_end PP "$T/run.out"
 rc=$?
 check "the example runs to the end with one retry" "[ $rc -eq 0 ] && [ $retried -eq 1 ]"
 check "fe04's verify failed once, then passed" \

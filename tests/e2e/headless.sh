@@ -33,20 +33,19 @@ check "--report=md has a heading" "grep -q '^#' \"$T/r.md\""
 
 # 2. a failed verify, answered by an override typed on stdin
 J=$T/verify.jsonl
-coproc PP { "$POOLPILOT" --training=verify-fails --time-scale=max --headless --journal "$J" \
-    --operator bob 2>&1; }
+spawn PP "$POOLPILOT" --training=verify-fails --time-scale=max --headless --journal "$J" \
+    --operator bob
 answered_override=0
-while IFS= read -r -t 60 line <&"${PP[0]}"; do
+while IFS= read -r -t 60 line <&"$PP_OUT"; do
     case "$line" in
-    *"? Start UpgradeDomain"*) echo confirm >&"${PP[1]}" ;;
+    *"? Start UpgradeDomain"*) say "$PP_IN" confirm ;;
     *"? fe04.contoso.com: verify failed"*)
-        echo "override retry fe04.contoso.com checked RTCSRV by hand, it was slow to start" >&"${PP[1]}"
+        say "$PP_IN" "override retry fe04.contoso.com checked RTCSRV by hand, it was slow to start"
         answered_override=1 ;;
     *"done: "* | *"stopped: "*) break ;;
     esac
 done
-exec {PP[1]}>&-
-wait "$PP_PID"
+spawn_end PP
 rc=$?
 check "override run ends done" "[ $rc -eq 0 ] && [ $answered_override -eq 1 ]"
 check "the override is journaled with operator, target and reason" \
@@ -71,15 +70,14 @@ check "nothing that ended ok ran again" \
 
 # 4. quit at the first question
 J=$T/quit.jsonl
-coproc PQ { "$POOLPILOT" --training=happy --time-scale=max --headless --journal "$J" 2>&1; }
-while IFS= read -r -t 60 line <&"${PQ[0]}"; do
+spawn PQ "$POOLPILOT" --training=happy --time-scale=max --headless --journal "$J"
+while IFS= read -r -t 60 line <&"$PQ_OUT"; do
     case "$line" in
-    *"? "*) echo quit >&"${PQ[1]}" ;;
+    *"? "*) say "$PQ_IN" quit ;;
     *"stopped: "*) break ;;
     esac
 done
-exec {PQ[1]}>&-
-wait "$PQ_PID"
+spawn_end PQ
 check "quit exits 1 with a stop record" "[ $? -eq 1 ] && jq -s -e 'last.event==\"stop\"' \"$J\" >/dev/null"
 
 # 5. --dry-run runs only the readiness check and prints the plan

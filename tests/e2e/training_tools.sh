@@ -8,11 +8,9 @@ set -u
 
 # 1. a happy scenario, with a hung drain and a Busy pool injected by the trainer
 J=$T/inj.jsonl
-coproc PP { "$POOLPILOT" --training=happy --time-scale=max --headless --journal "$J" \
-    --operator trainee 2>&1; }
-# bash forgets a coproc's pid and fds once it exits: keep copies
-pid=$PP_PID
-exec {from}<&"${PP[0]}" {to}>&"${PP[1]}"
+spawn PP "$POOLPILOT" --training=happy --time-scale=max --headless --journal "$J" \
+    --operator trainee
+from=$PP_OUT to=$PP_IN
 asked=0 forced=0
 while IFS= read -r -t 60 line <&"$from"; do
     echo "$line" >>"$T/inj.out"
@@ -30,11 +28,8 @@ while IFS= read -r -t 60 line <&"$from"; do
     *"debrief: No departures"* | *"departure from the expected path"*) break ;;
     esac
 done
-exec {to}>&- {PP[1]}>&- 2>/dev/null
 # read what is left (the rest of the debrief), then the exit status
-cat <&"$from" >>"$T/inj.out"
-exec {from}<&-
-wait "$pid"
+spawn_end PP "$T/inj.out"
 rc=$?
 check "the run with injected faults ends done" "[ $rc -eq 0 ] && [ $asked -eq 1 ] && [ $forced -eq 1 ]"
 check "why explains the question with this pool's quorum" \
@@ -66,10 +61,9 @@ check "--report=csv is unchanged by the debrief" \
 
 # 3. a departure: the verify failure marked done by hand instead of retried
 J2=$T/dep.jsonl
-coproc PQ { "$POOLPILOT" --training=verify-fails --time-scale=max --headless --journal "$J2" \
-    --operator trainee 2>&1; }
-pid=$PQ_PID
-exec {from}<&"${PQ[0]}" {to}>&"${PQ[1]}"
+spawn PQ "$POOLPILOT" --training=verify-fails --time-scale=max --headless --journal "$J2" \
+    --operator trainee
+from=$PQ_OUT to=$PQ_IN
 while IFS= read -r -t 60 line <&"$from"; do
     echo "$line" >>"$T/dep.out"
     case "$line" in
@@ -79,10 +73,7 @@ while IFS= read -r -t 60 line <&"$from"; do
     *"departures from the expected path"*) break ;;
     esac
 done
-exec {to}>&- {PQ[1]}>&- 2>/dev/null
-cat <&"$from" >>"$T/dep.out"
-exec {from}<&-
-wait "$pid"
+spawn_end PQ "$T/dep.out"
 # (the simulated fe04 is still down: the fabric check then holds the run,
 # and input ends there, a second departure)
 check "marking a failed server done by hand is a departure" \
