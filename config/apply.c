@@ -2,7 +2,7 @@
  * each value checked where it is read, each problem reported at the line
  * of the key.  Cross-checks that need the whole file (servers named by
  * faults, commands a profile must have) are in validate.c. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -41,7 +41,7 @@ static int set_enum(struct cfg_loader *L, const struct cfg_entry *e, const char 
 static bool set_dns(struct cfg_loader *L, const struct cfg_entry *e, char *dst, size_t n)
 {
     char b[96];
-    if (!config_valid_dns_name(e->value)) {
+    if (!names_valid_host(e->value)) {
         AERR(L, e->line, "%s: '%s' is not a valid DNS name", e->key,
              cfg_show(b, sizeof b, e->value));
         return false;
@@ -175,11 +175,11 @@ static void apply_server(struct cfg_loader *L, const struct cfg_entry *e)
     char b[96], b2[96];
     L->servers_declared++;
     bool ok = true;
-    if (!config_valid_dns_name(e->key)) {
+    if (!names_valid_host(e->key)) {
         AERR(L, e->line, "server '%s' is not a valid DNS name", cfg_show(b, sizeof b, e->key));
         ok = false;
     }
-    if (*e->value && !cfg_valid_domain_name(e->value)) {
+    if (*e->value && !names_valid_domain(e->value)) {
         AERR(L, e->line,
              "server '%s': '%s' is not a valid upgrade domain name (letters, digits, '-', '_', "
              "'.', 1 to 63 characters, not starting with '-' or '.')",

@@ -2,7 +2,7 @@
  * user's file names, then the user's file (which is read first, to learn
  * the profile), then the checks that need everything.  Also the default
  * path and the built-in training scenarios. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,7 +7,8 @@
 #ifndef PP_CONFIG_H
 #define PP_CONFIG_H
 
-#include "backend/types.h"
+#include "backend/core/names.h"
+#include "backend/core/types.h"
 
 #define PP_PATH_MAX 1024
 #define PP_MAX_SERVERS 4096
@@ -138,8 +139,6 @@ void config_free(struct pp_config *cfg);
  * (or ~/.config/...).  Writes into buf; returns buf. */
 const char *config_default_path(const char *cli, char *buf, size_t n);
 
-/* DNS name check used for every name that may reach a command line. */
-bool config_valid_dns_name(const char *s);
 
 /* Parses "90s", "10m", "1h30m", "250ms", "2h"; -1 when invalid. */
 pp_ms config_parse_duration(const char *s);

@@ -52,7 +52,6 @@ void cfg_doc_free(struct cfg_doc *doc);
 void cfg_diag_sort(struct pp_diag *d, int from, const char *file);
 
 /* values.c */
-bool cfg_valid_domain_name(const char *s);
 bool cfg_is_bare_number(const char *s);
 /* Strict decimal without sign; false when not a number or > 10^15. */
 bool cfg_parse_uint(const char *s, long long *out);

@@ -1,7 +1,7 @@
 /* Collected configuration problems: every message "FILE:LINE: text", kept in
  * the order found and sorted by line once a load is over, so an operator sees
  * all of them in one run, as a compiler would show them. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

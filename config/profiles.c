@@ -15,7 +15,7 @@
  * indentation, lines starting with '#' or ';' are INI comments (dropped),
  * and " ;" starts an inline comment, so PowerShell statements go on their
  * own lines and ';' is never preceded by a space. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <stddef.h>
 

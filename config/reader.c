@@ -6,7 +6,7 @@
  * inih's line classification so that syntax errors and surprising
  * continuation lines get a precise message.  The handler only collects
  * (section, key, value, line) entries; meaning is given in apply.c. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <ini.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * list (duplicates, a server in two domains, pool size), the commands a
  * pool cannot run without, the disaster-recovery pair, training scenario
  * text and faults.  Also expands [sim] generate_* into [servers]. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +52,7 @@ void cfg_generate_servers(struct cfg_loader *L)
     int base = n / d, extra = n % d, dom = 0, left = base + (extra > 0);
     for (int i = 0; i < n; i++) {
         if (!cfg_pattern_format(L->gen_pattern, i + 1, s[i].name, sizeof s[i].name) ||
-            !config_valid_dns_name(s[i].name)) {
+            !names_valid_host(s[i].name)) {
             char b[96], b2[96];
             VERR(L, L->gen_pattern_line,
                  "generate_pattern: '%s' makes '%s', which is not a valid DNS name",

@@ -2,7 +2,7 @@
  * numbers, command placeholders and the server-name generator pattern.
  * Everything that may end up on a remote command line is checked here
  * against a whitelist, never against a list of "bad" characters. */
-#include "config/config_int.h"
+#include "config/config_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,6 @@
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
 
 /* "250ms", "90s", "10m", "2h", "1h30m": numbers each followed by a unit,
  * units from largest to smallest, each at most once.  A bare number is
@@ -63,54 +62,6 @@ bool cfg_is_bare_number(const char *s)
         return false;
     for (; *s; s++)
         if (!is_digit(*s))
-            return false;
-    return true;
-}
-
-/* RFC 1123 host names: labels of letters, digits and '-', 1..63 long, not
- * starting or ending with '-', 253 characters at most, no trailing dot.
- * Anything else (quotes, ';', '$', spaces, '_') is refused. */
-bool config_valid_dns_name(const char *s)
-{
-    if (!s)
-        return false;
-    size_t len = strlen(s);
-    if (len == 0 || len > 253)
-        return false;
-    size_t label = 0;
-    char prev = 0;
-    for (size_t i = 0; i <= len; i++) {
-        char c = s[i];
-        if (c == '.' || c == 0) {
-            if (label == 0 || label > 63 || prev == '-')
-                return false;
-            label = 0;
-        } else if (is_alnum(c) || c == '-') {
-            if (label == 0 && c == '-')
-                return false;
-            label++;
-        } else {
-            return false;
-        }
-        prev = c;
-    }
-    return true;
-}
-
-/* Upgrade-domain names as Topology Builder makes them ("UpgradeDomain1")
- * and what other pools may use: letters, digits, '-', '_', '.', not
- * starting with '-' or '.'. */
-bool cfg_valid_domain_name(const char *s)
-{
-    /* The same rule as remote_valid_domain_name(): no leading '-' or '.',
-     * which a command could read as an option or a path. */
-    if (!s || *s == '-' || *s == '.')
-        return false;
-    size_t len = strlen(s);
-    if (len == 0 || len > 63)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
             return false;
     return true;
 }

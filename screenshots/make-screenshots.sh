@@ -10,7 +10,7 @@
 # (msgfmt) and locales (localedef) for the Traditional Chinese picture.
 set -uo pipefail   # no -e: the tmux helpers return non-zero on purpose
 here=$(cd "$(dirname "$0")" && pwd)
-POOLPILOT=${1:-${POOLPILOT:-$here/../build/tui/poolpilot}}
+POOLPILOT=${1:-${POOLPILOT:-$here/../build/poolpilot}}
 export POOLPILOT
 command -v chromium >/dev/null || { echo "install chromium first (apt-get install chromium)" >&2; exit 1; }
 . "$here/../tests/e2e/lib/tui.sh"

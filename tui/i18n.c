@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 /* Does dir hold LANG/LC_MESSAGES/poolpilot.mo for some LANG? */
 static bool has_catalogue(const char *dir)

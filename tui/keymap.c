@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "config/config.h"
-#include "tui/utf8.h"
+#include "backend/core/utf8.h"
 
 static const struct act_info act_table[ACT_COUNT] = {
 #define X(id, name, keys, ctx, help) {name, keys, ctx, help},

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/model.h"
+#include "backend/pool/model.h"
 
 #define FRAME_MS 33   /* at most ~30 redraws a second */
 

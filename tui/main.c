@@ -11,16 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/checklist.h"
-#include "backend/debrief.h"
-#include "backend/journal.h"
-#include "backend/report.h"
-#include "backend/runner.h"
+#include "backend/journal/checklist.h"
+#include "backend/training/debrief.h"
+#include "backend/journal/journal.h"
+#include "backend/history/report.h"
+#include "backend/runner/runner.h"
 #include "config/config.h"
 #include "tui/i18n.h"
 #include "tui/keymap.h"
 #include "tui/loop.h"
-#include "tui/replay_ui.h"
+#include "tui/dashboard/replay_ui.h"
 #include "tui/ui.h"
 
 enum { EXIT_DONE = 0, EXIT_STOPPED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "backend/runner.h"
+#include "backend/runner/runner.h"
 
 struct pp_ui;
 struct pp_ui_ops {

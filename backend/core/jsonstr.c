@@ -1,5 +1,5 @@
 /* JSON string literals: the one escaper and the one strict reader. */
-#include "backend/jsonstr.h"
+#include "backend/core/jsonstr.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -8,7 +8,7 @@
  * every piece after the first starts with OUTBUF_CONT ("↪ ") so the screen
  * shows they belong together.  A piece is only cut when more text follows,
  * so a continuation marker is never left alone on a line. */
-#include "backend/outbuf.h"
+#include "backend/core/outbuf.h"
 
 #include <stdlib.h>
 #include <string.h>

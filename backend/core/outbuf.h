@@ -4,7 +4,7 @@
 #define PP_OUTBUF_H
 
 #include <stddef.h>
-#include "backend/text.h"
+#include "backend/core/text.h"
 
 struct pp_outbuf {
     char **ring;          /* cap slots, heap strings */

@@ -15,9 +15,10 @@
  * sequence (OSC, DCS, SOS, PM, APC) also ends at a newline: terminals would
  * keep swallowing, but for a line-oriented log, losing at most the rest of
  * one line is the better failure. */
-#include "backend/text.h"
+#include "backend/core/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -315,4 +316,19 @@ int text_width(const char *utf8)
         n -= r;
     }
     return w;
+}
+
+void text_duration(int64_t ms, char *buf, size_t n)
+{
+    if (ms < 0) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    int64_t s = ms / 1000, h = s / 3600, m = s / 60 % 60;
+    if (h)
+        snprintf(buf, n, "%lldh%02lldm%02llds", (long long)h, (long long)m, (long long)(s % 60));
+    else if (m)
+        snprintf(buf, n, "%lldm%02llds", (long long)m, (long long)(s % 60));
+    else
+        snprintf(buf, n, "%llds", (long long)s);
 }

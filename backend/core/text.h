@@ -7,6 +7,7 @@
 #define PP_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Cleans one chunk of a stream; `state` carries an incomplete UTF-8
  * sequence or escape sequence across chunks (zero-initialise it). */
@@ -24,5 +25,8 @@ size_t text_clean(struct text_clean_state *st, const char *in, size_t len,
 /* Display width of valid UTF-8 (CJK counts 2), using wcwidth under the
  * current locale; unprintable counts 1. */
 int text_width(const char *utf8);
+
+/* A duration for people: "45s", "32m05s", "1h02m03s"; "?" when negative. */
+void text_duration(int64_t ms, char *buf, size_t n);
 
 #endif

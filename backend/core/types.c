@@ -1,6 +1,6 @@
 /* Stable English names for the shared enums: the journal and reports use
  * them, so they never change with the UI language. */
-#include "backend/types.h"
+#include "backend/core/types.h"
 
 #include <strings.h>
 

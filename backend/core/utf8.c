@@ -1,6 +1,6 @@
 /* UTF-8 helpers: a strict decoder (overlong forms, surrogates and values
  * above U+10FFFF are rejected) and wcwidth-based column widths. */
-#include "tui/utf8.h"
+#include "backend/core/utf8.h"
 
 #include <string.h>
 #include <wchar.h>

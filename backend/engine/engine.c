@@ -7,7 +7,7 @@
  * exit) is translated when it is made (_()); what the journal keeps stays
  * in English (eng_journal records are never built from translated text),
  * so a journal reads the same whatever the console's locale was. */
-#include "backend/engine_internal.h"
+#include "backend/engine/engine_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 static const char *const override_names[PP_OV_COUNT] = {"force", "retry", "skip", "done",
                                                         "proceed"};

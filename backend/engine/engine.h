@@ -9,9 +9,9 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
-#include "backend/journal.h"
-#include "backend/model.h"
-#include "backend/readiness.h"
+#include "backend/journal/journal.h"
+#include "backend/pool/model.h"
+#include "backend/pool/readiness.h"
 #include "config/config.h"
 
 enum pp_op {

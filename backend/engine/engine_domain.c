@@ -2,13 +2,13 @@
  * upgraded, restarted and verified; servers in parallel up to `parallel`;
  * failed steps wait for an override, lost outcomes are probed and put to
  * the operator; the domain ends only when every server is settled. */
-#include "backend/engine_internal.h"
+#include "backend/engine/engine_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
 {

@@ -1,13 +1,13 @@
 /* Pool-level procedure (FACTS.md steps 1 and 3): the readiness gate with
  * Busy strikes, pool problems and disaster-recovery failover, choosing the
  * next domain under the quorum rule, and the settle wait between domains. */
-#include "backend/engine_internal.h"
+#include "backend/engine/engine_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 #define UNKNOWN_LIMIT 3
 

@@ -2,7 +2,7 @@
 #ifndef PP_ENGINE_INTERNAL_H
 #define PP_ENGINE_INTERNAL_H
 
-#include "backend/engine.h"
+#include "backend/engine/engine.h"
 
 /* Per-server bookkeeping the screen does not need. */
 struct eng_srv {

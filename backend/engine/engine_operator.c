@@ -2,14 +2,14 @@
  * next domain, quitting, and overrides.  Every decision that changes what
  * runs is journaled with its operator before it takes effect; an override
  * needs its target named and a reason, and --yes never grants one. */
-#include "backend/engine_internal.h"
+#include "backend/engine/engine_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 static const char *const ask_subject[] = {
     [PP_ASK_NONE] = "",          [PP_ASK_START_DOMAIN] = "domain", [PP_ASK_START_SERVER] = "server",

@@ -1,7 +1,7 @@
 /* Resuming from the journal: each record, replayed in order, rebuilds the
  * state the console had when it wrote it.  What was in flight comes back
  * as in flight; PP_EV_START then turns it into "lost" and asks. */
-#include "backend/engine_internal.h"
+#include "backend/engine/engine_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,14 +2,13 @@
  * rebuilding the model at any record with a fresh engine's restore (see
  * replay.h).  The engine is never started, so it never emits a command;
  * there is no transport to send one to anyway. */
-#include "backend/replay_int.h"
+#include "backend/history/replay_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/checklist.h"
-#include "backend/runner_internal.h"
+#include "backend/journal/checklist.h"
 
 static int add_rec(void *ctx, const struct pp_jrec *r)
 {
@@ -73,7 +72,7 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
         if (!strcmp(rp->recs[i].event, "failover") || !strcmp(rp->recs[i].event, "failback"))
             parse_failover(&rp->recs[i], &d);
     }
-    if (!config_valid_dns_name(d.pool))
+    if (!names_valid_host(d.pool))
         snprintf(d.pool, sizeof d.pool, "unknown-pool.invalid");
     static const char *const profiles[] = {"lync2013", "sfb2015", "sfb2019", "linux-systemd",
                                            "custom"};
@@ -96,7 +95,7 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
     }
     fprintf(f, "[pool]\nfqdn = %s\nprofile = %s\nmode = %s\n", d.pool, d.profile,
             !strcmp(d.mode, "downtime") ? "downtime" : "graceful");
-    if (d.backup[0] && config_valid_dns_name(d.backup) && config_valid_dns_name(d.failover_on) &&
+    if (d.backup[0] && names_valid_host(d.backup) && names_valid_host(d.failover_on) &&
         strcmp(d.backup, d.pool))
         fprintf(f, "backup_pool = %s\nfailover_on = %s\n", d.backup, d.failover_on);
     /* the servers and their domains, in order of first appearance */
@@ -322,7 +321,7 @@ int replay_find_decision(const struct pp_replay *rp, int dir)
     return -1;
 }
 
-void replay_describe(const struct pp_jrec *r, char *buf, size_t n) { runner_describe(r, buf, n); }
+void replay_describe(const struct pp_jrec *r, char *buf, size_t n) { journal_describe(r, buf, n); }
 
 int replay_count(const struct pp_replay *rp) { return rp->n; }
 int replay_pos(const struct pp_replay *rp) { return rp->pos; }

@@ -17,9 +17,9 @@
 #ifndef PP_REPLAY_H
 #define PP_REPLAY_H
 
-#include "backend/journal.h"
-#include "backend/model.h"
-#include "backend/outbuf.h"
+#include "backend/journal/journal.h"
+#include "backend/pool/model.h"
+#include "backend/core/outbuf.h"
 #include "config/config.h"
 
 struct pp_replay;

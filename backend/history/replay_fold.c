@@ -4,7 +4,7 @@
  * and the walkthrough show a replayed moment the way it looked live.
  * The words it reads are the engine's own (engine_gate.c wait reasons and
  * readiness details); a record it cannot read leaves the field alone. */
-#include "backend/replay_int.h"
+#include "backend/history/replay_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
 #ifndef PP_REPLAY_INT_H
 #define PP_REPLAY_INT_H
 
-#include "backend/engine.h"
-#include "backend/replay.h"
+#include "backend/engine/engine.h"
+#include "backend/history/replay.h"
 
 struct replay_fold {
     bool settling;                 /* a domain ended: checks belong to the settle wait */

@@ -1,7 +1,8 @@
 /* --report=md|json|csv: the run for the change ticket (see report.h). */
-#include "backend/debrief.h"
-#include "backend/jsonstr.h"
-#include "backend/report.h"
+#include "backend/training/debrief.h"
+#include "backend/core/jsonstr.h"
+#include "backend/history/report.h"
+#include "backend/core/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -129,7 +130,7 @@ static void md_summary(FILE *f, const struct pp_checklist *c)
     fputs(" |\n| Ended | ", f);
     md_time(f, c->complete ? c->complete_ts : c->last_ts);
     fputs(c->complete ? " |\n" : " (last record) |\n", f);
-    report_duration(checklist_ts_ms(c->complete ? c->complete_ts : c->last_ts) -
+    text_duration(checklist_ts_ms(c->complete ? c->complete_ts : c->last_ts) -
                         checklist_ts_ms(c->start_ts[0] ? c->start_ts : c->first_ts),
                     d, sizeof d);
     fprintf(f, "| Duration | %s |\n| Operators | ", d);
@@ -183,7 +184,7 @@ static void md_domain(FILE *f, const struct pp_checklist *c, int di)
                 md_text(f, dom->by);
             }
             if (dom->finished[0]) {
-                report_duration(checklist_ts_ms(dom->finished) - checklist_ts_ms(dom->started),
+                text_duration(checklist_ts_ms(dom->finished) - checklist_ts_ms(dom->started),
                                 d, sizeof d);
                 fputs(", finished ", f);
                 md_time(f, dom->finished);

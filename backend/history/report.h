@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "backend/checklist.h"
+#include "backend/journal/checklist.h"
 
 enum pp_report_fmt { PP_REPORT_MD, PP_REPORT_JSON, PP_REPORT_CSV };
 
@@ -58,9 +58,6 @@ int status_print(FILE *out, const struct pp_checklist *c, bool utf8);
 
 /* Does the current locale (setlocale already called) speak UTF-8? */
 bool status_locale_utf8(void);
-
-/* Shared by both: "1h02m03s", "32m05s", "45s"; "?" for negative. */
-void report_duration(int64_t ms, char *buf, size_t n);
 /* "2026-11-27 07:14:24Z" from a journal ts (the raw text if unreadable). */
 void report_time(const char *ts, char *buf, size_t n);
 

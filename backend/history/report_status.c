@@ -1,27 +1,13 @@
 /* --status: the checklist as plain text for a terminal. */
-#include "backend/jsonstr.h"
-#include "backend/report.h"
+#include "backend/core/jsonstr.h"
+#include "backend/history/report.h"
+#include "backend/core/text.h"
 
 #include <langinfo.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-void report_duration(int64_t ms, char *buf, size_t n)
-{
-    if (ms < 0) {
-        snprintf(buf, n, "?");
-        return;
-    }
-    int64_t s = ms / 1000, h = s / 3600, m = s / 60 % 60;
-    if (h)
-        snprintf(buf, n, "%lldh%02lldm%02llds", (long long)h, (long long)m, (long long)(s % 60));
-    else if (m)
-        snprintf(buf, n, "%lldm%02llds", (long long)m, (long long)(s % 60));
-    else
-        snprintf(buf, n, "%llds", (long long)s);
-}
 
 void report_time(const char *ts, char *buf, size_t n)
 {
@@ -142,7 +128,7 @@ static void server_line(struct st *s, const struct pp_cl_server *v, int width)
         break;
     case PP_CL_SRV_VERIFIED: {
         char d[32];
-        report_duration(checklist_ts_ms(v->finished) - checklist_ts_ms(v->started), d, sizeof d);
+        text_duration(checklist_ts_ms(v->finished) - checklist_ts_ms(v->started), d, sizeof d);
         fprintf(s->out, "  %s (%s)", when(s, v->finished, t, sizeof t), d);
         break;
     }
@@ -203,7 +189,7 @@ static void domain_block(struct st *s, int di, int width)
         put(s, dom->name);
         fprintf(s->out, "  %s", checklist_dom_name(dom->state));
         if (dom->finished[0]) {
-            report_duration(checklist_ts_ms(dom->finished) - checklist_ts_ms(dom->started), d,
+            text_duration(checklist_ts_ms(dom->finished) - checklist_ts_ms(dom->started), d,
                             sizeof d);
             fprintf(s->out, "  %s - %s (%s)", when(s, dom->started, t, sizeof t),
                     when(s, dom->finished, t2, sizeof t2), d);

@@ -1,5 +1,5 @@
 /* Folding journal records into the checklist (see checklist.h). */
-#include "backend/checklist.h"
+#include "backend/journal/checklist.h"
 
 #include <ctype.h>
 #include <errno.h>

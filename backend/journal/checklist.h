@@ -14,8 +14,8 @@
 #ifndef PP_CHECKLIST_H
 #define PP_CHECKLIST_H
 
-#include "backend/journal.h"
-#include "backend/types.h"
+#include "backend/journal/journal.h"
+#include "backend/core/types.h"
 
 #define PP_TS_MAX 40
 

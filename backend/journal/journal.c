@@ -17,7 +17,8 @@
  * sits in front of the next record.  If even that fails, the handle
  * refuses further appends; the next start's replay cuts the torn line.
  * Reading and replay live in journal_read.c. */
-#include "backend/journal_int.h"
+#include "backend/journal/journal_internal.h"
+#include "backend/core/names.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -434,34 +435,13 @@ undo_seq:
 
 /* ---- default path ---- */
 
-static bool dns_name_ok(const char *s)
-{
-    size_t n = strlen(s), label = 0;
-    if (n == 0 || n > 253)
-        return false;
-    for (size_t i = 0; i <= n; i++) {
-        char c = s[i];
-        if (c == '.' || c == 0) {
-            if (label == 0 || label > 63 || s[i - 1] == '-')
-                return false;
-            label = 0;
-        } else if (isalnum((unsigned char)c) || c == '-' || c == '_') {
-            if (label == 0 && c == '-')
-                return false;
-            label++;
-        } else
-            return false;
-    }
-    return true;
-}
-
 int journal_default_path(const char *pool, bool training, char *buf, size_t n)
 {
     char name[PP_NAME_MAX], base[PATH_MAX];
     const char *xdg = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
 
-    if (!pool || !dns_name_ok(pool)) {
+    if (!pool || !names_valid_host(pool)) {
         errno = EINVAL;
         return -1;
     }

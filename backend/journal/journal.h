@@ -9,7 +9,7 @@
 #ifndef PP_JOURNAL_H
 #define PP_JOURNAL_H
 
-#include "backend/types.h"
+#include "backend/core/types.h"
 
 struct pp_jrec {
     long long seq;                    /* set by journal_append */
@@ -90,5 +90,9 @@ long journal_holder(const char *path, char *info, size_t n);
 /* Default journal path: $XDG_STATE_HOME/poolpilot/<pool fqdn>.jsonl
  * (or ~/.local/state/...); creates the directory (0700). */
 int journal_default_path(const char *pool, bool training, char *buf, size_t n);
+
+/* One readable line for a record: what headless mode prints, the
+ * dashboard's event log and --replay show (journal_describe.c). */
+void journal_describe(const struct pp_jrec *rec, char *buf, size_t n);
 
 #endif

@@ -1,6 +1,6 @@
 /* One readable line per journal record: what headless mode prints and the
  * dashboard's event log shows.  The journal keeps the exact fields. */
-#include "backend/runner_internal.h"
+#include "backend/journal/journal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@ static size_t add(char *buf, size_t n, size_t off, const char *pre, const char *
     return add3(buf, n, off, pre, a, "");
 }
 
-void runner_describe(const struct pp_jrec *rec, char *buf, size_t n)
+void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
 {
     size_t off = 0;
     buf[0] = 0;

@@ -4,7 +4,7 @@
 #ifndef PP_JOURNAL_INT_H
 #define PP_JOURNAL_INT_H
 
-#include "backend/journal.h"
+#include "backend/journal/journal.h"
 
 /* Longer lines are corrupt: a well-formed record is under 10 KiB. */
 #define JLINE_MAX 65536

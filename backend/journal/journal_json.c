@@ -6,9 +6,9 @@
  * empty ts or event, or a value that after UTF-8 repair no longer fits its
  * field.  The reader never cuts a value short: a truncated reason in an
  * audit trail would be a lie. */
-#include "backend/journal.h"
-#include "backend/journal_int.h"
-#include "backend/jsonstr.h"
+#include "backend/journal/journal.h"
+#include "backend/journal/journal_internal.h"
+#include "backend/core/jsonstr.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
  * allowed (a hand-edited journal, or a future writer) but the first one is
  * reported as a warning, since an audit trail with missing records should
  * not pass unnoticed. */
-#include "backend/journal_int.h"
+#include "backend/journal/journal_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

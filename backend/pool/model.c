@@ -1,6 +1,6 @@
 /* The pool model: construction from the config, look-ups, and the quorum
  * rule of FACTS.md. */
-#include "backend/model.h"
+#include "backend/pool/model.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #ifndef PP_MODEL_H
 #define PP_MODEL_H
 
-#include "backend/types.h"
+#include "backend/core/types.h"
 
 struct pp_config;
 

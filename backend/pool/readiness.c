@@ -6,9 +6,9 @@
  * here check each value as it arrives (names must be valid before they can
  * reach a command line) and readiness_parse checks the whole: duplicates,
  * counts that contradict each other, a missing state. */
-#include "backend/readiness_int.h"
+#include "backend/pool/readiness_internal.h"
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 #include "config/config.h"
 
 #include <stdarg.h>
@@ -156,7 +156,7 @@ int rd_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char
         char name[sizeof d->name];
         memcpy(name, s, n);
         name[n] = 0;
-        if (remote_valid_domain_name(name)) {
+        if (names_valid_domain(name)) {
             memcpy(d->name, name, n + 1);
             return 0;
         }
@@ -175,7 +175,7 @@ int rd_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *
                        rd_domain_label(r, d, label, sizeof label));
     char name[PP_NAME_MAX];
     if (n >= sizeof name || memchr(s, 0, n) || (memcpy(name, s, n), name[n] = 0,
-                                                !config_valid_dns_name(name))) {
+                                                !names_valid_host(name))) {
         char shown[64];
         rd_shown(shown, sizeof shown, s, n);
         return rd_fail(r, "front end \"%s\" of %s is not a valid DNS name", shown,

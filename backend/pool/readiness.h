@@ -8,7 +8,7 @@
 #ifndef PP_READINESS_H
 #define PP_READINESS_H
 
-#include "backend/types.h"
+#include "backend/core/types.h"
 
 #define PP_READINESS_MAX_DOMAINS 256
 #define PP_READINESS_MAX_FE 64

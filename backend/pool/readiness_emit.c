@@ -6,9 +6,9 @@
  * parser (readiness.c) reads every simulated check end to end.  Unknown
  * values (counts -1, ready -1) are written as null: a reader must not
  * mistake them for anything. */
-#include "backend/readiness.h"
+#include "backend/pool/readiness.h"
 
-#include "backend/jsonstr.h"
+#include "backend/core/jsonstr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #ifndef PP_READINESS_INT_H
 #define PP_READINESS_INT_H
 
-#include "backend/readiness.h"
+#include "backend/pool/readiness.h"
 
 #define RD_MAX_INPUT (1u << 20)   /* a readiness answer is a few KiB */
 #define RD_MAX_DEPTH 32           /* the real shape nests 4 deep */

@@ -12,7 +12,7 @@
  *
  * ConvertTo-Json writes a one-element collection as the bare element, so
  * UpgradeDomains may be one object and FrontEnds one string. */
-#include "backend/readiness_int.h"
+#include "backend/pool/readiness_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -14,7 +14,7 @@
  * shows at most 4 items of a collection and then "..." (PowerShell 7: "…"):
  * any value of ours ending so reads as Unknown.  Lines that are not
  * "Name : value" (warnings, the result marker) are ignored. */
-#include "backend/readiness_int.h"
+#include "backend/pool/readiness_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

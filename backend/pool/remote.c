@@ -2,7 +2,7 @@
  * -EncodedCommand encoding, and reading the result marker back.
  *
  * Why substitution is safe: every value put into a command line has passed
- * a name check (config_valid_dns_name, or remote_valid_domain_name for
+ * a name check (names_valid_host, or names_valid_domain for
  * upgrade domains) right here, whatever checked it before, because some
  * values come from a remote answer.  Valid names consist of letters,
  * digits, '-', '_' and '.', never start with '-' or '.', and so hold no
@@ -19,9 +19,9 @@
  *    the first: even where the quote tracking misreads a template (a quote
  *    in a comment), the inserted name cannot change the command's shape.
  */
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 
-#include "backend/text.h"
+#include "backend/core/text.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -97,22 +97,6 @@ static void printable(char *dst, size_t n, const char *s)
         j += 3;
     }
     dst[j] = 0;
-}
-
-bool remote_valid_domain_name(const char *s)
-{
-    if (!s || !*s || *s == '-' || *s == '.')
-        return false;
-    size_t n = 0;
-    for (; s[n]; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (n >= PP_DOMAIN_NAME_MAX - 1)
-            return false;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
-            return false;
-    }
-    return true;
 }
 
 /* ---- remote_expand ---- */
@@ -258,7 +242,7 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
             free(b.p);
             return NULL;
         }
-        bool ok = k == 2 ? remote_valid_domain_name(v) : config_valid_dns_name(v);
+        bool ok = k == 2 ? names_valid_domain(v) : names_valid_host(v);
         if (!ok) {
             char shown[64];
             printable(shown, sizeof shown, v);

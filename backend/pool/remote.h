@@ -15,7 +15,8 @@
 #ifndef PP_REMOTE_H
 #define PP_REMOTE_H
 
-#include "backend/types.h"
+#include "backend/core/names.h"
+#include "backend/core/types.h"
 #include "config/config.h"
 
 #define PP_MARKER "@@POOLPILOT-RESULT@@"
@@ -30,10 +31,6 @@ struct pp_subst {
 char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell shell,
                     char *err, size_t errn);
 
-/* The upgrade-domain name rule: 1..63 of letters, digits, '-', '_', '.',
- * not starting with '-' or '.' (so it can never read as an option).
- * Shared by remote_expand and the readiness parser. */
-bool remote_valid_domain_name(const char *s);
 
 /* Wraps an expanded script into the command line sent over SSH. Heap. */
 char *remote_wrap(const char *script, enum pp_shell shell);

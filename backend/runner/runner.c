@@ -7,9 +7,9 @@
  * from it.
  *
  * Language: the notices are what the operator reads and are translated
- * (_()); a journal record's own line (runner_describe) and the reasons
+ * (_()); a journal record's own line (journal_describe) and the reasons
  * handed to the engine stay English, as the journal keeps them. */
-#include "backend/runner_internal.h"
+#include "backend/runner/runner_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 static int64_t mono_ms(void)
 {
@@ -269,7 +269,7 @@ static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
         return;
     }
     char line[1400];
-    runner_describe(rec, line, sizeof line);
+    journal_describe(rec, line, sizeof line);
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
 }
 

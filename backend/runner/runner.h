@@ -6,9 +6,9 @@
 #ifndef PP_RUNNER_H
 #define PP_RUNNER_H
 
-#include "backend/engine.h"
-#include "backend/outbuf.h"
-#include "backend/transport.h"
+#include "backend/engine/engine.h"
+#include "backend/core/outbuf.h"
+#include "backend/runner/transport.h"
 
 struct pp_runner_opts {
     bool yes;              /* --yes: accept confirmations (never overrides) */

@@ -1,14 +1,14 @@
 /* Commands: building them from templates, handing them to the transport,
  * and turning what comes back (output, result marker, readiness answer)
  * into engine events. */
-#include "backend/runner_internal.h"
+#include "backend/runner/runner_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "backend/remote.h"
+#include "backend/core/i18n.h"
+#include "backend/pool/remote.h"
 
 void runner_cmd_free(struct pp_cmdrec *c)
 {

@@ -2,7 +2,7 @@
 #ifndef PP_RUNNER_INTERNAL_H
 #define PP_RUNNER_INTERNAL_H
 
-#include "backend/runner.h"
+#include "backend/runner/runner.h"
 
 #define PP_CMD_OUT_MAX (1 << 20)   /* kept per command for parsing: 1 MiB */
 
@@ -86,7 +86,5 @@ void runner_dry_plan(struct pp_runner *r);
 char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
                            int domain, char *err, size_t errn);
 
-/* runner_describe.c */
-void runner_describe(const struct pp_jrec *rec, char *buf, size_t n);
 
 #endif

@@ -1,7 +1,7 @@
 /* Records that come from outside the engine: a trainer's injected fault is
  * journaled as a "note" before the simulator is told, so a debrief or a
  * report read later knows the fault was the trainer's, not the pool's. */
-#include "backend/runner_internal.h"
+#include "backend/runner/runner_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +21,7 @@ int runner_note(struct pp_runner *r, struct pp_jrec *rec)
         return -1;
     }
     char line[1400];
-    runner_describe(rec, line, sizeof line);
+    journal_describe(rec, line, sizeof line);
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
     return 0;
 }

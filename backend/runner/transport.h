@@ -9,7 +9,7 @@
 #ifndef PP_TRANSPORT_H
 #define PP_TRANSPORT_H
 
-#include "backend/types.h"
+#include "backend/core/types.h"
 
 struct pp_cmd {
     uint64_t id;              /* unique per run, chosen by the runner */

@@ -4,14 +4,14 @@
  * not against a script of the scenario, so a fault the trainer injected
  * mid-run is judged the same way as one the scenario planned.
  * Output (screen lines, Markdown, JSON) is in debrief_out.c. */
-#include "backend/debrief.h"
+#include "backend/training/debrief.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/checklist.h"
-#include "backend/i18n.h"
+#include "backend/journal/checklist.h"
+#include "backend/core/i18n.h"
 
 struct db_srv {
     char name[PP_NAME_MAX];

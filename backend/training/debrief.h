@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "backend/journal.h"
+#include "backend/journal/journal.h"
 #include "config/config.h"
 
 #define DB_TEXT 720

@@ -1,14 +1,14 @@
 /* The debrief written out: translated lines for the screen and headless
  * mode, and English sections of the Markdown and JSON reports (escaped the
  * way report.c escapes journal text). */
-#include "backend/debrief.h"
+#include "backend/training/debrief.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "backend/jsonstr.h"
-#include "backend/report.h"
+#include "backend/core/i18n.h"
+#include "backend/core/jsonstr.h"
+#include "backend/core/text.h"
 
 static const char *offset(int64_t at, char *buf, size_t n)
 {
@@ -41,7 +41,7 @@ void debrief_lines(const struct pp_debrief *db, db_line_fn fn, void *ctx)
     else
         snprintf(line, sizeof line, _("Debrief"));
     fn(ctx, line);
-    report_duration(db->took, took, sizeof took);
+    text_duration(db->took, took, sizeof took);
     snprintf(line, sizeof line, _("Time taken: %s on the run's clock; result: %s%s%s"),
              db->took >= 0 ? took : "?", result_local(db->result), db->end_reason[0] ? " - " : "",
              db->end_reason);
@@ -116,7 +116,7 @@ int debrief_write_md(FILE *f, const struct pp_debrief *db)
         md_text(f, db->title);
         fputs("\n\n", f);
     }
-    report_duration(db->took, took, sizeof took);
+    text_duration(db->took, took, sizeof took);
     fprintf(f, "Time taken: %s on the run's clock (virtual in training). Result: %s",
             db->took >= 0 ? took : "unknown", db->result);
     if (db->end_reason[0]) {

@@ -1,12 +1,12 @@
 /* Trainer fault injection: choose the server and command a fault hits
  * (from the live model), journal it, hand it to the simulator. */
-#include "backend/trainer.h"
+#include "backend/training/trainer.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 
 static const char *const names[PP_INJ_COUNT] = {"busy", "not-ready", "drop",
                                                 "hang", "fail", "never-returns"};

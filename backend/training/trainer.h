@@ -18,7 +18,7 @@
 #ifndef PP_TRAINER_H
 #define PP_TRAINER_H
 
-#include "backend/runner.h"
+#include "backend/runner/runner.h"
 
 enum pp_inject {
     PP_INJ_BUSY,

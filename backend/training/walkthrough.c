@@ -3,7 +3,7 @@
  * settle wait, failover and failback).  Questions put to the operator are
  * in walkthrough_ask.c.  Every number comes from the model or the config:
  * nothing here assumes an 8-server pool or the default timings. */
-#include "backend/walkthrough_int.h"
+#include "backend/training/walkthrough_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #ifndef PP_WALKTHROUGH_H
 #define PP_WALKTHROUGH_H
 
-#include "backend/model.h"
+#include "backend/pool/model.h"
 #include "config/config.h"
 
 #define WALK_PARAS 6

@@ -2,7 +2,7 @@
  * question means, why the procedure asks it here, and what each answer
  * does.  The wording of the question itself is the engine's (the question
  * bar); this is the background a trainee needs to answer it. */
-#include "backend/walkthrough_int.h"
+#include "backend/training/walkthrough_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,8 +3,8 @@
 #ifndef PP_WALKTHROUGH_INT_H
 #define PP_WALKTHROUGH_INT_H
 
-#include "backend/i18n.h"
-#include "backend/walkthrough.h"
+#include "backend/core/i18n.h"
+#include "backend/training/walkthrough.h"
 
 /* What an explanation reads, gathered once. */
 struct walk_ctx {

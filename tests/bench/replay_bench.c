@@ -37,9 +37,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "backend/engine.h"
-#include "backend/journal.h"
-#include "backend/model.h"
+#include "backend/engine/engine.h"
+#include "backend/journal/journal.h"
+#include "backend/pool/model.h"
 #include "config/config.h"
 
 static double now_s(void)

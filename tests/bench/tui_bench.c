@@ -14,13 +14,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend/model.h"
-#include "backend/outbuf.h"
+#include "backend/pool/model.h"
+#include "backend/core/outbuf.h"
 #include "config/config.h"
-#include "tui/draw.h"
+#include "tui/dashboard/draw.h"
 #include "tui/keymap.h"
-#include "tui/nav.h"
-#include "tui/render.h"
+#include "tui/dashboard/nav.h"
+#include "tui/dashboard/render.h"
 
 struct pool {
     struct pp_config cfg;

@@ -15,7 +15,7 @@ fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # every source that uses _( N_( P_( is listed
-for f in $(grep -lE '\b(_|N_|P_)\("' backend/*.c tui/*.c tui/*.h 2>/dev/null); do
+for f in $(grep -lE '\b(_|N_|P_)\("' $(find backend tui -name '*.[ch]') 2>/dev/null); do
     grep -qx "$f" po/POTFILES || bad "$f marks strings but is not in po/POTFILES"
 done
 
@@ -43,7 +43,7 @@ f=$(msgattrib --only-fuzzy "$T/merged.po" | grep -c '^msgid ' || true)
 # fills a journal record's field, or hands text to a function that journals
 # it (wait_record, gate_problem and eng_finish take English and translate
 # only the screen's copy), passes it through _().  N_() marks are fine.
-python3 - backend/engine*.c backend/runner*.c >"$T/jbad" <<'PY' || bad "translated text reaches the journal"
+python3 - backend/engine/*.c backend/runner/*.c >"$T/jbad" <<'PY' || bad "translated text reaches the journal"
 import re, sys
 field = re.compile(r'\b(eng_copy|v?snprintf)\s*\(\s*(\w+->)?(j|r|l|rec|x->rec)(->|\.)'
                    r'(event|reason|detail|result|state|action|step|server|domain)\b')

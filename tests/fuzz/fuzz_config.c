@@ -6,7 +6,7 @@
  * domains). */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 #include "config/config.h"
 #include "tui/keymap.h"
 
@@ -14,7 +14,7 @@ static void check_name(const char *what, const char *s, bool domain)
 {
     if (!*s)
         return;
-    if (domain ? !remote_valid_domain_name(s) : !config_valid_dns_name(s))
+    if (domain ? !names_valid_domain(s) : !names_valid_host(s))
         fuzz_fail("a loaded config has an invalid %s: \"%s\"", what, s);
 }
 

@@ -4,7 +4,7 @@
  * the same record, and formatting is a fixed point. */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "backend/journal.h"
+#include "backend/journal/journal.h"
 
 static void same(const struct pp_jrec *a, const struct pp_jrec *b, const char *line)
 {

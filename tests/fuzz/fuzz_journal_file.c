@@ -10,9 +10,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "backend/checklist.h"
-#include "backend/journal.h"
-#include "backend/report.h"
+#include "backend/journal/checklist.h"
+#include "backend/journal/journal.h"
+#include "backend/history/report.h"
 
 static char *render(int what, const struct pp_checklist *c, size_t *len)
 {

@@ -4,8 +4,8 @@
  * canonical JSON of a parsed answer parses back to the same answer. */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "backend/readiness.h"
-#include "backend/remote.h"
+#include "backend/pool/readiness.h"
+#include "backend/pool/remote.h"
 #include "config/config.h"
 
 static void same(const struct pp_readiness *a, const struct pp_readiness *b, const char *json)
@@ -43,12 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("%d domains", r.ndomains);
     if (rc == 0) {
         for (int i = 0; i < r.ndomains; i++) {
-            if (!remote_valid_domain_name(r.domains[i].name))
+            if (!names_valid_domain(r.domains[i].name))
                 fuzz_fail("known answer with a bad domain name \"%s\"", r.domains[i].name);
             if (r.domains[i].nfronts < 0 || r.domains[i].nfronts > PP_READINESS_MAX_FE)
                 fuzz_fail("%d Front Ends", r.domains[i].nfronts);
             for (int k = 0; k < r.domains[i].nfronts; k++)
-                if (!config_valid_dns_name(r.domains[i].fronts[k]))
+                if (!names_valid_host(r.domains[i].fronts[k]))
                     fuzz_fail("known answer with a bad Front End \"%s\"", r.domains[i].fronts[k]);
         }
         char *json = readiness_to_json(&r);

@@ -8,12 +8,12 @@
  * need it); if it fails, the invalid value was substituted. */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 #include "config/config.h"
 
 static bool valid(int field, const char *v)
 {
-    return field == 2 ? remote_valid_domain_name(v) : config_valid_dns_name(v);
+    return field == 2 ? names_valid_domain(v) : names_valid_host(v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

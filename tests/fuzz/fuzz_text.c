@@ -7,8 +7,8 @@
  * keeps at most its capacity, and its lines are clean with no '\n'. */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "backend/outbuf.h"
-#include "backend/text.h"
+#include "backend/core/outbuf.h"
+#include "backend/core/text.h"
 
 static void check_clean(const char *what, const char *s, size_t n, bool nl_ok)
 {

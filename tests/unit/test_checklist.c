@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/checklist.h"
+#include "backend/journal/checklist.h"
 #include "tests/unit/helpers.h"
 
 static const char *tmpdir(void)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 #include "config/config.h"
 #include "tests/unit/helpers.h"
 
@@ -385,19 +385,19 @@ static void test_dns_names(void **state)
                                       "a b", "a;b", "a$b", "a`b", "a'b", "a\"b", "a\nb", "a/b",
                                       "ä.com", "x234567890123456789012345678901234567890123456789012345678901234.com"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
-        assert_true(config_valid_dns_name(good[i]));
+        assert_true(names_valid_host(good[i]));
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_false(config_valid_dns_name(bad[i]));
-    assert_false(config_valid_dns_name(NULL));
+        assert_false(names_valid_host(bad[i]));
+    assert_false(names_valid_host(NULL));
     char longname[300];
     /* 4 labels of 63 + 3 dots = 255 > 253 */
     memset(longname, 'a', sizeof longname);
     for (int i = 63; i < 255; i += 64)
         longname[i] = '.';
     longname[255] = 0;
-    assert_false(config_valid_dns_name(longname));
+    assert_false(names_valid_host(longname));
     longname[253] = 0; /* 253 characters, last label 61 */
-    assert_true(config_valid_dns_name(longname));
+    assert_true(names_valid_host(longname));
 }
 
 /* ---- [ssh] and [timing] ---- */

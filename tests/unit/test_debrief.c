@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/checklist.h"
-#include "backend/debrief.h"
-#include "backend/report.h"
-#include "backend/trainer.h"
+#include "backend/journal/checklist.h"
+#include "backend/training/debrief.h"
+#include "backend/history/report.h"
+#include "backend/training/trainer.h"
 #include "tests/unit/helpers.h"
 #include "tests/unit/helpers/engine_driver.h"
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/engine_internal.h"
-#include "backend/i18n.h"
+#include "backend/engine/engine_internal.h"
+#include "backend/core/i18n.h"
 #include "tests/unit/helpers/engine_driver.h"
 
 static char catalogue[256];

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend/journal.h"
+#include "backend/journal/journal.h"
 #include "tests/unit/helpers.h"
 
 static const char *tmpdir(void)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/outbuf.h"
+#include "backend/core/outbuf.h"
 
 #define CONT "\xe2\x86\xaa "   /* what continuation pieces start with */
 #define PARTIAL_MAX (sizeof ((struct pp_outbuf *)0)->partial - 1)

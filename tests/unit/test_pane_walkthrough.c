@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/model.h"
-#include "backend/outbuf.h"
+#include "backend/pool/model.h"
+#include "backend/core/outbuf.h"
 #include "config/config.h"
-#include "tui/canvas.h"
-#include "tui/render.h"
+#include "tui/dashboard/canvas.h"
+#include "tui/dashboard/render.h"
 
 struct fx {
     struct pp_config cfg;

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backend/checklist.h"
-#include "backend/report.h"
+#include "backend/journal/checklist.h"
+#include "backend/history/report.h"
 #include "tests/unit/helpers.h"
 
 static const char *const steps[] = {"drain", "upgrade", "restart", "verify"};

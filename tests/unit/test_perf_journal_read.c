@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/journal.h"
-#include "backend/journal_int.h"
-#include "backend/jsonstr.h"
+#include "backend/journal/journal.h"
+#include "backend/journal/journal_internal.h"
+#include "backend/core/jsonstr.h"
 #include "tests/unit/helpers.h"
 
 /* ---- jsonstr_parse ---- */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/readiness.h"
+#include "backend/pool/readiness.h"
 #include "config/config.h"
 #include "tests/unit/helpers.h"
 
@@ -643,7 +643,7 @@ static void test_mutations(void **state)
                 assert_true(r.state != PP_READY_UNKNOWN);
                 for (int i = 0; i < r.ndomains; i++)
                     for (int k = 0; k < r.domains[i].nfronts; k++)
-                        assert_true(config_valid_dns_name(r.domains[i].fronts[k]));
+                        assert_true(names_valid_host(r.domains[i].fronts[k]));
             } else {
                 assert_int_equal(r.state, PP_READY_UNKNOWN);
                 assert_true(r.why[0] != 0);

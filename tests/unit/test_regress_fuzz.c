@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/checklist.h"
-#include "backend/journal.h"
-#include "backend/report.h"
+#include "backend/journal/checklist.h"
+#include "backend/journal/journal.h"
+#include "backend/history/report.h"
 #include "tests/unit/helpers.h"
 #include "tui/keymap.h"
 

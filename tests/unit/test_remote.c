@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 
 static const struct pp_subst full = {"fe01.contoso.com", "pool01.contoso.com", "UpgradeDomain2",
                                      "pool02.contoso.com"};
@@ -172,17 +172,17 @@ static void test_expand_errors(void **state)
 static void test_domain_name_rule(void **state)
 {
     (void)state;
-    assert_true(remote_valid_domain_name("UpgradeDomain1"));
-    assert_true(remote_valid_domain_name("ud_1-a.b"));
-    assert_true(remote_valid_domain_name("A12345678901234567890123456789012345678901234567890123456789012"));
-    assert_false(remote_valid_domain_name("A123456789012345678901234567890123456789012345678901234567890123"));
-    assert_false(remote_valid_domain_name(""));
-    assert_false(remote_valid_domain_name(NULL));
-    assert_false(remote_valid_domain_name("-x"));
-    assert_false(remote_valid_domain_name(".x"));
-    assert_false(remote_valid_domain_name("a b"));
-    assert_false(remote_valid_domain_name("a/b"));
-    assert_false(remote_valid_domain_name("\xe5\x9f\x9f"));
+    assert_true(names_valid_domain("UpgradeDomain1"));
+    assert_true(names_valid_domain("ud_1-a.b"));
+    assert_true(names_valid_domain("A12345678901234567890123456789012345678901234567890123456789012"));
+    assert_false(names_valid_domain("A123456789012345678901234567890123456789012345678901234567890123"));
+    assert_false(names_valid_domain(""));
+    assert_false(names_valid_domain(NULL));
+    assert_false(names_valid_domain("-x"));
+    assert_false(names_valid_domain(".x"));
+    assert_false(names_valid_domain("a b"));
+    assert_false(names_valid_domain("a/b"));
+    assert_false(names_valid_domain("\xe5\x9f\x9f"));
 }
 
 /* ---- -EncodedCommand ---- */

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/model.h"
-#include "backend/outbuf.h"
+#include "backend/pool/model.h"
+#include "backend/core/outbuf.h"
 #include "config/config.h"
-#include "tui/canvas.h"
-#include "tui/nav.h"
-#include "tui/render.h"
+#include "tui/dashboard/canvas.h"
+#include "tui/dashboard/nav.h"
+#include "tui/dashboard/render.h"
 
 static const char pool8[] =
     "[pool]\n"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/replay.h"
-#include "backend/walkthrough.h"
+#include "backend/history/replay.h"
+#include "backend/training/walkthrough.h"
 #include "tests/unit/helpers.h"
 #include "tests/unit/helpers/engine_driver.h"
 

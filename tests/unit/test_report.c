@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/report.h"
+#include "backend/history/report.h"
+#include "backend/core/text.h"
 #include "tests/unit/helpers.h"
 
 static const char *tmpdir(void)
@@ -332,15 +333,15 @@ static void test_helpers(void **state)
 {
     (void)state;
     char b[48];
-    report_duration(0, b, sizeof b);
+    text_duration(0, b, sizeof b);
     assert_string_equal(b, "0s");
-    report_duration(45999, b, sizeof b);
+    text_duration(45999, b, sizeof b);
     assert_string_equal(b, "45s");
-    report_duration(32 * 60000 + 5000, b, sizeof b);
+    text_duration(32 * 60000 + 5000, b, sizeof b);
     assert_string_equal(b, "32m05s");
-    report_duration(3723000, b, sizeof b);
+    text_duration(3723000, b, sizeof b);
     assert_string_equal(b, "1h02m03s");
-    report_duration(-1, b, sizeof b);
+    text_duration(-1, b, sizeof b);
     assert_string_equal(b, "?");
     report_time("2026-11-27T07:14:24.123Z", b, sizeof b);
     assert_string_equal(b, "2026-11-27 07:14:24Z");

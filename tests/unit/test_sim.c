@@ -10,9 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "backend/readiness.h"
-#include "backend/remote.h"
-#include "backend/transport.h"
+#include "backend/pool/readiness.h"
+#include "backend/pool/remote.h"
+#include "backend/runner/transport.h"
 #include "config/config.h"
 #include "tests/unit/helpers.h"
 

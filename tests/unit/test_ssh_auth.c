@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 static bool wrapped; /* the link options are in effect */
 

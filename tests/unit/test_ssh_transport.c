@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/ssh_internal.h"
-#include "backend/transport.h"
+#include "backend/transport/ssh/ssh_internal.h"
+#include "backend/runner/transport.h"
 #include "config/config.h"
 #include "tests/unit/helpers.h"
 

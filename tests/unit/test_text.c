@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/text.h"
+#include "backend/core/text.h"
 
 #define FFFD "\xEF\xBF\xBD"
 

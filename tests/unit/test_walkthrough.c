@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/walkthrough.h"
+#include "backend/training/walkthrough.h"
 #include "tests/unit/helpers/engine_driver.h"
 
 #define DR DRV_DR

@@ -1,5 +1,5 @@
 /* The cell grid: width-aware text placement with clipping. */
-#include "tui/canvas.h"
+#include "tui/dashboard/canvas.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "tui/utf8.h"
+#include "backend/core/utf8.h"
 
 int canvas_init(struct rd_canvas *cv, int w, int h, bool utf8)
 {

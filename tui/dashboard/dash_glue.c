@@ -1,14 +1,14 @@
 /* Dashboard helpers without dashboard state (see dash_glue.h). */
-#include "tui/dash_glue.h"
+#include "tui/dashboard/dash_glue.h"
 
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/debrief.h"
-#include "backend/i18n.h"
-#include "backend/trainer.h"
+#include "backend/training/debrief.h"
+#include "backend/core/i18n.h"
+#include "backend/training/trainer.h"
 #include "tui/keymap.h"
 #include "tui/ui.h"
 

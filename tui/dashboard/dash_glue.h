@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "backend/runner.h"
-#include "tui/render.h"
+#include "backend/runner/runner.h"
+#include "tui/dashboard/render.h"
 
 /* The debrief of the runner's journal as heap lines (*out, freed with
  * dash_lines_free); returns how many.  Nothing without a journal (dry

@@ -13,14 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/i18n.h"
-#include "backend/runner.h"
-#include "tui/dash_glue.h"
-#include "tui/draw.h"
-#include "tui/inject_menu.h"
+#include "backend/core/i18n.h"
+#include "backend/runner/runner.h"
+#include "tui/dashboard/dash_glue.h"
+#include "tui/dashboard/draw.h"
+#include "tui/dashboard/inject_menu.h"
 #include "tui/keymap.h"
-#include "tui/nav.h"
-#include "tui/render.h"
+#include "tui/dashboard/nav.h"
+#include "tui/dashboard/render.h"
 #include "tui/ui.h"
 
 #define MAX_ERRORS 16

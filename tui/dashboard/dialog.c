@@ -2,14 +2,14 @@
  * what to do, type the target's name back exactly, give a reason for the
  * journal.  Secrets typed into a prompt are never drawn and are wiped with
  * explicit_bzero as soon as they have been handed over. */
-#include "tui/dialog.h"
+#include "tui/dashboard/dialog.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "tui/keymap.h"
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 static const char ov_keys[PP_OV_COUNT] = {'f', 'r', 's', 'd', 'p'};
 

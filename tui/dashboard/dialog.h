@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "backend/engine.h"
-#include "backend/transport.h"
-#include "tui/canvas.h"
+#include "backend/engine/engine.h"
+#include "backend/runner/transport.h"
+#include "tui/dashboard/canvas.h"
 
 enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH };
 enum dlg_stage { DLG_ST_CHOOSE, DLG_ST_NAME, DLG_ST_REASON };

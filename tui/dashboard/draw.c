@@ -1,5 +1,5 @@
 /* Curses output: roles → attributes, canvas rows → the screen. */
-#include "tui/draw.h"
+#include "tui/dashboard/draw.h"
 
 #include <curses.h>
 #include <stdlib.h>

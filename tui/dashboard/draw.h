@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "tui/canvas.h"
+#include "tui/dashboard/canvas.h"
 
 struct draw {
     bool active;                /* a curses screen is up */

@@ -1,13 +1,13 @@
 /* The `?` screen, the Markdown key table and the end-of-run summary box.
  * The key lists come from the actions table and the live keymap, so the
  * help can never disagree with what the keys do. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 struct legend {
     const char *glyph, *ascii, *word, *meaning;

@@ -2,14 +2,14 @@
  * it stands now, the plan's own words ("the connection to fe03 drops
  * during its upgrade (now)"), so the trainer knows what the trainee will
  * meet before choosing. */
-#include "tui/inject_menu.h"
+#include "tui/dashboard/inject_menu.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
+#include "backend/core/i18n.h"
 #include "tui/keymap.h"
-#include "tui/utf8.h"
+#include "backend/core/utf8.h"
 
 static const char keys[PP_INJ_COUNT] = {'b', 'n', 'd', 'h', 'f', 'x'};
 

@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 
-#include "backend/model.h"
-#include "backend/trainer.h"
-#include "tui/canvas.h"
+#include "backend/pool/model.h"
+#include "backend/training/trainer.h"
+#include "tui/dashboard/canvas.h"
 
 #define INJ_MENU_NONE (-1)     /* still open, nothing chosen */
 #define INJ_MENU_CANCEL (-2)   /* closed without a fault */

@@ -1,7 +1,7 @@
 /* Selection movement across the domain panels (a grid: left/right walk the
  * panels in order, up/down walk the servers and cross into the panel row
  * above or below), and scrolling of the checklist and output panes. */
-#include "tui/nav.h"
+#include "tui/dashboard/nav.h"
 
 void nav_select_pool(struct rd_view *v) { v->sel = RD_SEL_POOL; }
 

@@ -3,7 +3,7 @@
 #ifndef PP_TUI_NAV_H
 #define PP_TUI_NAV_H
 
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 /* Applies a movement action (UP ... BOTTOM, NEXT_PANE, PREV_PANE) to the
  * focused pane.  Returns true when the view changed. */

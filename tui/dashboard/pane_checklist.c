@@ -1,14 +1,14 @@
 /* The checklist pane: the pool gate, failover/failback, then every domain
  * and its servers with a tick, who, when, and the reason of an override.
  * Lines are numbered virtually and only the visible ones are formatted. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 static bool show_dr(const struct pp_model *m)
 {

@@ -2,14 +2,14 @@
  * `/` search with highlighted matches; with a domain selected, its servers'
  * outputs grouped clush-style: identical outputs are shown once under the
  * list of servers that printed them, the servers that differ are marked. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 int render_output_server(const struct rd_view *v)
 {

@@ -3,14 +3,14 @@
  * debrief a training run ends with.  When the pane is too small for the
  * whole text, what the operator needs first is kept: the goal, what
  * happens, what to do; the background (Why) goes first. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "backend/walkthrough.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/training/walkthrough.h"
+#include "backend/core/utf8.h"
 
 static int label_width(void)
 {

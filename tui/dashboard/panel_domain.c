@@ -3,13 +3,13 @@
  * when the pool is big (the fleet: 50 domains, 1000 servers); only the
  * lines inside the visible window are drawn, so a frame costs what the
  * screen shows, not what the pool holds. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 /* 40 columns leave room for the last output line beside name, state and
  * clock; 80 columns hold two panels side by side. */

@@ -1,15 +1,15 @@
 /* The screen layout and its fixed rows: title, pool lines, question bar,
  * message and key lines, the "terminal too small" screen.  The panes have
  * their own files (panel_domain.c, pane_checklist.c, pane_output.c). */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
 {

@@ -17,11 +17,11 @@
 #ifndef PP_TUI_RENDER_H
 #define PP_TUI_RENDER_H
 
-#include "backend/model.h"
-#include "backend/outbuf.h"
+#include "backend/pool/model.h"
+#include "backend/core/outbuf.h"
 #include "config/config.h"
-#include "tui/canvas.h"
-#include "tui/dialog.h"
+#include "tui/dashboard/canvas.h"
+#include "tui/dashboard/dialog.h"
 #include "tui/keymap.h"
 
 #define RD_MIN_W 80

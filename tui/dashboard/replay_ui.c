@@ -3,7 +3,7 @@
  * the output pane holding the journal up to the current record) or, in
  * headless mode, printed as a timeline.  There is no runner and no
  * transport here: a replay cannot reach any server. */
-#include "tui/replay_ui.h"
+#include "tui/dashboard/replay_ui.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -15,13 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/debrief.h"
-#include "backend/i18n.h"
-#include "backend/replay.h"
-#include "tui/draw.h"
+#include "backend/training/debrief.h"
+#include "backend/core/i18n.h"
+#include "backend/history/replay.h"
+#include "tui/dashboard/draw.h"
 #include "tui/keymap.h"
-#include "tui/nav.h"
-#include "tui/render.h"
+#include "tui/dashboard/nav.h"
+#include "tui/dashboard/render.h"
 #include "tui/ui.h"
 
 static volatile sig_atomic_t stop_sig;

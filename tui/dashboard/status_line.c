@@ -2,13 +2,13 @@
  * dismissed, short feedback, or the last event) and the key line, which
  * shows only the keys that matter now: the question's answers, the pane's
  * own keys, training controls; help and quit always, at the right. */
-#include "tui/render.h"
+#include "tui/dashboard/render.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/i18n.h"
-#include "tui/utf8.h"
+#include "backend/core/i18n.h"
+#include "backend/core/utf8.h"
 
 void status_render_message(struct rd_canvas *cv, const struct rd_view *v)
 {

@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/debrief.h"
-#include "backend/i18n.h"
-#include "backend/model.h"
-#include "backend/trainer.h"
-#include "backend/walkthrough.h"
+#include "backend/training/debrief.h"
+#include "backend/core/i18n.h"
+#include "backend/pool/model.h"
+#include "backend/training/trainer.h"
+#include "backend/training/walkthrough.h"
 #include "tui/ui.h"
 
 struct headless {

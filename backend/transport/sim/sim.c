@@ -35,9 +35,9 @@
  * command when one ends): nothing here holds a pointer into the heap or a
  * finished command across an emit, and END is always the last thing done
  * for a command. */
-#include "backend/sim_priv.h"
+#include "backend/transport/sim/sim_internal.h"
 
-#include "backend/remote.h"
+#include "backend/pool/remote.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * timeouts losing ties means a step that ends exactly at its deadline is
  * in time.  Entries of finished or replaced commands are left in place and
  * recognised as stale when they surface (generation counters). */
-#include "backend/sim_priv.h"
+#include "backend/transport/sim/sim_internal.h"
 
 #include <stdlib.h>
 

@@ -11,7 +11,7 @@
 #ifndef PP_SIM_PRIV_H
 #define PP_SIM_PRIV_H
 
-#include "backend/transport.h"
+#include "backend/runner/transport.h"
 #include "config/config.h"
 
 /* Service state of one server, as the pool sees it. */

@@ -6,7 +6,7 @@
  * Lync / Skype for Business profiles print what the cmdlets print
  * (FACTS.md); posix profiles a generic systemd service.  Counts and
  * durations vary per command from the scenario's seed, deterministically. */
-#include "backend/sim_priv.h"
+#include "backend/transport/sim/sim_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

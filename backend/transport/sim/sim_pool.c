@@ -6,10 +6,10 @@
  * updated on every state change so that nothing scans the pool per event;
  * only the answers that list the pool (readiness JSON) are O(n), and they
  * are as long as the pool anyway. */
-#include "backend/sim_priv.h"
+#include "backend/transport/sim/sim_internal.h"
 
-#include "backend/model.h"
-#include "backend/readiness.h"
+#include "backend/pool/model.h"
+#include "backend/pool/readiness.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  *   gssapi   gssapi
  * Secrets are copied once from the operator's answer, used, and wiped; a
  * password marked "remember" is tried first on every other host of the run. */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * Locking: one mutex (tp->mu) guards every field marked [mu] in
  * ssh_internal.h.  No libssh call and no sink callback ever runs under it,
  * so a sink may call start/cancel/answer from inside emit(). */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

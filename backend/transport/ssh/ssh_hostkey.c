@@ -3,7 +3,7 @@
  * the known_hosts file and line to fix: the tool has no way around that,
  * on purpose (a changed key mid-upgrade is exactly what an attacker or a
  * wrong reinstall looks like). */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 #include <ctype.h>
 #include <fnmatch.h>

@@ -17,7 +17,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
-#include "backend/transport.h"
+#include "backend/runner/transport.h"
 #include "config/config.h"
 
 #define SSHT_CHUNK (16 * 1024)           /* largest OUTPUT event */

@@ -1,7 +1,7 @@
 /* One SSH connection of a worker: options in the order that survives
  * ~/.ssh/config (ENGINEERING.md §1.2), connect, host key, authentication,
  * TCP liveness, keepalive, and a teardown that never touches a freed channel. */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -3,7 +3,8 @@
  * [servers] host at the first poll() to connect ahead), cancel() and
  * answer() set flags the worker waits on, poll() drains the event queue
  * (ssh_events.c) into the sink.  Nothing here calls libssh. */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
+#include "backend/core/names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +19,6 @@
 /* ---- the ops ------------------------------------------------------------ */
 
 static struct ssh_tp *tp_of(struct pp_transport *t) { return (struct ssh_tp *)t; }
-
-/* A host goes to SSH_OPTIONS_HOST, which parses "user@host": keep it a name. */
-static bool host_ok(const char *h)
-{
-    if (!h || !*h || *h == '-' || strlen(h) >= PP_NAME_MAX)
-        return false;
-    for (const unsigned char *p = (const unsigned char *)h; *p; p++)
-        if (*p <= ' ' || *p == '@' || *p == 0x7f)
-            return false;
-    return true;
-}
 
 static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host, bool eager)
 {
@@ -76,7 +66,7 @@ static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
 {
     (void)now; /* the workers time commands on CLOCK_MONOTONIC */
     struct ssh_tp *tp = tp_of(t);
-    if (!cmd || !host_ok(cmd->host) || !cmd->command)
+    if (!cmd || !names_valid_host(cmd->host) || !cmd->command)
         return -1;
     struct ssh_cmd *c = calloc(1, sizeof *c);
     if (!c)
@@ -283,7 +273,7 @@ struct pp_transport *ssh_transport_new(const struct pp_config *cfg, char *err, s
         tp->eager_hosts = calloc((size_t)cfg->nservers, sizeof *tp->eager_hosts);
         /* indexed like [servers] (= the model's servers); "" = not a host */
         for (int i = 0; tp->eager_hosts && i < cfg->nservers; i++)
-            if (host_ok(cfg->servers[i].name))
+            if (names_valid_host(cfg->servers[i].name))
                 snprintf(tp->eager_hosts[i], PP_NAME_MAX, "%s", cfg->servers[i].name);
         if (tp->eager_hosts)
             tp->neager = cfg->nservers;

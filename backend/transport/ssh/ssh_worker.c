@@ -5,13 +5,13 @@
  * back.  Every wait is a short step (SSHT_TICK_MS) so cancel, deadlines and
  * stop are seen promptly; libssh's own blocking calls are bounded by the
  * session timeout. */
-#include "backend/ssh_internal.h"
+#include "backend/transport/ssh/ssh_internal.h"
 
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/remote.h" /* PP_MARKER */
+#include "backend/pool/remote.h" /* PP_MARKER */
 
 enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD };
 enum { SV_RUNNING, SV_DONE, SV_DEAD };

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/journal.h"
+#include "backend/journal/journal.h"
 
 void drv_init(struct drv *d, const char *ini)
 {

@@ -4,7 +4,7 @@
 #ifndef PP_ENGINE_DRIVER_H
 #define PP_ENGINE_DRIVER_H
 
-#include "backend/engine.h"
+#include "backend/engine/engine.h"
 
 #define DRV_MAX_RUNS 256
 
