@@ -1,51 +1,9 @@
 /* JSON string literals: the one escaper and the one strict reader. */
 #include "backend/core/jsonstr.h"
+#include "backend/core/utf8.h"
 
 #include <stdint.h>
 #include <string.h>
-
-size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad, bool *incomplete)
-{
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;   /* allowed range of the 2nd byte */
-    unsigned char c = s[0];
-
-    *incomplete = false;
-    *bad = 1;
-    if (c < 0x80)
-        return 1;
-    /* Unicode Table 3-7 (well-formed byte sequences): the second byte's
-     * range excludes overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4). */
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if (i >= n) {
-            *incomplete = true;
-            *bad = i;
-            return 0;
-        }
-        unsigned char b = s[i];
-        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) {
-            *bad = i;
-            return 0;
-        }
-    }
-    return need;
-}
 
 size_t jsonstr_emit(const char *str, size_t len, jsonstr_sink sink, void *ctx)
 {
@@ -152,30 +110,6 @@ static void put(char *out, size_t outn, size_t *len, const char *b, size_t n)
     if (outn && *len + n < outn)
         memcpy(out + *len, b, n);
     *len += n;
-}
-
-static size_t utf8_encode(uint32_t cp, char b[4])
-{
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        b[0] = (char)(0xC0 | cp >> 6);
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | cp >> 12);
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    b[0] = (char)(0xF0 | cp >> 18);
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* Bytes that stand for themselves in a JSON string literal: printable
@@ -325,7 +259,7 @@ int jsonstr_parse(const char **pp, const char *end, char *out, size_t outn,
             return -1;
         }
         char b[4];
-        size_t bn = utf8_encode(cp, b);
+        size_t bn = (size_t)utf8_encode(cp, b);
         put(out, outn, &len, b, bn);
         p = q;
     }

@@ -9,12 +9,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Length (1..4) of the valid UTF-8 sequence at s[0..n), or 0 when invalid;
- * then *bad gets how many bytes form the invalid part (the "maximal
- * subpart" of Unicode 3.9, at least 1) and *incomplete is true when the
- * bytes were a valid but unfinished prefix cut by the end of the input. */
-size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad, bool *incomplete);
-
 /* Sink for jsonstr_emit. */
 typedef void (*jsonstr_sink)(void *ctx, const char *p, size_t n);
 

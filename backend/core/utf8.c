@@ -2,8 +2,79 @@
  * above U+10FFFF are rejected) and wcwidth-based column widths. */
 #include "backend/core/utf8.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <wchar.h>
+
+size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad, bool *incomplete)
+{
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF;   /* allowed range of the 2nd byte */
+    unsigned char c = s[0];
+
+    *incomplete = false;
+    *bad = 1;
+    if (c < 0x80)
+        return 1;
+    /* Unicode Table 3-7 (well-formed byte sequences): the second byte's
+     * range excludes overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4). */
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if (i >= n) {
+            *incomplete = true;
+            *bad = i;
+            return 0;
+        }
+        unsigned char b = s[i];
+        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return need;
+}
+
+uint32_t utf8_next(const char *str, size_t len, size_t *used)
+{
+    size_t bad;
+    bool incomplete;
+    uint32_t cp;
+    size_t k = utf8_seq((const unsigned char *)str, len, &bad, &incomplete);
+    if (k == 0) {
+        *used = bad;
+        return 0xfffd;
+    }
+    *used = (size_t)utf8_decode(str, k, &cp);
+    return cp;
+}
+
+void utf8_trim_tail(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (want > 1 && n - (i - 1) < want)
+        s[i - 1] = 0;
+}
 
 int utf8_decode(const char *str, size_t len, uint32_t *cp)
 {

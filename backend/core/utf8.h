@@ -1,11 +1,30 @@
-/* UTF-8 decoding and display widths for the dashboard (no curses).
- * Text reaching tui/ is already clean UTF-8 (backend/text.c), but these
- * functions still never trust it: a bad byte decodes as U+FFFD. */
-#ifndef PP_TUI_UTF8_H
-#define PP_TUI_UTF8_H
+/* The one UTF-8 codec: well-formedness (Unicode Table 3-7), decoding,
+ * encoding, cutting, and display widths.  The JSON reader and writer, the
+ * readiness parser, the PowerShell encoder, the engine and the dashboard
+ * all use these; nothing else decodes UTF-8 by hand (text.c's streaming
+ * cleaner keeps its own byte-at-a-time state, because remote output
+ * arrives in chunks that split characters).  Never trusting its input: a
+ * bad byte decodes as U+FFFD. */
+#ifndef PP_CORE_UTF8_H
+#define PP_CORE_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Length (1..4) of the valid UTF-8 sequence at s[0..n), or 0 when invalid;
+ * then *bad gets how many bytes form the invalid part (the "maximal
+ * subpart" of Unicode 3.9, at least 1) and *incomplete is true when the
+ * bytes were a valid but unfinished prefix cut by the end of the input. */
+size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad, bool *incomplete);
+
+/* Decodes one code point at s (len bytes left); an invalid sequence gives
+ * U+FFFD for its maximal invalid subpart (*used >= 1), as utf8_seq. */
+uint32_t utf8_next(const char *s, size_t len, size_t *used);
+/* Drops an incomplete character that a cut left at the end of s (a
+ * translated text is 3 bytes a character in Chinese); valid text is left
+ * as it is. */
+void utf8_trim_tail(char *s);
 
 /* Decodes one code point from s (at most len bytes).  Returns the bytes
  * used (1-4); an invalid or truncated sequence yields U+FFFD and 1. */

@@ -40,22 +40,6 @@ void eng_copy(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
-/* A translated text is several bytes a character (3 for Chinese): when a
- * buffer cuts it, drop the incomplete character at the end rather than
- * leave invalid UTF-8 for the screen.  Valid text is left as it is. */
-void eng_utf8_trim(char *s)
-{
-    size_t n = strlen(s), i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
-        i--;
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (want > 1 && n - (i - 1) < want)
-        s[i - 1] = 0;
-}
-
 void actions_clear(struct pp_actions *a) { a->n = 0; }
 
 void actions_free(struct pp_actions *a)
@@ -99,7 +83,7 @@ void eng_note(struct pp_engine *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->text, sizeof x->text, fmt, ap);
     va_end(ap);
-    eng_utf8_trim(x->text);
+    utf8_trim_tail(x->text);
 }
 
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout)
@@ -134,7 +118,7 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     va_start(ap, fmt);
     vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
     va_end(ap);
-    eng_utf8_trim(m->ask_text);
+    utf8_trim_tail(m->ask_text);
     /* the action carries its own copy: a later action in the same list may
      * clear the model's question before the runner gets to this one */
     struct pp_action *x = push(e, PP_ACT_ASK);
@@ -180,7 +164,7 @@ void eng_finish(struct pp_engine *e, int code, const char *why)
     struct pp_action *x = push(e, PP_ACT_EXIT);
     x->exit_code = code;
     eng_copy(x->text, sizeof x->text, why && *why ? _(why) : why);
-    eng_utf8_trim(x->text);
+    utf8_trim_tail(x->text);
 }
 
 struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,

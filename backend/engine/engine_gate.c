@@ -355,7 +355,7 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
     vsnprintf(m->problem, sizeof m->problem, _(fmt), ap2);
     va_end(ap2);
     va_end(ap);
-    eng_utf8_trim(m->problem);
+    utf8_trim_tail(m->problem);
     m->phase = PP_PH_PROBLEM;
     m->next_check = PP_MS_NEVER;
     m->settle_until = PP_MS_NEVER;

@@ -2,6 +2,7 @@
 #ifndef PP_ENGINE_INTERNAL_H
 #define PP_ENGINE_INTERNAL_H
 
+#include "backend/core/utf8.h"
 #include "backend/engine/engine.h"
 
 /* Per-server bookkeeping the screen does not need. */
@@ -56,8 +57,6 @@ void eng_clear_ask(struct pp_engine *e);
 void eng_finish(struct pp_engine *e, int code, const char *why);
 int eng_running_count(const struct pp_engine *e);
 void eng_copy(char *dst, size_t n, const char *src);
-/* Drops an incomplete UTF-8 character a cut left at the end of s. */
-void eng_utf8_trim(char *s);
 
 /* engine_gate.c: readiness, pool problems, failover, settle, domain choice */
 void gate_begin_check(struct pp_engine *e);

@@ -1,5 +1,6 @@
 /* --status: the checklist as plain text for a terminal. */
 #include "backend/core/jsonstr.h"
+#include "backend/core/utf8.h"
 #include "backend/history/report.h"
 #include "backend/core/text.h"
 

@@ -13,6 +13,7 @@
  * ConvertTo-Json writes a one-element collection as the bare element, so
  * UpgradeDomains may be one object and FrontEnds one string. */
 #include "backend/pool/readiness_internal.h"
+#include "backend/core/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -127,26 +128,7 @@ static int jstr(struct jp *j, char *buf, size_t bufn, size_t *len)
             cp = 0xFFFD;
         }
         char u[4];
-        size_t un;
-        if (cp < 0x80) {
-            u[0] = (char)cp;
-            un = 1;
-        } else if (cp < 0x800) {
-            u[0] = (char)(0xC0 | (cp >> 6));
-            u[1] = (char)(0x80 | (cp & 0x3F));
-            un = 2;
-        } else if (cp < 0x10000) {
-            u[0] = (char)(0xE0 | (cp >> 12));
-            u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            u[2] = (char)(0x80 | (cp & 0x3F));
-            un = 3;
-        } else {
-            u[0] = (char)(0xF0 | (cp >> 18));
-            u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-            u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            u[3] = (char)(0x80 | (cp & 0x3F));
-            un = 4;
-        }
+        size_t un = (size_t)utf8_encode(cp, u);
         put(buf, bufn, &n, u, un);
     }
     if (buf && bufn)

@@ -20,6 +20,7 @@
  *    in a comment), the inserted name cannot change the command's shape.
  */
 #include "backend/pool/remote.h"
+#include "backend/core/utf8.h"
 
 #include "backend/core/text.h"
 
@@ -269,49 +270,6 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
 
 /* ---- remote_encode_ps ---- */
 
-/* Decodes one UTF-8 character at p (n bytes left); invalid input gives
- * U+FFFD for its maximal invalid prefix (at least one byte). */
-static uint32_t utf8_next(const unsigned char *p, size_t n, size_t *used)
-{
-    unsigned char c = p[0];
-    int need;
-    uint32_t cp;
-    unsigned char lo = 0x80, hi = 0xBF;
-    *used = 1;
-    if (c < 0x80)
-        return c;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        cp = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        cp = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0xFFFD;
-    for (int i = 1; i <= need; i++) {
-        if ((size_t)i >= n || p[i] < lo || p[i] > hi) {
-            *used = (size_t)i;
-            return 0xFFFD;
-        }
-        cp = (cp << 6) | (p[i] & 0x3F);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *used = (size_t)need + 1;
-    return cp;
-}
-
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *remote_encode_ps(const char *utf8)
@@ -328,7 +286,7 @@ char *remote_encode_ps(const char *utf8)
     const unsigned char *p = (const unsigned char *)utf8;
     for (size_t i = 0; i < n;) {
         size_t used;
-        uint32_t cp = utf8_next(p + i, n - i, &used);
+        uint32_t cp = utf8_next((const char *)p + i, n - i, &used);
         i += used;
         if (cp >= 0x10000) {
             uint32_t v = cp - 0x10000;

@@ -231,24 +231,24 @@ static void test_utf8_trim(void **st)
     (void)st;
     char s[16];
     snprintf(s, sizeof s, "%s", "集區有問題");   /* 15 bytes: fits */
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "集區有問題");
     memcpy(s, "集區有問題", 7);                  /* 集區 + 1 byte of 有 */
     s[7] = 0;
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "集區");
     memcpy(s, "集區有問題", 8);                  /* 集區 + 2 bytes of 有 */
     s[8] = 0;
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "集區");
     snprintf(s, sizeof s, "%s", "ab\xc3");        /* a 2-byte character cut */
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "ab");
     snprintf(s, sizeof s, "%s", "quorum");
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "quorum");
     s[0] = 0;
-    eng_utf8_trim(s);
+    utf8_trim_tail(s);
     assert_string_equal(s, "");
 }
 
