@@ -197,8 +197,10 @@ static void apply_server(struct cfg_loader *L, const struct cfg_entry *e)
     if (c->nservers == L->cap_servers) {
         int cap = L->cap_servers ? L->cap_servers * 2 : 16;
         struct pp_server_cfg *s = realloc(c->servers, (size_t)cap * sizeof *s);
-        if (!s)
+        if (!s) {   /* never a topology with a server silently missing */
+            AERR(L, e->line, "out of memory reading [servers]");
             return;
+        }
         c->servers = s;
         L->cap_servers = cap;
     }
@@ -575,8 +577,10 @@ void cfg_check_duplicates(struct cfg_loader *L, const struct cfg_doc *doc)
     if (doc->n < 2)
         return;
     struct dup_key *k = malloc((size_t)doc->n * sizeof *k);
-    if (!k)
+    if (!k) {
+        diag_add(L->diag, doc->file, 0, "out of memory checking for duplicate keys");
         return;
+    }
     int m = 0;
     for (int i = 0; i < doc->n; i++) {
         const struct cfg_entry *e = &doc->e[i];

@@ -56,7 +56,7 @@ static struct pp_action *push(struct pp_engine *e, enum pp_act_type t)
         int cap = a->cap ? a->cap * 2 : 16;
         struct pp_action *v = realloc(a->v, (size_t)cap * sizeof *v);
         if (!v)
-            abort(); /* out of memory while deciding: nothing sane to do */
+            mem_oom("engine actions"); /* deciding half-way is worse than stopping */
         a->v = v;
         a->cap = cap;
     }

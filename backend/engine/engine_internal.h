@@ -2,6 +2,7 @@
 #ifndef PP_ENGINE_INTERNAL_H
 #define PP_ENGINE_INTERNAL_H
 
+#include "backend/core/mem.h"
 #include "backend/core/utf8.h"
 #include "backend/engine/engine.h"
 

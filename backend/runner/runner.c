@@ -187,7 +187,7 @@ struct pp_qev *runner_enqueue(struct pp_runner *r, const struct pp_event *ev)
 {
     struct pp_qev *q = calloc(1, sizeof *q);
     if (!q)
-        abort();
+        mem_oom("runner event queue");
     q->ev = *ev;
     if (ev->target) {
         snprintf(q->target, sizeof q->target, "%s", ev->target);

@@ -138,7 +138,7 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
 
     struct pp_cmdrec *c = calloc(1, sizeof *c);
     if (!c)
-        abort();
+        mem_oom("runner command");
     c->id = ++r->next_id;
     c->server = a->server;
     c->domain = a->domain;

@@ -2,6 +2,7 @@
 #ifndef PP_RUNNER_INTERNAL_H
 #define PP_RUNNER_INTERNAL_H
 
+#include "backend/core/mem.h"
 #include "backend/runner/runner.h"
 
 #define PP_CMD_OUT_MAX (1 << 20)   /* kept per command for parsing: 1 MiB */
