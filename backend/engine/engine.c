@@ -68,10 +68,10 @@ static struct pp_action *push(struct pp_engine *e, enum pp_act_type t)
     return x;
 }
 
-struct pp_jrec *eng_journal(struct pp_engine *e, const char *event)
+struct pp_jrec *eng_journal(struct pp_engine *e, enum pp_jev event)
 {
     struct pp_action *x = push(e, PP_ACT_JOURNAL);
-    eng_copy(x->rec.event, sizeof x->rec.event, event);
+    eng_copy(x->rec.event, sizeof x->rec.event, journal_event_name(event));
     eng_copy(x->rec.operator_, sizeof x->rec.operator_, e->operator_);
     return &x->rec;
 }
@@ -154,7 +154,7 @@ void eng_finish(struct pp_engine *e, int code, const char *why)
     if (e->stopped)
         return;
     e->stopped = true;
-    struct pp_jrec *r = eng_journal(e, code == 0 ? "complete" : "stop");
+    struct pp_jrec *r = eng_journal(e, code == 0 ? PP_JEV_COMPLETE : PP_JEV_STOP);
     eng_copy(r->reason, sizeof r->reason, why);
     snprintf(r->detail, sizeof r->detail, "%d of %d domains done", e->m->domains_done,
              e->m->ndomains);
@@ -216,7 +216,7 @@ pp_ms engine_next_wake(const struct pp_engine *e)
 static void start_resumed(struct pp_engine *e)
 {
     struct pp_model *m = e->m;
-    struct pp_jrec *r = eng_journal(e, "resume");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_RESUME);
     int inflight = 0;
     for (int i = 0; i < m->nservers; i++)
         if (m->servers[i].state == PP_SRV_RUNNING)
@@ -238,7 +238,7 @@ static void start_resumed(struct pp_engine *e)
         struct pp_server *s = &m->servers[i];
         if (s->state != PP_SRV_RUNNING)
             continue;
-        struct pp_jrec *l = eng_journal(e, "step-end");
+        struct pp_jrec *l = eng_journal(e, PP_JEV_STEP_END);
         eng_copy(l->server, sizeof l->server, s->name);
         if (s->domain >= 0)
             eng_copy(l->domain, sizeof l->domain, m->domains[s->domain].name);
@@ -269,7 +269,7 @@ static void start_resumed(struct pp_engine *e)
     } else if (e->pool_cmd_inflight != PP_CMD_COUNT) {
         /* a failover or failback was running: its outcome is unknown too */
         bool fo = e->pool_cmd_inflight == PP_CMD_FAILOVER;
-        struct pp_jrec *l = eng_journal(e, fo ? "failover" : "failback");
+        struct pp_jrec *l = eng_journal(e, fo ? PP_JEV_FAILOVER : PP_JEV_FAILBACK);
         eng_copy(l->result, sizeof l->result, "lost");
         eng_copy(l->detail, sizeof l->detail, "the console stopped while it ran");
         e->pool_cmd_inflight = PP_CMD_COUNT;
@@ -352,7 +352,7 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
         if (e->resumed) {
             start_resumed(e);
         } else {
-            struct pp_jrec *r = eng_journal(e, "start");
+            struct pp_jrec *r = eng_journal(e, PP_JEV_START);
             snprintf(r->detail, sizeof r->detail, "pool %s profile %s mode %s, %d Front Ends%s%s",
                      e->m->fqdn, e->m->profile,
                      e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,

@@ -56,7 +56,7 @@ void dom_start(struct pp_engine *e, int d)
 {
     struct pp_model *m = e->m;
     struct pp_domain *dom = &m->domains[d];
-    struct pp_jrec *r = eng_journal(e, "domain-start");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_DOMAIN_START);
     eng_copy(r->domain, sizeof r->domain, dom->name);
     size_t off = 0;
     for (int i = 0; i < dom->nmembers && off < sizeof r->detail; i++)
@@ -89,7 +89,7 @@ void dom_start_step(struct pp_engine *e, int s)
     struct pp_model *m = e->m;
     struct pp_server *sv = &m->servers[s];
     enum pp_cmd_kind kind = step_kind(e, sv);
-    struct pp_jrec *r = eng_journal(e, "step-start");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_STEP_START);
     fill_ids(e, r, s);
     eng_copy(r->step, sizeof r->step, pp_step_name(sv->step));
     if (kind == PP_CMD_DRAIN_NOW)
@@ -131,7 +131,7 @@ void dom_finish(struct pp_engine *e, int d)
     }
     dom->state = (skipped || manual) ? PP_DOM_DONE_EXCEPTIONS : PP_DOM_DONE;
     dom->finished = e->now;
-    struct pp_jrec *r = eng_journal(e, "domain-done");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_DOMAIN_DONE);
     eng_copy(r->domain, sizeof r->domain, dom->name);
     eng_copy(r->state, sizeof r->state, model_dom_state_name(dom->state));
     snprintf(r->detail, sizeof r->detail, "%d verified, %d skipped, %d marked done by hand", ok,
@@ -271,7 +271,7 @@ void dom_on_step(struct pp_engine *e, int s, enum pp_cmd_kind kind, enum pp_resu
     struct pp_server *sv = &m->servers[s];
     struct eng_srv *es = &e->srv[s];
     (void)kind;
-    struct pp_jrec *r = eng_journal(e, "step-end");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_STEP_END);
     fill_ids(e, r, s);
     eng_copy(r->step, sizeof r->step, pp_step_name(sv->step));
     eng_copy(r->result, sizeof r->result, pp_result_name(res));
@@ -319,7 +319,7 @@ void dom_on_step(struct pp_engine *e, int s, enum pp_cmd_kind kind, enum pp_resu
 void dom_on_probe(struct pp_engine *e, int s, enum pp_result res, const char *detail)
 {
     struct pp_server *sv = &e->m->servers[s];
-    struct pp_jrec *r = eng_journal(e, "probe");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_PROBE);
     fill_ids(e, r, s);
     eng_copy(r->step, sizeof r->step, pp_step_name(sv->step));
     eng_copy(r->result, sizeof r->result, pp_result_name(res));

@@ -53,7 +53,7 @@ static void wait_record(struct pp_engine *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void wait_record(struct pp_engine *e, const char *fmt, ...)
 {
-    struct pp_jrec *r = eng_journal(e, "wait");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_WAIT);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->reason, sizeof r->reason, fmt, ap);
@@ -200,7 +200,7 @@ static void on_unknown(struct pp_engine *e, bool settling, const char *why)
 
 static void settle_done(struct pp_engine *e)
 {
-    struct pp_jrec *r = eng_journal(e, "wait");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_WAIT);
     eng_copy(r->result, sizeof r->result, "ok");
     eng_copy(r->reason, sizeof r->reason, "settle wait complete");
     e->m->settle_until = PP_MS_NEVER;
@@ -261,7 +261,7 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
         m->total_fe = r->total_fe;
         m->active_fe = r->active_fe;
     }
-    struct pp_jrec *j = eng_journal(e, "readiness");
+    struct pp_jrec *j = eng_journal(e, PP_JEV_READINESS);
     eng_copy(j->state, sizeof j->state, pp_ready_name(state));
     if (m->check_server >= 0)
         eng_copy(j->server, sizeof j->server, m->servers[m->check_server].name);
@@ -312,7 +312,7 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
 
 void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
 {
-    struct pp_jrec *j = eng_journal(e, "fabric");
+    struct pp_jrec *j = eng_journal(e, PP_JEV_FABRIC);
     eng_copy(j->result, sizeof j->result, pp_result_name(res));
     eng_copy(j->state, sizeof j->state, e->fabric_after ? "after" : "before");
     eng_copy(j->detail, sizeof j->detail, detail);
@@ -347,7 +347,7 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
 void gate_problem(struct pp_engine *e, const char *fmt, ...)
 {
     struct pp_model *m = e->m;
-    struct pp_jrec *j = eng_journal(e, "pool-problem");
+    struct pp_jrec *j = eng_journal(e, PP_JEV_POOL_PROBLEM);
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
@@ -375,7 +375,7 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
 
 void gate_start_failover(struct pp_engine *e)
 {
-    struct pp_jrec *j = eng_journal(e, "failover");
+    struct pp_jrec *j = eng_journal(e, PP_JEV_FAILOVER);
     snprintf(j->detail, sizeof j->detail, "failing %s over to %s (run on %s)", e->m->fqdn,
              e->cfg->backup_pool, e->cfg->failover_on);
     e->m->phase = PP_PH_FAILOVER;
@@ -385,7 +385,7 @@ void gate_start_failover(struct pp_engine *e)
 
 void gate_start_failback(struct pp_engine *e)
 {
-    struct pp_jrec *j = eng_journal(e, "failback");
+    struct pp_jrec *j = eng_journal(e, PP_JEV_FAILBACK);
     snprintf(j->detail, sizeof j->detail, "failing %s back from %s (run on %s)", e->m->fqdn,
              e->cfg->backup_pool, e->cfg->failover_on);
     e->m->phase = PP_PH_FAILBACK;
@@ -398,7 +398,7 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
 {
     struct pp_model *m = e->m;
     bool fo = kind == PP_CMD_FAILOVER;
-    struct pp_jrec *j = eng_journal(e, fo ? "failover" : "failback");
+    struct pp_jrec *j = eng_journal(e, fo ? PP_JEV_FAILOVER : PP_JEV_FAILBACK);
     eng_copy(j->result, sizeof j->result, pp_result_name(res));
     eng_copy(j->detail, sizeof j->detail, detail);
     if (e->stopped)

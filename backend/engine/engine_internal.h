@@ -48,7 +48,7 @@ struct pp_engine {
 };
 
 /* engine.c */
-struct pp_jrec *eng_journal(struct pp_engine *e, const char *event);
+struct pp_jrec *eng_journal(struct pp_engine *e, enum pp_jev event);
 void eng_note(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout);
 void eng_cancel(struct pp_engine *e, int server);

@@ -21,7 +21,7 @@ static const char *who(const struct pp_engine *e, const struct pp_event *ev)
     return ev->operator_ && *ev->operator_ ? ev->operator_ : e->operator_;
 }
 
-static struct pp_jrec *decision(struct pp_engine *e, const struct pp_event *ev, const char *event)
+static struct pp_jrec *decision(struct pp_engine *e, const struct pp_event *ev, enum pp_jev event)
 {
     struct pp_jrec *r = eng_journal(e, event);
     eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
@@ -56,7 +56,7 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
         eng_note(e, _("this needs an override (o), not a confirmation: %s"), m->ask_text);
         return;
     }
-    decision(e, ev, "confirm");
+    decision(e, ev, PP_JEV_CONFIRM);
     int s = m->ask_server, d = m->ask_domain;
     eng_clear_ask(e);
     switch (k) {
@@ -97,7 +97,7 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
         eng_note(e, "%s", _("nothing to decline"));
         return;
     }
-    decision(e, ev, "decline");
+    decision(e, ev, PP_JEV_DECLINE);
     int s = m->ask_server, d = m->ask_domain;
     eng_clear_ask(e);
     switch (k) {
@@ -190,7 +190,7 @@ static void on_choose(struct pp_engine *e, const struct pp_event *ev)
         return;
     }
     m->chosen_domain = d;
-    struct pp_jrec *r = eng_journal(e, "choose");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_CHOOSE);
     eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
     eng_copy(r->domain, sizeof r->domain, m->domains[d].name);
     if (m->phase == PP_PH_CHOOSE &&
@@ -418,7 +418,7 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
         eng_note(e, _("override %s %s refused: %s"), engine_override_name(ev->ov), ev->target, why);
         return;
     }
-    struct pp_jrec *r = eng_journal(e, "override");
+    struct pp_jrec *r = eng_journal(e, PP_JEV_OVERRIDE);
     eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
     eng_copy(r->action, sizeof r->action, engine_override_name(ev->ov));
     eng_copy(r->reason, sizeof r->reason, ev->reason);

@@ -65,38 +65,6 @@ static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s
     }
 }
 
-/* The events restore acts on.  A record's event is named once, by its
- * first letter and one compare (a million records replay in well under a
- * second only if each is not compared with every name in turn). */
-enum rev {
-    EV_OTHER, EV_READINESS, EV_FAILOVER, EV_FAILBACK, EV_WAIT, EV_DOMAIN_START,
-    EV_STEP_START, EV_STEP_END, EV_CONFIRM, EV_OVERRIDE, EV_DOMAIN_DONE, EV_COMPLETE
-};
-
-static enum rev rev_parse(const char *ev)
-{
-    static const struct {
-        const char *name;
-        enum rev k;
-    } by_letter[][2] = {
-        ['c' - 'a'] = {{"confirm", EV_CONFIRM}, {"complete", EV_COMPLETE}},
-        ['d' - 'a'] = {{"domain-start", EV_DOMAIN_START}, {"domain-done", EV_DOMAIN_DONE}},
-        ['f' - 'a'] = {{"failover", EV_FAILOVER}, {"failback", EV_FAILBACK}},
-        ['o' - 'a'] = {{"override", EV_OVERRIDE}},
-        ['r' - 'a'] = {{"readiness", EV_READINESS}},
-        ['s' - 'a'] = {{"step-start", EV_STEP_START}, {"step-end", EV_STEP_END}},
-        ['w' - 'a'] = {{"wait", EV_WAIT}},
-    };
-    if (ev[0] < 'a' || ev[0] > 'w')
-        return EV_OTHER;
-    for (int i = 0; i < 2; i++) {
-        const char *name = by_letter[ev[0] - 'a'][i].name;
-        if (name && strcmp(ev, name) == 0)
-            return by_letter[ev[0] - 'a'][i].k;
-    }
-    return EV_OTHER;
-}
-
 int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size_t errn)
 {
     struct pp_model *m = e->m;
@@ -121,14 +89,14 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
     }
     e->resumed = true;
     e->records++;
-    enum rev ev = rev_parse(r->event);
+    enum pp_jev ev = journal_event_parse(r->event);
     struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
     int step = pp_step_parse(r->step);
-    if (ev == EV_READINESS) {
+    if (ev == PP_JEV_READINESS) {
         int st = pp_ready_parse(r->state);
         m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
-    } else if (ev == EV_FAILOVER || ev == EV_FAILBACK) {
-        bool fo = ev == EV_FAILOVER;
+    } else if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
+        bool fo = ev == PP_JEV_FAILOVER;
         /* the start record has no result; the end record has one */
         e->pool_cmd_inflight = r->result[0] ? PP_CMD_COUNT : fo ? PP_CMD_FAILOVER : PP_CMD_FAILBACK;
         if (!strcmp(r->result, "ok")) {
@@ -137,9 +105,9 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
             else
                 m->failed_back = true;
         }
-    } else if (ev == EV_WAIT && !strcmp(r->result, "ok")) {
+    } else if (ev == PP_JEV_WAIT && !strcmp(r->result, "ok")) {
         e->settle_pending = false;   /* "settle wait complete" */
-    } else if (ev == EV_DOMAIN_START && d >= 0) {
+    } else if (ev == PP_JEV_DOMAIN_START && d >= 0) {
         e->settle_pending = false;
         m->active_domain = d;
         m->domains[d].state = PP_DOM_ACTIVE;
@@ -149,13 +117,13 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
             if (!model_server_settled(x) && x->state == PP_SRV_PENDING)
                 x->state = PP_SRV_QUEUED;
         }
-    } else if (ev == EV_STEP_START && sv && step >= 0) {
+    } else if (ev == PP_JEV_STEP_START && sv && step >= 0) {
         sv->state = PP_SRV_RUNNING;
         sv->step = (enum pp_step)step;
         sv->down = true;
         if (!strcmp(r->detail, "immediate stop (forced by override)"))
             sv->forced_drain = true;
-    } else if (ev == EV_STEP_END && sv && step >= 0) {
+    } else if (ev == PP_JEV_STEP_END && sv && step >= 0) {
         int res = pp_result_parse(r->result);
         sv->step = (enum pp_step)step;
         sv->last_result = res < 0 ? PP_RES_FAILED : (enum pp_result)res;
@@ -182,18 +150,18 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         }
         /* an answered question about this step is not asked again */
         e->srv[s].server_confirmed = true;
-    } else if (ev == EV_CONFIRM && sv) {
+    } else if (ev == PP_JEV_CONFIRM && sv) {
         e->srv[s].server_confirmed = true;
-    } else if (ev == EV_OVERRIDE) {
+    } else if (ev == PP_JEV_OVERRIDE) {
         restore_override(e, r, s, d);
-    } else if (ev == EV_DOMAIN_DONE && d >= 0) {
+    } else if (ev == PP_JEV_DOMAIN_DONE && d >= 0) {
         m->domains[d].state = !strcmp(r->state, "done-with-exceptions") ? PP_DOM_DONE_EXCEPTIONS
                                                                          : PP_DOM_DONE;
         m->domains_done++;
         if (m->active_domain == d)
             m->active_domain = -1;
         e->settle_pending = true;
-    } else if (ev == EV_COMPLETE) {
+    } else if (ev == PP_JEV_COMPLETE) {
         m->phase = PP_PH_COMPLETE;
     }
     return 0;

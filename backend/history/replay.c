@@ -67,9 +67,9 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
     struct derived d;
     memset(&d, 0, sizeof d);
     for (int i = 0; i < rp->n; i++) {
-        if (!strcmp(rp->recs[i].event, "start") && !d.pool[0])
+        if (journal_event_parse(rp->recs[i].event) == PP_JEV_START && !d.pool[0])
             parse_start(&rp->recs[i], &d);
-        if (!strcmp(rp->recs[i].event, "failover") || !strcmp(rp->recs[i].event, "failback"))
+        if (journal_event_parse(rp->recs[i].event) == PP_JEV_FAILOVER || journal_event_parse(rp->recs[i].event) == PP_JEV_FAILBACK)
             parse_failover(&rp->recs[i], &d);
     }
     if (!names_valid_host(d.pool))
@@ -161,7 +161,7 @@ static int check_topology(struct pp_replay *rp, const struct pp_config *cfg, cha
 static int scenario_config(struct pp_replay *rp)
 {
     for (int i = 0; i < rp->n; i++) {
-        if (strcmp(rp->recs[i].event, "start"))
+        if (journal_event_parse(rp->recs[i].event) != PP_JEV_START)
             continue;
         struct derived d;
         memset(&d, 0, sizeof d);
@@ -300,11 +300,9 @@ int replay_seek(struct pp_replay *rp, int pos)
 
 bool replay_is_decision(const struct pp_jrec *r)
 {
-    static const char *const ev[] = {"confirm", "decline", "override", "choose", "pool-problem"};
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(r->event, ev[i]))
-            return true;
-    return false;
+    enum pp_jev ev = journal_event_parse(r->event);
+    return ev == PP_JEV_CONFIRM || ev == PP_JEV_DECLINE || ev == PP_JEV_OVERRIDE ||
+           ev == PP_JEV_CHOOSE || ev == PP_JEV_POOL_PROBLEM;
 }
 
 int replay_find_decision(const struct pp_replay *rp, int dir)

@@ -80,19 +80,19 @@ static void step_times(struct pp_model *m, const struct pp_jrec *r, pp_ms t)
     if (s < 0)
         return;
     struct pp_server *sv = &m->servers[s];
-    if (!strcmp(r->event, "step-start")) {
+    if (journal_event_parse(r->event) == PP_JEV_STEP_START) {
         sv->step_started = t;
         if (!strcmp(r->step, "drain") || sv->steps_started == 0)
             sv->steps_started = t ? t : 1;
-    } else if (!strcmp(r->event, "step-end")) {
+    } else if (journal_event_parse(r->event) == PP_JEV_STEP_END) {
         if (sv->state == PP_SRV_VERIFIED)
             sv->finished = t;
         if (sv->state == PP_SRV_FAILED)
             snprintf(sv->reason, sizeof sv->reason, "%s", r->detail);
-    } else if (!strcmp(r->event, "probe")) {
+    } else if (journal_event_parse(r->event) == PP_JEV_PROBE) {
         sv->probed = true;
         snprintf(sv->probe_answer, sizeof sv->probe_answer, "%s", r->detail);
-    } else if (!strcmp(r->event, "override")) {
+    } else if (journal_event_parse(r->event) == PP_JEV_OVERRIDE) {
         sv->finished = t;
         snprintf(sv->by, sizeof sv->by, "%s", r->operator_);
     }
@@ -102,15 +102,15 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
                         pp_ms t)
 {
     struct pp_model *m = &rp->m;
-    const char *ev = r->event;
+    enum pp_jev ev = journal_event_parse(r->event);
     m->now = t;
     if (m->started_at < 0)
         m->started_at = t;
     m->next_check = m->next_check <= t ? PP_MS_NEVER : m->next_check;
     step_times(m, r, t);
-    if (!strcmp(ev, "start") || !strcmp(ev, "resume")) {
+    if (ev == PP_JEV_START || ev == PP_JEV_RESUME) {
         m->phase = m->active_domain >= 0 ? PP_PH_DOMAIN : PP_PH_CHECKING;
-    } else if (!strcmp(ev, "readiness")) {
+    } else if (ev == PP_JEV_READINESS) {
         m->last_check = t;
         int s = model_find_server(m, r->server);
         if (s >= 0)
@@ -122,9 +122,9 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
             if (!f->settling && m->phase != PP_PH_DOMAIN)
                 m->phase = PP_PH_CHOOSE;
         }
-    } else if (!strcmp(ev, "wait")) {
+    } else if (ev == PP_JEV_WAIT) {
         wait_record(m, f, r, t);
-    } else if (!strcmp(ev, "pool-problem")) {
+    } else if (ev == PP_JEV_POOL_PROBLEM) {
         int strikes;
         if (sscanf(r->reason, "the pool answered Busy %d times", &strikes) == 1)
             m->busy_strikes = strikes;   /* the last strike has no wait record */
@@ -132,8 +132,8 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
         m->phase = PP_PH_PROBLEM;
         m->next_check = m->settle_until = PP_MS_NEVER;
         f->settling = false;
-    } else if (!strcmp(ev, "failover") || !strcmp(ev, "failback")) {
-        bool fo = ev[4] == 'o';
+    } else if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
+        bool fo = ev == PP_JEV_FAILOVER;
         if (!r->result[0])
             m->phase = fo ? PP_PH_FAILOVER : PP_PH_FAILBACK;
         else if (!strcmp(r->result, "ok") && fo) {
@@ -142,24 +142,24 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
         }
         else if (strcmp(r->result, "ok"))
             m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
-    } else if (!strcmp(ev, "domain-start")) {
+    } else if (ev == PP_JEV_DOMAIN_START) {
         int d = model_find_domain(m, r->domain);
         if (d >= 0)
             m->domains[d].started = t;
         m->phase = PP_PH_DOMAIN;
         m->settle_until = m->next_check = PP_MS_NEVER;
         f->settling = false;
-    } else if (!strcmp(ev, "domain-done")) {
+    } else if (ev == PP_JEV_DOMAIN_DONE) {
         int d = model_find_domain(m, r->domain);
         if (d >= 0)
             m->domains[d].finished = t;
         f->settling = !m->failed_over;
         m->phase = m->failed_over ? PP_PH_CHOOSE : PP_PH_SETTLE;
         m->settle_until = PP_MS_NEVER;
-    } else if (!strcmp(ev, "complete") || !strcmp(ev, "stop")) {
-        m->phase = ev[0] == 'c' ? PP_PH_COMPLETE : PP_PH_STOPPED;
-        m->exit_code = ev[0] == 'c' ? 0 : 1;
-        if (ev[0] == 's')
+    } else if (ev == PP_JEV_COMPLETE || ev == PP_JEV_STOP) {
+        m->phase = ev == PP_JEV_COMPLETE ? PP_PH_COMPLETE : PP_PH_STOPPED;
+        m->exit_code = ev == PP_JEV_COMPLETE ? 0 : 1;
+        if (ev == PP_JEV_STOP)
             snprintf(m->problem, sizeof m->problem, "%s", r->reason);
         m->next_check = m->settle_until = PP_MS_NEVER;
     }
@@ -189,10 +189,10 @@ void replay_fold_ask(struct pp_replay *rp)
         return;
     /* a decision was just taken: its question is answered */
     const struct pp_jrec *cur = rp->pos > 0 ? &rp->recs[rp->pos - 1] : NULL;
-    if (cur && replay_is_decision(cur) && strcmp(cur->event, "pool-problem"))
+    if (cur && replay_is_decision(cur) && journal_event_parse(cur->event) != PP_JEV_POOL_PROBLEM)
         return;
     const struct pp_jrec *next = rp->pos < rp->n ? &rp->recs[rp->pos] : NULL;
-    if (next && (!strcmp(next->event, "confirm") || !strcmp(next->event, "decline"))) {
+    if (next && (journal_event_parse(next->event) == PP_JEV_CONFIRM || journal_event_parse(next->event) == PP_JEV_DECLINE)) {
         m->ask = ask_of(next->state);
         m->ask_domain = next->domain[0] ? model_find_domain(m, next->domain) : -1;
         m->ask_server = next->server[0] ? model_find_server(m, next->server) : -1;

@@ -294,7 +294,7 @@ static void md_rest(FILE *f, const struct pp_checklist *c)
     if (!c->pool_problems)
         fputs("None.\n", f);
     for (int i = 0; i < c->ntimeline; i++)
-        if (strcmp(c->timeline[i].event, "pool-problem") == 0) {
+        if (journal_event_parse(c->timeline[i].event) == PP_JEV_POOL_PROBLEM) {
             fputs("- ", f);
             md_time(f, c->timeline[i].ts);
             fputs(": ", f);

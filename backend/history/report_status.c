@@ -303,7 +303,7 @@ static void footer(struct st *s)
     if (c->pool_problems) {
         fprintf(s->out, "\nPool problems (%d):\n", c->pool_problems);
         for (int i = 0; i < c->ntimeline; i++)
-            if (strcmp(c->timeline[i].event, "pool-problem") == 0) {
+            if (journal_event_parse(c->timeline[i].event) == PP_JEV_POOL_PROBLEM) {
                 fprintf(s->out, "  %s  ", when(s, c->timeline[i].ts, t, sizeof t));
                 put(s, c->timeline[i].text);
                 fputc('\n', s->out);

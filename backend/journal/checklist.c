@@ -294,7 +294,7 @@ static void fold_override(struct pp_checklist *c, int si, int di, const struct p
 
 int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
 {
-    const char *ev = r->event;
+    enum pp_jev ev = journal_event_parse(r->event);
     /* a checklist zeroed by hand rather than made by checklist_new */
     if (!c->idx && !(c->idx = calloc(1, sizeof *c->idx)))
         return -1;
@@ -311,8 +311,8 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
     if (si >= 0 && di < 0)
         di = c->servers[si].domain;
 
-    if (strcmp(ev, "start") == 0 || strcmp(ev, "resume") == 0) {
-        if (ev[0] == 's') {
+    if (ev == PP_JEV_START || ev == PP_JEV_RESUME) {
+        if (ev == PP_JEV_START) {
             c->starts++;
             if (!c->start_ts[0]) {
                 COPY(c->start_ts, r->ts);
@@ -323,7 +323,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         c->stopped = false;
         return add_timeline(c, r, rec_text(r));
     }
-    if (strcmp(ev, "readiness") == 0) {
+    if (ev == PP_JEV_READINESS) {
         c->readiness_checks++;
         switch (pp_ready_parse(r->state)) {
         case PP_READY_READY: c->ready_count++; break;
@@ -335,16 +335,16 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         COPY(c->last_readiness_ts, r->ts);
         return 0;
     }
-    if (strcmp(ev, "wait") == 0) {
+    if (ev == PP_JEV_WAIT) {
         c->waits++;
         return 0;
     }
-    if (strcmp(ev, "pool-problem") == 0) {
+    if (ev == PP_JEV_POOL_PROBLEM) {
         c->pool_problems++;
         return add_timeline(c, r, rec_text(r));
     }
-    if (strcmp(ev, "failover") == 0 || strcmp(ev, "failback") == 0) {
-        bool fo = ev[4] == 'o';
+    if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
+        bool fo = ev == PP_JEV_FAILOVER;
         if (fo) {
             COPY(c->failover_ts, r->ts);
             COPY(c->failover_result, r->result);
@@ -354,7 +354,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         }
         return add_timeline(c, r, rec_text(r));
     }
-    if (strcmp(ev, "domain-start") == 0) {
+    if (ev == PP_JEV_DOMAIN_START) {
         if (di < 0)
             return 0;
         struct pp_cl_domain *d = &c->domains[di];
@@ -365,7 +365,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         COPY(d->by, r->operator_);
         return add_timeline(c, r, d->name);
     }
-    if (strcmp(ev, "domain-done") == 0) {
+    if (ev == PP_JEV_DOMAIN_DONE) {
         if (di < 0)
             return 0;
         struct pp_cl_domain *d = &c->domains[di];
@@ -374,7 +374,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         COPY(d->finished, r->ts);
         return add_timeline(c, r, d->name);
     }
-    if (strcmp(ev, "step-start") == 0 || strcmp(ev, "step-end") == 0) {
+    if (ev == PP_JEV_STEP_START || ev == PP_JEV_STEP_END) {
         int k = pp_step_parse(r->step);
         if (si < 0 || k < 0) {
             c->unknown_events++;
@@ -384,7 +384,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         struct pp_cl_run *run = NULL, scratch;
         struct pp_cl_index *x = c->idx;
         int *last = &x->last_run[si * PP_STEP_COUNT + k];
-        if (ev[5] == 'e') {
+        if (ev == PP_JEV_STEP_END) {
             fold_step_end(s, k, r);
             /* the newest run of this server and step still running */
             for (int i = *last; i >= 0 && !run; i = x->run_prev[i])
@@ -412,7 +412,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
             run->server = si;
             run->step = k;
         }
-        if (ev[5] == 'e') {
+        if (ev == PP_JEV_STEP_END) {
             run->running = false;
             COPY(run->result, r->result);
             COPY(run->ended, r->ts);
@@ -443,12 +443,12 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         }
         return 0;
     }
-    if (strcmp(ev, "probe") == 0) {
+    if (ev == PP_JEV_PROBE) {
         if (si >= 0)
             COPY(c->servers[si].probe, r->detail[0] ? r->detail : r->result);
         return 0;
     }
-    if (strcmp(ev, "confirm") == 0) {
+    if (ev == PP_JEV_CONFIRM) {
         c->confirms++;
         if (strncmp(r->reason, "auto", 4) == 0)
             c->auto_confirms++;
@@ -458,7 +458,7 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
             COPY(c->domains[di].by, r->operator_);
         return 0;
     }
-    if (strcmp(ev, "override") == 0) {
+    if (ev == PP_JEV_OVERRIDE) {
         struct pp_cl_override *o =
             grow(&c->overrides, &c->noverrides, &c->idx->cap_overrides, sizeof *o);
         if (!o)
@@ -472,19 +472,19 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         fold_override(c, si, di, r);
         return 0;
     }
-    if (strcmp(ev, "complete") == 0) {
+    if (ev == PP_JEV_COMPLETE) {
         c->complete = true;
         c->stopped = false;
         COPY(c->complete_ts, r->ts);
         return add_timeline(c, r, rec_text(r));
     }
-    if (strcmp(ev, "stop") == 0) {
+    if (ev == PP_JEV_STOP) {
         c->stopped = true;
         COPY(c->stop_ts, r->ts);
         COPY(c->stop_reason, rec_text(r));
         return add_timeline(c, r, rec_text(r));
     }
-    if (strcmp(ev, "note") == 0)
+    if (ev == PP_JEV_NOTE)
         return add_timeline(c, r, rec_text(r));
     c->unknown_events++;
     return 0;

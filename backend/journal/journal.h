@@ -11,11 +11,36 @@
 
 #include "backend/core/types.h"
 
+/* Every event a journal record can name, once.  The engine writes them, and
+ * restore, the checklist, replay, the debrief, the reports and the record
+ * formatter read them, all through this enum: renaming or dropping an event
+ * is a compile error in every reader, not a silent mismatch of strings.
+ * The text is the journal's wire form (README lists it for jq users). */
+#define PP_JOURNAL_EVENTS(X)                                                                  \
+    X(START, "start") X(RESUME, "resume") X(READINESS, "readiness") X(WAIT, "wait")          \
+    X(POOL_PROBLEM, "pool-problem") X(FAILOVER, "failover") X(FAILBACK, "failback")          \
+    X(FABRIC, "fabric") X(CHOOSE, "choose") X(DOMAIN_START, "domain-start")                  \
+    X(STEP_START, "step-start") X(STEP_END, "step-end") X(PROBE, "probe")                    \
+    X(CONFIRM, "confirm") X(DECLINE, "decline") X(OVERRIDE, "override")                      \
+    X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")
+
+enum pp_jev {
+    PP_JEV_OTHER,   /* a name this version does not know (a newer console's) */
+#define PP_JEV_ENUM(id, name) PP_JEV_##id,
+    PP_JOURNAL_EVENTS(PP_JEV_ENUM)
+#undef PP_JEV_ENUM
+    PP_JEV_COUNT
+};
+/* The wire name ("step-end"); "" for PP_JEV_OTHER. */
+const char *journal_event_name(enum pp_jev ev);
+/* The event a record's text names; PP_JEV_OTHER for anything else. */
+enum pp_jev journal_event_parse(const char *name);
+
 struct pp_jrec {
     long long seq;                    /* set by journal_append */
     char ts[40];                      /* set by journal_append if empty */
     char operator_[PP_OPERATOR_MAX];
-    char event[24];                   /* start readiness wait pool-problem ... */
+    char event[24];                   /* journal_event_name(); read: journal_event_parse() */
     char domain[PP_DOMAIN_NAME_MAX];
     char server[PP_NAME_MAX];
     char step[16];                    /* drain upgrade restart verify */

@@ -30,9 +30,9 @@ void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
     off = add(buf, n, off, " ", rec->step);
     off = add(buf, n, off, " ", rec->state);
     off = add(buf, n, off, " -> ", rec->result);
-    bool person = !strcmp(rec->event, "confirm") || !strcmp(rec->event, "decline") ||
-                  !strcmp(rec->event, "override") || !strcmp(rec->event, "choose") ||
-                  !strcmp(rec->event, "start");
+    enum pp_jev ev = journal_event_parse(rec->event);
+    bool person = ev == PP_JEV_CONFIRM || ev == PP_JEV_DECLINE || ev == PP_JEV_OVERRIDE ||
+                  ev == PP_JEV_CHOOSE || ev == PP_JEV_START;
     if (person)
         off = add(buf, n, off, " by ", rec->operator_);
     off = add(buf, n, off, ": ", rec->reason);

@@ -10,7 +10,7 @@ int runner_note(struct pp_runner *r, struct pp_jrec *rec)
 {
     if (r->halted)
         return -1;   /* the journal already failed: nothing more is recorded */
-    snprintf(rec->event, sizeof rec->event, "note");
+    snprintf(rec->event, sizeof rec->event, "%s", journal_event_name(PP_JEV_NOTE));
     if (!rec->operator_[0])
         snprintf(rec->operator_, sizeof rec->operator_, "%s", r->operator_);
     if (!rec->ts[0])

@@ -370,7 +370,7 @@ static int on_end(struct pp_debrief *db, const struct pp_jrec *r, bool complete)
 int debrief_add(struct pp_debrief *db, const struct pp_jrec *r)
 {
     struct db_state *st = db->st;
-    const char *ev = r->event;
+    enum pp_jev ev = journal_event_parse(r->event);
     int64_t t = checklist_ts_ms(r->ts);
     if (st->t0 < 0 && t >= 0) {
         st->t0 = t;
@@ -379,16 +379,16 @@ int debrief_add(struct pp_debrief *db, const struct pp_jrec *r)
     snprintf(db->last_ts, sizeof db->last_ts, "%s", r->ts);
     char subj[sizeof db->dec[0].subject];
     struct pp_db_decision *d;
-    if (!strcmp(ev, "confirm") || !strcmp(ev, "decline")) {
+    if (ev == PP_JEV_CONFIRM || ev == PP_JEV_DECLINE) {
         if (!(d = decision(db, r)))
             return -1;
         subject(r, subj, sizeof subj);
-        snprintf(d->subject, sizeof d->subject, "%s%s", ev[0] == 'd' ? "decline: " : "", subj);
+        snprintf(d->subject, sizeof d->subject, "%s%s", ev == PP_JEV_DECLINE ? "decline: " : "", subj);
         if (!strcmp(r->state, "failover"))
-            st->problem = ev[0] == 'd';
-        return ev[0] == 'd' ? on_decline(db, r) : 0;
+            st->problem = ev == PP_JEV_DECLINE;
+        return ev == PP_JEV_DECLINE ? on_decline(db, r) : 0;
     }
-    if (!strcmp(ev, "override")) {
+    if (ev == PP_JEV_OVERRIDE) {
         if (!(d = decision(db, r)))
             return -1;
         const char *target = r->server[0] ? r->server : r->domain[0] ? r->domain : "pool";
@@ -398,35 +398,35 @@ int debrief_add(struct pp_debrief *db, const struct pp_jrec *r)
             snprintf(d->subject, sizeof d->subject, "%s %s", r->action, target);
         return on_override(db, r);
     }
-    if (!strcmp(ev, "choose")) {
+    if (ev == PP_JEV_CHOOSE) {
         if (!(d = decision(db, r)))
             return -1;
         snprintf(d->subject, sizeof d->subject, "choose %s next", r->domain);
         return 0;
     }
-    if (!strcmp(ev, "pool-problem")) {
+    if (ev == PP_JEV_POOL_PROBLEM) {
         st->problem = true;
         snprintf(st->problem_text, sizeof st->problem_text, "%s", r->reason);
-    } else if (!strcmp(ev, "failover")) {
+    } else if (ev == PP_JEV_FAILOVER) {
         st->paired = true;   /* the journal proves the pair, whatever cfg says */
         if (!strcmp(r->result, "ok"))
             st->problem = false;
-    } else if (!strcmp(ev, "readiness") && !strcmp(r->state, "Ready")) {
+    } else if (ev == PP_JEV_READINESS && !strcmp(r->state, "Ready")) {
         st->problem = false;
-    } else if (!strcmp(ev, "step-start")) {
+    } else if (ev == PP_JEV_STEP_START) {
         struct db_srv *s = srv(db, r->server);
         if (s && !strcmp(r->step, "drain") && !strstr(r->detail, "immediate"))
             s->draining = true;
-    } else if (!strcmp(ev, "step-end")) {
+    } else if (ev == PP_JEV_STEP_END) {
         on_step_end(db, r);
-    } else if (!strcmp(ev, "note") && !strcmp(r->action, "inject")) {
+    } else if (ev == PP_JEV_NOTE && !strcmp(r->action, "inject")) {
         if (!strcmp(r->result, "failed"))
             return 0;
         db->injected++;
         return note(db, r->seq, false, N_("the trainer injected a fault: %s"), r->detail);
-    } else if (!strcmp(ev, "complete") || !strcmp(ev, "stop")) {
-        return on_end(db, r, ev[0] == 'c');
-    } else if (!strcmp(ev, "resume") || !strcmp(ev, "start")) {
+    } else if (ev == PP_JEV_COMPLETE || ev == PP_JEV_STOP) {
+        return on_end(db, r, ev == PP_JEV_COMPLETE);
+    } else if (ev == PP_JEV_RESUME || ev == PP_JEV_START) {
         st->ended = false;
         snprintf(db->result, sizeof db->result, "unfinished");
     }
