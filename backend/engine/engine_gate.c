@@ -278,7 +278,7 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
             if (state == PP_READY_UNKNOWN)
                 eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                         _("Resuming needs the upgrade domains' members and the readiness answer "
-                          "could not be read (%s). r tries again."),
+                          "could not be read (%s). A recheck tries again."),
                         why);
             else
                 dom_advance(e);

@@ -53,7 +53,7 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
         return;
     }
     if (k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
-        eng_note(e, _("this needs an override (o), not a confirmation: %s"), m->ask_text);
+        eng_note(e, _("this needs an override, not a confirmation: %s"), m->ask_text);
         return;
     }
     decision(e, ev, PP_JEV_CONFIRM);

@@ -330,8 +330,14 @@ static void do_action(struct dashboard *d, enum act_id a)
             break;
         if (m->ask == PP_ASK_NONE)
             note(d, _("nothing to confirm now"));
-        else if (m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_FORCE_DRAIN)
-            note(d, _("this needs an override (o) or quit (q)"));
+        else if (m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_FORCE_DRAIN) {
+            /* the keys as bound now ([keys] may have moved them) */
+            char ko[32], kq[32], msg[160];
+            snprintf(msg, sizeof msg, _("this needs an override (%s) or quit (%s)"),
+                     keymap_first(&d->km, ACT_OVERRIDE, true, ko, sizeof ko),
+                     keymap_first(&d->km, ACT_QUIT, true, kq, sizeof kq));
+            note(d, msg);
+        }
         else
             operator_event(d, PP_OP_CONFIRM, 0, NULL, NULL);
         break;
