@@ -1100,6 +1100,59 @@ static void test_hostkey_unknown_refuse(void **state)
     srv_free(s);
 }
 
+/* A host-key question withdrawn because its command was cancelled is not an
+ * answer: the key is not written to known_hosts, the connection is not
+ * made, and the next command asks again.  Kills the mutation "a withdrawn
+ * question counts as accepted" (ssh_hostkey.c, tests/mutations). */
+static bool status_pred(const void *arg)
+{
+    const char *const *needles = arg;
+    for (; *needles; needles++)
+        if (strstr(statuses, *needles))
+            return true;
+    return false;
+}
+
+static void test_hostkey_question_withdrawn(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("withdrawn", "127.0.0.47");
+    cfg_reset(fresh_known_hosts("withdrawn"));
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "echo must not run", 0);
+    int one = 1;
+    assert_true(pump(t, prompted_pred, &one));
+    assert_int_equal(prompts[0].kind, PP_PROMPT_HOSTKEY);
+    transport_cancel(t, 1, 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_CANCELLED);
+    /* how the connect attempt ended: refused for want of an answer, or
+     * (wrongly) connected with the key nobody accepted */
+    const char *outcome[] = {"question withdrawn", "connected (", NULL};
+    assert_true(pump(t, status_pred, outcome));
+    assert_null(strstr(statuses, "connected ("));
+    assert_non_null(strstr(statuses, "host key question withdrawn"));
+    assert_false(file_contains(cfg.ssh.known_hosts, "127.0.0.47"));
+    assert_int_equal(srv_log_lines(s), 0);
+    /* A late answer to the withdrawn question changes nothing... */
+    transport_answer(t, prompts[0].pid, true, NULL, false);
+    /* ...and the next command asks again; refused, nothing runs. */
+    start(t, 2, s, PP_CMD_DRAIN, "echo must not run either", 0);
+    int two = 2;
+    assert_true(pump(t, prompted_pred, &two));
+    assert_int_equal(prompts[1].kind, PP_PROMPT_HOSTKEY);
+    transport_answer(t, prompts[1].pid, false, NULL, false);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_FAILED);
+    assert_int_equal(srv_log_lines(s), 0);
+    assert_false(file_contains(cfg.ssh.known_hosts, "127.0.0.47"));
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_hostkey_changed(void **state)
 {
     (void)state;
@@ -1603,6 +1656,7 @@ int main(void)
         cmocka_unit_test(test_hostkey_unknown_accept),
         cmocka_unit_test(test_questions_one_at_a_time),
         cmocka_unit_test(test_hostkey_unknown_refuse),
+        cmocka_unit_test(test_hostkey_question_withdrawn),
         cmocka_unit_test(test_hostkey_changed),
         cmocka_unit_test(test_hostkey_of_another_host),
         cmocka_unit_test(test_wrong_key),
