@@ -4,8 +4,10 @@
  * the fake server side is tests/tools/fake_cmdlet (ForceCommand), which
  * logs every command it runs into its state dir: "nothing ran" assertions
  * read that log.  A reaper child stops every sshd by pid if this process
- * dies mid-test.  Skips (with a message) without /usr/sbin/sshd, root, or
- * the fake_cmdlet binary.  No timing assertions: deadlines below only
+ * dies mid-test.  Not root: every test that needs a server is skipped and
+ * the program exits 77 (ctest: Skipped, never Passed).  No /usr/sbin/sshd
+ * or no fake_cmdlet binary: a failure (bootstrap.sh and the build provide
+ * them).  No timing assertions: deadlines below only
  * guard against hangs. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -446,10 +448,8 @@ static const char *fresh_known_hosts(const char *tag)
 
 #define SKIP_IF_NEEDED()                                                                     \
     do {                                                                                     \
-        if (*skip_reason) {                                                                  \
-            print_message("skipped: %s\n", skip_reason);                                     \
-            skip();                                                                          \
-        }                                                                                    \
+        if (*skip_reason)                                                                    \
+            test_skip("%s", skip_reason);                                                    \
     } while (0)
 
 /* ---- tests ------------------------------------------------------------- */
@@ -1583,8 +1583,8 @@ static int group_setup(void **state)
     signal(SIGPIPE, SIG_IGN);
     unsetenv("SSH_AUTH_SOCK"); /* no agent keys from the environment */
     if (access("/usr/sbin/sshd", X_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason, "/usr/sbin/sshd is not installed");
-        return 0;
+        print_error("/usr/sbin/sshd is not installed (bootstrap.sh installs openssh-server)\n");
+        return -1;
     }
     if (geteuid() != 0) {
         snprintf(skip_reason, sizeof skip_reason,
@@ -1604,10 +1604,9 @@ static int group_setup(void **state)
         snprintf(fake, sizeof fake, "%s/fake_cmdlet", self);
     }
     if (access(fake, X_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason,
-                 "%s not built (cmake --build ... --target fake_cmdlet, or set PP_FAKE_CMDLET)",
-                 fake);
-        return 0;
+        print_error("%s not built (cmake --build ... --target fake_cmdlet, or set "
+                    "PP_FAKE_CMDLET)\n", fake);
+        return -1;
     }
     snprintf(sshd_sh, sizeof sshd_sh, "%s", test_src_path("tests/e2e/lib/sshd.sh"));
     const char *d = test_tmpdir();
@@ -1667,5 +1666,5 @@ int main(void)
         cmocka_unit_test(test_flood_is_bounded),
         cmocka_unit_test(test_free_while_busy),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return test_exit(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

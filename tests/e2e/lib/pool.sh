@@ -9,8 +9,9 @@
 #                                domain (UpgradeDomain1..), SERVERS=(their
 #                                names), pool_txt pool01.contoso.com,
 #                                pool_client_files; BOOT as for pool_add (1)
-#   pool_require                 SKIP (exit 0) unless root and /usr/sbin/sshd;
-#                                FAIL unless the fake_cmdlet tool is built
+#   pool_require                 SKIP (exit 77, ctest: Skipped) unless root;
+#                                FAIL without /usr/sbin/sshd (bootstrap.sh
+#                                installs it) or the fake_cmdlet tool
 #   pool_init                    POOL_ROOT=$H_DIR/pool, the client key, a fake
 #                                HOME (so ~/.ssh is never the user's), no
 #                                ssh-agent; the EXIT trap also stops every sshd
@@ -62,7 +63,7 @@ POOL_DOMAINS=()
 
 pool_require() {
     [ "$(id -u)" = 0 ] || h_skip "not root: sshd's ForceCommand test servers need root"
-    [ -x /usr/sbin/sshd ] || h_skip "/usr/sbin/sshd is missing (apt-get install openssh-server)"
+    [ -x /usr/sbin/sshd ] || h_fail "/usr/sbin/sshd is missing (bootstrap.sh installs openssh-server)"
     : "${PP_BUILD_DIR:?PP_BUILD_DIR must name the build directory}"
     POOL_FAKE=$PP_BUILD_DIR/tests/fake_cmdlet
     [ -x "$POOL_FAKE" ] || h_fail "the fake server $POOL_FAKE is not built"
