@@ -4,8 +4,10 @@
  * the fake server side is tests/tools/fake_cmdlet (ForceCommand), which
  * logs every command it runs into its state dir: "nothing ran" assertions
  * read that log.  A reaper child stops every sshd by pid if this process
- * dies mid-test.  Not root: every test that needs a server is skipped and
- * the program exits 77 (ctest: Skipped, never Passed).  No /usr/sbin/sshd
+ * dies mid-test.  Root is not needed: each sshd runs as this user and lets
+ * only this user in.  A user whose login shell is nologin cannot run the
+ * fake server: then every test that needs one is skipped and the program
+ * exits 77 (ctest: Skipped, never Passed).  No /usr/sbin/sshd
  * or no fake_cmdlet binary: a failure (bootstrap.sh and the build provide
  * them).  No timing assertions: deadlines below only
  * guard against hangs. */
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1586,9 +1589,15 @@ static int group_setup(void **state)
         print_error("/usr/sbin/sshd is not installed (bootstrap.sh installs openssh-server)\n");
         return -1;
     }
-    if (geteuid() != 0) {
+    /* The throwaway sshds run as this user and let only this user in, so
+     * no root is needed; but sshd runs the ForceCommand through the user's
+     * login shell, which must be a shell. */
+    struct passwd *pw = getpwuid(geteuid());
+    const char *shell = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+    if (strstr(shell, "nologin") || strstr(shell, "/false")) {
         snprintf(skip_reason, sizeof skip_reason,
-                 "the throwaway sshds log in as root (ForceCommand); run as root");
+                 "this user's login shell is %s: sshd cannot run the fake server's command",
+                 shell);
         return 0;
     }
     const char *f = getenv("PP_FAKE_CMDLET");
