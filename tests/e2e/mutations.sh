@@ -1,3 +1,4 @@
+#!/bin/bash
 # The mutation check's fast part (tests/mutations/run.sh, docs/HARDENING.md):
 # the one-line mutations marked "fast" in tests/mutations/mutations.txt are
 # each applied to a copy of the tree, rebuilt (Debug, no sanitizers, only

@@ -43,12 +43,13 @@ mkdir -p "$copy" "$log"
 ids=() files=() froms=() nths=() tos=() builds=() testss=() fasts=()
 flush() {
     [ -n "${m_id:-}" ] || return 0
-    [ -n "${m_file:-}" ] && [ -n "${m_from:-}" ] && [ -n "${m_to+x}" ] &&
-        [ -n "${m_build:-}" ] && [ -n "${m_tests:-}" ] ||
+    if [ -z "${m_file:-}" ] || [ -z "${m_from:-}" ] || [ -z "${m_to+x}" ] ||
+        [ -z "${m_build:-}" ] || [ -z "${m_tests:-}" ]; then
         die "$list: mutation $m_id lacks file, from, to, build or tests"
+    fi
     ids+=("$m_id") files+=("$m_file") froms+=("$m_from") nths+=("${m_nth:-0}")
     tos+=("$m_to") builds+=("$m_build") testss+=("$m_tests") fasts+=("${m_fast:-no}")
-    m_id= m_file= m_from= m_nth= m_build= m_tests= m_fast=
+    m_id='' m_file='' m_from='' m_nth='' m_build='' m_tests='' m_fast=''
     unset m_to
 }
 while IFS= read -r line || [ -n "$line" ]; do
@@ -176,7 +177,8 @@ PY
         continue
     fi
     verdict=
-    if ! cmake --build "$build" -j"$jobs" --target ${builds[$i]} >"$log/$id.build.txt" 2>&1; then
+    read -r -a mtargets <<<"${builds[$i]}"
+    if ! cmake --build "$build" -j"$jobs" --target "${mtargets[@]}" >"$log/$id.build.txt" 2>&1; then
         verdict="BROKEN   $id: the mutated tree does not build (see $log/$id.build.txt)"
         broken=$((broken + 1)) failed_ids+=("$id")
     else
