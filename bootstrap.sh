@@ -11,10 +11,12 @@ cd "$(dirname "$0")"
 # gettext: msgfmt for the zh_TW catalogue; locales: localedef for the zh_TW
 # screen test; clang + libclang-rt-14-dev: the libFuzzer smoke run and the
 # static analyzer; cppcheck: static checks; valgrind: the memcheck run;
-# python3: two test helpers.
+# python3: test helpers; man-db: the man page render check (docs_sync);
+# ninja-build: the mutation check's incremental rebuilds (tests/mutations).
+# A test that needs one of these fails without it: it never skips.
 PKGS=(build-essential cmake pkg-config libncurses-dev libssh-dev libinih-dev
       libcmocka-dev openssh-server openssh-client tmux jq gettext locales
-      clang libclang-rt-14-dev cppcheck valgrind python3)
+      clang libclang-rt-14-dev cppcheck valgrind python3 man-db ninja-build)
 
 install_missing() {
     local missing=() p

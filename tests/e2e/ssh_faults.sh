@@ -55,8 +55,8 @@ J=$H_DIR/wrong.jsonl
 timeout 120 "$POOLPILOT" -c "$INI_W" --headless --yes --journal "$J" </dev/null >"$H_DIR/wrong.out" 2>&1
 rc=$?
 pool_check "1: the run stops (exit 1, rc=$rc)" '[ $rc -eq 1 ]'
-pool_check "1: 'authentication failed' for root@fe01, naming the identity file" \
-    'grep "root@fe01.contoso.com" "$H_DIR/wrong.out" | grep -i "authentication failed" | grep -q -F "$H_DIR/wrong_key"'
+pool_check "1: 'authentication failed' for $POOL_USER@fe01, naming the identity file" \
+    'grep "$POOL_USER@fe01.contoso.com" "$H_DIR/wrong.out" | grep -i "authentication failed" | grep -q -F "$H_DIR/wrong_key"'
 pool_check "1: sshd saw the key and refused it (not a network problem)" \
     '! grep -q "Accepted publickey" "$D1/sshd.log" && grep -q -i "Connection from" "$D1/sshd.log"'
 pool_check "1: nothing ran on any server" no_logs
@@ -65,7 +65,8 @@ pool_check "1: no domain or step started; the journal ends with stop" 'no_step_s
 # ---- 2. password prompts ------------------------------------------------------
 h_log "2: password prompt"
 SECRET=not-the-password-$RANDOM$RANDOM
-# fe01 allows passwords (root's is locked, so every password is wrong)
+# fe01 allows passwords (every password is wrong: root's is locked, and an
+# ordinary user's sshd cannot read /etc/shadow)
 sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/; s/^PermitRootLogin .*/PermitRootLogin yes/' \
     "$D1/sshd_config"
 sshd_restart "$D1" || h_fail "cannot restart fe01's sshd"
@@ -78,7 +79,7 @@ PW_PROMPTS=0
 OTHER_PROMPTS=0
 on_password() {
     case $1 in
-    *"] ? "*"assword for root@fe01.contoso.com"*)
+    *"] ? "*"assword for $POOL_USER@fe01.contoso.com"*)
         PW_PROMPTS=$((PW_PROMPTS + 1))
         if [ $PW_PROMPTS -le 2 ]; then pool_say "$SECRET"; else pool_hangup; fi ;;
     *"] ? Password for "* | *"] ? "*"assword:"*)   # a prompt, not a question quoting a failure
@@ -89,12 +90,12 @@ on_password() {
 }
 POOL_OUT=$H_DIR/password.out pool_drive 90 on_password -c "$INI_P" --headless --journal "$J"
 pool_check "2: the run stops (exit 1, rc=$POOL_RC)" '[ "$POOL_RC" -eq 1 ]'
-pool_check "2: the operator is asked for root@fe01's password" '[ $PW_PROMPTS -ge 1 ]'
+pool_check "2: the operator is asked for $POOL_USER@fe01's password" '[ $PW_PROMPTS -ge 1 ]'
 pool_check "2: sshd checked the typed password and refused it" \
-    'grep -q "Failed password for root" "$D1/sshd.log"'
+    'grep -q "Failed password for $POOL_USER" "$D1/sshd.log"'
 pool_check "2: the servers that do not accept passwords are not asked" '[ $OTHER_PROMPTS -eq 0 ]'
 pool_check "2: they fail with the methods the server accepts" \
-    'grep "root@fe02.contoso.com" "$H_DIR/password.out" | grep -i "authentication failed" | grep -q "publickey"'
+    'grep "$POOL_USER@fe02.contoso.com" "$H_DIR/password.out" | grep -i "authentication failed" | grep -q "publickey"'
 pool_check "2: the password is in no output, journal or file" \
     '! grep -r -q -F "$SECRET" "$H_DIR/password.out" "$J" "$POOL_ROOT" "$XDG_STATE_HOME"'
 pool_check "2: nothing ran on any server" no_logs

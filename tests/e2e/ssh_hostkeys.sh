@@ -112,7 +112,7 @@ pool_check "B: nothing ran on the other servers" \
 # OpenSSH's own client trusts the line poolpilot wrote (strict checking)
 ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$KH_B" \
     -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -i "$POOL_ROOT/client_ed25519" \
-    -p "$POOL_PORT" "root@$A1" "echo openssh-ok" >"$H_DIR/b.ssh" 2>&1
+    -p "$POOL_PORT" "$POOL_USER@$A1" "echo openssh-ok" >"$H_DIR/b.ssh" 2>&1
 pool_check "B: OpenSSH's ssh accepts the entry with StrictHostKeyChecking=yes" \
     'grep -q openssh-ok "$H_DIR/b.ssh"'
 # the next run knows the key: no question about it

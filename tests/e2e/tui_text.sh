@@ -18,9 +18,10 @@ line=$(tui_screen | grep "\[x\] UpgradeDomain1 done") || tui_fail "no done line 
 grep -q "操作員" <<<"$line" || tui_fail "the CJK name is not shown"
 tui_screen_sgr | grep -q $'\e\\[31m' && tui_fail "an escape sequence from the data reached the terminal"
 tui_screen | grep -q $'\x1b' && tui_fail "raw ESC on the screen"
-if command -v python3 >/dev/null; then
-    # the pane separator stays in column 40 although the line holds CJK
-    python3 - "$line" <<'PY' || tui_fail "CJK widths are wrong on: $line"
+# the pane separator stays in column 40 although the line holds CJK
+# (python3: bootstrap.sh installs it; without it this is a failure)
+command -v python3 >/dev/null || tui_fail "python3 is missing (bootstrap.sh installs it)"
+python3 - "$line" <<'PY' || tui_fail "CJK widths are wrong on: $line"
 import sys, unicodedata
 line = sys.argv[1]
 col = 0
@@ -30,9 +31,6 @@ for ch in line:
     col += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 sys.exit(0 if col == 40 else 1)
 PY
-else
-    echo "python3 missing: column check skipped"
-fi
 tui_stop
 
 # not UTF-8: ASCII glyphs and frames, '?' for what ASCII cannot show

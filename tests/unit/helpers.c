@@ -4,6 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+int test_skipped;
+
+int test_exit(int failed)
+{
+    if (failed)
+        return failed;
+    if (test_skipped) {
+        fprintf(stderr, "%d test(s) skipped: exit %d (ctest: Skipped, not Passed)\n",
+                test_skipped, TEST_SKIPPED);
+        return TEST_SKIPPED;
+    }
+    return 0;
+}
+
 const char *test_src_path(const char *rel)
 {
     static char buf[8][4096];

@@ -114,12 +114,48 @@ static void test_busy_three_times_with_dr_fails_over(void **st)
     /* without the readiness gate: the domain question comes at once */
     assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
     assert_non_null(strstr(d->m.ask_text, "failed over"));
-    int it = drv_autorun(d, 10000);
-    (void)it;
+    assert_true(drv_autorun(d, 10000) > 0);
     assert_true(d->exited);
+    assert_int_equal(drv_count(d, "domain-done"), 4);
+    assert_int_equal(drv_count(d, "complete"), 1);
     assert_int_equal(drv_count(d, "failback"), 2);   /* started, ended */
     assert_true(d->m.failed_back);
     assert_int_equal(d->exit_code, 0);
+    done(d);
+}
+
+/* Busy strikes count Busy answers in a row: a Ready in between starts the
+ * count again, so Busy, Ready, Busy, Ready, Busy (each ten minutes apart,
+ * so every Busy is a strike by the spacing rule) is never a pool problem.
+ * Kills the mutation "Ready does not reset busy_strikes" (tests/mutations). */
+static void test_busy_strikes_reset_by_ready(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++) {
+        drv_advance(d, 1000);
+        assert_int_equal(drv_finish_all_ok(d), 2);
+    }
+    assert_int_equal(d->m.phase, PP_PH_SETTLE);
+    drv_answer_check(d, PP_READY_READY);
+    drv_finish_all_ok(d);   /* fabric before */
+    const enum pp_ready seq[] = {PP_READY_BUSY, PP_READY_READY, PP_READY_BUSY,
+                                 PP_READY_READY, PP_READY_BUSY};
+    for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+        /* the next readiness check of the settle wait */
+        while (drv_find(d, PP_CMD_READINESS, -2) < 0)
+            assert_true(drv_wake(d));
+        pp_ms before = d->now;
+        drv_answer_check(d, seq[k]);
+        assert_int_not_equal(d->m.phase, PP_PH_PROBLEM);
+        assert_int_equal(d->m.busy_strikes, seq[k] == PP_READY_BUSY ? 1 : 0);
+        if (seq[k] == PP_READY_BUSY) /* the strike spacing is not what resets it */
+            assert_true(drv_wake(d) && d->now - before >= 10 * 60000);
+    }
+    assert_int_equal(drv_count(d, "pool-problem"), 0);
+    assert_int_not_equal(d->m.ask, PP_ASK_FAILOVER);
     done(d);
 }
 
@@ -558,7 +594,14 @@ static void test_resume_around_failover(void **st)
     assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
     assert_int_equal(b->m.ask, PP_ASK_START_DOMAIN);
     done(b);
-    assert_true(drv_autorun(a, 10000) > 0 || a->exited);
+    /* the run goes on to the end: every domain, then back to the home pool */
+    assert_true(drv_autorun(a, 10000) > 0);
+    assert_true(a->exited);
+    assert_int_equal(a->exit_code, 0);
+    assert_int_equal(drv_count(a, "domain-done"), 4);
+    assert_int_equal(drv_count(a, "complete"), 1);
+    assert_true(a->m.failed_back);
+    assert_int_equal(a->m.phase, PP_PH_COMPLETE);
     done(a);
 }
 
@@ -598,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_happy_path),
         cmocka_unit_test(test_settle_waits_and_restarts),
         cmocka_unit_test(test_busy_three_times_with_dr_fails_over),
+        cmocka_unit_test(test_busy_strikes_reset_by_ready),
         cmocka_unit_test(test_busy_strikes_need_the_retry_interval),
         cmocka_unit_test(test_busy_without_dr_stops_for_a_human),
         cmocka_unit_test(test_insufficient_is_a_problem_at_once),

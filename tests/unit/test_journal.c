@@ -830,9 +830,8 @@ static void test_fsync_eio(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     if (WEXITSTATUS(status) == 20) {
-        print_message("SKIP fsync EIO case: seccomp unavailable\n");
         journal_close(j);
-        skip();
+        test_skip("fsync EIO case: seccomp unavailable");
     }
     assert_int_equal(WEXITSTATUS(status), 0);
     journal_close(j);
@@ -847,8 +846,7 @@ static void test_fsync_eio(void **state)
 static void test_fsync_eio(void **state)
 {
     (void)state;
-    print_message("SKIP fsync EIO case: no seccomp filter for this architecture\n");
-    skip();
+    test_skip("fsync EIO case: no seccomp filter for this architecture");
 }
 #endif
 
@@ -873,9 +871,8 @@ static void test_enospc_tmpfs(void **state)
     snprintf(mnt, sizeof mnt, "%s/mnt", dir);
     assert_int_equal(mkdir(mnt, 0700), 0);
     if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=64k,mode=0700") != 0) {
-        print_message("SKIP ENOSPC case: cannot mount a tmpfs here (%s)\n",
-                      geteuid() ? "not root" : strerror(errno));
-        skip();
+        test_skip("ENOSPC case: cannot mount a tmpfs here (%s)",
+                  geteuid() ? "not root" : strerror(errno));
     }
     snprintf(mounted, sizeof mounted, "%s", mnt);
     snprintf(path, sizeof path, "%s/pool.jsonl", mnt);
@@ -1004,5 +1001,5 @@ int main(void)
         cmocka_unit_test_teardown(test_enospc_tmpfs, unmount_teardown),
         cmocka_unit_test(test_default_path),
     };
-    return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
+    return test_exit(cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove));
 }

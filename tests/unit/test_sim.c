@@ -1097,8 +1097,7 @@ static void test_to_json(void **state)
 static void test_builtin_scenarios(void **state)
 {
     (void)state;
-    if (scenario_count() == 0)
-        skip();
+    assert_true(scenario_count() > 0); /* compiled in: none is a broken build */
     for (int i = 0; i < scenario_count(); i++) {
         const struct pp_scenario_info *si = scenario_at(i);
         struct pp_config *cfg = calloc(1, sizeof *cfg);

@@ -199,13 +199,10 @@ static struct sshauth_ctx ctx(enum pp_auth mode)
     return a;
 }
 
-#define SKIP_UNLESS_WRAPPED()                                                               \
+#define REQUIRE_WRAPPED()                                                               \
     do {                                                                                    \
-        if (!wrapped) {                                                                     \
-            print_message("skipped: link with the --wrap options listed at the top of "     \
-                          "this file\n");                                                   \
-            skip();                                                                         \
-        }                                                                                   \
+        if (!wrapped) /* tests/CMakeLists.txt links it so: without, a broken build */       \
+            fail_msg("not linked with the --wrap options listed at the top of this file");  \
     } while (0)
 
 static void kbdint_round(int np)
@@ -221,7 +218,7 @@ static void kbdint_round(int np)
 static void test_auto_kbdint_password_remembered(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_AUTO);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
     will_return(__wrap_ssh_userauth_list,
@@ -254,7 +251,7 @@ static void test_auto_kbdint_password_remembered(void **state)
 static void test_remembered_password_tried_first(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_PASSWORD);
     have_recalled = true;
     snprintf(recalled, sizeof recalled, "%s", "pool-pw");
@@ -274,7 +271,7 @@ static void test_remembered_password_tried_first(void **state)
 static void test_password_retry_after_wrong_remembered(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_PASSWORD);
     have_recalled = true;
     snprintf(recalled, sizeof recalled, "%s", "stale");
@@ -301,7 +298,7 @@ static void test_password_retry_after_wrong_remembered(void **state)
 static void test_password_three_strikes(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_PASSWORD);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
     will_return(__wrap_ssh_userauth_list, SSH_AUTH_METHOD_PASSWORD);
@@ -320,7 +317,7 @@ static void test_password_three_strikes(void **state)
 static void test_operator_refuses(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_AUTO);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
     will_return(__wrap_ssh_userauth_list, SSH_AUTH_METHOD_PASSWORD);
@@ -337,7 +334,7 @@ static void test_operator_refuses(void **state)
 static void test_kbdint_two_questions_and_empty_round(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_PASSWORD);
     have_recalled = true; /* two questions: not a lone password, so not used */
     snprintf(recalled, sizeof recalled, "%s", "pool-pw");
@@ -366,7 +363,7 @@ static void test_kbdint_two_questions_and_empty_round(void **state)
 static void test_key_mode_never_asks(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_KEY);
     a.identity = "/keys/id_ed25519";
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
@@ -384,7 +381,7 @@ static void test_key_mode_never_asks(void **state)
 static void test_gssapi_then_partial(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_AUTO);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
     will_return(__wrap_ssh_userauth_list, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_GSSAPI_MIC);
@@ -412,7 +409,7 @@ static void test_gssapi_then_partial(void **state)
 static void test_endless_server_is_bounded(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_PASSWORD);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_DENIED);
     will_return(__wrap_ssh_userauth_list, SSH_AUTH_METHOD_INTERACTIVE);
@@ -430,7 +427,7 @@ static void test_endless_server_is_bounded(void **state)
 static void test_connection_error(void **state)
 {
     (void)state;
-    SKIP_UNLESS_WRAPPED();
+    REQUIRE_WRAPPED();
     struct sshauth_ctx a = ctx(PP_AUTH_AUTO);
     will_return(__wrap_ssh_userauth_none, SSH_AUTH_ERROR);
     int why = -1;

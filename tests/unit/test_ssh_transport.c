@@ -4,8 +4,12 @@
  * the fake server side is tests/tools/fake_cmdlet (ForceCommand), which
  * logs every command it runs into its state dir: "nothing ran" assertions
  * read that log.  A reaper child stops every sshd by pid if this process
- * dies mid-test.  Skips (with a message) without /usr/sbin/sshd, root, or
- * the fake_cmdlet binary.  No timing assertions: deadlines below only
+ * dies mid-test.  Root is not needed: each sshd runs as this user and lets
+ * only this user in.  A user whose login shell is nologin cannot run the
+ * fake server: then every test that needs one is skipped and the program
+ * exits 77 (ctest: Skipped, never Passed).  No /usr/sbin/sshd
+ * or no fake_cmdlet binary: a failure (bootstrap.sh and the build provide
+ * them).  No timing assertions: deadlines below only
  * guard against hangs. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,10 +451,8 @@ static const char *fresh_known_hosts(const char *tag)
 
 #define SKIP_IF_NEEDED()                                                                     \
     do {                                                                                     \
-        if (*skip_reason) {                                                                  \
-            print_message("skipped: %s\n", skip_reason);                                     \
-            skip();                                                                          \
-        }                                                                                    \
+        if (*skip_reason)                                                                    \
+            test_skip("%s", skip_reason);                                                    \
     } while (0)
 
 /* ---- tests ------------------------------------------------------------- */
@@ -1100,6 +1103,59 @@ static void test_hostkey_unknown_refuse(void **state)
     srv_free(s);
 }
 
+/* A host-key question withdrawn because its command was cancelled is not an
+ * answer: the key is not written to known_hosts, the connection is not
+ * made, and the next command asks again.  Kills the mutation "a withdrawn
+ * question counts as accepted" (ssh_hostkey.c, tests/mutations). */
+static bool status_pred(const void *arg)
+{
+    const char *const *needles = arg;
+    for (; *needles; needles++)
+        if (strstr(statuses, *needles))
+            return true;
+    return false;
+}
+
+static void test_hostkey_question_withdrawn(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("withdrawn", "127.0.0.47");
+    cfg_reset(fresh_known_hosts("withdrawn"));
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "echo must not run", 0);
+    int one = 1;
+    assert_true(pump(t, prompted_pred, &one));
+    assert_int_equal(prompts[0].kind, PP_PROMPT_HOSTKEY);
+    transport_cancel(t, 1, 0);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_CANCELLED);
+    /* how the connect attempt ended: refused for want of an answer, or
+     * (wrongly) connected with the key nobody accepted */
+    const char *outcome[] = {"question withdrawn", "connected (", NULL};
+    assert_true(pump(t, status_pred, outcome));
+    assert_null(strstr(statuses, "connected ("));
+    assert_non_null(strstr(statuses, "host key question withdrawn"));
+    assert_false(file_contains(cfg.ssh.known_hosts, "127.0.0.47"));
+    assert_int_equal(srv_log_lines(s), 0);
+    /* A late answer to the withdrawn question changes nothing... */
+    transport_answer(t, prompts[0].pid, true, NULL, false);
+    /* ...and the next command asks again; refused, nothing runs. */
+    start(t, 2, s, PP_CMD_DRAIN, "echo must not run either", 0);
+    int two = 2;
+    assert_true(pump(t, prompted_pred, &two));
+    assert_int_equal(prompts[1].kind, PP_PROMPT_HOSTKEY);
+    transport_answer(t, prompts[1].pid, false, NULL, false);
+    uint64_t ids2[] = {2, 0};
+    wait_ended(t, ids2);
+    assert_int_equal(rec_of(2)->res, PP_RES_FAILED);
+    assert_int_equal(srv_log_lines(s), 0);
+    assert_false(file_contains(cfg.ssh.known_hosts, "127.0.0.47"));
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_hostkey_changed(void **state)
 {
     (void)state;
@@ -1530,12 +1586,18 @@ static int group_setup(void **state)
     signal(SIGPIPE, SIG_IGN);
     unsetenv("SSH_AUTH_SOCK"); /* no agent keys from the environment */
     if (access("/usr/sbin/sshd", X_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason, "/usr/sbin/sshd is not installed");
-        return 0;
+        print_error("/usr/sbin/sshd is not installed (bootstrap.sh installs openssh-server)\n");
+        return -1;
     }
-    if (geteuid() != 0) {
+    /* The throwaway sshds run as this user and let only this user in, so
+     * no root is needed; but sshd runs the ForceCommand through the user's
+     * login shell, which must be a shell. */
+    struct passwd *pw = getpwuid(geteuid());
+    const char *shell = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+    if (strstr(shell, "nologin") || strstr(shell, "/false")) {
         snprintf(skip_reason, sizeof skip_reason,
-                 "the throwaway sshds log in as root (ForceCommand); run as root");
+                 "this user's login shell is %s: sshd cannot run the fake server's command",
+                 shell);
         return 0;
     }
     const char *f = getenv("PP_FAKE_CMDLET");
@@ -1551,10 +1613,9 @@ static int group_setup(void **state)
         snprintf(fake, sizeof fake, "%s/fake_cmdlet", self);
     }
     if (access(fake, X_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason,
-                 "%s not built (cmake --build ... --target fake_cmdlet, or set PP_FAKE_CMDLET)",
-                 fake);
-        return 0;
+        print_error("%s not built (cmake --build ... --target fake_cmdlet, or set "
+                    "PP_FAKE_CMDLET)\n", fake);
+        return -1;
     }
     snprintf(sshd_sh, sizeof sshd_sh, "%s", test_src_path("tests/e2e/lib/sshd.sh"));
     const char *d = test_tmpdir();
@@ -1603,6 +1664,7 @@ int main(void)
         cmocka_unit_test(test_hostkey_unknown_accept),
         cmocka_unit_test(test_questions_one_at_a_time),
         cmocka_unit_test(test_hostkey_unknown_refuse),
+        cmocka_unit_test(test_hostkey_question_withdrawn),
         cmocka_unit_test(test_hostkey_changed),
         cmocka_unit_test(test_hostkey_of_another_host),
         cmocka_unit_test(test_wrong_key),
@@ -1613,5 +1675,5 @@ int main(void)
         cmocka_unit_test(test_flood_is_bounded),
         cmocka_unit_test(test_free_while_busy),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return test_exit(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

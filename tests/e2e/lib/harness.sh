@@ -7,7 +7,10 @@
 #                         the dir; checks $POOLPILOT unless NAME starts with
 #                         "nobin:" (static checks, fuzzing)
 #   h_fail MSG            prints FAIL and exits 1
-#   h_skip MSG            prints SKIP and exits 0 (a missing precondition)
+#   h_skip MSG            prints SKIP and exits 77 (a precondition this machine
+#                         lacks, such as root): ctest reports Skipped, not
+#                         Passed (SKIP_RETURN_CODE).  A tool bootstrap.sh
+#                         installs is never a skip: h_fail.
 #   h_log MSG             a progress line on stderr (ctest keeps it)
 #   h_track PID           kill -9 PID at exit if it still runs
 #   h_wait SECS CMD...    polls CMD every 0.1 s until it succeeds; 1 on deadline
@@ -42,7 +45,7 @@ H_RC=
 
 h_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 h_fail() { echo "FAIL: $*" >&2; exit 1; }
-h_skip() { echo "SKIP: $*"; exit 0; }
+h_skip() { echo "SKIP: $*"; exit 77; }
 
 h_cleanup() {
     local p

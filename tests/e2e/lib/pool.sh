@@ -9,8 +9,13 @@
 #                                domain (UpgradeDomain1..), SERVERS=(their
 #                                names), pool_txt pool01.contoso.com,
 #                                pool_client_files; BOOT as for pool_add (1)
-#   pool_require                 SKIP (exit 0) unless root and /usr/sbin/sshd;
-#                                FAIL unless the fake_cmdlet tool is built
+#   pool_require                 POOL_USER = this user, whom every server
+#                                lets in (no root needed: each sshd runs as
+#                                this user); SKIP (exit 77, ctest: Skipped)
+#                                if its login shell is nologin (sshd runs the
+#                                fake server through it); FAIL without
+#                                /usr/sbin/sshd (bootstrap.sh installs it) or
+#                                the fake_cmdlet tool
 #   pool_init                    POOL_ROOT=$H_DIR/pool, the client key, a fake
 #                                HOME (so ~/.ssh is never the user's), no
 #                                ssh-agent; the EXIT trap also stops every sshd
@@ -57,12 +62,19 @@ POOL_ROOT=
 POOL_FAKE=
 POOL_PORT=
 POOL_NET=
+POOL_USER=
 POOL_NAMES=()
 POOL_DOMAINS=()
 
 pool_require() {
-    [ "$(id -u)" = 0 ] || h_skip "not root: sshd's ForceCommand test servers need root"
-    [ -x /usr/sbin/sshd ] || h_skip "/usr/sbin/sshd is missing (apt-get install openssh-server)"
+    POOL_USER=$(id -un) || h_fail "this user has no name"
+    local shell
+    shell=$(getent passwd "$POOL_USER" | cut -d: -f7)
+    case $shell in
+    *nologin | */false)
+        h_skip "$POOL_USER's login shell is $shell: sshd cannot run the fake server's command" ;;
+    esac
+    [ -x /usr/sbin/sshd ] || h_fail "/usr/sbin/sshd is missing (bootstrap.sh installs openssh-server)"
     : "${PP_BUILD_DIR:?PP_BUILD_DIR must name the build directory}"
     POOL_FAKE=$PP_BUILD_DIR/tests/fake_cmdlet
     [ -x "$POOL_FAKE" ] || h_fail "the fake server $POOL_FAKE is not built"
@@ -210,8 +222,8 @@ pool_ini() {
         for ((i = 0; i < ${#POOL_NAMES[@]}; i++)); do
             printf '%s = %s\n' "${POOL_NAMES[$i]}" "${POOL_DOMAINS[$i]}"
         done
-        printf '\n[ssh]\nuser = root\nport = %s\nidentity = %s\nknown_hosts = %s\n' \
-            "$POOL_PORT" "${POOL_IDENTITY:-$POOL_ROOT/client_ed25519}" \
+        printf '\n[ssh]\nuser = %s\nport = %s\nidentity = %s\nknown_hosts = %s\n' \
+            "$POOL_USER" "$POOL_PORT" "${POOL_IDENTITY:-$POOL_ROOT/client_ed25519}" \
             "${POOL_KNOWN_HOSTS:-$POOL_ROOT/known_hosts}"
         printf 'config = %s\nauth = key\nconnect_timeout = 10s\nkeepalive = 2s\n\n' \
             "$POOL_ROOT/ssh_config"

@@ -113,7 +113,11 @@ EOF
 sshd_start() {
     local dir=$1 addr port pid i
     addr=$(cat "$dir/addr") && port=$(cat "$dir/port") || return 1
-    [ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 0755 /run/sshd; }  # §2.3 #1: /run is tmpfs
+    # §2.3 #1: /run is tmpfs.  Only a root sshd needs it; an ordinary user's
+    # sshd runs without privilege separation's chroot.
+    if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
+        mkdir -p /run/sshd && chmod 0755 /run/sshd
+    fi
     "$SSHD_BIN" -t -f "$dir/sshd_config" || { sshd__die "bad config $dir/sshd_config"; return 1; }
     # §2.3 #4: no inherited pipes, or a caller's $(...) would hang on us.
     "$SSHD_BIN" -D -f "$dir/sshd_config" -E "$dir/sshd.log" </dev/null >/dev/null 2>&1 &
