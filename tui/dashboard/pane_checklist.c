@@ -95,12 +95,12 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
         break;
     case PP_SRV_FAILED:
         box = "[!]";
-        snprintf(t, sizeof t, _("%s FAILED at %s%s%s"), s->name, pp_step_name(s->step),
-                 s->reason[0] ? ": " : "", s->reason);
+        snprintf(t, sizeof t, _("%s FAILED at %s%s%s"), s->name, pp_step_label(s->step),
+                 s->reason[0] ? _(": ") : "", s->reason);
         break;
     case PP_SRV_LOST:
         box = "[?]";
-        snprintf(t, sizeof t, _("%s outcome of %s unknown%s%s"), s->name, pp_step_name(s->step),
+        snprintf(t, sizeof t, _("%s outcome of %s unknown%s%s"), s->name, pp_step_label(s->step),
                  s->probed ? _(", probe: ") : "", s->probed ? s->probe_answer : "");
         break;
     case PP_SRV_RUNNING:

@@ -197,7 +197,9 @@ static void server_text(const struct rd_source *src, int si, bool utf8, struct s
     short_name(s->name, t->name, sizeof t->name);
     /* which step failed or was lost matters as much as that it did */
     if (s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
-        snprintf(t->word, sizeof t->word, "%s %s", t->look.word, pp_step_name(s->step));
+        /* TRANSLATORS: a failed or lost server's word and the step it
+           happened at, "failed verify"; reorder with %2$s%1$s */
+        snprintf(t->word, sizeof t->word, _("%s %s"), t->look.word, pp_step_label(s->step));
     else
         snprintf(t->word, sizeof t->word, "%s", t->look.word);
     /* skipped or marked done after its services were stopped: still down,

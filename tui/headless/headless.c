@@ -74,7 +74,7 @@ static void check_stranded(struct headless *h)
         return;
     if (h->yes && confirmable(m->ask))
         return;
-    runner_stop(h->r, "input ended while the run waits for the operator");
+    runner_stop(h->r, N_("input ended while the run waits for the operator"));
 }
 
 static void debrief_say(void *ctx, const char *line) { say(ctx, "debrief: ", line); }
