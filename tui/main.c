@@ -193,9 +193,10 @@ static int list_scenarios(void)
         struct pp_diag d = {0};
         memset(&cfg, 0, sizeof cfg);
         if (config_load_scenario(&cfg, s->name, &d) == 0) {
-            printf("%-24s %s\n", s->name, cfg.sim.title);
-            printf(_("%-24s goal: %s\n"), "", cfg.sim.goal);
-            printf(_("%-24s expect: %s\n\n"), "", cfg.sim.expect);
+            printf("%-24s %s\n", s->name, cfg.sim.title_local[0] ? cfg.sim.title_local : cfg.sim.title);
+            printf(_("%-24s goal: %s\n"), "", cfg.sim.goal_local[0] ? cfg.sim.goal_local : cfg.sim.goal);
+            printf(_("%-24s expect: %s\n\n"), "",
+                   cfg.sim.expect_local[0] ? cfg.sim.expect_local : cfg.sim.expect);
         } else {
             printf("%-24s (does not load: %s)\n", s->name, d.n ? d.msgs[0] : "?");
         }

@@ -334,8 +334,13 @@ static void sink_emit(void *ctx, const struct pp_tev *tev)
             outbuf_add_line(&r->log, tev->data);
         break;
     case PP_TEV_STATUS:
-        if (tev->data)
-            runner_notify(r, PP_N_EVENT, tev->server, tev->data);
+        if (tev->data) {
+            /* the transport says it in English; the operator reads it in
+               the operator's language */
+            char say[1024];
+            journal_say(tev->data, say, sizeof say);
+            runner_notify(r, PP_N_EVENT, tev->server, say);
+        }
         break;
     }
 }

@@ -174,6 +174,10 @@ struct pp_debrief *debrief_new(const struct pp_config *cfg)
             snprintf(db->scenario, sizeof db->scenario, "%s", cfg->sim.name);
             snprintf(db->title, sizeof db->title, "%s", cfg->sim.title);
             snprintf(db->expect, sizeof db->expect, "%s", cfg->sim.expect);
+            snprintf(db->title_local, sizeof db->title_local, "%s",
+                     cfg->sim.title_local[0] ? cfg->sim.title_local : cfg->sim.title);
+            snprintf(db->expect_local, sizeof db->expect_local, "%s",
+                     cfg->sim.expect_local[0] ? cfg->sim.expect_local : cfg->sim.expect);
             fault_summary(db, cfg);
         }
     }

@@ -38,7 +38,7 @@ void debrief_lines(const struct pp_debrief *db, db_line_fn fn, void *ctx)
 {
     char line[DB_TEXT + PP_REASON_MAX + 256], took[32], at[32];
     if (db->scenario[0])
-        snprintf(line, sizeof line, _("Debrief: %s (%s)"), db->scenario, db->title);
+        snprintf(line, sizeof line, _("Debrief: %s (%s)"), db->scenario, db->title_local);
     else
         snprintf(line, sizeof line, _("Debrief"));
     fn(ctx, line);
@@ -49,8 +49,8 @@ void debrief_lines(const struct pp_debrief *db, db_line_fn fn, void *ctx)
              db->took >= 0 ? took : "?", result_local(db->result), db->end_reason[0] ? _(" - ") : "",
              say);
     fn(ctx, line);
-    if (db->expect[0]) {
-        snprintf(line, sizeof line, _("Expected: %s"), db->expect);
+    if (db->expect_local[0]) {
+        snprintf(line, sizeof line, _("Expected: %s"), db->expect_local);
         fn(ctx, line);
     }
     if (db->faults_local[0]) {
