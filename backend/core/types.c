@@ -68,7 +68,11 @@ static const char *const labels[] = {
     /* what a confirmation was for, a domain's state, a fabric check's moment */
     N_("domain"), N_("server"), N_("step"), N_("rerun"), N_("pool"), N_("inject"),
     N_("waiting"), N_("ready"), N_("not-ready"), N_("in-progress"), N_("done"),
-    N_("done-with-exceptions"), N_("before"), N_("after")};
+    N_("done-with-exceptions"), N_("before"), N_("after"),
+    /* a run's phase and a server's state (headless status) */
+    N_("checking"), N_("busy-wait"), N_("problem"), N_("settle"), N_("failback-ask"),
+    N_("stopped"), N_("pending"), N_("queued"), N_("running"), N_("verified"), N_("skipped"),
+    N_("marked-done")};
 
 const char *pp_label(const char *name)
 {

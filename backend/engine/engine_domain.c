@@ -190,12 +190,14 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
                           "still active. Override force stops it at once (sessions dropped); "
                           "retry drains gracefully again; skip leaves the server out."),
                         sv->name, (long long)(e->cfg->timing.step_timeout[PP_STEP_DRAIN] / 1000));
-            else if (sv->reason[0])
+            else if (sv->reason[0]) {
+                char why[PP_REASON_MAX + 64];   /* the transport's English, as read */
+                journal_say(sv->reason, why, sizeof why);
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
                         _("%s: %s %s: %s. Override retry runs it again; done marks the server "
                           "done by hand; skip leaves it out of this run."),
-                        sv->name, step, pp_result_label(sv->last_result), sv->reason);
-            else
+                        sv->name, step, pp_result_label(sv->last_result), why);
+            } else
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
                         _("%s: %s %s. Override retry runs it again; done marks the server done "
                           "by hand; skip leaves it out of this run."),

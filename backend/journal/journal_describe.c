@@ -44,6 +44,7 @@ static const char *const templates[] = {
     N_("login denied: %s"),
     N_("disconnected while idle: %s"),
     N_("no answer"),
+    N_("..."),
     N_("routing groups: %s, all with primary and %s secondaries"),
     N_("pool %s profile %s mode %s, %s Front Ends, training scenario %s"),
     N_("pool %s profile %s mode %s, %s Front Ends"),
@@ -58,8 +59,8 @@ static const char *const templates[] = {
     N_("active %s"),
     N_("the pool answered Busy %d times in a row"),
     N_("InsufficientActiveFrontEnds: %d of %d Front Ends active"),
+    N_("%s not ready"),   /* before "%s ready", which would take it */
     N_("%s ready"),
-    N_("%s not ready"),
     N_("the console stopped while this step ran"),
     N_("the console stopped while it ran"),
     N_("immediate stop (forced by override)"),
@@ -255,7 +256,16 @@ void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
     journal_say(rec->reason, say, sizeof say);
     /* TRANSLATORS: before an event line's reason */
     off = add(buf, n, off, _(": "), say);
-    journal_say(rec->detail, say, sizeof say);
+    char cut[sizeof rec->detail + 8];
+    const char *semi = strlen(rec->detail) == sizeof rec->detail - 1 ? strrchr(rec->detail, ';') : NULL;
+    if (semi) {
+        /* the detail filled its field and was cut: its last part is a
+           fragment no template matches, shown as "..." */
+        snprintf(cut, sizeof cut, "%.*s; ...", (int)(semi - rec->detail), rec->detail);
+        journal_say(cut, say, sizeof say);
+    } else {
+        journal_say(rec->detail, say, sizeof say);
+    }
     /* TRANSLATORS: around an event line's detail */
     add3(buf, n, off, _(" ("), say, _(")"));
 }

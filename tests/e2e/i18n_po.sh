@@ -42,13 +42,14 @@ f=$(msgattrib --only-fuzzy "$T/merged.po" | grep -c '^msgid ' || true)
 # The journal stays English: in the engine and the runner no statement that
 # fills a journal record's field, or hands text to a function that journals
 # it (wait_record, gate_problem and eng_finish take English and translate
-# only the screen's copy), passes it through _().  N_() marks are fine.
+# only the screen's copy), passes it through _() or the screen words
+# (pp_label, pp_step_label, pp_result_label, journal_say).  N_() marks are fine.
 python3 - backend/engine/*.c backend/runner/*.c >"$T/jbad" <<'PY' || bad "translated text reaches the journal"
 import re, sys
 field = re.compile(r'\b(eng_copy|v?snprintf)\s*\(\s*(\w+->)?(j|r|l|rec|x->rec)(->|\.)'
                    r'(event|reason|detail|result|state|action|step|server|domain)\b')
 journals = re.compile(r'\b(wait_record|gate_problem|eng_finish|eng_journal)\s*\(')
-translated = re.compile(r'(?<![A-Za-z0-9_])_\(')
+translated = re.compile(r'(?<![A-Za-z0-9_])(_\(|pp_(step_|result_)?label\(|journal_say\()')
 bad = 0
 for path in sys.argv[1:]:
     src = open(path, encoding="utf-8").read()
