@@ -312,7 +312,7 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
         snprintf(dr, sizeof dr, _("failed back from %s"), m->backup_pool);
         dr_role = RD_OK;
     } else {
-        snprintf(dr, sizeof dr, "DR %s", m->backup_pool);
+        snprintf(dr, sizeof dr, _("DR %s"), m->backup_pool);
     }
     x += canvas_put_ell(cv, y, x, cv->w - x - 1, dr_role, dr);
     if (m->problem[0]) {
