@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend/core/i18n.h"
+
 #define SEVEN_DAYS ((pp_ms)7 * 24 * 60 * 60 * 1000)
 
 #define AERR(L, line, ...) diag_add((L)->diag, (L)->cur_file, (line), __VA_ARGS__)
@@ -335,12 +337,51 @@ static void apply_key(struct cfg_loader *L, const struct cfg_entry *e)
     c->nkeys++;
 }
 
-/* Trainers' text: required (validate.c) and never empty. */
+/* Is tag ("zh_TW") the language of the message catalogue in use?  Its
+ * header says so ("Language: zh_TW"); without a catalogue there is none,
+ * and the scenario's English is what is shown. */
+static bool catalogue_speaks(const char *tag, size_t len)
+{
+    const char *head = dgettext(PP_TEXTDOMAIN, "");
+    const char *l = head ? strstr(head, "Language: ") : NULL;
+    if (!l || !len)
+        return false;
+    l += strlen("Language: ");
+    size_t n = strcspn(l, "\n");
+    return n == len && strncasecmp(l, tag, len) == 0;
+}
+
+/* Trainers' text: required (validate.c) and never empty.  A translation
+ * is the same key with its language in brackets: title[zh_TW] = ... */
 static void apply_scenario(struct cfg_loader *L, const struct cfg_entry *e)
 {
     struct pp_sim_cfg *s = &L->cfg->sim;
     char *dst;
     size_t n;
+    const char *br = strchr(e->key, '[');
+    if (br) {
+        size_t klen = (size_t)(br - e->key), tlen = strcspn(br + 1, "]");
+        bool shape = br[1 + tlen] == ']' && br[2 + tlen] == 0 && tlen > 0;
+        char key[16];
+        snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key ? klen : 0), e->key);
+        if (is(key, "title"))
+            dst = s->title_local, n = sizeof s->title_local;
+        else if (is(key, "goal"))
+            dst = s->goal_local, n = sizeof s->goal_local;
+        else if (is(key, "expect"))
+            dst = s->expect_local, n = sizeof s->expect_local;
+        else
+            shape = false;
+        if (!shape) {
+            unknown_key(L, e);
+            return;
+        }
+        if (!*e->value)
+            AERR(L, e->line, "[scenario] %s cannot be empty", e->key);
+        else if (catalogue_speaks(br + 1, tlen))
+            (void)set_text(L, e, dst, n);
+        return;
+    }
     if (is(e->key, "title")) {
         dst = s->title;
         n = sizeof s->title;

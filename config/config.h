@@ -79,6 +79,12 @@ struct pp_sim_cfg {
     char title[160];
     char goal[PP_REASON_MAX];
     char expect[PP_REASON_MAX];
+    /* title[LANG] = ... and the like, kept when LANG is the language of the
+     * message catalogue in use (its "Language:" header): what a person
+     * reads.  Empty when the scenario has none; reports keep the English. */
+    char title_local[160];
+    char goal_local[PP_REASON_MAX];
+    char expect_local[PP_REASON_MAX];
     pp_ms step_time[PP_STEP_COUNT];   /* [sim] drain, upgrade, restart, verify */
     pp_ms readiness_time;             /* [sim] readiness */
     pp_ms failover_time;              /* [sim] failover */

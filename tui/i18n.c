@@ -1,5 +1,5 @@
 /* Finding the message catalogues.  The binary may run from the build tree
- * (build/tui/poolpilot, catalogues in build/locale/), from an install
+ * (build/poolpilot, catalogues in build/locale/), from an install
  * (PREFIX/bin/poolpilot, catalogues in PREFIX/share/locale/) or anywhere
  * with POOLPILOT_LOCALEDIR set; it looks where it actually is instead of
  * trusting a path compiled in for one of those. */
@@ -51,8 +51,8 @@ const char *i18n_init(void)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            static const char *const rel[] = {"/../locale", "/../share/locale"};
-            for (int i = 0; i < 2 && !use; i++) {
+            static const char *const rel[] = {"/locale", "/../locale", "/../share/locale"};
+            for (int i = 0; i < 3 && !use; i++) {
                 snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
                 if (has_catalogue(dir))
                     use = dir;

@@ -17,6 +17,7 @@
 #include "backend/history/report.h"
 #include "backend/runner/runner.h"
 #include "config/config.h"
+#include "backend/core/i18n.h"
 #include "tui/i18n.h"
 #include "tui/keymap.h"
 #include "tui/loop.h"
@@ -25,7 +26,8 @@
 
 enum { EXIT_DONE = 0, EXIT_STOPPED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };
 
-static const char usage_text[] =
+/* TRANSLATORS: keep the option names and the command names as they are */
+static const char usage_text[] = N_(
     "Usage: poolpilot [OPTIONS]\n"
     "Walks you through the rolling upgrade of a server pool (Lync Server 2013 /\n"
     "Skype for Business Front End pools, or any pool in upgrade domains), one\n"
@@ -58,7 +60,7 @@ static const char usage_text[] =
     "in training also pause, resume, speed N|max, inject KIND [SERVER] [STEP].\n"
     "\n"
     "Exit status: 0 done, 1 stopped before done, 2 usage or config error,\n"
-    "3 the pool's journal is locked by another console.\n";
+    "3 the pool's journal is locked by another console.\n");
 
 struct opts {
     const char *config;
@@ -138,10 +140,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_OPERATOR: o->operator_ = optarg; break;
         case O_KEYSMD: o->keys_md = true; break;
         case O_REPLAY: o->replay = optarg; break;
-        case 'h': fputs(usage_text, stdout); exit(EXIT_DONE);
+        case 'h': fputs(_(usage_text), stdout); exit(EXIT_DONE);
         case 'V': printf("poolpilot %s\n", PP_VERSION); exit(EXIT_DONE);
         default:
-            fputs("Try 'poolpilot --help'.\n", stderr);
+            fputs(_("Try 'poolpilot --help'.\n"), stderr);
             return -1;
         }
     }
@@ -191,9 +193,10 @@ static int list_scenarios(void)
         struct pp_diag d = {0};
         memset(&cfg, 0, sizeof cfg);
         if (config_load_scenario(&cfg, s->name, &d) == 0) {
-            printf("%-24s %s\n", s->name, cfg.sim.title);
-            printf("%-24s goal: %s\n", "", cfg.sim.goal);
-            printf("%-24s expect: %s\n\n", "", cfg.sim.expect);
+            printf("%-24s %s\n", s->name, cfg.sim.title_local[0] ? cfg.sim.title_local : cfg.sim.title);
+            printf(_("%-24s goal: %s\n"), "", cfg.sim.goal_local[0] ? cfg.sim.goal_local : cfg.sim.goal);
+            printf(_("%-24s expect: %s\n\n"), "",
+                   cfg.sim.expect_local[0] ? cfg.sim.expect_local : cfg.sim.expect);
         } else {
             printf("%-24s (does not load: %s)\n", s->name, d.n ? d.msgs[0] : "?");
         }

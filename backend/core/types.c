@@ -2,7 +2,10 @@
  * them, so they never change with the UI language. */
 #include "backend/core/types.h"
 
+#include <string.h>
 #include <strings.h>
+
+#include "backend/core/i18n.h"
 
 static const char *const step_names[PP_STEP_COUNT] = {"drain", "upgrade", "restart", "verify"};
 static const char *const kind_names[PP_CMD_COUNT] = {
@@ -48,3 +51,39 @@ const char *pp_ready_name(enum pp_ready r)
 }
 
 int pp_ready_parse(const char *s) { return lookup(ready_names, 4, s, 0); }
+
+/* The words of a journal record as a person reads them.  Command names the
+ * operator types (force, retry, skip, done, proceed) and the cmdlet's own
+ * values (Ready, Busy, ...) are not among them: they stay as written. */
+static const char *const labels[] = {
+    /* steps and command kinds */
+    N_("drain"), N_("upgrade"), N_("restart"), N_("verify"), N_("readiness"),
+    N_("drain_now"), N_("probe"), N_("fabric"), N_("failover"), N_("failback"),
+    /* results */
+    N_("ok"), N_("failed"), N_("timeout"), N_("lost"), N_("cancelled"),
+    /* TRANSLATORS: journal event names, shown at the start of an event line */
+    N_("start"), N_("resume"), N_("wait"), N_("pool-problem"), N_("confirm"), N_("decline"),
+    N_("override"), N_("choose"), N_("domain-start"), N_("step-start"), N_("step-end"),
+    N_("domain-done"), N_("complete"), N_("stop"), N_("note"),
+    /* what a confirmation was for, a domain's state, a fabric check's moment */
+    N_("domain"), N_("server"), N_("step"), N_("rerun"), N_("pool"), N_("inject"),
+    N_("waiting"), N_("ready"), N_("not-ready"), N_("in-progress"), N_("done"),
+    N_("done-with-exceptions"), N_("before"), N_("after"),
+    /* a run's phase and a server's state (headless status) */
+    N_("checking"), N_("busy-wait"), N_("problem"), N_("settle"), N_("failback-ask"),
+    N_("stopped"), N_("pending"), N_("queued"), N_("running"), N_("verified"), N_("skipped"),
+    N_("marked-done")};
+
+const char *pp_label(const char *name)
+{
+    if (!name || !*name)
+        return name;
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i], name) == 0)
+            return _(labels[i]);
+    return name;
+}
+
+const char *pp_step_label(enum pp_step s) { return pp_label(pp_step_name(s)); }
+
+const char *pp_result_label(enum pp_result r) { return pp_label(pp_result_name(r)); }

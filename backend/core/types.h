@@ -69,6 +69,13 @@ int pp_step_parse(const char *s);                  /* -1 if unknown */
 const char *pp_cmd_kind_name(enum pp_cmd_kind k);  /* "readiness", "drain", ... */
 int pp_cmd_kind_parse(const char *s);
 const char *pp_result_name(enum pp_result r);      /* "ok", "failed", ... ; "" for NONE */
+/* The same names as the operator reads them (translated; "" stays "").
+ * Screen only: the journal and reports keep pp_*_name(). */
+const char *pp_step_label(enum pp_step s);
+const char *pp_result_label(enum pp_result r);
+/* any of those English words, a journal event name or a domain state;
+ * an unknown word comes back as it is */
+const char *pp_label(const char *name);
 int pp_result_parse(const char *s);
 const char *pp_ready_name(enum pp_ready r);        /* "Ready", "Busy", ... "Unknown" */
 int pp_ready_parse(const char *s);                 /* case-insensitive */

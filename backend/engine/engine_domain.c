@@ -167,7 +167,7 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
         struct pp_server *sv = &m->servers[s];
         if (e->srv[s].running)
             continue;
-        const char *step = pp_step_name(sv->step);
+        const char *step = pp_step_label(sv->step);
         if (sv->state == PP_SRV_LOST && sv->probed) {
             if (sv->lost_count >= 2)
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
@@ -190,16 +190,18 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
                           "still active. Override force stops it at once (sessions dropped); "
                           "retry drains gracefully again; skip leaves the server out."),
                         sv->name, (long long)(e->cfg->timing.step_timeout[PP_STEP_DRAIN] / 1000));
-            else if (sv->reason[0])
+            else if (sv->reason[0]) {
+                char why[PP_REASON_MAX + 64];   /* the transport's English, as read */
+                journal_say(sv->reason, why, sizeof why);
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
                         _("%s: %s %s: %s. Override retry runs it again; done marks the server "
                           "done by hand; skip leaves it out of this run."),
-                        sv->name, step, pp_result_name(sv->last_result), sv->reason);
-            else
+                        sv->name, step, pp_result_label(sv->last_result), why);
+            } else
                 eng_ask(e, PP_ASK_OPERATOR, s, sv->domain, sv->step,
                         _("%s: %s %s. Override retry runs it again; done marks the server done "
                           "by hand; skip leaves it out of this run."),
-                        sv->name, step, pp_result_name(sv->last_result));
+                        sv->name, step, pp_result_label(sv->last_result));
             return true;
         }
     }
@@ -246,7 +248,7 @@ void dom_advance(struct pp_engine *e)
         if (e->cfg->confirm == PP_CONFIRM_STEP && !es->step_confirmed) {
             if (m->ask == PP_ASK_NONE)
                 eng_ask(e, PP_ASK_START_STEP, s, d, sv->step, _("%s: run %s now (%s)?"),
-                        sv->name, pp_step_name(sv->step), pp_cmd_kind_name(step_kind(e, sv)));
+                        sv->name, pp_step_label(sv->step), pp_label(pp_cmd_kind_name(step_kind(e, sv))));
             break;
         }
         if (fresh && e->cfg->confirm == PP_CONFIRM_SERVER && !es->server_confirmed) {

@@ -117,7 +117,11 @@ long journal_holder(const char *path, char *info, size_t n);
 int journal_default_path(const char *pool, bool training, char *buf, size_t n);
 
 /* One readable line for a record: what headless mode prints, the
- * dashboard's event log and --replay show (journal_describe.c). */
+ * dashboard's event log and --replay show (journal_describe.c), in the
+ * operator's language. */
 void journal_describe(const struct pp_jrec *rec, char *buf, size_t n);
+/* An English reason or detail as the journal keeps it, for the screen:
+ * translated when poolpilot wrote it (values kept), else as it is. */
+void journal_say(const char *english, char *out, size_t n);
 
 #endif

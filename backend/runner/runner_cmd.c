@@ -289,8 +289,8 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
         q->has_readiness = true;
     }
     char line[PP_REASON_MAX + 64];
-    snprintf(line, sizeof line, "= %s %s%s%s", pp_cmd_kind_name(c->kind), pp_result_name(res),
-             detail[0] ? ": " : "", detail);
+    snprintf(line, sizeof line, "= %s %s%s%s", pp_label(pp_cmd_kind_name(c->kind)),
+             pp_result_label(res), detail[0] ? _(": ") : "", detail);
     outbuf_add_line(&r->out[buf_index(r, c->server)], line);
     runner_cmd_free(c);
 }
@@ -334,8 +334,13 @@ static void sink_emit(void *ctx, const struct pp_tev *tev)
             outbuf_add_line(&r->log, tev->data);
         break;
     case PP_TEV_STATUS:
-        if (tev->data)
-            runner_notify(r, PP_N_EVENT, tev->server, tev->data);
+        if (tev->data) {
+            /* the transport says it in English; the operator reads it in
+               the operator's language */
+            char say[1024];
+            journal_say(tev->data, say, sizeof say);
+            runner_notify(r, PP_N_EVENT, tev->server, say);
+        }
         break;
     }
 }

@@ -40,6 +40,24 @@ static void vcat(char *dst, size_t n, const char *fmt, va_list ap)
         vsnprintf(dst + l, n - l, fmt, ap);
 }
 
+/* Appends fmt (two %s: a server, a step) in English to en and translated,
+ * with the step's screen name, to loc. */
+static void dual_step(char *en, char *loc, size_t n, const char *fmt, const char *server,
+                      enum pp_step step)
+{
+    /* fmt is one of the N_() literals below, each with two %s (a server,
+       a step); msgfmt --check holds their translations to the same */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    size_t l = strlen(en);
+    if (l + 1 < n)
+        snprintf(en + l, n - l, fmt, server, pp_step_name(step));
+    l = strlen(loc);
+    if (l + 1 < n)
+        snprintf(loc + l, n - l, _(fmt), server, pp_step_label(step));
+#pragma GCC diagnostic pop
+}
+
 /* Appends fmt in English to en and translated to loc. */
 static void dual(char *en, char *loc, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -89,6 +107,24 @@ static int note(struct pp_debrief *db, long long seq, bool departure, const char
     return 0;
 }
 
+/* A note about an English text of the journal (fmt has one %s): the
+ * English copy quotes it, the screen's copy says it (journal_say). */
+static int note_text(struct pp_debrief *db, long long seq, bool departure, const char *fmt,
+                     const char *english)
+{
+    struct pp_db_note *x = note_new(db, seq, departure);
+    if (!x)
+        return -1;
+    char say[PP_REASON_MAX + 64];
+    journal_say(english, say, sizeof say);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"   /* an N_() literal with one %s */
+    snprintf(x->text, sizeof x->text, fmt, english);
+    snprintf(x->local, sizeof x->local, _(fmt), say);
+#pragma GCC diagnostic pop
+    return 0;
+}
+
 static void fault_summary(struct pp_debrief *db, const struct pp_config *cfg)
 {
     const struct pp_sim_cfg *s = &cfg->sim;
@@ -111,23 +147,22 @@ static void fault_summary(struct pp_debrief *db, const struct pp_config *cfg)
         dual(en, lo, n, N_("Busy %d time(s) at first: expected answer, wait. "), s->busy_first);
     for (int i = 0; i < s->nfaults; i++) {
         const struct pp_fault *f = &s->faults[i];
-        const char *st = pp_step_name(f->step);
         switch (f->kind) {
         case PP_FAULT_HANG:
             if (f->step == PP_STEP_DRAIN && cfg->mode == PP_MODE_GRACEFUL)
                 dual(en, lo, n, N_("%s's drain hangs: expected answer, override force (or "
                                    "retry) once it overruns. "), f->server);
             else
-                dual(en, lo, n, N_("%s's %s hangs: expected answer, override retry. "),
-                     f->server, st);
+                dual_step(en, lo, n, N_("%s's %s hangs: expected answer, override retry. "),
+                          f->server, f->step);
             break;
         case PP_FAULT_FAIL:
-            dual(en, lo, n, N_("%s's %s fails: expected answer, override retry after looking. "),
-                 f->server, st);
+            dual_step(en, lo, n, N_("%s's %s fails: expected answer, override retry after looking. "),
+                      f->server, f->step);
             break;
         case PP_FAULT_DROP:
-            dual(en, lo, n, N_("the connection to %s drops during its %s: expected answer, "
-                               "confirm the re-run after the probe. "), f->server, st);
+            dual_step(en, lo, n, N_("the connection to %s drops during its %s: expected answer, "
+                                    "confirm the re-run after the probe. "), f->server, f->step);
             break;
         case PP_FAULT_NEVER_RETURNS:
             dual(en, lo, n, N_("%s never comes back from its restart: expected answer, stop and "
@@ -174,6 +209,10 @@ struct pp_debrief *debrief_new(const struct pp_config *cfg)
             snprintf(db->scenario, sizeof db->scenario, "%s", cfg->sim.name);
             snprintf(db->title, sizeof db->title, "%s", cfg->sim.title);
             snprintf(db->expect, sizeof db->expect, "%s", cfg->sim.expect);
+            snprintf(db->title_local, sizeof db->title_local, "%s",
+                     cfg->sim.title_local[0] ? cfg->sim.title_local : cfg->sim.title);
+            snprintf(db->expect_local, sizeof db->expect_local, "%s",
+                     cfg->sim.expect_local[0] ? cfg->sim.expect_local : cfg->sim.expect);
             fault_summary(db, cfg);
         }
     }
@@ -358,13 +397,13 @@ static int on_end(struct pp_debrief *db, const struct pp_jrec *r, bool complete)
     if (complete)
         return 0;
     if (st->problem && !st->paired)
-        return note(db, r->seq, false, N_("stopped at a pool problem without a DR pair (%s): the "
-                                          "expected answer"), st->problem_text);
+        return note_text(db, r->seq, false, N_("stopped at a pool problem without a DR pair (%s): "
+                                               "the expected answer"), st->problem_text);
     if (anyone_gone(db))
         return note(db, r->seq, false, N_("stopped with a server that never came back: the "
                                           "expected answer (a human takes over)"));
-    return note(db, r->seq, true, N_("stopped before the end: %s"),
-                r->reason[0] ? r->reason : "no reason recorded");
+    return note_text(db, r->seq, true, N_("stopped before the end: %s"),
+                     r->reason[0] ? r->reason : N_("no reason recorded"));
 }
 
 int debrief_add(struct pp_debrief *db, const struct pp_jrec *r)

@@ -51,6 +51,8 @@ struct pp_debrief {
     char scenario[64];
     char title[160];
     char expect[PP_REASON_MAX];     /* the scenario's own words */
+    char title_local[160];          /* ... as the screen shows them (title[LANG]) */
+    char expect_local[PP_REASON_MAX];
     char faults[DB_TEXT];           /* its faults and the answers they call for (English) */
     char faults_local[DB_TEXT];
     char first_ts[40], last_ts[40];

@@ -9,6 +9,7 @@
 #include "backend/core/i18n.h"
 #include "backend/core/jsonstr.h"
 #include "backend/core/text.h"
+#include "backend/journal/journal.h"
 
 static const char *offset(int64_t at, char *buf, size_t n)
 {
@@ -37,17 +38,19 @@ void debrief_lines(const struct pp_debrief *db, db_line_fn fn, void *ctx)
 {
     char line[DB_TEXT + PP_REASON_MAX + 256], took[32], at[32];
     if (db->scenario[0])
-        snprintf(line, sizeof line, _("Debrief: %s (%s)"), db->scenario, db->title);
+        snprintf(line, sizeof line, _("Debrief: %s (%s)"), db->scenario, db->title_local);
     else
         snprintf(line, sizeof line, _("Debrief"));
     fn(ctx, line);
     text_duration(db->took, took, sizeof took);
+    char say[PP_REASON_MAX + 64];
+    journal_say(db->end_reason, say, sizeof say);
     snprintf(line, sizeof line, _("Time taken: %s on the run's clock; result: %s%s%s"),
-             db->took >= 0 ? took : "?", result_local(db->result), db->end_reason[0] ? " - " : "",
-             db->end_reason);
+             db->took >= 0 ? took : "?", result_local(db->result), db->end_reason[0] ? _(" - ") : "",
+             say);
     fn(ctx, line);
-    if (db->expect[0]) {
-        snprintf(line, sizeof line, _("Expected: %s"), db->expect);
+    if (db->expect_local[0]) {
+        snprintf(line, sizeof line, _("Expected: %s"), db->expect_local);
         fn(ctx, line);
     }
     if (db->faults_local[0]) {
@@ -58,9 +61,11 @@ void debrief_lines(const struct pp_debrief *db, db_line_fn fn, void *ctx)
     fn(ctx, line);
     for (int i = 0; i < db->ndec; i++) {
         const struct pp_db_decision *d = &db->dec[i];
-        snprintf(line, sizeof line, "  %s #%lld %s: %s%s%s%s", offset(d->at, at, sizeof at), d->seq,
-                 d->operator_, d->subject, d->reason[0] ? " (" : "",
-                 d->automatic ? _("automatic, --yes") : d->reason, d->reason[0] ? ")" : "");
+        char subj[sizeof d->subject + 64];
+        journal_say(d->subject, subj, sizeof subj);
+        snprintf(line, sizeof line, "  %s #%lld %s%s%s%s%s%s", offset(d->at, at, sizeof at), d->seq,
+                 d->operator_, _(": "), subj, d->reason[0] ? _(" (") : "",
+                 d->automatic ? _("automatic, --yes") : d->reason, d->reason[0] ? _(")") : "");
         fn(ctx, line);
     }
     if (db->departures == 0) {

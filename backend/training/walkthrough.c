@@ -475,7 +475,7 @@ void walkthrough_explain(const struct pp_model *m, const struct pp_config *cfg, 
              !strcmp(m->profile, "sfb2019");
     bool fresh = m->last_check < 0 && m->domains_done == 0 && m->active_domain < 0;
     if (m->training && cfg && cfg->sim.present && fresh && cfg->sim.goal[0])
-        walk_para(&c, WALK_GOAL, "%s", cfg->sim.goal);
+        walk_para(&c, WALK_GOAL, "%s", cfg->sim.goal_local[0] ? cfg->sim.goal_local : cfg->sim.goal);
     if (m->phase == PP_PH_COMPLETE || m->phase == PP_PH_STOPPED) {
         explain_end(&c);
         return;

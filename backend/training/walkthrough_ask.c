@@ -97,7 +97,7 @@ static void explain_server_held(struct walk_ctx *c, int s)
     char nm[PP_NAME_MAX], d1[48];
     walk_short(m, s, nm, sizeof nm);
     c->w->server = s;
-    const char *step = pp_step_name(sv->step);
+    const char *step = pp_step_label(sv->step);
     if (m->ask == PP_ASK_FORCE_DRAIN) {
         walk_title(c, "force-drain", _("%s: the drain overran"), nm);
         walk_para(c, WALK_WHAT,
@@ -132,7 +132,7 @@ static void explain_server_held(struct walk_ctx *c, int s)
         walk_title(c, "step-failed", _("%s: %s %s"), nm, step,
                    timeout ? _("timed out") : _("failed"));
         walk_para(c, WALK_WHAT, _("%s's %s %s%s%s"), nm, step,
-                  timeout ? _("ran out of time") : _("failed"), sv->reason[0] ? ": " : ".",
+                  timeout ? _("ran out of time") : _("failed"), sv->reason[0] ? _(": ") : _("."),
                   sv->reason);
         if (sv->step == PP_STEP_RESTART && timeout)
             walk_more(c, _("It went down for its restart and has not answered since. Check its "
@@ -163,7 +163,7 @@ static void explain_rerun(struct walk_ctx *c)
     char nm[PP_NAME_MAX];
     walk_short(m, s, nm, sizeof nm);
     c->w->server = s;
-    const char *step = pp_step_name(sv->step);
+    const char *step = pp_step_label(sv->step);
     walk_title(c, "rerun", _("Unknown outcome: run %s again on %s?"), step, nm);
     walk_para(c, WALK_WHAT,
               _("The connection to %s dropped while its %s ran: nobody knows whether the step "
@@ -232,7 +232,7 @@ void walk_explain_ask(struct walk_ctx *c)
         if (m->ask == PP_ASK_START_SERVER)
             walk_title(c, "start-server", _("Start %s?"), nm);
         else
-            walk_title(c, "start-step", _("Run %s on %s?"), pp_step_name(m->ask_step), nm);
+            walk_title(c, "start-step", _("Run %s on %s?"), pp_step_label(m->ask_step), nm);
         walk_para(c, WALK_WHAT, "%s", m->ask_text);
         walk_para(c, WALK_WHY,
                   m->ask == PP_ASK_START_SERVER

@@ -24,6 +24,38 @@ for o in $help_opts; do
     [ "$o" = --keys-markdown ] && continue
     grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$PP_SOURCE_DIR/README.md" || { echo "FAIL: README never mentions $o"; fails=$((fails+1)); }
 done
+# the zh_TW man page: the same options, lines a groff 1.22 terminal shows
+# as written (it is set without filling: at most 64 columns, CJK counted as
+# two), and installed where man(1) finds it for LANG=zh_TW.UTF-8
+zman=$PP_SOURCE_DIR/poolpilot.zh_TW.1
+zman_opts=$(sed 's/\\-/-/g' "$zman" | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+[ "$zman_opts" = "$man_opts" ] ||
+    { echo "FAIL: poolpilot.zh_TW.1 and poolpilot.1 document different options:";
+      diff <(echo "$man_opts") <(echo "$zman_opts"); fails=$((fails+1)); }
+python3 - "$zman" <<'PY' || fails=$((fails+1))
+import re, sys, unicodedata
+bad = 0
+for n, l in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    if l.startswith("."):
+        continue
+    t = re.sub(r"\\f[BIRP]|\\(?=-)", "", l.rstrip("\n"))
+    w = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in t)
+    if w > 64:
+        print(f"FAIL: poolpilot.zh_TW.1:{n}: {w} columns (64 at most)")
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+if [ -n "${PP_BUILD_DIR:-}" ] && [ -f "$PP_BUILD_DIR/cmake_install.cmake" ]; then
+    inst=$(mktemp -d)
+    cmake --install "$PP_BUILD_DIR" --prefix "$inst" >/dev/null ||
+        { echo "FAIL: cmake --install failed"; fails=$((fails+1)); }
+    for f in share/man/man1/poolpilot.1 share/man/zh_TW/man1/poolpilot.1; do
+        [ -f "$inst/$f" ] || { echo "FAIL: the install has no $f"; fails=$((fails+1)); }
+    done
+    cmp -s "$inst/share/man/zh_TW/man1/poolpilot.1" "$zman" ||
+        { echo "FAIL: the installed zh_TW man page is not poolpilot.zh_TW.1"; fails=$((fails+1)); }
+    rm -rf "$inst"
+fi
 [ -f "$PP_SOURCE_DIR/screenshots/dashboard.png" ] || { echo "FAIL: README's screenshot is missing"; fails=$((fails+1)); }
 # the page renders, and troff has nothing to say about it (bootstrap.sh
 # installs man-db: a missing man is a failure, not a pass)

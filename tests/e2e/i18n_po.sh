@@ -15,7 +15,7 @@ fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # every source that uses _( N_( P_( is listed
-for f in $(grep -lE '\b(_|N_|P_)\("' $(find backend -name '*.c') $(find tui -name '*.[ch]') 2>/dev/null); do
+for f in $(grep -lE '\b(_|N_|P_)\("' $(find backend tui -name '*.[ch]' ! -path backend/core/i18n.h) 2>/dev/null); do
     grep -qx "$f" po/POTFILES || bad "$f marks strings but is not in po/POTFILES"
 done
 
@@ -42,13 +42,14 @@ f=$(msgattrib --only-fuzzy "$T/merged.po" | grep -c '^msgid ' || true)
 # The journal stays English: in the engine and the runner no statement that
 # fills a journal record's field, or hands text to a function that journals
 # it (wait_record, gate_problem and eng_finish take English and translate
-# only the screen's copy), passes it through _().  N_() marks are fine.
+# only the screen's copy), passes it through _() or the screen words
+# (pp_label, pp_step_label, pp_result_label, journal_say).  N_() marks are fine.
 python3 - backend/engine/*.c backend/runner/*.c >"$T/jbad" <<'PY' || bad "translated text reaches the journal"
 import re, sys
 field = re.compile(r'\b(eng_copy|v?snprintf)\s*\(\s*(\w+->)?(j|r|l|rec|x->rec)(->|\.)'
                    r'(event|reason|detail|result|state|action|step|server|domain)\b')
 journals = re.compile(r'\b(wait_record|gate_problem|eng_finish|eng_journal)\s*\(')
-translated = re.compile(r'(?<![A-Za-z0-9_])_\(')
+translated = re.compile(r'(?<![A-Za-z0-9_])(_\(|pp_(step_|result_)?label\(|journal_say\()')
 bad = 0
 for path in sys.argv[1:]:
     src = open(path, encoding="utf-8").read()

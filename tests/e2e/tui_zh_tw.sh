@@ -134,7 +134,7 @@ tui_keys Escape
 tui_keys Enter
 tui_wait "UpgradeDomain2 ? "
 tui_keys Enter
-tui_wait "需要你："                     # fe04's verify failed
+tui_wait "需要您："                     # fe04's verify failed
 snap failed
 grep -q "覆寫" "$TUI_DIR/failed.txt" && grep -q "retry 會重跑" "$TUI_DIR/failed.txt" ||
     tui_fail "the engine's failed-step question is not translated"

@@ -132,7 +132,7 @@ static void test_questions_translated_journal_english(void **st)
     struct drv *d = drv_pool8("", "");
     to_first_domain(d);
     assert_non_null(strstr(d->m.ask_text, "開始 UpgradeDomain1（fe01.contoso.com, fe02"));
-    assert_non_null(strstr(d->m.ask_text, "仲裁需要前 7 台中的 4 台（5 台維持運作，餘裕 1）"));
+    assert_non_null(strstr(d->m.ask_text, "仲裁：前 7 台中至少要有 4 台保持運作（其中 5 台保持運作，餘裕 1）"));
     assert_null(strstr(d->m.ask_text, "quorum"));
     assert_true(d->m.ask_quorum);   /* the screen adds no quorum line of its own */
 

@@ -9,6 +9,7 @@
 
 #include "backend/core/i18n.h"
 #include "backend/core/utf8.h"
+#include "backend/journal/journal.h"
 
 static bool show_dr(const struct pp_model *m)
 {
@@ -74,7 +75,7 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
 {
     const struct pp_server *s = &src->m->servers[si];
     struct rd_state_look l = render_server_look(s, cv->utf8);
-    char t[PP_REASON_MAX + PP_NAME_MAX + 96], c[16], d[32];
+    char t[PP_REASON_MAX + PP_NAME_MAX + 96], c[16], d[32], said[PP_REASON_MAX + 64];
     const char *box = "[ ]";
     switch (s->state) {
     case PP_SRV_VERIFIED:
@@ -95,12 +96,13 @@ static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct 
         break;
     case PP_SRV_FAILED:
         box = "[!]";
-        snprintf(t, sizeof t, _("%s FAILED at %s%s%s"), s->name, pp_step_name(s->step),
-                 s->reason[0] ? ": " : "", s->reason);
+        journal_say(s->reason, said, sizeof said);
+        snprintf(t, sizeof t, _("%s FAILED at %s%s%s"), s->name, pp_step_label(s->step),
+                 s->reason[0] ? _(": ") : "", said);
         break;
     case PP_SRV_LOST:
         box = "[?]";
-        snprintf(t, sizeof t, _("%s outcome of %s unknown%s%s"), s->name, pp_step_name(s->step),
+        snprintf(t, sizeof t, _("%s outcome of %s unknown%s%s"), s->name, pp_step_label(s->step),
                  s->probed ? _(", probe: ") : "", s->probed ? s->probe_answer : "");
         break;
     case PP_SRV_RUNNING:

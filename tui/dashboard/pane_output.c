@@ -292,7 +292,7 @@ static void title(struct rd_canvas *cv, struct rd_view *v, const struct rd_sourc
         cmd = first_line(cmd, one, sizeof one);
         if (srv->state == PP_SRV_RUNNING)
             snprintf(t, sizeof t, _("Output %s %s %s (%s %s)"), srv->name, dash,
-                     cmd && cmd[0] ? cmd : pp_step_name(srv->step), pp_step_name(srv->step),
+                     cmd && cmd[0] ? cmd : pp_step_label(srv->step), pp_step_label(srv->step),
                      render_duration(src->now - srv->step_started, d, sizeof d));
         else
             snprintf(t, sizeof t, _("Output %s %s %s"), srv->name, dash,

@@ -10,6 +10,7 @@
 
 #include "backend/core/i18n.h"
 #include "backend/core/utf8.h"
+#include "backend/journal/journal.h"
 
 /* 40 columns leave room for the last output line beside name, state and
  * clock; 80 columns hold two panels side by side. */
@@ -197,7 +198,9 @@ static void server_text(const struct rd_source *src, int si, bool utf8, struct s
     short_name(s->name, t->name, sizeof t->name);
     /* which step failed or was lost matters as much as that it did */
     if (s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
-        snprintf(t->word, sizeof t->word, "%s %s", t->look.word, pp_step_name(s->step));
+        /* TRANSLATORS: a failed or lost server's word and the step it
+           happened at, "failed verify"; reorder with %2$s%1$s */
+        snprintf(t->word, sizeof t->word, _("%s %s"), t->look.word, pp_step_label(s->step));
     else
         snprintf(t->word, sizeof t->word, "%s", t->look.word);
     /* skipped or marked done after its services were stopped: still down,
@@ -234,11 +237,14 @@ static void server_line(struct rd_canvas *cv, struct rd_view *v, const struct rd
         /* what the server says while it is being worked on; otherwise
          * its last line is a readiness answer run there: noise */
         const char *last = "";
+        char said[PP_REASON_MAX + 64];   /* the reason in the operator's language */
         if (s->state == PP_SRV_RUNNING || s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
             last = s->last_line;
         if ((s->state == PP_SRV_SKIPPED || s->state == PP_SRV_MARKED_DONE ||
-             s->state == PP_SRV_FAILED) && s->reason[0])
-            last = s->reason;
+             s->state == PP_SRV_FAILED) && s->reason[0]) {
+            journal_say(s->reason, said, sizeof said);
+            last = said;
+        }
         if (s->state == PP_SRV_LOST && s->probed && s->probe_answer[0])
             last = s->probe_answer;
         canvas_put_ell(cv, y, cx, lim - cx, RD_DIM, last);

@@ -312,7 +312,7 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
         snprintf(dr, sizeof dr, _("failed back from %s"), m->backup_pool);
         dr_role = RD_OK;
     } else {
-        snprintf(dr, sizeof dr, "DR %s", m->backup_pool);
+        snprintf(dr, sizeof dr, _("DR %s"), m->backup_pool);
     }
     x += canvas_put_ell(cv, y, x, cv->w - x - 1, dr_role, dr);
     if (m->problem[0]) {
@@ -370,10 +370,10 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
                                 _("%d of %d Front Ends stay up; quorum needs %d of the first %d "
                                   "(%d stay up)%s"),
                                 stay, m->nservers, need, among, up_first,
-                                ok ? "." : _(" - NOT ENOUGH."));
+                                ok ? _(".") : _(" - NOT ENOUGH."));
     else
         used = (size_t)snprintf(buf, n, _("%d of %d Front Ends stay up; quorum needs %d%s"), stay,
-                                m->nservers, need, ok ? "." : " - NOT ENOUGH.");
+                                m->nservers, need, ok ? _(".") : _(" - NOT ENOUGH."));
     if (used >= n)
         return;
     used += (size_t)snprintf(buf + used, n - used, _(" %s on"),

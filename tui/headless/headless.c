@@ -74,7 +74,7 @@ static void check_stranded(struct headless *h)
         return;
     if (h->yes && confirmable(m->ask))
         return;
-    runner_stop(h->r, "input ended while the run waits for the operator");
+    runner_stop(h->r, N_("input ended while the run waits for the operator"));
 }
 
 static void debrief_say(void *ctx, const char *line) { say(ctx, "debrief: ", line); }
@@ -198,17 +198,18 @@ static void status(struct headless *h)
 {
     const struct pp_model *m = runner_model(h->r);
     char line[1024];
-    snprintf(line, sizeof line, "%s: %s, readiness %s, %d/%d domains done", m->fqdn,
-             model_phase_name(m->phase), pp_ready_name(m->readiness), m->domains_done, m->ndomains);
+    snprintf(line, sizeof line, _("%s: %s, readiness %s, %d/%d domains done"), m->fqdn,
+             pp_label(model_phase_name(m->phase)), pp_ready_name(m->readiness), m->domains_done,
+             m->ndomains);
     say(h, "", line);
     for (int d = 0; d < m->ndomains; d++) {
         const struct pp_domain *dom = &m->domains[d];
-        size_t off = (size_t)snprintf(line, sizeof line, "  %s %s:", dom->name,
-                                      model_dom_state_name(dom->state));
+        size_t off = (size_t)snprintf(line, sizeof line, _("  %s %s:"), dom->name,
+                                      pp_label(model_dom_state_name(dom->state)));
         for (int i = 0; i < dom->nmembers && off < sizeof line; i++) {
             const struct pp_server *s = &m->servers[dom->members[i]];
             off += (size_t)snprintf(line + off, sizeof line - off, " %s=%s", s->name,
-                                    model_srv_state_name(s->state));
+                                    pp_label(model_srv_state_name(s->state)));
         }
         say(h, "", line);
     }
