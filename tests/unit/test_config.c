@@ -85,9 +85,9 @@ static void test_defaults(void **state)
     assert_int_equal(C.timing.busy_strikes, 3);
     assert_int_equal(C.timing.settle, 20 * 60000);
     assert_int_equal(C.timing.step_timeout[PP_STEP_DRAIN], 60 * 60000);
-    assert_int_equal(C.timing.step_timeout[PP_STEP_UPGRADE], 60 * 60000);
+    assert_int_equal(C.timing.step_timeout[PP_STEP_UPGRADE], 3 * 3600000);
     assert_int_equal(C.timing.step_timeout[PP_STEP_RESTART], 30 * 60000);
-    assert_int_equal(C.timing.step_timeout[PP_STEP_VERIFY], 10 * 60000);
+    assert_int_equal(C.timing.step_timeout[PP_STEP_VERIFY], 60 * 60000);
     assert_int_equal(C.timing.readiness_timeout, 10 * 60000);
     assert_int_equal(C.timing.failover_timeout, 60 * 60000);
     assert_int_equal(C.timing.probe_timeout, 2 * 60000);
@@ -118,14 +118,15 @@ static void test_profile_lync2013(void **state)
     assert_non_null(strstr(cmd(PP_CMD_READINESS), "TotalActiveFrontEnds"));
     assert_non_null(strstr(cmd(PP_CMD_READINESS), "ReadyForUpgrade"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Stop-CsWindowsService -Graceful -NoWait -Confirm:$false -Verbose"));
-    assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Get-CsWindowsService -Name RTCSRV"));
+    assert_non_null(strstr(cmd(PP_CMD_DRAIN), "$all = @(Get-CsWindowsService)"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN_NOW), "Stop-CsWindowsService -Confirm:$false -Verbose"));
     assert_null(strstr(cmd(PP_CMD_DRAIN_NOW), "-Graceful"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "LyncServerUpdateInstaller.exe"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "/silentmode"));
-    assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "$LASTEXITCODE"));
-    assert_string_equal(cmd(PP_CMD_RESTART), "Restart-Computer -Force");
-    assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Start-CsWindowsService"));
+    assert_null(strstr(cmd(PP_CMD_UPGRADE), "LASTEXITCODE"));
+    assert_non_null(strstr(cmd(PP_CMD_RESTART), "LastBootUpTime"));
+    assert_non_null(strstr(cmd(PP_CMD_RESTART), "\nRestart-Computer -Force"));
+    assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Start-CsWindowsService -NoWait"));
     assert_non_null(strstr(cmd(PP_CMD_VERIFY), "TcpClient"));
     assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Connect('{server}', 5061)"));
     assert_non_null(strstr(cmd(PP_CMD_PROBE), "Format-Table -AutoSize Name, Status, ActivityLevel"));
@@ -151,7 +152,7 @@ static void test_profile_sfb(void **state)
     assert_int_equal(C.quorum, PP_QUORUM_LYNC);
 
     EXPECT_OK("[pool]\nfqdn = p.contoso.com\nprofile = sfb2019\n" SERVERS);
-    assert_non_null(strstr(cmd(PP_CMD_READINESS), "Get-CsUpgradeDomainInfo |"));
+    assert_non_null(strstr(cmd(PP_CMD_READINESS), "Get-CsUpgradeDomainInfo @a |"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Import-Module SkypeForBusiness"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "SkypeServerUpdateInstaller.exe"));
 }

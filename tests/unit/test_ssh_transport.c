@@ -841,6 +841,47 @@ static void test_restart_reports_failure(void **state)
     srv_free(s);
 }
 
+/* Windows PowerShell writes a UTF-8 BOM before its first output: a failure
+ * marker right after it is still a failure, not a restart to wait for
+ * (the restart check reads the marker with remote_marker, like every
+ * other command).  Exit status 0, as old Win32-OpenSSH builds report. */
+static void test_restart_failure_after_bom(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("bomfail", "127.0.0.47");
+    cfg_reset(fresh_known_hosts("bomfail"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "bomfailed Access is denied", 600000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_int_equal(rec_of(1)->exit_status, 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* CLIXML on stderr reaches the runner as the text a console shows. */
+static void test_clixml_stderr_decoded(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("clixml", "127.0.0.48");
+    cfg_reset(fresh_known_hosts("clixml"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "clixml Gracefully stopping services.", 30000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_string_equal(r->err, "VERBOSE: Gracefully stopping services.\n"
+                                "WARNING: second <record> & more_text\n");
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_restart_new_host_key(void **state)
 {
     (void)state;
@@ -1597,6 +1638,8 @@ int main(void)
         cmocka_unit_test(test_restart_never_drops),
         cmocka_unit_test(test_restart_retries_bounded),
         cmocka_unit_test(test_restart_reports_failure),
+        cmocka_unit_test(test_restart_failure_after_bom),
+        cmocka_unit_test(test_clixml_stderr_decoded),
         cmocka_unit_test(test_eager_connect),
         cmocka_unit_test(test_eager_asks_nothing),
         cmocka_unit_test(test_restart_new_host_key),

@@ -209,6 +209,7 @@ void ssht_nap(struct ssh_worker *w, int64_t ms)
 void ssh_cmd_free(struct ssh_cmd *c)
 {
     if (c) {
+        free(c->err_text.buf);
         free(c->command);
         free(c);
     }

@@ -17,6 +17,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include "backend/pool/remote.h"
 #include "backend/runner/transport.h"
 #include "config/config.h"
 
@@ -78,6 +79,7 @@ struct ssh_cmd {
     char signal[16];                  /* exit-signal name, "" if none */
     char tail[SSHT_TAIL];             /* last stdout bytes (restart only) */
     size_t tail_len;
+    struct remote_clixml err_text;    /* stderr, CLIXML decoded (remote.h) */
 };
 
 struct ssh_worker {

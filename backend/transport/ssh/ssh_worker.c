@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/pool/remote.h" /* PP_MARKER */
 
 enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD };
 enum { SV_RUNNING, SV_DONE, SV_DEAD };
@@ -85,31 +84,24 @@ static void keep_tail(struct ssh_cmd *c, const char *data, size_t n)
     c->tail_len += n;
 }
 
-/* The marker on the last non-empty stdout line, like remote_marker(): a
- * restart that reported "failed" must not be waited for. */
+/* The restart's verdict comes from the same reader as every other
+ * command's (remote_marker: the last non-empty line, a UTF-8 BOM before
+ * it allowed): a restart that reported "failed" must not be waited for. */
 static enum pp_result tail_marker(const struct ssh_cmd *c)
 {
-    size_t end = c->tail_len;
-    while (end && (c->tail[end - 1] == '\n' || c->tail[end - 1] == '\r' ||
-                   c->tail[end - 1] == ' ' || c->tail[end - 1] == '\t'))
-        end--;
-    size_t start = end;
-    while (start && c->tail[start - 1] != '\n')
-        start--;
-    size_t ml = strlen(PP_MARKER);
-    if (end - start < ml || memcmp(c->tail + start, PP_MARKER, ml) != 0)
-        return PP_RES_NONE;
-    const char *p = c->tail + start + ml;
-    size_t left = end - start - ml;
-    while (left && (*p == ' ' || *p == '\t')) {
-        p++;
-        left--;
-    }
-    if (left >= 2 && strncmp(p, "ok", 2) == 0)
-        return PP_RES_OK;
-    if (left >= 6 && strncmp(p, "failed", 6) == 0)
-        return PP_RES_FAILED;
-    return PP_RES_NONE;
+    return remote_marker(c->tail, c->tail_len, NULL, 0);
+}
+
+/* stderr goes out through the CLIXML decoder (remote.h). */
+struct err_sink {
+    struct ssh_worker *w;
+    const struct ssh_cmd *c;
+};
+
+static void err_emit(void *ctx, const char *text, size_t len)
+{
+    struct err_sink *k = ctx;
+    ssht_output(k->w, k->c, true, text, len);
 }
 
 static void timeout_text(struct ssh_worker *w, const struct ssh_cmd *c, char *out, size_t n)
@@ -188,6 +180,11 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (ssht_backlogged(w))
                 return 0;
             int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
+            if (n > 0 && err) {
+                struct err_sink sink = {w, c};
+                remote_clixml_feed(&c->err_text, buf, (size_t)n, err_emit, &sink);
+                continue;
+            }
             if (n > 0) {
                 ssht_output(w, c, err, buf, (size_t)n);
                 if (!err && c->kind == PP_CMD_RESTART)
@@ -197,10 +194,13 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (n == 0)
                 break;
             if (n == SSH_EOF) {
-                if (err)
+                if (err) {
+                    struct err_sink sink = {w, c};
+                    remote_clixml_end(&c->err_text, err_emit, &sink);
                     c->eof_err = true;
-                else
+                } else {
                     c->eof_out = true;
+                }
                 break;
             }
             return -1; /* SSH_ERROR and anything else negative */
