@@ -882,6 +882,41 @@ static void test_clixml_stderr_decoded(void **state)
     srv_free(s);
 }
 
+/* Windows logon names: DOMAIN\\user (libssh refuses it as
+ * SSH_OPTIONS_USER) and user@domain.  The test sshd has no such account,
+ * so the logon is refused, but by the server, which names the user it
+ * was asked for: the name went out as written. */
+static void test_domain_logon_names(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    static const char *const names[] = {"CONTOSO\\sfbadmin", "sfbadmin@contoso.com"};
+    static const char *const logged[] = {"Invalid user CONTOSO", "Invalid user sfbadmin@contoso.com"};
+    for (int i = 0; i < 2; i++) {
+        struct srv *s = srv_new(i ? "upn" : "netbios", i ? "127.0.0.50" : "127.0.0.49");
+        cfg_reset(fresh_known_hosts(i ? "upn" : "netbios"));
+        srv_trust(s, cfg.ssh.known_hosts);
+        snprintf(cfg.ssh.user, sizeof cfg.ssh.user, "%s", names[i]);
+        struct pp_transport *t = tp_new();
+        start(t, 1, s, PP_CMD_READINESS, "echo must not run", 30000);
+        uint64_t ids[] = {1, 0};
+        wait_ended(t, ids);
+        struct rec *r = rec_of(1);
+        assert_int_equal(r->res, PP_RES_FAILED);
+        if (strstr(r->text, "bad ssh option"))
+            fail_msg("%s: %s", names[i], r->text);
+        assert_non_null(strstr(r->text, names[i]));
+        assert_non_null(strstr(r->text, "authentication"));
+        char p[1200];
+        snprintf(p, sizeof p, "%s/sshd.log", s->dir);
+        if (!file_contains(p, logged[i]))
+            fail_msg("%s: sshd never saw the name", names[i]);
+        assert_int_equal(srv_log_lines(s), 0);
+        transport_free(t);
+        srv_free(s);
+    }
+}
+
 static void test_restart_new_host_key(void **state)
 {
     (void)state;
@@ -1640,6 +1675,7 @@ int main(void)
         cmocka_unit_test(test_restart_reports_failure),
         cmocka_unit_test(test_restart_failure_after_bom),
         cmocka_unit_test(test_clixml_stderr_decoded),
+        cmocka_unit_test(test_domain_logon_names),
         cmocka_unit_test(test_eager_connect),
         cmocka_unit_test(test_eager_asks_nothing),
         cmocka_unit_test(test_restart_new_host_key),

@@ -237,6 +237,12 @@ struct sshauth_ctx {
     enum pp_auth mode;
     const char *host;                 /* for messages */
     const char *user;
+    /* The logon name sent in every userauth request, or NULL for libssh's
+     * SSH_OPTIONS_USER.  Set for DOMAIN\user: libssh 0.10.6 refuses a
+     * backslash in SSH_OPTIONS_USER (its user-name check keeps the name
+     * safe for ProxyCommand's %r), while the userauth calls send the name
+     * as given, and Win32-OpenSSH accepts DOMAIN\user. */
+    const char *login;
     const char *identity;             /* [ssh] identity, for messages; may be NULL */
     int (*ask)(void *ud, enum pp_prompt_kind kind, const char *text, bool echo, char *out,
                size_t outn, bool *remember);

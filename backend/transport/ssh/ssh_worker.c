@@ -250,6 +250,9 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             restart_follow(w, c, false);
             return SV_DONE;
         }
+        /* the runner does not read a restart's marker: the verdict is here */
+        finish(w, c, PP_RES_FAILED, status, NULL);
+        return SV_DONE;
     }
     finish(w, c, status == 0 ? PP_RES_OK : PP_RES_FAILED, status, NULL);
     return SV_DONE;
