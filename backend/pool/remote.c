@@ -401,6 +401,9 @@ static const char ps_tail[] =
     "} catch { Write-Output ('" PP_MARKER " failed ' + "
     "(($_.Exception.Message -replace '\\s+', ' ').Trim())) ; exit 1 }\n";
 
+_Static_assert(sizeof ps_head - 1 + sizeof ps_tail - 1 == PP_PS_WRAP_CHARS,
+               "config.h's PP_PS_WRAP_CHARS must match the wrapper (--check-config uses it)");
+
 /* POSIX: the script runs in its own sh, so its `exit` or `set -e` cannot
  * skip the marker; the marker starts on a fresh line even when the script's
  * output did not end with one (at the cost of one blank line).  Assumes a
@@ -426,7 +429,7 @@ char *remote_wrap(const char *script, enum pp_shell shell)
         if (!enc)
             return NULL;
         struct sbuf c = {0};
-        sb_str(&c, "powershell -NoProfile -NonInteractive -EncodedCommand ");
+        sb_str(&c, PP_PS_PREFIX);
         sb_str(&c, enc);
         free(enc);
         return sb_take(&c);

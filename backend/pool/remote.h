@@ -44,12 +44,6 @@ char *remote_encode_ps(const char *utf8);
  * not a marker.  *detail gets the marker's trailing text (may be ""). */
 enum pp_result remote_marker(const char *out, size_t len, char *detail, size_t n);
 
-/* The longest command line remote_wrap() may produce for PowerShell:
- * Win32-OpenSSH runs a command through the user's shell, cmd.exe by
- * default, whose command line is at most 8191 characters ("Command
- * prompt (Cmd.exe) command-line string limitation", Microsoft Learn). */
-#define PP_PS_CMDLINE_MAX 8191
-
 /* ---- reading stderr: Windows PowerShell's CLIXML ----
  * powershell.exe run non-interactively with stderr redirected writes its
  * error, warning, verbose, debug and progress records to stderr as

@@ -53,6 +53,8 @@
  *                          adds one, unless STATE/blip exists: then Restart-Computer
  *                          only drops the connections (a network blip, no reboot)
  *   STATE/boot-before      what the restart template's Set-Content recorded
+ *   STATE/outlive          optional; like Windows, a command whose channel closed
+ *                          keeps running (hang, slow) until stopped, at most 120 s
  *   STATE/bom              optional; a UTF-8 BOM before the first stdout byte of a
  *                          PowerShell script (Windows PowerShell does this once
  *                          [Console]::OutputEncoding is UTF-8)
@@ -285,8 +287,15 @@ static bool wait_ms_unless_orphaned(long long ms)
     return !orphaned();
 }
 
+static bool outlives(void);
+
 static void hang_forever(void)
 {
+    if (outlives()) {   /* Windows: no SIGHUP, nothing stops it but a kill */
+        struct timespec ts = {120, 0};
+        nanosleep(&ts, NULL);
+        _exit(0);
+    }
     while (wait_ms_unless_orphaned(1000))
         ;
     _exit(0);
@@ -321,6 +330,8 @@ static bool state_has(const char *name)
     path_in(p, sizeof p, state_dir, name);
     return access(p, F_OK) == 0;
 }
+
+static bool outlives(void) { return state_has("outlive"); }
 
 /* A verbose or warning record, where Windows PowerShell puts it: merged
  * into stdout under *>&1, else serialised on stderr as CLIXML (the console
@@ -860,6 +871,43 @@ static bool c_fabric(const char *s)
     return true;
 }
 static bool c_ok(const char *s) { (void)s; printf("Done.\n"); return true; }
+
+/* Get-CimInstance Win32_Process ... CommandLine.Contains($t) | Stop-Process:
+ * here every fake's command line is its SSH_ORIGINAL_COMMAND. */
+static bool c_stop_process(const char *s)
+{
+    (void)s;
+    const char *t = strstr(whole_script, "$t = '");
+    if (!t)
+        return true;
+    t += 6;
+    char token[128];
+    snprintf(token, sizeof token, "%.*s", (int)strcspn(t, "'"), t);
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == (int)getpid())
+            continue;
+        char p[300];
+        snprintf(p, sizeof p, "/proc/%s/environ", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        static char env[1 << 17];
+        size_t got = fread(env, 1, sizeof env - 1, f);
+        fclose(f);
+        env[got] = 0;
+        for (size_t i = 0; i < got; i += strlen(env + i) + 1)
+            if (!strncmp(env + i, "SSH_ORIGINAL_COMMAND=", 21) && strstr(env + i, token) &&
+                kill((pid_t)atoi(e->d_name), SIGKILL) == 0)
+                n++;
+    }
+    if (d)
+        closedir(d);
+    printf("stopped %d process(es)\n", n);
+    return true;
+}
 static bool c_version(const char *s)
 {
     (void)s;
@@ -884,6 +932,7 @@ static const struct cmdlet cmdlets[] = {
     {"Invoke-CsPoolFailOver", c_ok},
     {"Invoke-CsPoolFailBack", c_ok},
     {"Get-CsServerPatchVersion", c_version},
+    {"Get-CimInstance Win32_Process", c_stop_process},
 };
 
 static int run_script(const char *script)

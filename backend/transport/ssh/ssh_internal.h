@@ -80,6 +80,10 @@ struct ssh_cmd {
     char tail[SSHT_TAIL];             /* last stdout bytes (restart only) */
     size_t tail_len;
     struct remote_clixml err_text;    /* stderr, CLIXML decoded (remote.h) */
+    /* The worker's own command (stopping a timed-out one): its output is
+     * dropped and its end is a log line about `for_id`, not an END event. */
+    bool internal;
+    uint64_t for_id;
 };
 
 struct ssh_worker {

@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -102,6 +103,63 @@ static void err_emit(void *ctx, const char *text, size_t len)
 {
     struct err_sink *k = ctx;
     ssht_output(k->w, k->c, true, text, len);
+}
+
+/* Closing a channel without a pty does not stop the remote command, and
+ * a readiness check that waits for replicas keeps a PowerShell process
+ * (and its fabric queries) on the Front End.  After a read-only PowerShell
+ * command times out, the worker runs a second command that stops the
+ * powershell.exe whose command line holds a piece of the first one's
+ * -EncodedCommand (Win32_Process.CommandLine, Stop-Process).  The piece is
+ * taken from the middle of the base64, where the script body is, not the
+ * wrapper every command shares; the stopping command's own command line
+ * holds it only re-encoded, so it never matches itself.  Commands that
+ * change the server are never stopped half-way: their timeout says the
+ * command may still be running. */
+static const char ps_prefix[] = "powershell -NoProfile -NonInteractive -EncodedCommand ";
+#define KILL_TOKEN 48
+
+static bool stoppable(const struct ssh_cmd *c)
+{
+    bool read_only = c->kind == PP_CMD_READINESS || c->kind == PP_CMD_PROBE ||
+                     c->kind == PP_CMD_FABRIC;
+    return read_only && !c->internal && strncmp(c->command, ps_prefix, sizeof ps_prefix - 1) == 0 &&
+           strlen(c->command) >= sizeof ps_prefix - 1 + 2 * KILL_TOKEN;
+}
+
+static void queue_stop(struct ssh_worker *w, const struct ssh_cmd *c)
+{
+    const char *b64 = c->command + sizeof ps_prefix - 1;
+    size_t n = strlen(b64);
+    char token[KILL_TOKEN + 1];
+    memcpy(token, b64 + n / 2 - KILL_TOKEN / 2, KILL_TOKEN);
+    token[KILL_TOKEN] = 0;
+    char script[1024];
+    snprintf(script, sizeof script,
+             "$t = '%s'\n"
+             "$n = 0\n"
+             "Get-CimInstance Win32_Process -Filter \"Name = 'powershell.exe'\" | "
+             "Where-Object { $_.ProcessId -ne $PID -and $_.CommandLine -and "
+             "$_.CommandLine.Contains($t) } | "
+             "ForEach-Object { Stop-Process -Id $_.ProcessId -Force; $n++ }\n"
+             "Write-Output ('stopped ' + $n + ' process(es)')\n",
+             token);
+    struct ssh_cmd *k = calloc(1, sizeof *k);
+    if (!k)
+        return;
+    k->command = remote_wrap(script, PP_SHELL_POWERSHELL);
+    if (!k->command) {
+        free(k);
+        return;
+    }
+    k->internal = true;
+    k->for_id = c->id;
+    k->server = c->server;
+    k->kind = PP_CMD_PROBE;
+    k->exit_status = -1;
+    k->t_start = ssht_now();
+    k->deadline = k->t_start + 120000;   /* its own bound: it must not linger either */
+    ssht_requeue(w, k);
 }
 
 static void timeout_text(struct ssh_worker *w, const struct ssh_cmd *c, char *out, size_t n)
@@ -221,7 +279,13 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         return SV_DONE;
     }
     if (ssht_now() >= ssht_deadline(w, c)) {
-        timeout_text(w, c, msg, sizeof msg);
+        if (stoppable(c)) {
+            snprintf(msg, sizeof msg, "%s: timed out after %llds; stopping its PowerShell process "
+                     "on the server", w->host, (long long)((ssht_now() - c->t_start) / 1000));
+            queue_stop(w, c);
+        } else {
+            timeout_text(w, c, msg, sizeof msg);
+        }
         finish(w, c, PP_RES_TIMEOUT, -1, msg);
         return SV_DONE;
     }
