@@ -872,6 +872,17 @@ static bool c_fabric(const char *s)
 }
 static bool c_ok(const char *s) { (void)s; printf("Done.\n"); return true; }
 
+/* Write-Verbose 'TEXT' -Verbose / Write-Warning 'TEXT': a record in its stream */
+static bool c_write_record(const char *s)
+{
+    const char *q = strchr(s, '\'');
+    char text[256] = "";
+    if (q)
+        snprintf(text, sizeof text, "%.*s", (int)strcspn(q + 1, "'"), q + 1);
+    record(!strncasecmp(s, "Write-Verbose", 13) ? "verbose" : "warning", text);
+    return true;
+}
+
 /* Get-CimInstance Win32_Process ... CommandLine.Contains($t) | Stop-Process:
  * here every fake's command line is its SSH_ORIGINAL_COMMAND. */
 static bool c_stop_process(const char *s)
@@ -933,6 +944,8 @@ static const struct cmdlet cmdlets[] = {
     {"Invoke-CsPoolFailBack", c_ok},
     {"Get-CsServerPatchVersion", c_version},
     {"Get-CimInstance Win32_Process", c_stop_process},
+    {"Write-Verbose", c_write_record},
+    {"Write-Warning", c_write_record},
 };
 
 static int run_script(const char *script)

@@ -84,6 +84,7 @@ struct ssh_cmd {
      * dropped and its end is a log line about `for_id`, not an END event. */
     bool internal;
     uint64_t for_id;
+    bool raw_err;                     /* stderr as received (capture mode) */
 };
 
 struct ssh_worker {
@@ -136,6 +137,7 @@ struct ssh_tp {
     char ssh_dir[PP_PATH_MAX];
     char global_known_hosts[PP_PATH_MAX];
     size_t queued_hwm;                /* highest per-host queued OUTPUT seen */
+    bool raw_stderr;                  /* capture mode: no CLIXML decoding */
     int connects;                     /* successful ssh_connect calls */
     /* eager connects [mu] */
     char (*eager_hosts)[PP_NAME_MAX];  /* [servers] names, until the first poll() */
@@ -269,6 +271,8 @@ int sshauth_passphrase_cb(const char *prompt, char *buf, size_t len, int echo, i
 /* Must be called before the first command.  dir: libssh's SSH_DIR (default
  * keys, ~ expansion); gkh: GLOBAL_KNOWNHOSTS.  NULL leaves a value alone. */
 void ssh_transport_test_paths(struct pp_transport *t, const char *ssh_dir, const char *gkh);
+/* Capture mode: stderr reaches the sink as received, CLIXML not decoded. */
+void ssh_transport_raw_stderr(struct pp_transport *t);
 struct ssh_transport_stats {
     size_t queued_hwm;                /* highest queued OUTPUT bytes of one host */
     size_t queued_now;                /* sum over hosts, now */

@@ -238,7 +238,7 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (ssht_backlogged(w))
                 return 0;
             int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
-            if (n > 0 && err) {
+            if (n > 0 && err && !c->raw_err) {
                 struct err_sink sink = {w, c};
                 remote_clixml_feed(&c->err_text, buf, (size_t)n, err_emit, &sink);
                 continue;
