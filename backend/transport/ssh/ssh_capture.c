@@ -300,9 +300,10 @@ int ssh_capture_run(const struct pp_config *cfg, const char *server, const char 
             fprintf(progress, "capture: %s on %s...\n", name, host);
         write_file(dir, name, ".command.txt", script, strlen(script));
         struct run r = {.id = id, .exit_status = -1, .t = t};
-        struct pp_cmd cmd = {.id = id++, .server = sidx, .host = host, .kind = PP_CMD_PROBE,
+        struct pp_cmd cmd = {.id = id, .server = sidx, .host = host, .kind = PP_CMD_PROBE,
                              .command = command, .timeout = cfg->timing.probe_timeout,
                              .domain = ""};
+        id++;
         run_one(t, &r, &cmd);
         write_file(dir, name, ".stdout", r.out ? r.out : "", r.nout);
         write_file(dir, name, ".stderr", r.err ? r.err : "", r.nerr);

@@ -54,6 +54,11 @@ static void on_close(ssh_session s, ssh_channel ch, void *ud)
 static void close_channel(struct ssh_cmd *c)
 {
     if (c->ch) {
+        /* libssh may keep a freed channel until the peer confirms the
+         * close, and still deliver its exit-status / exit-signal: a remote
+         * command that ends after we gave up on it (a timeout, then the
+         * process stopped) must not call back into a freed ssh_cmd. */
+        ssh_remove_channel_callbacks(c->ch, &c->cb);
         ssh_channel_close(c->ch);
         ssh_channel_free(c->ch);
         c->ch = NULL;
