@@ -27,6 +27,18 @@ void diag_free(struct pp_diag *d);
 enum pp_auth { PP_AUTH_AUTO, PP_AUTH_KEY, PP_AUTH_PASSWORD, PP_AUTH_GSSAPI };
 enum pp_shell { PP_SHELL_POSIX, PP_SHELL_POWERSHELL };
 
+/* What backend/pool/remote.c puts around a PowerShell script (its prologue
+ * and result-marker epilogue, in characters; remote.c checks the number at
+ * compile time) and the command line it sends: --check-config computes the
+ * length of every command before anything runs. */
+#define PP_PS_WRAP_CHARS 425
+#define PP_PS_PREFIX "powershell -NoProfile -NonInteractive -EncodedCommand "
+/* Win32-OpenSSH runs a command through the user's default shell, cmd.exe
+ * unless DefaultShell says otherwise ("OpenSSH Server configuration for
+ * Windows"), and cmd.exe takes at most 8191 characters ("Command prompt
+ * (Cmd.exe) command-line string limitation", Microsoft Learn). */
+#define PP_PS_CMDLINE_MAX 8191
+
 struct pp_server_cfg {
     char name[PP_NAME_MAX];            /* FQDN, validated as a DNS name */
     char domain[PP_DOMAIN_NAME_MAX];   /* "" = discover from the readiness check */

@@ -39,9 +39,9 @@ static const char defaults_text[] =
     "busy_strikes = 3\n"
     "settle = 20m\n"
     "drain_timeout = 60m\n"
-    "upgrade_timeout = 60m\n"
+    "upgrade_timeout = 3h\n"
     "restart_timeout = 30m\n"
-    "verify_timeout = 10m\n"
+    "verify_timeout = 60m\n"
     "readiness_timeout = 10m\n"
     "failover_timeout = 60m\n"
     "probe_timeout = 2m\n";
@@ -66,7 +66,7 @@ static const char sim_defaults_text[] =
  * both ReadyForUpgrade spellings seen in documentation (FACTS.md), and the
  * unary comma keeps one-element lists as JSON arrays.  Remove-TypeData
  * avoids Windows PowerShell's {"value":[...],"Count":n} array quirk. */
-#define PS_READINESS(MODULE, CMDLET)                                                          \
+#define PS_READINESS_BODY(MODULE, CALL)                                                       \
     "readiness =\n"                                                                        \
     "    Import-Module " MODULE "\n"                                                          \
     "    Remove-TypeData System.Array -ErrorAction SilentlyContinue\n"                        \
@@ -75,15 +75,35 @@ static const char sim_defaults_text[] =
     "    $frontEnds = @{ Name = 'FrontEnds'; Expression = { ,@(@($_.FrontEnds) | "               \
     "ForEach-Object { [string]$_ }) } }\n"                                                    \
     "    $ready = @{ Name = 'ReadyForUpgrade'; Expression = { $r = $_.ReadyForUpgrade; "         \
-    "if ($null -eq $r) { $r = $_.IsReadyForUpgrade }; \"$r\" -eq 'True' } }\n"                \
+    "if ($null -eq $r) { $r = $_.IsReadyForUpgrade }; if ($null -eq $r) { 'Unknown' } else { [string]$r } } }\n" \
     "    $domains = @{ Name = 'UpgradeDomains'; Expression = { ,@(@($_.UpgradeDomains) | "       \
     "Select-Object $domain, $frontEnds, $ready) } }\n"                                         \
-    "    " CMDLET " |\n"                                                                      \
+    CALL                                                                                      \
     "    Select-Object $state, TotalFrontEnds, TotalActiveFrontEnds, $domains |\n"              \
     "    ConvertTo-Json -Depth 4\n"
+#define PS_READINESS(MODULE, CMDLET) PS_READINESS_BODY(MODULE, "    " CMDLET " |\n")
 
-/* Graceful drain: -NoWait returns at once, then RTCSRV is polled so the
- * console shows Paused -> Stopped.  The 8-hour bound only keeps a
+/* SfB 2019's Get-CsUpgradeDomainInfo documents only -Force and
+ * -QueryTimeout (office-docs-powershell, Get-CsUpgradeDomainInfo.md), not
+ * the -SkipIdleSecondaryVerification of Get-CsPoolUpgradeReadinessState
+ * (which, on 2015, "returns even if replicas are still being built").
+ * Passing an unknown parameter fails the call, so the switch is passed
+ * only when the cmdlet on the server has it (Get-Command's Parameters),
+ * and -QueryTimeout (minutes) bounds the fabric query when it is the
+ * Int32 its syntax line shows (its parameter block says SwitchParameter). */
+#define PS_READINESS_2019(MODULE)                                                              \
+    PS_READINESS_BODY(MODULE,                                                                 \
+    "    $info = Get-Command Get-CsUpgradeDomainInfo\n"                                        \
+    "    $a = @{}\n"                                                                          \
+    "    if ($info.Parameters.ContainsKey('SkipIdleSecondaryVerification')) { $a.SkipIdleSecondaryVerification = $true }\n" \
+    "    if ($info.Parameters.ContainsKey('QueryTimeout') -and $info.Parameters['QueryTimeout'].ParameterType -eq [int]) { $a.QueryTimeout = 5 }\n" \
+    "    Get-CsUpgradeDomainInfo @a |\n")
+
+/* Graceful drain: -NoWait returns at once ("immediately return control",
+ * Stop-CsWindowsService.md), then every service of the server is polled
+ * until all are Stopped: -Graceful drains each service, and the
+ * conferencing and Mediation services hold calls the installer would cut,
+ * so RTCSRV alone stopping is not the end.  The 8-hour bound only keeps a
  * forgotten loop from living forever on the server (closing an SSH
  * channel does not kill the remote command); drain_timeout decides. */
 #define PS_DRAIN(MODULE)                                                                       \
@@ -92,43 +112,87 @@ static const char sim_defaults_text[] =
     "    Stop-CsWindowsService -Graceful -NoWait -Confirm:$false -Verbose\n"                   \
     "    $until = (Get-Date).AddHours(8)\n"                                                    \
     "    while ($true) {\n"                                                                    \
-    "    $status = [string](Get-CsWindowsService -Name RTCSRV).Status\n"                      \
-    "    Write-Output ((Get-Date).ToString('HH:mm:ss') + ' RTCSRV ' + $status)\n"              \
-    "    if ($status -eq 'Stopped') { break }\n"                                               \
-    "    if ((Get-Date) -gt $until) { throw 'RTCSRV did not stop within 8 hours' }\n"          \
+    "    $all = @(Get-CsWindowsService)\n"                                                     \
+    "    $left = @($all | Where-Object { [string]$_.Status -ne 'Stopped' })\n"                 \
+    "    if ($all.Count -gt 0 -and $left.Count -eq 0) { break }\n"                             \
+    "    Write-Output ((Get-Date).ToString('HH:mm:ss') + ' still running: ' + (($left | ForEach-Object { [string]$_.Name + ' ' + [string]$_.Status }) -join ', '))\n" \
+    "    if ((Get-Date) -gt $until) { throw 'services did not stop within 8 hours' }\n"        \
     "    Start-Sleep -Seconds 15\n"                                                            \
     "    }\n"                                                                                  \
+    "    Write-Output ('all ' + $all.Count + ' services Stopped')\n"                          \
     "drain_now =\n"                                                                            \
     "    Import-Module " MODULE "\n"                                                          \
     "    Stop-CsWindowsService -Confirm:$false -Verbose\n"                                     \
     "    Write-Output ('RTCSRV ' + [string](Get-CsWindowsService -Name RTCSRV).Status)\n"
 
+/* An installer still running (a previous attempt that timed out here, or
+ * someone's manual run) must not get a second one started beside it, nor
+ * a restart under it: the update installer's own process, and Windows
+ * Installer's "Global\_MSIExecute" mutex, which exists while any MSI
+ * installation is in progress ("_MSIExecute Mutex", Windows Installer
+ * documentation).  msiexec.exe itself is not a sign: the Windows Installer
+ * service keeps one running while idle. */
+#define PS_INSTALLER_BUSY(NAME)                                                                \
+    "    $m = $null\n"                                                                         \
+    "    if (@(Get-Process -Name '" NAME "' -ErrorAction SilentlyContinue).Count -gt 0 -or [Threading.Mutex]::TryOpenExisting('Global\\_MSIExecute', [ref]$m)) { throw 'an update installer (" NAME ") or another Windows Installer installation is still running on this server: wait until it ends' }\n"
+
 /* The update installer is a GUI-subsystem program: '&' would not wait for
- * it, Start-Process -Wait does.  3010 is Windows' "success, restart
- * required"; the restart step follows anyway. */
-#define PS_UPGRADE(INSTALLER)                                                                  \
+ * it, Start-Process -Wait does.  Its exit code follows Windows Installer
+ * ("MsiExec.exe and InstMsi.exe error messages"): 0 success, 3010 success
+ * with a restart required, 1641 success with a restart started; the
+ * restart step follows anyway.  Anything else fails with the code and its
+ * meaning.  The outcome is reported explicitly (throw or finish), never
+ * through $LASTEXITCODE, which remote.c's wrapper reads for native
+ * programs.
+ *
+ * The restart records LastBootUpTime first (Win32_OperatingSystem) so
+ * that verify can tell a reboot from a network blip that also drops the
+ * SSH session. */
+#define PS_UPGRADE(INSTALLER, NAME)                                                            \
     "upgrade =\n"                                                                              \
     "    $installer = 'C:\\Updates\\" INSTALLER "'   # site-specific path: override [commands] upgrade\n" \
     "    if (-not (Test-Path -LiteralPath $installer)) { throw ('update installer not found: ' + $installer) }\n" \
+    PS_INSTALLER_BUSY(NAME)                                                                    \
     "    $p = Start-Process -FilePath $installer -ArgumentList '/silentmode' -Wait -PassThru\n" \
-    "    $LASTEXITCODE = $p.ExitCode\n"                                                        \
-    "    Write-Output ('update installer exit code ' + $LASTEXITCODE)\n"                       \
-    "    if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { throw ('update installer failed with exit code ' + $LASTEXITCODE) }\n" \
+    "    $code = [int]$p.ExitCode\n"                                                           \
+    "    $meaning = @{ 0 = 'success'; 3010 = 'success, restart required'; 1641 = 'success, restart started'; 1602 = 'cancelled'; 1603 = 'fatal error during installation'; 1618 = 'another installation is in progress'; 1638 = 'another version is already installed'; 1639 = 'invalid command line' }\n" \
+    "    $what = $meaning[$code]\n"                                                            \
+    "    if (-not $what) { $what = 'see the installer log' }\n"                                \
+    "    if (@(0, 3010, 1641) -notcontains $code) { throw ('update installer failed with exit code ' + $code + ' (' + $what + ')') }\n" \
+    "    Write-Output ('update installer exit code ' + $code + ' (' + $what + ')')\n"          \
     "restart =\n"                                                                              \
+    PS_INSTALLER_BUSY(NAME)                                                                    \
+    "    $boot = (Get-CimInstance Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o')\n" \
+    "    $dir = Join-Path $env:ProgramData 'poolpilot'\n"                                       \
+    "    New-Item -ItemType Directory -Force -Path $dir | Out-Null\n"                          \
+    "    Set-Content -LiteralPath (Join-Path $dir 'boot-before-restart.txt') -Value $boot\n"   \
+    "    Write-Output ('last boot ' + $boot + ', restarting')\n"                                \
     "    Restart-Computer -Force\n"
 
-/* FACTS.md: every service Running (none Starting / Paused), then the
- * server accepts SIP/TLS on 5061.  TcpClient works on 2008 R2 where
- * Test-NetConnection does not exist. */
+/* After a restart: was it one (LastBootUpTime moved on since the restart
+ * step wrote it down)?  Then start the services without waiting
+ * (Start-CsWindowsService blocks while RTCSRV starts, up to an hour on a
+ * busy pool; -NoWait "immediately returns control") and poll until every
+ * service is Running (none Starting / Paused), then the server accepts
+ * SIP/TLS on 5061.  TcpClient works on 2008 R2 where Test-NetConnection
+ * does not exist. */
 #define PS_VERIFY(MODULE)                                                                      \
     "verify =\n"                                                                               \
     "    Import-Module " MODULE "\n"                                                          \
-    "    Start-CsWindowsService\n"                                                             \
+    "    $mark = Join-Path (Join-Path $env:ProgramData 'poolpilot') 'boot-before-restart.txt'\n" \
+    "    $boot = (Get-CimInstance Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o')\n" \
+    "    if (Test-Path -LiteralPath $mark) {\n"                                                \
+    "    $before = @(Get-Content -LiteralPath $mark)[0]\n"                                     \
+    "    if ($before -eq $boot) { throw ('the server did not restart: LastBootUpTime is still ' + $boot) }\n" \
+    "    Remove-Item -LiteralPath $mark\n"                                                     \
+    "    Write-Output ('restarted: last boot ' + $before + ' -> ' + $boot)\n"                  \
+    "    }\n"                                                                                  \
+    "    Start-CsWindowsService -NoWait\n"                                                     \
     "    $until = (Get-Date).AddHours(2)\n"                                                    \
     "    while ($true) {\n"                                                                    \
     "    $all = @(Get-CsWindowsService)\n"                                                     \
     "    $waiting = @($all | Where-Object { [string]$_.Status -ne 'Running' })\n"              \
-    "    if ($waiting.Count -eq 0) { break }\n"                                                \
+    "    if ($all.Count -gt 0 -and $waiting.Count -eq 0) { break }\n"                          \
     "    Write-Output ((Get-Date).ToString('HH:mm:ss') + ' waiting for ' + (($waiting | ForEach-Object { [string]$_.Name + ' ' + [string]$_.Status }) -join ', '))\n" \
     "    if ((Get-Date) -gt $until) { throw 'services did not reach Running within 2 hours' }\n" \
     "    Start-Sleep -Seconds 15\n"                                                            \
@@ -184,26 +248,30 @@ static const char sim_defaults_text[] =
     "    Import-Module " MODULE "\n"                                                          \
     "    Invoke-CsPoolFailBack -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"
 
-#define PS_PROFILE(MODULE, CMDLET, INSTALLER)                                                  \
+#define PS_PROFILE(MODULE, READINESS, INSTALLER, NAME)                                         \
     "[pool]\n"                                                                                 \
     "shell = powershell\n"                                                                     \
     "quorum = lync\n"                                                                          \
     "\n"                                                                                       \
-    "[commands]\n" PS_READINESS(MODULE, CMDLET) PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER)          \
+    "[commands]\n" READINESS PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER, NAME)                       \
         PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE)
 
 static const char lync2013_text[] =
-    PS_PROFILE("Lync", "Get-CsPoolUpgradeReadinessState", "LyncServerUpdateInstaller.exe");
+    PS_PROFILE("Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),
+               "LyncServerUpdateInstaller.exe", "LyncServerUpdateInstaller");
 
 /* SfB 2015: without -SkipIdleSecondaryVerification the check waits for
  * replicas to be rebuilt and can block for minutes (FACTS.md). */
 static const char sfb2015_text[] =
-    PS_PROFILE("SkypeForBusiness", "Get-CsPoolUpgradeReadinessState -SkipIdleSecondaryVerification",
-               "SkypeServerUpdateInstaller.exe");
+    PS_PROFILE("SkypeForBusiness",
+               PS_READINESS("SkypeForBusiness",
+                            "Get-CsPoolUpgradeReadinessState -SkipIdleSecondaryVerification"),
+               "SkypeServerUpdateInstaller.exe", "SkypeServerUpdateInstaller");
 
 /* SfB 2019 replaced the readiness cmdlet; same result type. */
 static const char sfb2019_text[] =
-    PS_PROFILE("SkypeForBusiness", "Get-CsUpgradeDomainInfo", "SkypeServerUpdateInstaller.exe");
+    PS_PROFILE("SkypeForBusiness", PS_READINESS_2019("SkypeForBusiness"),
+               "SkypeServerUpdateInstaller.exe", "SkypeServerUpdateInstaller");
 
 /* ---- Generic Linux pools ----
  * Readiness is site-specific: the default reads a JSON file in the shape

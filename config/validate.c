@@ -197,6 +197,62 @@ static void check_commands(struct cfg_loader *L)
              strchr(missing, ',') ? "them" : "it");
 }
 
+/* UTF-16 code units of UTF-8 text: -EncodedCommand is base64 of UTF-16LE. */
+static size_t utf16_units(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;   /* a continuation byte */
+        n += *p >= 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+static size_t count_of(const char *s, const char *what)
+{
+    size_t n = 0, k = strlen(what);
+    for (const char *p = s; (p = strstr(p, what)); p += k)
+        n++;
+    return n;
+}
+
+/* The length of the command line a PowerShell template becomes, with each
+ * placeholder replaced by the longest value it can take in this pool. */
+static size_t ps_cmdline_length(const struct pp_config *c, const char *tmpl)
+{
+    size_t server = 0, domain = 0;
+    for (int i = 0; i < c->nservers; i++) {
+        size_t a = strlen(c->servers[i].name), b = strlen(c->servers[i].domain);
+        server = a > server ? a : server;
+        domain = b > domain ? b : domain;
+    }
+    size_t units = utf16_units(tmpl) + PP_PS_WRAP_CHARS;
+    units += count_of(tmpl, "{server}") * server + count_of(tmpl, "{pool}") * strlen(c->fqdn) +
+             count_of(tmpl, "{domain}") * domain +
+             count_of(tmpl, "{backup_pool}") * strlen(c->backup_pool);
+    return strlen(PP_PS_PREFIX) + (2 * units + 2) / 3 * 4;
+}
+
+static void check_command_lengths(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (c->shell != PP_SHELL_POWERSHELL)
+        return;
+    for (int k = 0; k < PP_CMD_COUNT; k++) {
+        if (!c->commands[k] || !*c->commands[k])
+            continue;
+        size_t n = ps_cmdline_length(c, c->commands[k]);
+        if (n <= PP_PS_CMDLINE_MAX)
+            continue;
+        VERR(L, L->cmd_line[k] ? L->cmd_line[k] : L->profile_line,
+             "%s: sent as -EncodedCommand it is %zu characters, over cmd.exe's limit of %d "
+             "(Win32-OpenSSH runs commands through cmd.exe): shorten it, or keep the script "
+             "in a .ps1 file on the servers and call that",
+             pp_cmd_kind_name((enum pp_cmd_kind)k), n, PP_PS_CMDLINE_MAX);
+    }
+}
+
 static void check_scenario(struct cfg_loader *L)
 {
     if (!L->scenario_line) {
@@ -270,6 +326,7 @@ void cfg_validate(struct cfg_loader *L)
     check_pool(L);
     check_servers(L);
     check_commands(L);
+    check_command_lengths(L);
     if (L->scenario) {
         check_scenario(L);
         check_faults(L);

@@ -16,6 +16,7 @@
 #include "backend/journal/journal.h"
 #include "backend/history/report.h"
 #include "backend/runner/runner.h"
+#include "backend/transport/ssh/ssh_capture.h"
 #include "config/config.h"
 #include "backend/core/i18n.h"
 #include "tui/i18n.h"
@@ -44,6 +45,8 @@ static const char usage_text[] = N_(
     "      --yes               confirm every confirmation (never an override)\n"
     "      --dry-run           check readiness, print every command, probe every\n"
     "                          server read-only; run no step\n"
+    "      --capture DIR       run the profile's read-only cmdlets on the first server\n"
+    "                          and save their raw output in DIR (for a bug report)\n"
     "      --journal PATH      the journal (default $XDG_STATE_HOME/poolpilot/POOL.jsonl)\n"
     "      --status            print the checklist from the journal and exit\n"
     "      --report=md|json|csv  write a report of the journal for the change ticket\n"
@@ -70,12 +73,13 @@ struct opts {
     const char *output;
     const char *operator_;
     const char *replay;
+    const char *capture;
     double scale;
     bool check, list, headless, yes, dry_run, status, keys_md;
 };
 
 enum { O_CHECK = 256, O_TRAINING, O_LIST, O_SCALE, O_HEADLESS, O_YES, O_DRY, O_JOURNAL,
-       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY };
+       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY, O_CAPTURE };
 
 static int parse_scale(const char *s, double *out)
 {
@@ -109,6 +113,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"operator", required_argument, NULL, O_OPERATOR},
         {"keys-markdown", no_argument, NULL, O_KEYSMD},
         {"replay", required_argument, NULL, O_REPLAY},
+        {"capture", required_argument, NULL, O_CAPTURE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0}};
@@ -140,6 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_OPERATOR: o->operator_ = optarg; break;
         case O_KEYSMD: o->keys_md = true; break;
         case O_REPLAY: o->replay = optarg; break;
+        case O_CAPTURE: o->capture = optarg; break;
         case 'h': fputs(_(usage_text), stdout); exit(EXIT_DONE);
         case 'V': printf("poolpilot %s\n", PP_VERSION); exit(EXIT_DONE);
         default:
@@ -394,6 +400,16 @@ int main(int argc, char **argv)
                cfg.mode == PP_MODE_GRACEFUL ? "graceful" : "downtime");
         config_free(&cfg);
         return EXIT_DONE;
+    }
+    if (o.capture) {   /* read-only; no journal, no lock, no procedure */
+        char cerr[PP_REASON_MAX] = "";
+        int rc = ssh_capture_run(&cfg, NULL, o.capture, stderr, cerr, sizeof cerr);
+        if (rc < 0)
+            fprintf(stderr, "poolpilot: --capture: %s\n", cerr);
+        else
+            printf("capture written to %s (see capture.txt there)\n", o.capture);
+        config_free(&cfg);
+        return rc < 0 ? EXIT_STOPPED : EXIT_DONE;
     }
     char jpath[PP_PATH_MAX];
     if (journal_path_for(&o, &cfg, jpath, sizeof jpath) < 0) {

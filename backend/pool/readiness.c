@@ -150,8 +150,34 @@ const char *rd_domain_label(const struct pp_readiness *r, const struct pp_ready_
     return buf;
 }
 
+/* A .NET type name where a value should be: Windows PowerShell's
+ * ConvertTo-Json writes objects deeper than its -Depth (2 by default) as
+ * their type name ("Microsoft.Rtc.Management.Core.Fqdn",
+ * "System.Collections.Generic.List`1[...]"), and Format-List shows an
+ * object it does not expand the same way.  Such a name can look like a
+ * DNS name: it is never taken for one. */
+bool rd_type_name(const char *s, size_t n)
+{
+    if ((n > 7 && memcmp(s, "System.", 7) == 0) || (n > 10 && memcmp(s, "Microsoft.", 10) == 0))
+        return true;
+    for (size_t i = 0; i + 1 < n; i++)   /* a generic's arity: List`1[...] */
+        if (s[i] == '`' && s[i + 1] >= '0' && s[i + 1] <= '9')
+            return true;
+    return false;
+}
+
+static int type_name_fail(struct pp_readiness *r, const char *what, const char *s, size_t n)
+{
+    char shown[64];
+    rd_shown(shown, sizeof shown, s, n);
+    return rd_fail(r, "%s \"%s\" is a .NET type name, not a value: the answer was cut "
+                      "(ConvertTo-Json -Depth, or Format-List) and is unknown", what, shown);
+}
+
 int rd_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n)
 {
+    if (rd_type_name(s, n))
+        return type_name_fail(r, "upgrade domain", s, n);
     if (n < sizeof d->name && !memchr(s, 0, n)) {
         char name[sizeof d->name];
         memcpy(name, s, n);
@@ -173,6 +199,8 @@ int rd_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *
     if (d->nfronts >= PP_READINESS_MAX_FE)
         return rd_fail(r, "more than %d front ends in %s", PP_READINESS_MAX_FE,
                        rd_domain_label(r, d, label, sizeof label));
+    if (rd_type_name(s, n))
+        return type_name_fail(r, "front end", s, n);
     char name[PP_NAME_MAX];
     if (n >= sizeof name || memchr(s, 0, n) || (memcpy(name, s, n), name[n] = 0,
                                                 !names_valid_host(name))) {
@@ -221,7 +249,7 @@ static int fe_cmp(const void *a, const void *b)
     return c ? c : (x->domain > y->domain) - (x->domain < y->domain);
 }
 
-static void check_whole(struct pp_readiness *r)
+static void check_shape(struct pp_readiness *r)
 {
     if (r->why[0])
         return;
@@ -240,6 +268,7 @@ static void check_whole(struct pp_readiness *r)
             rd_fail(r, "upgrade domain #%d has no name", i + 1);
             return;
         }
+
         for (int j = 0; j < i; j++)
             if (strcasecmp(r->domains[i].name, r->domains[j].name) == 0) {
                 rd_fail(r, "upgrade domain %s is listed twice", r->domains[i].name);
@@ -272,6 +301,28 @@ static void check_whole(struct pp_readiness *r)
             break;
         }
     free(refs);
+}
+
+/* The shape first (names, duplicates), then what is missing from it. */
+static void check_whole(struct pp_readiness *r)
+{
+    check_shape(r);
+    if (r->why[0])
+        return;
+    if (r->ndomains == 0 && r->total_fe > 0) {
+        rd_fail(r, "no upgrade domain in the answer although it counts %d Front Ends: the "
+                   "domains are unknown", r->total_fe);
+        return;
+    }
+    /* A flag that is not there is not False: reading it as "not ready"
+     * would wait for ever on a property name we guessed wrong (FACTS.md:
+     * ReadyForUpgrade / ReadyforUpgrade / IsReadyForUpgrade). */
+    for (int i = 0; i < r->ndomains; i++)
+        if (r->domains[i].ready < 0) {
+            rd_fail(r, "%s has no ReadyForUpgrade value (missing, null or Unknown): whether it "
+                       "may be upgraded is unknown", r->domains[i].name);
+            return;
+        }
 }
 
 static void reset(struct pp_readiness *r)

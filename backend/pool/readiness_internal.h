@@ -36,6 +36,7 @@ int rd_set_state(struct pp_readiness *r, const char *s, size_t n);
 int rd_set_count(struct pp_readiness *r, enum rd_prop which, const char *s, size_t n, int *out);
 /* Appends an empty domain; NULL (and r->why set) past the limit. */
 struct pp_ready_domain *rd_domain_add(struct pp_readiness *r);
+bool rd_type_name(const char *s, size_t n);
 int rd_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n);
 int rd_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n);
 /* "True"/"False" in any letter case; -1 (and why) otherwise. */

@@ -397,6 +397,22 @@ static int domain_member(struct jp *j, void *ctx, const char *key, size_t klen, 
 static int domain_elem(struct jp *j, void *ctx)
 {
     (void)ctx;
+    if (peek(j) == '"') {   /* an object written as its type name (-Depth) */
+        char buf[128];
+        size_t len = 0;
+        if (jstr(j, buf, sizeof buf, &len) < 0)
+            return -1;
+        size_t k = len < sizeof buf ? len : sizeof buf - 1;
+        if (rd_type_name(buf, k)) {
+            char shown[64];
+            rd_shown(shown, sizeof shown, buf, k);
+            rd_fail(j->r, "an UpgradeDomains entry is the type name \"%s\": the answer was cut "
+                          "at ConvertTo-Json's -Depth and is unknown", shown);
+        } else {
+            rd_fail(j->r, "an UpgradeDomains entry is not an object");
+        }
+        return 0;
+    }
     if (peek(j) != '{') {
         rd_fail(j->r, "an UpgradeDomains entry is not an object");
         return jskip(j);

@@ -266,6 +266,16 @@ int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
         free(L.pool_domains);
         return 0;
     }
+    /* "UpgradeDomains : {Microsoft.Rtc...UpgradeDomainInfo, ...}" with no
+     * block per domain: Format-List did not expand the domains.  That is
+     * not a pool without domains. */
+    if (L.pools > 0 && r->ndomains == 0 && !r->why[0] && r->state != PP_READY_UNKNOWN) {
+        char shown[64];
+        const char *v = L.pool_domains ? L.pool_domains : "";
+        rd_shown(shown, sizeof shown, v, strlen(v));
+        rd_fail(r, "no upgrade domain is described (UpgradeDomains reads \"%s\"): the domains "
+                   "are unknown", shown);
+    }
     /* The pool block names the domains the detail blocks describe: if the
      * two disagree, one of them is not the whole truth. */
     if (L.pool_domains && r->ndomains > 0 && !r->why[0]) {

@@ -326,24 +326,41 @@ char *remote_encode_ps(const char *utf8)
 
 /* PowerShell: the prologue makes output UTF-8 and every error terminating;
  * the script sits on lines of its own (a trailing comment in it cannot eat
- * the marker); a native command's non-zero exit code counts as failure
- * (PowerShell itself would report success), and the catch prints the
- * error message on one line.  $LASTEXITCODE starts at 0 so that only this
- * script's commands count.
+ * the marker), and the catch prints the error message on one line.
+ *
+ * The script runs as `& { ... } *>&1`:
+ *  - *>&1 merges the verbose, warning, debug and information streams into
+ *    the output stream inside PowerShell.  Without it, powershell.exe run
+ *    non-interactively with stderr redirected (as sshd runs it) serialises
+ *    those records as "#< CLIXML" XML on stderr (about_Redirection; the
+ *    CLIXML form is read in docs/POWERSHELL.md).  Errors still stop the
+ *    script: with $ErrorActionPreference='Stop' they are terminating and
+ *    reach the catch (about_Preference_Variables).
+ *  - & runs the script block in a child scope (about_Scopes, "Child
+ *    scopes"), so a script that assigns $LASTEXITCODE only sets its own
+ *    local copy.  Each built-in template reports its outcome explicitly:
+ *    it throws with the reason (the "failed" marker), or finishes (the
+ *    "ok" marker).  The check of $global:LASTEXITCODE after it is a guard
+ *    for custom templates that call a native program and forget to test
+ *    its exit code: only native programs set the global variable
+ *    (about_Automatic_Variables), and the built-in templates call none.
  *
  * The command line must stay under cmd.exe's 8191 characters (Win32-OpenSSH
- * runs commands through cmd.exe): base64 of UTF-16 is 8/3 characters per
- * ASCII character, so about 2,800 characters of script in all. */
+ * runs commands through cmd.exe; see remote_ps_limit()). */
 static const char ps_head[] =
     "$ProgressPreference='SilentlyContinue'; "
     "[Console]::OutputEncoding=[Text.Encoding]::UTF8; "
     "$ErrorActionPreference='Stop'; $global:LASTEXITCODE=0\n"
-    "try {\n";
+    "try {\n& {\n";
 static const char ps_tail[] =
-    "\nif ($global:LASTEXITCODE -ne 0) { throw ('exit code ' + $global:LASTEXITCODE) }\n"
+    "\n} *>&1\n"
+    "if ($global:LASTEXITCODE -ne 0) { throw ('a native program exited with code ' + $global:LASTEXITCODE) }\n"
     "Write-Output '" PP_MARKER " ok'\n"
     "} catch { Write-Output ('" PP_MARKER " failed ' + "
     "(($_.Exception.Message -replace '\\s+', ' ').Trim())) ; exit 1 }\n";
+
+_Static_assert(sizeof ps_head - 1 + sizeof ps_tail - 1 == PP_PS_WRAP_CHARS,
+               "config.h's PP_PS_WRAP_CHARS must match the wrapper (--check-config uses it)");
 
 /* POSIX: the script runs in its own sh, so its `exit` or `set -e` cannot
  * skip the marker; the marker starts on a fresh line even when the script's
@@ -370,7 +387,7 @@ char *remote_wrap(const char *script, enum pp_shell shell)
         if (!enc)
             return NULL;
         struct sbuf c = {0};
-        sb_str(&c, "powershell -NoProfile -NonInteractive -EncodedCommand ");
+        sb_str(&c, PP_PS_PREFIX);
         sb_str(&c, enc);
         free(enc);
         return sb_take(&c);

@@ -44,4 +44,32 @@ char *remote_encode_ps(const char *utf8);
  * not a marker.  *detail gets the marker's trailing text (may be ""). */
 enum pp_result remote_marker(const char *out, size_t len, char *detail, size_t n);
 
+/* ---- reading stderr: Windows PowerShell's CLIXML ----
+ * powershell.exe run non-interactively with stderr redirected writes its
+ * error, warning, verbose, debug and progress records to stderr as
+ * "#< CLIXML" followed by <Objs> XML.  The wrapper merges the streams with
+ * *>&1 so this should not happen; when it does anyway (a host that writes
+ * before the script runs, an error outside it), the decoder turns it back
+ * into the text a console would show: "VERBOSE: ...", "WARNING: ...",
+ * errors as their message; progress records are dropped.  Stderr that does
+ * not start with "#< CLIXML" passes through unchanged, at once. */
+struct remote_clixml {
+    int mode;                 /* 0 undecided, 1 plain text, 2 CLIXML */
+    char *buf;                /* heap: bytes not decoded yet */
+    size_t n, cap;
+};
+
+/* Called with decoded text (not NUL-terminated). */
+typedef void (*remote_text_fn)(void *ctx, const char *text, size_t len);
+
+void remote_clixml_feed(struct remote_clixml *x, const char *data, size_t n,
+                        remote_text_fn emit, void *ctx);
+/* End of the stream: whatever is held back is emitted (decoded when it is
+ * a whole <Objs> element, raw otherwise), and the state is freed. */
+void remote_clixml_end(struct remote_clixml *x, remote_text_fn emit, void *ctx);
+
+/* Decodes one chunk of CLIXML text (<Objs>...</Objs>, several allowed)
+ * into console text.  Heap; NULL on allocation failure. */
+char *remote_clixml_text(const char *xml, size_t len);
+
 #endif

@@ -116,7 +116,7 @@ cut_handler() {
     case $1 in
     *"step-start "*" fe01.contoso.com upgrade"*)
         [ $CUTS -ge $CUT_MAX ] && return
-        h_wait 60 eval '[ "$(pool_log_count fe01.contoso.com UpdateInstaller)" -gt $CUTS ]' ||
+        h_wait 60 eval '[ "$(pool_log_count fe01.contoso.com UpdateInstaller.exe)" -gt $CUTS ]' ||
             { echo "FAIL - the upgrade never reached fe01"; POOL_FAILS=$((POOL_FAILS + 1)); return; }
         CUTS=$((CUTS + 1))
         [ $CUTS -ge $CUT_MAX ] && [ "$CUT_MAX" -eq 1 ] && rm -f "$D1/slow"  # the re-run is quick
@@ -146,7 +146,7 @@ pool_check "3: lost -> probe -> confirm rerun (by --yes) -> step-start, in that 
 pool_check "3: the rerun confirmation is journaled as --yes" \
     '[ "$(fe1 ".event==\"confirm\" and .state==\"rerun\" and .reason==\"auto (--yes)\"")" -eq 1 ]'
 pool_check "3: the probe really ran on fe01 between the two upgrades" \
-    '[ "$(grep -o -E "UpdateInstaller|Format-Table" "$D1/log" | tr "\n" " ")" = "UpdateInstaller Format-Table UpdateInstaller " ]'
+    '[ "$(grep -o -E "UpdateInstaller\.exe|Format-Table" "$D1/log" | tr "\n" " ")" = "UpdateInstaller.exe Format-Table UpdateInstaller.exe " ]'
 pool_check "3: fe01 is patched and restarted once" \
     '[ -f "$D1/patched" ] && [ "$(pool_log_count fe01.contoso.com Restart-Computer)" -eq 1 ]'
 problems=$(h_journal_check "$J" "${SERVERS[@]}")
@@ -167,7 +167,7 @@ pool_check "4: fe01's upgrade was lost twice, confirmed for a rerun once, not ru
     '[ "$(fe1 ".event==\"step-end\" and .result==\"lost\"")" -eq 2 ] &&
      [ "$(fe1 ".event==\"confirm\" and .state==\"rerun\"")" -eq 1 ] &&
      [ "$(fe1 ".event==\"step-start\"")" -eq 2 ] &&
-     [ "$(pool_log_count fe01.contoso.com UpdateInstaller)" -eq 2 ]'
+     [ "$(pool_log_count fe01.contoso.com UpdateInstaller.exe)" -eq 2 ]'
 pool_check "4: fe01 was never restarted, the other domain never started" \
     '[ "$(pool_log_count fe01.contoso.com Restart-Computer)" -eq 0 ] &&
      [ "$(pool_events "$J" ".event==\"domain-start\" and .domain==\"UpgradeDomain2\"")" -eq 0 ]'

@@ -24,6 +24,14 @@ readiness_timeout = 30s
 probe_timeout = 30s'
 declare -A PID0
 for s in "${SERVERS[@]}"; do PID0[$s]=$(cat "$(pool_dir "$s")/listener.pid"); done
+# Windows behaviours the real templates must survive (fake_cmdlet.c): the
+# update installer's "success, restart required" (3010) and "success,
+# restart started" (1641), a UTF-8 BOM before PowerShell's output, and
+# verbose records that become #< CLIXML on stderr unless the wrapper
+# merges the streams.
+echo 3010 >"$(pool_dir "${SERVERS[0]}")/installer-exit"
+echo 1641 >"$(pool_dir "${SERVERS[1]}")/installer-exit"
+touch "$(pool_dir "${SERVERS[2]}")/bom"
 KH_SUM=$(md5sum <"$POOL_ROOT/known_hosts")
 
 J=$H_DIR/journal.jsonl
@@ -51,6 +59,11 @@ pool_check "confirmations are journaled as --yes by the operator" \
     'jq -s -e "[.[] | select(.event==\"confirm\")] | length == 3 and all(.operator==\"carol\" and .reason==\"auto (--yes)\")" "$J" >/dev/null'
 pool_check "the known_hosts file was not changed" '[ "$(md5sum <"$POOL_ROOT/known_hosts")" = "$KH_SUM" ]'
 pool_check "no host-key prompt was shown (every key known)" '! grep -q "answer: accept | refuse" "$OUT"'
+pool_check "no CLIXML reached the operator" '! grep -q -e "CLIXML" -e "<Objs" "$OUT" "$J"'
+for s in "${SERVERS[0]}" "${SERVERS[1]}"; do
+    pool_check "$s: an installer exit code of 3010/1641 is a successful upgrade" \
+        'jq -s -e --arg s "$s" "any(.[]; .event==\"step-end\" and .server==\$s and .step==\"upgrade\" and .result==\"ok\")" "$J" >/dev/null'
+done
 
 # one domain at a time: no server of a domain starts before the previous
 # domain is done
@@ -66,7 +79,7 @@ for s in "${SERVERS[@]}"; do
     pool_check "$s: drained exactly once (graceful, through the real template)" \
         '[ "$(pool_log_count "$s" "Stop-CsWindowsService -Graceful -NoWait")" -eq 1 ]'
     pool_check "$s: the update installer ran exactly once, and it is patched" \
-        '[ "$(pool_log_count "$s" "UpdateInstaller")" -eq 1 ] && [ -f "$d/patched" ]'
+        '[ "$(pool_log_count "$s" "UpdateInstaller.exe")" -eq 1 ] && [ -f "$d/patched" ]'
     pool_check "$s: restarted exactly once" \
         '[ "$(pool_log_count "$s" "Restart-Computer")" -eq 1 ]'
     pool_check "$s: verified once, services Running again" \
@@ -75,8 +88,8 @@ for s in "${SERVERS[@]}"; do
     pool_check "$s: every command came as -EncodedCommand (decoded script logged)" \
         '[ "$(grep -c . "$d/log")" -eq "$(grep -c "\$ProgressPreference=.SilentlyContinue.; \[Console\]::OutputEncoding" "$d/log")" ]'
     pool_check "$s: the steps ran in order drain, upgrade, restart, verify" \
-        '[ "$(grep -o -E "Stop-CsWindowsService -Graceful|UpdateInstaller|Restart-Computer|Start-CsWindowsService" "$d/log" | tr "\n" " ")" = \
-           "Stop-CsWindowsService -Graceful UpdateInstaller Restart-Computer Start-CsWindowsService " ]'
+        '[ "$(grep -o -E "Stop-CsWindowsService -Graceful|UpdateInstaller\.exe|Restart-Computer|Start-CsWindowsService" "$d/log" | tr "\n" " ")" = \
+           "Stop-CsWindowsService -Graceful UpdateInstaller.exe Restart-Computer Start-CsWindowsService " ]'
     pool_check "$s: the reboot hook crashed and restarted its sshd once" \
         '[ "$(grep -c "^crash" "$d/boots" 2>/dev/null)" -eq 1 ] && [ "$(grep -c "^up" "$d/boots" 2>/dev/null)" -eq 1 ] &&
          [ "$(grep -c "Server listening" "$d/sshd.log")" -eq 2 ]'

@@ -42,6 +42,24 @@
  *                          does anything (logged first, so a test sees it running);
  *                          if its sshd session goes away meanwhile it exits without
  *                          doing it (a cut connection: the step had no effect)
+ *   STATE/installer-exit   optional; the update installer's exit code (default 0)
+ *   STATE/installer-running optional; an update installer is still running here:
+ *                          a script that checks (Get-Process / Global\_MSIExecute)
+ *                          fails; one that does not starts a second installer
+ *                          (exit 1618) or restarts under it (STATE/rebooted-mid-install)
+ *   STATE/start-blocks     optional; Start-CsWindowsService without -NoWait never
+ *                          returns (RTCSRV starting on a busy pool, up to an hour)
+ *   STATE/boot             boot counter behind LastBootUpTime (absent = 1); a crash
+ *                          adds one, unless STATE/blip exists: then Restart-Computer
+ *                          only drops the connections (a network blip, no reboot)
+ *   STATE/boot-before      what the restart template's Set-Content recorded
+ *   STATE/outlive          optional; like Windows, a command whose channel closed
+ *                          keeps running (hang, slow) until stopped, at most 120 s
+ *   STATE/bom              optional; a UTF-8 BOM before the first stdout byte of a
+ *                          PowerShell script (Windows PowerShell does this once
+ *                          [Console]::OutputEncoding is UTF-8)
+ *   STATE/clixml           optional; stderr records as CLIXML even when the script
+ *                          merges its streams with *>&1
  *   STATE/listener.pid     the sshd listener's pid (written by sshd.sh)
  *   STATE/reboot-delay     optional; ms between "reboot" returning and the crash (300)
  *   STATE/on-reboot        optional executable, run detached right after the crash
@@ -50,6 +68,7 @@
  *
  * Commands
  *   Test forms (plain): echo TEXT | stderr TEXT | exit N | sleep SECONDS | hang |
+ *     bomfailed TEXT (BOM + failure marker, exit 0) | clixml TEXT (two CLIXML records) |
  *     flood BYTES (that many 'x', no newline) | cjk | badutf8 | reboot | true
  *   (hang and sleep end early once their sshd session is gone, so a channel
  *   closed without a pty leaves nothing running after the test.)
@@ -63,6 +82,18 @@
  *     Get-CsServerPatchVersion
  *   and always ends with the marker line "@@POOLPILOT-RESULT@@ ok" or "... failed"
  *   (exit status 0 / 1).  A script with none of them fails.
+ *   Windows PowerShell behaviours it imitates, read from the script's text:
+ *   - verbose and warning records go to stdout ("VERBOSE: ...") when the script
+ *     runs under "*>&1", else to stderr as "#< CLIXML" <Objs> XML;
+ *   - $LASTEXITCODE assigned in the script's top level (not inside "& {") is
+ *     the global one under -EncodedCommand, which the wrapper then tests;
+ *   - the installer's success codes are those of the template's own check:
+ *     "@(...) -notcontains $code", or its "$LASTEXITCODE -ne N" tests;
+ *   - Get-CsUpgradeDomainInfo has no -SkipIdleSecondaryVerification (its
+ *     documented syntax): passing it fails as PowerShell does;
+ *   - pool.txt "replicas building": the readiness cmdlets wait for replicas
+ *     (never return) unless told not to (-SkipIdleSecondaryVerification on
+ *     2013/2015, QueryTimeout on 2019).
  *
  * Standalone on purpose (no poolpilot code): it is the "other side". */
 #ifndef _GNU_SOURCE
@@ -89,6 +120,21 @@
 
 static const char *state_dir;
 static char root_dir[4096];
+static const char *whole_script;   /* the decoded script being run, or NULL */
+static bool clixml_open;           /* "#< CLIXML" <Objs> written on stderr */
+static char last_error[512];       /* what the wrapper's catch puts on the marker */
+
+/* A terminating error: the message on stderr, and (as the wrapper's catch
+ * does) after "failed" on the marker line. */
+static void ps_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ps_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", last_error);
+}
 
 /* ---- small file helpers ------------------------------------------------ */
 
@@ -241,8 +287,15 @@ static bool wait_ms_unless_orphaned(long long ms)
     return !orphaned();
 }
 
+static bool outlives(void);
+
 static void hang_forever(void)
 {
+    if (outlives()) {   /* Windows: no SIGHUP, nothing stops it but a kill */
+        struct timespec ts = {120, 0};
+        nanosleep(&ts, NULL);
+        _exit(0);
+    }
     while (wait_ms_unless_orphaned(1000))
         ;
     _exit(0);
@@ -267,6 +320,59 @@ static void set_services(const char *state)
     path_in(p, sizeof p, state_dir, "services");
     snprintf(text, sizeof text, "%s\n", state);
     write_text(p, text);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static bool state_has(const char *name)
+{
+    char p[8192];
+    path_in(p, sizeof p, state_dir, name);
+    return access(p, F_OK) == 0;
+}
+
+static bool outlives(void) { return state_has("outlive"); }
+
+/* A verbose or warning record, where Windows PowerShell puts it: merged
+ * into stdout under *>&1, else serialised on stderr as CLIXML (the console
+ * host does this when stderr is not a console). */
+static void record(const char *stream, const char *text)
+{
+    bool merged = whole_script && strstr(whole_script, "} *>&1");
+    if (merged && !state_has("clixml")) {
+        printf("%s: %s\n", !strcmp(stream, "verbose") ? "VERBOSE" : "WARNING", text);
+        return;
+    }
+    fflush(stdout);
+    if (!clixml_open) {
+        fputs("#< CLIXML\r\n<Objs Version=\"1.1.0.1\" "
+              "xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">", stderr);
+        fputs("<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T>"
+              "</TN><MS><I64 N=\"SourceId\">1</I64><PR N=\"Record\"><AV>Preparing modules for first use.</AV>"
+              "<AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj>",
+              stderr);
+        clixml_open = true;
+    }
+    fprintf(stderr, "<S S=\"%s\">", stream);
+    for (const char *c = text; *c; c++) {
+        if (*c == '<')
+            fputs("&lt;", stderr);
+        else if (*c == '&')
+            fputs("&amp;", stderr);
+        else if (*c == '_')
+            fputs("_x005F_", stderr);
+        else
+            fputc(*c, stderr);
+    }
+    fputs("_x000D__x000A_</S>", stderr);
+    fflush(stderr);
+}
+
+static void close_streams(void)
+{
+    if (clixml_open)
+        fputs("</Objs>", stderr);
+    clixml_open = false;
 }
 
 /* ---- the simulated crash ("reboot", Restart-Computer) -------------------- */
@@ -339,6 +445,14 @@ static void schedule_crash(void)
     if (lp && atoi(lp) > 1)
         kill_tree((pid_t)atoi(lp), getpid());
     free(lp);
+    if (!state_has("blip")) {   /* a reboot: LastBootUpTime moves on */
+        char *b = state_file("boot");
+        char bp[8192], num[32];
+        snprintf(num, sizeof num, "%d\n", (b ? atoi(b) : 1) + 1);
+        free(b);
+        path_in(bp, sizeof bp, state_dir, "boot");
+        write_text(bp, num);
+    }
     set_services("Running"); /* services start automatically after boot */
     char hook[8192];
     path_in(hook, sizeof hook, state_dir, "on-reboot");
@@ -586,15 +700,51 @@ struct cmdlet {
     bool (*run)(const char *script);
 };
 
-static bool c_readiness(const char *s) { (void)s; return do_readiness(); }
+static bool c_readiness(const char *s)
+{
+    (void)s;
+    static bool ran;   /* "Get-Command <cmdlet>" names it too: it answers once */
+    if (ran)
+        return true;
+    ran = true;
+    if (strcasestr(whole_script, "Get-CsUpgradeDomainInfo -SkipIdleSecondaryVerification")) {
+        ps_error("Get-CsUpgradeDomainInfo : A parameter cannot be found that matches "
+                 "parameter name 'SkipIdleSecondaryVerification'.");
+        return false;
+    }
+    char p[8192];
+    path_in(p, sizeof p, root_dir, "pool.txt");
+    char *pool = read_text(p);
+    bool building = pool && strstr(pool, "replicas building");
+    free(pool);
+    bool bounded = strstr(whole_script, "-SkipIdleSecondaryVerification") ||
+                   strstr(whole_script, "QueryTimeout");
+    if (building && !bounded) {   /* waits until the replicas are rebuilt */
+        fflush(stdout);
+        hang_forever();
+    }
+    return do_readiness();
+}
 static bool c_stop(const char *s)
 {
     bool graceful = strcasestr(s, "-Graceful") != NULL;
-    printf("VERBOSE: %s stopping services.\n", graceful ? "Gracefully" : "Immediately");
+    record("verbose", graceful ? "Gracefully stopping services." : "Immediately stopping services.");
     set_services("Stopped");
     return true;
 }
-static bool c_start(const char *s) { (void)s; set_services("Running"); return true; }
+static bool c_start(const char *s)
+{
+    size_t n = strcspn(s, "\n");
+    bool nowait = false;
+    for (size_t i = 0; i + 7 <= n; i++)
+        nowait |= !strncasecmp(s + i, "-NoWait", 7);
+    if (!nowait && state_has("start-blocks")) {   /* blocks while RTCSRV starts */
+        fflush(stdout);
+        hang_forever();
+    }
+    set_services("Running");
+    return true;
+}
 static bool c_get(const char *s) { (void)s; print_services(); return true; }
 static bool c_restart(const char *s)
 {
@@ -603,15 +753,117 @@ static bool c_restart(const char *s)
     printf("Restarting %s\n", name ? name + 1 : state_dir);
     return true;
 }
+/* Does the script's own check accept the installer's exit code?  The
+ * codes it names: "@(0, 3010, 1641) -notcontains $code", or the older
+ * "$LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010". */
+static bool template_accepts(int code)
+{
+    const char *nc = strstr(whole_script, ") -notcontains $code");
+    if (nc) {
+        const char *open = nc;
+        while (open > whole_script && open[-1] != '(')
+            open--;
+        for (const char *q = open; q < nc;) {
+            char *end;
+            long v = strtol(q, &end, 10);
+            if (end == q) {
+                q++;
+                continue;
+            }
+            if (v == code)
+                return true;
+            q = end;
+        }
+        return false;
+    }
+    const char *q = whole_script;
+    bool named = false;
+    while ((q = strstr(q, "$LASTEXITCODE -ne "))) {
+        q += 18;
+        named = true;
+        if (atoi(q) == code)
+            return true;
+    }
+    return !named && code == 0;
+}
+
+/* $LASTEXITCODE assigned at the script's top level: under -EncodedCommand
+ * that is the global variable (about_Scopes); a script run as "& { }" sets
+ * only its own copy. */
+static bool assigns_global_exit_code(void)
+{
+    const char *a = strstr(whole_script, "$LASTEXITCODE = ");
+    if (!a)
+        return false;
+    const char *block = strstr(whole_script, "& {\n");
+    return !(block && block < a);
+}
+
 static bool c_update(const char *s)
 {
     (void)s;
-    char p[8192];
-    path_in(p, sizeof p, state_dir, "patched");
-    write_text(p, "patched\n");
-    printf("Installing updates...\nAll updates installed.\n");
+    static bool ran;   /* the installer name recurs in messages: it runs once */
+    if (ran)
+        return true;
+    ran = true;
+    char *e = state_file("installer-exit");
+    int code = e ? atoi(e) : 0;
+    free(e);
+    if (state_has("installer-running"))
+        code = 1618;   /* ERROR_INSTALL_ALREADY_RUNNING: a second installer */
+    if (code == 0 || code == 3010 || code == 1641) {
+        char p[8192];
+        path_in(p, sizeof p, state_dir, "patched");
+        write_text(p, "patched\n");
+        printf("Installing updates...\nAll updates installed.\n");
+    }
+    if (assigns_global_exit_code() && code != 0 && strstr(whole_script, "$global:LASTEXITCODE -ne 0")) {
+        ps_error("exit code %d", code);
+        return false;   /* the wrapper sees the template's assignment */
+    }
+    if (!template_accepts(code)) {
+        ps_error("update installer failed with exit code %d", code);
+        return false;
+    }
+    printf("update installer exit code %d\n", code);
     return true;
 }
+
+/* The restart template writes LastBootUpTime down; verify compares. */
+static bool c_boot_save(const char *s)
+{
+    (void)s;
+    char *b = state_file("boot");
+    char p[8192], text[32];
+    snprintf(text, sizeof text, "%d\n", b ? atoi(b) : 1);
+    free(b);
+    path_in(p, sizeof p, state_dir, "boot-before");
+    write_text(p, text);
+    return true;
+}
+
+static bool c_boot_check(const char *s)
+{
+    (void)s;
+    char *before = state_file("boot-before");
+    if (!before)
+        return true;
+    char *b = state_file("boot");
+    int now = b ? atoi(b) : 1;
+    free(b);
+    bool same = atoi(before) == now;
+    free(before);
+    if (same) {
+        ps_error("the server did not restart: LastBootUpTime is still boot %d", now);
+        return false;
+    }
+    char p[8192];
+    path_in(p, sizeof p, state_dir, "boot-before");
+    unlink(p);
+    printf("restarted: boot %d\n", now);
+    return true;
+}
+
 static bool c_fabric(const char *s)
 {
     (void)s;
@@ -619,6 +871,54 @@ static bool c_fabric(const char *s)
     return true;
 }
 static bool c_ok(const char *s) { (void)s; printf("Done.\n"); return true; }
+
+/* Write-Verbose 'TEXT' -Verbose / Write-Warning 'TEXT': a record in its stream */
+static bool c_write_record(const char *s)
+{
+    const char *q = strchr(s, '\'');
+    char text[256] = "";
+    if (q)
+        snprintf(text, sizeof text, "%.*s", (int)strcspn(q + 1, "'"), q + 1);
+    record(!strncasecmp(s, "Write-Verbose", 13) ? "verbose" : "warning", text);
+    return true;
+}
+
+/* Get-CimInstance Win32_Process ... CommandLine.Contains($t) | Stop-Process:
+ * here every fake's command line is its SSH_ORIGINAL_COMMAND. */
+static bool c_stop_process(const char *s)
+{
+    (void)s;
+    const char *t = strstr(whole_script, "$t = '");
+    if (!t)
+        return true;
+    t += 6;
+    char token[128];
+    snprintf(token, sizeof token, "%.*s", (int)strcspn(t, "'"), t);
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == (int)getpid())
+            continue;
+        char p[300];
+        snprintf(p, sizeof p, "/proc/%s/environ", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        static char env[1 << 17];
+        size_t got = fread(env, 1, sizeof env - 1, f);
+        fclose(f);
+        env[got] = 0;
+        for (size_t i = 0; i < got; i += strlen(env + i) + 1)
+            if (!strncmp(env + i, "SSH_ORIGINAL_COMMAND=", 21) && strstr(env + i, token) &&
+                kill((pid_t)atoi(e->d_name), SIGKILL) == 0)
+                n++;
+    }
+    if (d)
+        closedir(d);
+    printf("stopped %d process(es)\n", n);
+    return true;
+}
 static bool c_version(const char *s)
 {
     (void)s;
@@ -635,19 +935,34 @@ static const struct cmdlet cmdlets[] = {
     {"Start-CsWindowsService", c_start},
     {"Get-CsWindowsService", c_get},
     {"Restart-Computer", c_restart},
-    {"UpdateInstaller", c_update},
+    {"UpdateInstaller.exe", c_update},
+    {"Set-Content -LiteralPath (Join-Path $dir 'boot-before-restart.txt')", c_boot_save},
+    {"Test-Path -LiteralPath $mark", c_boot_check},
     {"Get-CsPoolFabricState", c_fabric},
     {"Test-CsRegistration", c_ok},
     {"Invoke-CsPoolFailOver", c_ok},
     {"Invoke-CsPoolFailBack", c_ok},
     {"Get-CsServerPatchVersion", c_version},
+    {"Get-CimInstance Win32_Process", c_stop_process},
+    {"Write-Verbose", c_write_record},
+    {"Write-Warning", c_write_record},
 };
 
 static int run_script(const char *script)
 {
     log_command(script);
+    whole_script = script;
+    if (state_has("bom"))
+        fputs("\xEF\xBB\xBF", stdout);
     const char *p = script;
     bool any = false, ok = true, crash = false;
+    if (state_has("installer-running") && strstr(script, "_MSIExecute")) {
+        /* the template's own check: Get-Process / the Windows Installer mutex */
+        ps_error("an update installer or another Windows Installer installation is "
+                 "still running on this server: wait until it ends");
+        any = true;
+        ok = false;
+    }
     while (ok) {
         const struct cmdlet *next = NULL;
         const char *at = NULL;
@@ -681,7 +996,17 @@ static int run_script(const char *script)
         fprintf(stderr, "fake_cmdlet: no cmdlet it knows in the script\n");
         ok = false;
     }
-    printf("%s %s\n", MARKER, ok ? "ok" : "failed");
+    fflush(stderr);
+    if (ok || !last_error[0])
+        printf("%s %s\n", MARKER, ok ? "ok" : "failed");
+    else
+        printf("%s failed %s\n", MARKER, last_error);
+    close_streams();
+    if (ok && crash && state_has("installer-running")) {
+        char rp[8192];
+        path_in(rp, sizeof rp, state_dir, "rebooted-mid-install");
+        write_text(rp, "restarted while an installer was running\n");
+    }
     if (ok && crash)
         schedule_crash();
     return ok ? 0 : 1;
@@ -733,6 +1058,16 @@ static int run_test_command(const char *cmd)
         }
     } else if (!strcmp(word, "cjk")) {
         printf("\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97 caf\xc3\xa9 \xe2\x9c\x93\n");
+    } else if (!strcmp(word, "bomfailed")) {
+        /* Windows PowerShell's UTF-8 BOM, then a failure marker, exit 0
+         * (old Win32-OpenSSH builds always exit 0) */
+        printf("\xEF\xBB\xBF%s failed %s\n", MARKER, arg);
+    } else if (!strcmp(word, "clixml")) {
+        whole_script = "";
+        record("verbose", arg);
+        record("warning", "second <record> & more_text");
+        close_streams();
+        printf("done\n");
     } else if (!strcmp(word, "badutf8")) {
         printf("bad \xff\xfe bytes\n");
     } else if (!strcmp(word, "reboot")) {

@@ -85,9 +85,9 @@ static void test_defaults(void **state)
     assert_int_equal(C.timing.busy_strikes, 3);
     assert_int_equal(C.timing.settle, 20 * 60000);
     assert_int_equal(C.timing.step_timeout[PP_STEP_DRAIN], 60 * 60000);
-    assert_int_equal(C.timing.step_timeout[PP_STEP_UPGRADE], 60 * 60000);
+    assert_int_equal(C.timing.step_timeout[PP_STEP_UPGRADE], 3 * 3600000);
     assert_int_equal(C.timing.step_timeout[PP_STEP_RESTART], 30 * 60000);
-    assert_int_equal(C.timing.step_timeout[PP_STEP_VERIFY], 10 * 60000);
+    assert_int_equal(C.timing.step_timeout[PP_STEP_VERIFY], 60 * 60000);
     assert_int_equal(C.timing.readiness_timeout, 10 * 60000);
     assert_int_equal(C.timing.failover_timeout, 60 * 60000);
     assert_int_equal(C.timing.probe_timeout, 2 * 60000);
@@ -118,14 +118,15 @@ static void test_profile_lync2013(void **state)
     assert_non_null(strstr(cmd(PP_CMD_READINESS), "TotalActiveFrontEnds"));
     assert_non_null(strstr(cmd(PP_CMD_READINESS), "ReadyForUpgrade"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Stop-CsWindowsService -Graceful -NoWait -Confirm:$false -Verbose"));
-    assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Get-CsWindowsService -Name RTCSRV"));
+    assert_non_null(strstr(cmd(PP_CMD_DRAIN), "$all = @(Get-CsWindowsService)"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN_NOW), "Stop-CsWindowsService -Confirm:$false -Verbose"));
     assert_null(strstr(cmd(PP_CMD_DRAIN_NOW), "-Graceful"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "LyncServerUpdateInstaller.exe"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "/silentmode"));
-    assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "$LASTEXITCODE"));
-    assert_string_equal(cmd(PP_CMD_RESTART), "Restart-Computer -Force");
-    assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Start-CsWindowsService"));
+    assert_null(strstr(cmd(PP_CMD_UPGRADE), "LASTEXITCODE"));
+    assert_non_null(strstr(cmd(PP_CMD_RESTART), "LastBootUpTime"));
+    assert_non_null(strstr(cmd(PP_CMD_RESTART), "\nRestart-Computer -Force"));
+    assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Start-CsWindowsService -NoWait"));
     assert_non_null(strstr(cmd(PP_CMD_VERIFY), "TcpClient"));
     assert_non_null(strstr(cmd(PP_CMD_VERIFY), "Connect('{server}', 5061)"));
     assert_non_null(strstr(cmd(PP_CMD_PROBE), "Format-Table -AutoSize Name, Status, ActivityLevel"));
@@ -151,9 +152,78 @@ static void test_profile_sfb(void **state)
     assert_int_equal(C.quorum, PP_QUORUM_LYNC);
 
     EXPECT_OK("[pool]\nfqdn = p.contoso.com\nprofile = sfb2019\n" SERVERS);
-    assert_non_null(strstr(cmd(PP_CMD_READINESS), "Get-CsUpgradeDomainInfo |"));
+    assert_non_null(strstr(cmd(PP_CMD_READINESS), "Get-CsUpgradeDomainInfo @a |"));
     assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Import-Module SkypeForBusiness"));
     assert_non_null(strstr(cmd(PP_CMD_UPGRADE), "SkypeServerUpdateInstaller.exe"));
+}
+
+/* --check-config knows the length of the command line each PowerShell
+ * template becomes (cmd.exe: at most 8191 characters), exactly: a script
+ * whose wrapped form is 8191 characters passes, one character more fails. */
+static char *long_script(size_t last)
+{
+    /* three lines of 800 characters and one of `last` (INI lines are
+     * bounded; continuation lines join with a newline) */
+    size_t cap = 4 * 1000 + last + 64;
+    char *s = malloc(cap);
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        size_t len = i < 3 ? 800 : last;
+        n += (size_t)snprintf(s + n, cap - n, "%s$v%d = '", i ? "\n" : "", i);
+        memset(s + n, 'x', len);
+        n += len;
+        n += (size_t)snprintf(s + n, cap - n, "'");
+    }
+    return s;
+}
+
+static size_t wrapped_len(const char *script)
+{
+    char *cmd = remote_wrap(script, PP_SHELL_POWERSHELL);
+    size_t n = strlen(cmd);
+    free(cmd);
+    return n;
+}
+
+static void test_command_length_limit(void **state)
+{
+    (void)state;
+    size_t last = 0;
+    char *s = NULL;
+    for (;; last++) {   /* the longest script that fits */
+        char *t = long_script(last + 1);
+        size_t n = wrapped_len(t);
+        free(t);
+        if (n > 8191)
+            break;
+    }
+    s = long_script(last);
+    assert_true(wrapped_len(s) <= 8191);
+    char *ini = malloc(strlen(s) + 512);
+    char *over = long_script(last + 1);
+    for (int round = 0; round < 2; round++) {
+        const char *script = round ? over : s;
+        size_t n = (size_t)sprintf(ini, BASE "[commands]\nreadiness =\n");
+        for (const char *p = script; *p;) {   /* continuation lines */
+            size_t k = strcspn(p, "\n");
+            n += (size_t)sprintf(ini + n, "    %.*s\n", (int)k, p);
+            p += k + (p[k] == '\n');
+        }
+        char want[256];
+        snprintf(want, sizeof want, "t.ini:8: readiness: sent as -EncodedCommand it is %zu "
+                 "characters, over cmd.exe's limit of 8191 (Win32-OpenSSH runs commands through "
+                 "cmd.exe): shorten it, or keep the script in a .ps1 file on the servers and "
+                 "call that", wrapped_len(over));
+        if (round)
+            EXPECT(ini, want);
+        else
+            EXPECT_OK(ini);
+    }
+    free(over);
+    free(ini);
+    free(s);
+    /* posix commands have no such limit here */
+    EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\n" SERVERS);
 }
 
 static void test_profile_linux_and_custom(void **state)
@@ -822,7 +892,11 @@ static void test_long_lines(void **state)
     /* 4000 is the limit; 4001 is refused at its own line and does not shift
      * the numbers of the lines after it. */
     t = long_line_text(4000, "probe");
-    EXPECT(t, "t.ini:10: port: '0' is not a number from 1 to 65535");
+    /* (read whole, and then too long to send: cmd.exe's 8191 characters) */
+    EXPECT(t, "t.ini:8: probe: sent as -EncodedCommand it is 11834 characters, over cmd.exe's "
+              "limit of 8191 (Win32-OpenSSH runs commands through cmd.exe): shorten it, or keep "
+              "the script in a .ps1 file on the servers and call that",
+           "t.ini:10: port: '0' is not a number from 1 to 65535");
     free(t);
     t = long_line_text(4001, "probe");
     EXPECT(t, "t.ini:8: the line is longer than 4000 characters",
@@ -958,6 +1032,7 @@ int main(void)
         cmocka_unit_test_teardown(test_defaults, teardown),
         cmocka_unit_test_teardown(test_profile_lync2013, teardown),
         cmocka_unit_test_teardown(test_profile_sfb, teardown),
+        cmocka_unit_test_teardown(test_command_length_limit, teardown),
         cmocka_unit_test_teardown(test_profile_linux_and_custom, teardown),
         cmocka_unit_test_teardown(test_user_overrides_profile, teardown),
         cmocka_unit_test_teardown(test_examples_load_clean, teardown),

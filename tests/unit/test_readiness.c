@@ -297,7 +297,7 @@ static void test_json_counts_and_domains_optional(void **state)
     expect_unknown("{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":\"UpgradeDomain1\"}",
                    "not a list of objects");
     expect_unknown("{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":[\"Microsoft.Rtc.X\"]}",
-                   "not an object");
+                   "type name");
 }
 
 static void test_json_domain_rules(void **state)
@@ -309,14 +309,25 @@ static void test_json_domain_rules(void **state)
         "{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":["
         "{\"UpgradeDomain\":\"UD1\",\"FrontEnds\":[\"a.example.com\"],\"ReadyForUpgrade\":\"True\"},"
         "{\"upgradedomain\":\"UD2\",\"frontends\":\"b.example.com\",\"readyforupgrade\":\"false\"},"
-        "{\"UpgradeDomain\":\"UD3\",\"FrontEnds\":null,\"ReadyForUpgrade\":null,\"Extra\":{\"x\":[1,{}]}},"
-        "{\"UpgradeDomain\":\"UD4\",\"FrontEnds\":[]}]}", &r), 0);
+        "{\"UpgradeDomain\":\"UD3\",\"FrontEnds\":null,\"ReadyForUpgrade\":false,\"Extra\":{\"x\":[1,{}]}},"
+        "{\"UpgradeDomain\":\"UD4\",\"FrontEnds\":[],\"ReadyForUpgrade\":\"False\"}]}", &r), 0);
     assert_int_equal(r.ndomains, 4);
     assert_domain(&r, 0, "UD1", 1, 1, "a.example.com", NULL);
     assert_domain(&r, 1, "UD2", 0, 1, "b.example.com", NULL);
-    assert_domain(&r, 2, "UD3", -1, 0, NULL, NULL);
-    assert_domain(&r, 3, "UD4", -1, 0, NULL, NULL);
+    assert_domain(&r, 2, "UD3", 0, 0, NULL, NULL);
+    assert_domain(&r, 3, "UD4", 0, 0, NULL, NULL);
     readiness_free(&r);
+    /* a flag that is null, missing or "Unknown" (what the profiles write
+     * when no property name matched) is not False: the answer is unknown */
+    expect_unknown("{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":["
+                   "{\"UpgradeDomain\":\"UD1\",\"FrontEnds\":[\"a.example.com\"],\"ReadyForUpgrade\":true},"
+                   "{\"UpgradeDomain\":\"UD3\",\"ReadyForUpgrade\":null}]}",
+                   "UD3 has no ReadyForUpgrade value");
+    expect_unknown("{\"PoolUpgradeState\":\"Busy\",\"UpgradeDomains\":["
+                   "{\"UpgradeDomain\":\"UD4\",\"FrontEnds\":[]}]}", "UD4 has no ReadyForUpgrade");
+    expect_unknown("{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":["
+                   "{\"UpgradeDomain\":\"UD1\",\"ReadyForUpgrade\":\"Unknown\"}]}",
+                   "\"Unknown\" of UD1 is neither True nor False");
 
     const char *pre = "{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":";
     char buf[1024];
@@ -381,7 +392,7 @@ static void test_json_limits(void **state)
         size_t n = (size_t)snprintf(b, cap, "{\"PoolUpgradeState\":\"Busy\",\"UpgradeDomains\":[");
         for (int i = 0; i < PP_READINESS_MAX_DOMAINS + extra; i++)
             n += (size_t)snprintf(b + n, cap - n, "%s{\"UpgradeDomain\":\"UD%d\",\"FrontEnds\":"
-                                  "\"fe%d.example.com\"}", i ? "," : "", i, i);
+                                  "\"fe%d.example.com\",\"ReadyForUpgrade\":false}", i ? "," : "", i, i);
         n += (size_t)snprintf(b + n, cap - n, "]}");
         struct pp_readiness r;
         int rc = readiness_parse(b, n, &r);
@@ -399,7 +410,7 @@ static void test_json_limits(void **state)
                                      "{\"UpgradeDomain\":\"UD1\",\"FrontEnds\":[");
         for (int i = 0; i < PP_READINESS_MAX_FE + extra; i++)
             n += (size_t)snprintf(b + n, cap - n, "%s\"fe%d.example.com\"", i ? "," : "", i);
-        n += (size_t)snprintf(b + n, cap - n, "]}}");
+        n += (size_t)snprintf(b + n, cap - n, "],\"ReadyForUpgrade\":false}}");
         rc = readiness_parse(b, n, &r);
         if (extra)
             assert_unknown(&r, rc, "more than 64 front ends in UD1");
@@ -518,20 +529,19 @@ static void test_list_rules(void **state)
                                "totalfrontends   : 2\n\n"
                                "upgradedomain     : UD1\nfrontends         : fe01.example.com\n"
                                "isreadyforupgrade : false\n\n"
-                               "UpgradeDomain : UD2\nFrontEnds     : {}\n"
+                               "UpgradeDomain : UD2\nFrontEnds     : {}\nReadyForUpgrade : False\n"
                                "@@POOLPILOT-RESULT@@ ok\n", &r), 0);
     assert_int_equal(r.state, PP_READY_BUSY);
     assert_int_equal(r.total_fe, 2);
     assert_int_equal(r.active_fe, -1);
     assert_int_equal(r.ndomains, 2);
     assert_domain(&r, 0, "UD1", 0, 1, "fe01.example.com", NULL);
-    assert_domain(&r, 1, "UD2", -1, 0, NULL, NULL);
+    assert_domain(&r, 1, "UD2", 0, 0, NULL, NULL);
     readiness_free(&r);
-    /* the pool block alone: domains are the engine's business */
-    assert_int_equal(parse_str("PoolUpgradeState : Ready\r\nUpgradeDomains   : {UD1, UD2}\r\n",
-                               &r), 0);
-    assert_int_equal(r.ndomains, 0);
-    readiness_free(&r);
+    /* the pool block alone is not a pool without domains: Format-List
+     * did not expand them (issue 11: never "Ready with no domains") */
+    expect_unknown("PoolUpgradeState : Ready\r\nUpgradeDomains   : {UD1, UD2}\r\n",
+                   "no upgrade domain is described");
 
     expect_unknown("PoolUpgradeState : Ready\nTotalFrontEnds   : 6...\n", "truncated");
     expect_unknown("PoolUpgradeState : Ready\nUpgradeDomains : {UD1, UD2, UD3, UD4...}\n",
@@ -669,17 +679,57 @@ static void test_round_trip_with_emitter(void **state)
         struct pp_readiness a, b;
         assert_int_equal(readiness_parse(t, n, &a), 0);
         a.total_fe = -1;
-        if (a.ndomains > 1)
-            a.domains[1].ready = -1;
         char *json = readiness_to_json(&a);
         assert_non_null(json);
         assert_int_equal(readiness_parse(json, strlen(json), &b), 0);
         assert_same(&a, &b);
+        readiness_free(&b);
+        free(json);
+        /* an unknown flag is written as null and read back as unknown */
+        if (a.ndomains > 1)
+            a.domains[1].ready = -1;
+        json = readiness_to_json(&a);
+        assert_non_null(json);
+        assert_int_equal(readiness_parse(json, strlen(json), &b), -1);
+        assert_non_null(strstr(b.why, "has no ReadyForUpgrade value"));
         readiness_free(&a);
         readiness_free(&b);
         free(json);
         free(t);
     }
+}
+
+/* Shapes Windows PowerShell 5.1 writes that no one has captured from a
+ * Front End yet (issue 11, "Unknown shapes"): each is Unknown with a
+ * reason that says what could not be read, never Ready, never "not ready". */
+static void test_vectors_unknown_shapes(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *words; } cases[] = {
+        {"json-depth2-typenames.json", "is a .NET type name"},
+        {"json-depth1-domains.json", "type name \"Microsoft.Rtc.Management.Hadr.UpgradeDomainInfo\""},
+        {"json-missing-ready.json", "UpgradeDomain1 has no ReadyForUpgrade value"},
+        {"json-enum-numbers.json", "not true or false"},
+        {"list-typename-domains.txt", "no upgrade domain is described"},
+        {"list-empty-domains.txt", "no upgrade domain is described"},
+        {"json-numeric-state.json", "numeric state 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n;
+        char *t = vector(cases[i].file, &n);
+        struct pp_readiness r;
+        int rc = readiness_parse(t, n, &r);
+        if (rc != -1 || !strstr(r.why, cases[i].words))
+            fail_msg("%s: rc %d, why \"%s\"", cases[i].file, rc, r.why);
+        assert_int_equal(r.state, PP_READY_UNKNOWN);
+        assert_int_equal(r.ndomains, 0);
+        readiness_free(&r);
+        free(t);
+    }
+    /* a lone type name where one Front End should be looks like a DNS name */
+    expect_unknown("{\"PoolUpgradeState\":\"Ready\",\"UpgradeDomains\":[{\"UpgradeDomain\":\"UD1\","
+                   "\"FrontEnds\":\"Microsoft.Rtc.Management.Core.Fqdn\",\"ReadyForUpgrade\":true}]}",
+                   "type name");
 }
 
 static void test_free_is_safe(void **state)
@@ -698,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_vector_json_ready),
         cmocka_unit_test(test_vector_json_busy_insufficient),
         cmocka_unit_test(test_vector_list),
+        cmocka_unit_test(test_vectors_unknown_shapes),
         cmocka_unit_test(test_vectors_added),
         cmocka_unit_test(test_json_states),
         cmocka_unit_test(test_json_counts_and_domains_optional),

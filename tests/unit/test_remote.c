@@ -325,6 +325,12 @@ static void test_wrap_powershell(void **state)
     assert_non_null(strstr(catchp, "-replace '\\s+', ' '"));
     assert_non_null(strstr(catchp, "exit 1"));
     assert_non_null(strstr(ps, "$global:LASTEXITCODE -ne 0"));
+    /* the script runs in a child scope with every stream merged into
+     * stdout (no CLIXML on stderr; its own $LASTEXITCODE stays its own) */
+    assert_non_null(strstr(ps, "try {\n& {\n"));
+    char *merged = strstr(ps, "\n} *>&1\n");
+    assert_non_null(merged);
+    assert_true(merged > at && merged < ok);
     /* cmd.exe's command line limit leaves room for real templates */
     assert_true(strlen(cmd) < 8191);
     free(ps);
@@ -467,6 +473,93 @@ static void test_marker(void **state)
     assert_int_equal(remote_marker("@@POOLPILOT-RESULT@@ o\0k\n", 25, d, sizeof d), PP_RES_NONE);
 }
 
+/* ---- CLIXML on stderr ---- */
+
+static const char clixml_sample[] =
+    "#< CLIXML\r\n"
+    "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"
+    "<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T>"
+    "<T>System.Object</T></TN><MS><I64 N=\"SourceId\">1</I64><PR N=\"Record\"><AV>Preparing modules "
+    "for first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD>"
+    "</PR></MS></Obj>"
+    "<S S=\"verbose\">Draining RTCSRV on fe01.contoso.com</S>"
+    "<S S=\"warning\">a &lt;tag&gt; &amp; a_x005F_name</S>"
+    "<S S=\"Error\">Stop-CsWindowsService : Access is denied._x000D__x000A_</S>"
+    "<S S=\"Error\">    + CategoryInfo : x_x000D__x000A_</S>"
+    "<S S=\"verbose\">caf\xc3\xa9 _xD83D__xDE00_ _xD800_ end</S>"
+    "<S S=\"custom\">odd</S>"
+    "</Objs>";
+static const char clixml_text[] =
+    "VERBOSE: Draining RTCSRV on fe01.contoso.com\n"
+    "WARNING: a <tag> & a_name\n"
+    "Stop-CsWindowsService : Access is denied.\n"
+    "    + CategoryInfo : x\n"
+    "VERBOSE: caf\xc3\xa9 \xF0\x9F\x98\x80 \xEF\xBF\xBD end\n"
+    "[custom] odd\n";
+
+struct acc {
+    char buf[4096];
+    size_t n;
+    int calls;
+};
+
+static void acc_add(void *ctx, const char *t, size_t n)
+{
+    struct acc *a = ctx;
+    assert_true(a->n + n < sizeof a->buf);
+    memcpy(a->buf + a->n, t, n);
+    a->n += n;
+    a->buf[a->n] = 0;
+    a->calls++;
+}
+
+static void test_clixml(void **state)
+{
+    (void)state;
+    char *t = remote_clixml_text(clixml_sample, strlen(clixml_sample));
+    assert_string_equal(t, clixml_text);
+    free(t);
+    /* streamed in pieces of every size: the same text, records as they end */
+    for (size_t step = 1; step < 64; step++) {
+        struct remote_clixml x = {0};
+        struct acc a = {{0}, 0, 0};
+        size_t n = strlen(clixml_sample);
+        for (size_t i = 0; i < n; i += step)
+            remote_clixml_feed(&x, clixml_sample + i, i + step > n ? n - i : step, acc_add, &a);
+        remote_clixml_end(&x, acc_add, &a);
+        assert_string_equal(a.buf, clixml_text);
+        assert_null(x.buf);
+    }
+    /* a verbose record is shown before the process ends (no </Objs> yet) */
+    struct remote_clixml x = {0};
+    struct acc a = {{0}, 0, 0};
+    const char *part = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"verbose\">one</S><S S=\"ver";
+    remote_clixml_feed(&x, part, strlen(part), acc_add, &a);
+    assert_string_equal(a.buf, "VERBOSE: one\n");
+    remote_clixml_end(&x, acc_add, &a);   /* the cut element: shown raw */
+    assert_string_equal(a.buf, "VERBOSE: one\n<S S=\"ver");
+    /* after a BOM, too */
+    a.n = 0;
+    a.buf[0] = 0;
+    const char *bom = "\xEF\xBB\xBF#< CLIXML\r\n<Objs><S S=\"warning\">w</S></Objs>";
+    remote_clixml_feed(&x, bom, strlen(bom), acc_add, &a);
+    remote_clixml_end(&x, acc_add, &a);
+    assert_string_equal(a.buf, "WARNING: w\n");
+    /* ordinary stderr passes through at once, byte for byte */
+    a.n = 0;
+    a.buf[0] = 0;
+    a.calls = 0;
+    remote_clixml_feed(&x, "#<", 2, acc_add, &a);
+    assert_int_equal(a.calls, 0);   /* could still be the header */
+    remote_clixml_feed(&x, " not xml\n", 9, acc_add, &a);
+    remote_clixml_feed(&x, "more <S>\n", 9, acc_add, &a);
+    assert_string_equal(a.buf, "#< not xml\nmore <S>\n");
+    remote_clixml_end(&x, acc_add, &a);
+    remote_clixml_feed(&x, "x", 1, acc_add, &a);   /* short stream: flushed at its end */
+    remote_clixml_end(&x, acc_add, &a);
+    assert_string_equal(a.buf, "#< not xml\nmore <S>\nx");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_wrap_powershell),
         cmocka_unit_test(test_wrap_posix_round_trip),
         cmocka_unit_test(test_marker),
+        cmocka_unit_test(test_clixml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "backend/transport/ssh/ssh_internal.h"
+#include "backend/pool/remote.h"
 #include "backend/runner/transport.h"
 #include "config/config.h"
 #include "tests/unit/helpers.h"
@@ -840,6 +842,156 @@ static void test_restart_reports_failure(void **state)
     wait_ended(t, ids);
     assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
     assert_int_equal(rec_of(1)->exit_status, 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* Windows PowerShell writes a UTF-8 BOM before its first output: a failure
+ * marker right after it is still a failure, not a restart to wait for
+ * (the restart check reads the marker with remote_marker, like every
+ * other command).  Exit status 0, as old Win32-OpenSSH builds report. */
+static void test_restart_failure_after_bom(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("bomfail", "127.0.0.47");
+    cfg_reset(fresh_known_hosts("bomfail"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_RESTART, "bomfailed Access is denied", 600000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_FAILED);
+    assert_int_equal(rec_of(1)->exit_status, 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* CLIXML on stderr reaches the runner as the text a console shows. */
+static void test_clixml_stderr_decoded(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("clixml", "127.0.0.48");
+    cfg_reset(fresh_known_hosts("clixml"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_DRAIN, "clixml Gracefully stopping services.", 30000);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_string_equal(r->err, "VERBOSE: Gracefully stopping services.\n"
+                                "WARNING: second <record> & more_text\n");
+    transport_free(t);
+    srv_free(s);
+}
+
+/* Windows logon names: DOMAIN\\user (libssh refuses it as
+ * SSH_OPTIONS_USER) and user@domain.  The test sshd has no such account,
+ * so the logon is refused, but by the server, which names the user it
+ * was asked for: the name went out as written. */
+static void test_domain_logon_names(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    static const char *const names[] = {"CONTOSO\\sfbadmin", "sfbadmin@contoso.com"};
+    static const char *const logged[] = {"Invalid user CONTOSO", "Invalid user sfbadmin@contoso.com"};
+    for (int i = 0; i < 2; i++) {
+        struct srv *s = srv_new(i ? "upn" : "netbios", i ? "127.0.0.50" : "127.0.0.49");
+        cfg_reset(fresh_known_hosts(i ? "upn" : "netbios"));
+        srv_trust(s, cfg.ssh.known_hosts);
+        snprintf(cfg.ssh.user, sizeof cfg.ssh.user, "%s", names[i]);
+        struct pp_transport *t = tp_new();
+        start(t, 1, s, PP_CMD_READINESS, "echo must not run", 30000);
+        uint64_t ids[] = {1, 0};
+        wait_ended(t, ids);
+        struct rec *r = rec_of(1);
+        assert_int_equal(r->res, PP_RES_FAILED);
+        if (strstr(r->text, "bad ssh option"))
+            fail_msg("%s: %s", names[i], r->text);
+        assert_non_null(strstr(r->text, names[i]));
+        assert_non_null(strstr(r->text, "authentication"));
+        char p[1200];
+        snprintf(p, sizeof p, "%s/sshd.log", s->dir);
+        if (!file_contains(p, logged[i]))
+            fail_msg("%s: sshd never saw the name", names[i]);
+        assert_int_equal(srv_log_lines(s), 0);
+        transport_free(t);
+        srv_free(s);
+    }
+}
+
+/* Is a fake whose SSH_ORIGINAL_COMMAND holds `needle` still running? */
+static bool remote_alive(const char *needle)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    bool alive = false;
+    while (d && !alive && (e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char p[300];
+        snprintf(p, sizeof p, "/proc/%s/environ", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        static char env[1 << 17];
+        size_t got = fread(env, 1, sizeof env - 1, f);
+        fclose(f);
+        env[got] = 0;
+        for (size_t i = 0; i < got && !alive; i += strlen(env + i) + 1)
+            alive = strncmp(env + i, "SSH_ORIGINAL_COMMAND=", 21) == 0 && strstr(env + i, needle);
+    }
+    if (d)
+        closedir(d);
+    return alive;
+}
+
+static bool log_has_pred(const void *arg)
+{
+    const char *const *a = arg;
+    return strstr(rec_of(1)->logs, a[0]) != NULL;
+}
+
+/* A readiness check that times out (SfB waiting for replicas) must not
+ * leave its PowerShell process on the Front End: on Windows, closing the
+ * channel does not stop it (the fake's "outlive"), so the transport
+ * stops it with a second command. */
+static void test_readiness_timeout_stops_remote(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("stopme", "127.0.0.52");
+    cfg_reset(fresh_known_hosts("stop"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/hang", s->dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("Get-CsPoolUpgradeReadinessState\n", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/outlive", s->dir);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    char *cmd = remote_wrap("Import-Module Lync\nGet-CsPoolUpgradeReadinessState | ConvertTo-Json",
+                            PP_SHELL_POWERSHELL);
+    assert_non_null(cmd);
+    char needle[80];   /* a piece of the command only this one has */
+    snprintf(needle, sizeof needle, "%.40s", cmd + strlen(cmd) / 2);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_READINESS, cmd, 1500);
+    uint64_t ids[] = {1, 0};
+    wait_ended(t, ids);
+    assert_int_equal(rec_of(1)->res, PP_RES_TIMEOUT);
+    assert_non_null(strstr(rec_of(1)->text, "stopping its PowerShell process"));
+    const char *want[] = {"stopped the timed-out command on the server"};
+    if (!pump(t, log_has_pred, want))
+        fail_msg("no stop reported; log:\n%s", rec_of(1)->logs);
+    srv_wait_log(s, "Win32_Process");
+    assert_false(remote_alive(needle));
+    free(cmd);
     transport_free(t);
     srv_free(s);
 }
@@ -1658,6 +1810,10 @@ int main(void)
         cmocka_unit_test(test_restart_never_drops),
         cmocka_unit_test(test_restart_retries_bounded),
         cmocka_unit_test(test_restart_reports_failure),
+        cmocka_unit_test(test_restart_failure_after_bom),
+        cmocka_unit_test(test_clixml_stderr_decoded),
+        cmocka_unit_test(test_domain_logon_names),
+        cmocka_unit_test(test_readiness_timeout_stops_remote),
         cmocka_unit_test(test_eager_connect),
         cmocka_unit_test(test_eager_asks_nothing),
         cmocka_unit_test(test_restart_new_host_key),

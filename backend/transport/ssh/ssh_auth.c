@@ -51,11 +51,18 @@ static enum step classify(int rc)
 static enum step try_publickey(struct sshauth_ctx *a)
 {
     /* Passphrases come through the session's auth callback. */
-    return classify(ssh_userauth_publickey_auto(a->s, NULL, NULL));
+    return classify(ssh_userauth_publickey_auto(a->s, a->login, NULL));
 }
 
 static enum step try_gssapi(struct sshauth_ctx *a)
 {
+    if (a->login) {
+        /* ssh_userauth_gssapi() sends SSH_OPTIONS_USER, which cannot hold
+         * a DOMAIN\user name: it would log in as someone else */
+        a->log(a->ud, "gssapi skipped: it cannot send a DOMAIN\\user name (write user@domain "
+                      "for Kerberos)");
+        return ST_NEXT;
+    }
     int rc = ssh_userauth_gssapi(a->s);
     if (rc == SSH_AUTH_ERROR) {
         /* No credentials cache, or libssh built without GSSAPI: not fatal,
@@ -86,7 +93,7 @@ static enum step try_kbdint(struct sshauth_ctx *a)
     bool have_keep = false, used_recalled = false;
     enum step res = ST_NEXT;
     for (int attempt = 0; attempt < TRIES && res == ST_NEXT; attempt++) {
-        int rc = ssh_userauth_kbdint(a->s, NULL, NULL);
+        int rc = ssh_userauth_kbdint(a->s, a->login, NULL);
         for (int round = 0; rc == SSH_AUTH_INFO && round < KBDINT_ROUNDS; round++) {
             const char *name = ssh_userauth_kbdint_getname(a->s);
             const char *instr = ssh_userauth_kbdint_getinstruction(a->s);
@@ -119,7 +126,7 @@ static enum step try_kbdint(struct sshauth_ctx *a)
                     return ST_ERR;
                 }
             }
-            rc = ssh_userauth_kbdint(a->s, NULL, NULL);
+            rc = ssh_userauth_kbdint(a->s, a->login, NULL);
         }
         if (rc == SSH_AUTH_INFO)
             rc = SSH_AUTH_DENIED; /* a server that never stops asking */
@@ -149,7 +156,7 @@ static enum step try_password(struct sshauth_ctx *a)
             }
             asked = true;
         }
-        res = classify(ssh_userauth_password(a->s, NULL, pw));
+        res = classify(ssh_userauth_password(a->s, a->login, pw));
         if (res == ST_OK && asked && remember)
             a->remember(a->ud, SSHT_SECRET_PASSWORD, pw);
         explicit_bzero(pw, sizeof pw);
@@ -227,7 +234,7 @@ static const char *mode_name(enum pp_auth m)
 int sshauth_run(struct sshauth_ctx *a, int *why, char *err, size_t errn)
 {
     *why = 0;
-    int rc = ssh_userauth_none(a->s, NULL);
+    int rc = ssh_userauth_none(a->s, a->login);
     if (rc == SSH_AUTH_SUCCESS)
         return 0;
     if (rc == SSH_AUTH_ERROR || rc == SSH_AUTH_AGAIN) {
@@ -235,7 +242,7 @@ int sshauth_run(struct sshauth_ctx *a, int *why, char *err, size_t errn)
                  rc == SSH_AUTH_AGAIN ? "timed out" : ssh_get_error(a->s));
         return -1;
     }
-    int offered = ssh_userauth_list(a->s, NULL);
+    int offered = ssh_userauth_list(a->s, a->login);
     const struct method *steps[4];
     int nsteps = plan(a->mode, steps);
     char tried[160] = "";
@@ -250,7 +257,7 @@ int sshauth_run(struct sshauth_ctx *a, int *why, char *err, size_t errn)
         if (r == ST_OK)
             return 0;
         if (r == ST_PARTIAL) { /* AuthenticationMethods: the server wants another one */
-            offered = ssh_userauth_list(a->s, NULL);
+            offered = ssh_userauth_list(a->s, a->login);
             continue;
         }
         if (r == ST_ABANDON) {

@@ -126,6 +126,8 @@ void ssht_status(struct ssh_worker *w, const char *fmt, ...)
 void ssht_output(struct ssh_worker *w, const struct ssh_cmd *c, bool is_stderr,
                  const char *data, size_t len)
 {
+    if (c->internal)
+        return;
     struct ssh_ev *e = ev_new(c->server, PP_TEV_OUTPUT, c->id, data, len);
     if (!e)
         return;
@@ -158,6 +160,18 @@ void ssht_end(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exi
               const char *text)
 {
     pthread_mutex_lock(&w->tp->mu);
+    if (c->internal) {
+        char line[1024];
+        if (r == PP_RES_OK)
+            snprintf(line, sizeof line, "%s: stopped the timed-out command on the server", w->host);
+        else
+            snprintf(line, sizeof line, "%s: could not stop the timed-out command on the server "
+                     "(%s%s%s): it may still be running there", w->host, pp_result_name(r),
+                     text && *text ? ": " : "", text ? text : "");
+        post_locked(w, PP_TEV_LOG, c->for_id, line);
+        pthread_mutex_unlock(&w->tp->mu);
+        return;
+    }
     if (text && *text) /* the reason also reaches the log, tied to the command */
         post_locked(w, PP_TEV_LOG, c->id, text);
     end_locked(w, c, r, exit_status, text);
@@ -209,6 +223,7 @@ void ssht_nap(struct ssh_worker *w, int64_t ms)
 void ssh_cmd_free(struct ssh_cmd *c)
 {
     if (c) {
+        free(c->err_text.buf);
         free(c->command);
         free(c);
     }
@@ -232,8 +247,10 @@ static void sweep_locked(struct ssh_worker *w, bool deadlines)
         }
         *pp = c->next;
         if (r == PP_RES_TIMEOUT)
-            post_locked(w, PP_TEV_LOG, c->id, "timed out before it could start");
-        end_locked(w, c, r, -1, r == PP_RES_TIMEOUT ? "timed out before it could start" : NULL);
+            post_locked(w, PP_TEV_LOG, c->internal ? c->for_id : c->id,
+                        "timed out before it could start");
+        if (!c->internal)
+            end_locked(w, c, r, -1, r == PP_RES_TIMEOUT ? "timed out before it could start" : NULL);
         ssh_cmd_free(c);
     }
 }

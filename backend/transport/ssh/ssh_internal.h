@@ -17,6 +17,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include "backend/pool/remote.h"
 #include "backend/runner/transport.h"
 #include "config/config.h"
 
@@ -78,6 +79,12 @@ struct ssh_cmd {
     char signal[16];                  /* exit-signal name, "" if none */
     char tail[SSHT_TAIL];             /* last stdout bytes (restart only) */
     size_t tail_len;
+    struct remote_clixml err_text;    /* stderr, CLIXML decoded (remote.h) */
+    /* The worker's own command (stopping a timed-out one): its output is
+     * dropped and its end is a log line about `for_id`, not an END event. */
+    bool internal;
+    uint64_t for_id;
+    bool raw_err;                     /* stderr as received (capture mode) */
 };
 
 struct ssh_worker {
@@ -130,6 +137,7 @@ struct ssh_tp {
     char ssh_dir[PP_PATH_MAX];
     char global_known_hosts[PP_PATH_MAX];
     size_t queued_hwm;                /* highest per-host queued OUTPUT seen */
+    bool raw_stderr;                  /* capture mode: no CLIXML decoding */
     int connects;                     /* successful ssh_connect calls */
     /* eager connects [mu] */
     char (*eager_hosts)[PP_NAME_MAX];  /* [servers] names, until the first poll() */
@@ -235,6 +243,12 @@ struct sshauth_ctx {
     enum pp_auth mode;
     const char *host;                 /* for messages */
     const char *user;
+    /* The logon name sent in every userauth request, or NULL for libssh's
+     * SSH_OPTIONS_USER.  Set for DOMAIN\user: libssh 0.10.6 refuses a
+     * backslash in SSH_OPTIONS_USER (its user-name check keeps the name
+     * safe for ProxyCommand's %r), while the userauth calls send the name
+     * as given, and Win32-OpenSSH accepts DOMAIN\user. */
+    const char *login;
     const char *identity;             /* [ssh] identity, for messages; may be NULL */
     int (*ask)(void *ud, enum pp_prompt_kind kind, const char *text, bool echo, char *out,
                size_t outn, bool *remember);
@@ -257,6 +271,8 @@ int sshauth_passphrase_cb(const char *prompt, char *buf, size_t len, int echo, i
 /* Must be called before the first command.  dir: libssh's SSH_DIR (default
  * keys, ~ expansion); gkh: GLOBAL_KNOWNHOSTS.  NULL leaves a value alone. */
 void ssh_transport_test_paths(struct pp_transport *t, const char *ssh_dir, const char *gkh);
+/* Capture mode: stderr reaches the sink as received, CLIXML not decoded. */
+void ssh_transport_raw_stderr(struct pp_transport *t);
 struct ssh_transport_stats {
     size_t queued_hwm;                /* highest queued OUTPUT bytes of one host */
     size_t queued_now;                /* sum over hosts, now */

@@ -90,7 +90,8 @@ static int configure(struct ssh_worker *w, ssh_session s, int64_t timeout_ms, ch
         if (ssh_options_set(s, SSH_OPTIONS_PORT, &port) < 0)
             goto bad;
     }
-    if (*cfg->user && ssh_options_set(s, SSH_OPTIONS_USER, cfg->user) < 0)
+    /* DOMAIN\user goes in the userauth requests instead (sshauth_ctx.login) */
+    if (*cfg->user && !strchr(cfg->user, '\\') && ssh_options_set(s, SSH_OPTIONS_USER, cfg->user) < 0)
         goto bad;
     if (*cfg->known_hosts && ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, cfg->known_hosts) < 0)
         goto bad;
@@ -246,7 +247,10 @@ ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char
     tune_socket(w, fd);
     describe_peer(fd, w->peer, sizeof w->peer);
     char *user = NULL;
-    if (ssh_options_get(s, SSH_OPTIONS_USER, &user) == SSH_OK && user) {
+    bool domain_login = strchr(w->tp->cfg.user, '\\') != NULL;
+    if (domain_login) {
+        snprintf(w->user, sizeof w->user, "%s", w->tp->cfg.user);
+    } else if (ssh_options_get(s, SSH_OPTIONS_USER, &user) == SSH_OK && user) {
         snprintf(w->user, sizeof w->user, "%s", user);
         ssh_string_free_char(user);
     }
@@ -267,6 +271,7 @@ ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char
 
     struct sshauth_ctx a = {
         .s = s, .mode = w->tp->cfg.auth, .host = w->host, .user = w->user,
+        .login = domain_login ? w->user : NULL,
         .identity = w->tp->cfg.identity,
         .ask = ask_cb, .recall = recall_cb, .remember = remember_cb, .log = alog_cb, .ud = w,
     };

@@ -90,6 +90,7 @@ static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
         return -1;
     }
     w->server = cmd->server;
+    c->raw_err = tp->raw_stderr;
     struct ssh_cmd **pp = &w->pending;
     while (*pp)
         pp = &(*pp)->next;
@@ -291,6 +292,14 @@ void ssh_transport_test_paths(struct pp_transport *t, const char *ssh_dir, const
         snprintf(tp->ssh_dir, sizeof tp->ssh_dir, "%s", ssh_dir);
     if (gkh)
         snprintf(tp->global_known_hosts, sizeof tp->global_known_hosts, "%s", gkh);
+    pthread_mutex_unlock(&tp->mu);
+}
+
+void ssh_transport_raw_stderr(struct pp_transport *t)
+{
+    struct ssh_tp *tp = tp_of(t);
+    pthread_mutex_lock(&tp->mu);
+    tp->raw_stderr = true;
     pthread_mutex_unlock(&tp->mu);
 }
 

@@ -9,9 +9,9 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "backend/pool/remote.h" /* PP_MARKER */
 
 enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD };
 enum { SV_RUNNING, SV_DONE, SV_DEAD };
@@ -54,6 +54,11 @@ static void on_close(ssh_session s, ssh_channel ch, void *ud)
 static void close_channel(struct ssh_cmd *c)
 {
     if (c->ch) {
+        /* libssh may keep a freed channel until the peer confirms the
+         * close, and still deliver its exit-status / exit-signal: a remote
+         * command that ends after we gave up on it (a timeout, then the
+         * process stopped) must not call back into a freed ssh_cmd. */
+        ssh_remove_channel_callbacks(c->ch, &c->cb);
         ssh_channel_close(c->ch);
         ssh_channel_free(c->ch);
         c->ch = NULL;
@@ -85,31 +90,81 @@ static void keep_tail(struct ssh_cmd *c, const char *data, size_t n)
     c->tail_len += n;
 }
 
-/* The marker on the last non-empty stdout line, like remote_marker(): a
- * restart that reported "failed" must not be waited for. */
+/* The restart's verdict comes from the same reader as every other
+ * command's (remote_marker: the last non-empty line, a UTF-8 BOM before
+ * it allowed): a restart that reported "failed" must not be waited for. */
 static enum pp_result tail_marker(const struct ssh_cmd *c)
 {
-    size_t end = c->tail_len;
-    while (end && (c->tail[end - 1] == '\n' || c->tail[end - 1] == '\r' ||
-                   c->tail[end - 1] == ' ' || c->tail[end - 1] == '\t'))
-        end--;
-    size_t start = end;
-    while (start && c->tail[start - 1] != '\n')
-        start--;
-    size_t ml = strlen(PP_MARKER);
-    if (end - start < ml || memcmp(c->tail + start, PP_MARKER, ml) != 0)
-        return PP_RES_NONE;
-    const char *p = c->tail + start + ml;
-    size_t left = end - start - ml;
-    while (left && (*p == ' ' || *p == '\t')) {
-        p++;
-        left--;
+    return remote_marker(c->tail, c->tail_len, NULL, 0);
+}
+
+/* stderr goes out through the CLIXML decoder (remote.h). */
+struct err_sink {
+    struct ssh_worker *w;
+    const struct ssh_cmd *c;
+};
+
+static void err_emit(void *ctx, const char *text, size_t len)
+{
+    struct err_sink *k = ctx;
+    ssht_output(k->w, k->c, true, text, len);
+}
+
+/* Closing a channel without a pty does not stop the remote command, and
+ * a readiness check that waits for replicas keeps a PowerShell process
+ * (and its fabric queries) on the Front End.  After a read-only PowerShell
+ * command times out, the worker runs a second command that stops the
+ * powershell.exe whose command line holds a piece of the first one's
+ * -EncodedCommand (Win32_Process.CommandLine, Stop-Process).  The piece is
+ * taken from the middle of the base64, where the script body is, not the
+ * wrapper every command shares; the stopping command's own command line
+ * holds it only re-encoded, so it never matches itself.  Commands that
+ * change the server are never stopped half-way: their timeout says the
+ * command may still be running. */
+static const char ps_prefix[] = "powershell -NoProfile -NonInteractive -EncodedCommand ";
+#define KILL_TOKEN 48
+
+static bool stoppable(const struct ssh_cmd *c)
+{
+    bool read_only = c->kind == PP_CMD_READINESS || c->kind == PP_CMD_PROBE ||
+                     c->kind == PP_CMD_FABRIC;
+    return read_only && !c->internal && strncmp(c->command, ps_prefix, sizeof ps_prefix - 1) == 0 &&
+           strlen(c->command) >= sizeof ps_prefix - 1 + 2 * KILL_TOKEN;
+}
+
+static void queue_stop(struct ssh_worker *w, const struct ssh_cmd *c)
+{
+    const char *b64 = c->command + sizeof ps_prefix - 1;
+    size_t n = strlen(b64);
+    char token[KILL_TOKEN + 1];
+    memcpy(token, b64 + n / 2 - KILL_TOKEN / 2, KILL_TOKEN);
+    token[KILL_TOKEN] = 0;
+    char script[1024];
+    snprintf(script, sizeof script,
+             "$t = '%s'\n"
+             "$n = 0\n"
+             "Get-CimInstance Win32_Process -Filter \"Name = 'powershell.exe'\" | "
+             "Where-Object { $_.ProcessId -ne $PID -and $_.CommandLine -and "
+             "$_.CommandLine.Contains($t) } | "
+             "ForEach-Object { Stop-Process -Id $_.ProcessId -Force; $n++ }\n"
+             "Write-Output ('stopped ' + $n + ' process(es)')\n",
+             token);
+    struct ssh_cmd *k = calloc(1, sizeof *k);
+    if (!k)
+        return;
+    k->command = remote_wrap(script, PP_SHELL_POWERSHELL);
+    if (!k->command) {
+        free(k);
+        return;
     }
-    if (left >= 2 && strncmp(p, "ok", 2) == 0)
-        return PP_RES_OK;
-    if (left >= 6 && strncmp(p, "failed", 6) == 0)
-        return PP_RES_FAILED;
-    return PP_RES_NONE;
+    k->internal = true;
+    k->for_id = c->id;
+    k->server = c->server;
+    k->kind = PP_CMD_PROBE;
+    k->exit_status = -1;
+    k->t_start = ssht_now();
+    k->deadline = k->t_start + 120000;   /* its own bound: it must not linger either */
+    ssht_requeue(w, k);
 }
 
 static void timeout_text(struct ssh_worker *w, const struct ssh_cmd *c, char *out, size_t n)
@@ -188,6 +243,11 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (ssht_backlogged(w))
                 return 0;
             int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
+            if (n > 0 && err && !c->raw_err) {
+                struct err_sink sink = {w, c};
+                remote_clixml_feed(&c->err_text, buf, (size_t)n, err_emit, &sink);
+                continue;
+            }
             if (n > 0) {
                 ssht_output(w, c, err, buf, (size_t)n);
                 if (!err && c->kind == PP_CMD_RESTART)
@@ -197,10 +257,13 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (n == 0)
                 break;
             if (n == SSH_EOF) {
-                if (err)
+                if (err) {
+                    struct err_sink sink = {w, c};
+                    remote_clixml_end(&c->err_text, err_emit, &sink);
                     c->eof_err = true;
-                else
+                } else {
                     c->eof_out = true;
+                }
                 break;
             }
             return -1; /* SSH_ERROR and anything else negative */
@@ -221,7 +284,13 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         return SV_DONE;
     }
     if (ssht_now() >= ssht_deadline(w, c)) {
-        timeout_text(w, c, msg, sizeof msg);
+        if (stoppable(c)) {
+            snprintf(msg, sizeof msg, "%s: timed out after %llds; stopping its PowerShell process "
+                     "on the server", w->host, (long long)((ssht_now() - c->t_start) / 1000));
+            queue_stop(w, c);
+        } else {
+            timeout_text(w, c, msg, sizeof msg);
+        }
         finish(w, c, PP_RES_TIMEOUT, -1, msg);
         return SV_DONE;
     }
@@ -250,6 +319,9 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             restart_follow(w, c, false);
             return SV_DONE;
         }
+        /* the runner does not read a restart's marker: the verdict is here */
+        finish(w, c, PP_RES_FAILED, status, NULL);
+        return SV_DONE;
     }
     finish(w, c, status == 0 ? PP_RES_OK : PP_RES_FAILED, status, NULL);
     return SV_DONE;
