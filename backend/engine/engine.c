@@ -130,6 +130,8 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     m->ask_domain = domain;
     m->ask_step = step;
     m->ask_quorum = false;   /* gate_offer_domain sets it after its own question */
+    if (++m->ask_id == 0)
+        m->ask_id = 1;       /* 0 means "no id" in an answer */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
@@ -141,6 +143,7 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     eng_copy(x->text, sizeof x->text, m->ask_text);
     x->server = server;
     x->domain = domain;
+    x->ask_id = m->ask_id;
 }
 
 void eng_clear_ask(struct pp_engine *e)
@@ -369,9 +372,13 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
             start_resumed(e);
         } else {
             struct pp_jrec *r = eng_journal(e, "start");
-            snprintf(r->detail, sizeof r->detail, "pool %s profile %s mode %s, %d Front Ends%s%s",
-                     e->m->fqdn, e->m->profile,
-                     e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,
+            /* the rule in force is part of the record: a reader of the journal
+             * knows what protected the pool without the config at hand */
+            static const char *const rules[] = {"lync", "majority", "none"};
+            snprintf(r->detail, sizeof r->detail,
+                     "pool %s profile %s mode %s, %d Front Ends, quorum %s%s%s", e->m->fqdn,
+                     e->m->profile, e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime",
+                     e->m->nservers, rules[e->cfg->quorum],
                      e->m->training ? ", training scenario " : "",
                      e->m->training ? e->m->scenario : "");
             gate_begin_check(e);

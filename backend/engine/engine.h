@@ -56,6 +56,10 @@ struct pp_event {
     const char *reason;
     const char *operator_;           /* who; NULL = the console's operator */
     bool automatic;                  /* confirmed by --yes, not a person */
+    unsigned ask_id;                 /* CONFIRM / DECLINE: the id of the question the
+                                      * operator saw (model.ask_id); an answer to a
+                                      * question since replaced is refused.  0 only
+                                      * for callers that act on the model at once */
 };
 
 enum pp_act_type {
@@ -76,6 +80,7 @@ struct pp_action {
     pp_ms timeout;                   /* RUN */
     char text[PP_REASON_MAX];        /* NOTE / refusal messages */
     int exit_code;                   /* EXIT */
+    unsigned ask_id;                 /* ASK: the question's id */
 };
 
 struct pp_actions {

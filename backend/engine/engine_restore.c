@@ -4,6 +4,7 @@
 #include "backend/engine/engine_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,6 +128,15 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
     if (ev == EV_READINESS) {
         int st = pp_ready_parse(r->state);
         m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
+        if (m->readiness == PP_READY_READY)
+            m->busy_strikes = 0;   /* the series of Busy answers ended */
+    } else if (ev == EV_WAIT && !strncmp(r->reason, "Busy (strike ", 13)) {
+        /* Busy strikes survive a restart: "three consecutive times" counts
+         * the pool's answers, not one console's.  The wait record names the
+         * count; the next Busy after the resume is the next strike. */
+        int n = atoi(r->reason + 13);
+        if (n > 0)
+            m->busy_strikes = n;
     } else if (ev == EV_FAILOVER || ev == EV_FAILBACK) {
         bool fo = ev == EV_FAILOVER;
         /* the start record has no result; the end record has one */

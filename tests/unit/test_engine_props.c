@@ -104,10 +104,12 @@ static void check_records(struct drv *d, struct checker *c, uint64_t seed)
             if (!gate && !c->failed_over && !c->proceed)
                 fail_at(seed, "a domain started without Ready + ReadyForUpgrade", r);
         } else if (!strcmp(ev, "domain-done")) {
-            if (model_find_domain(&d->m, r->domain) == c->open_domain)
+            /* a domain marked done by hand while not running moves no gate */
+            if (model_find_domain(&d->m, r->domain) == c->open_domain) {
                 c->open_domain = -1;
-            c->ready_seen = false;
-            c->proceed = false;
+                c->ready_seen = false;
+                c->proceed = false;
+            }
         } else if (!strcmp(ev, "step-start") || !strcmp(ev, "step-end")) {
             int s = model_find_server(&d->m, r->server);
             int st = pp_step_parse(r->step);
