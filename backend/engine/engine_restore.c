@@ -128,8 +128,10 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
     if (ev == EV_READINESS) {
         int st = pp_ready_parse(r->state);
         m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
-        if (m->readiness == PP_READY_READY)
-            m->busy_strikes = 0;   /* the series of Busy answers ended */
+        /* the series of Busy answers ended, as the live engine has it: an
+         * answer read while a domain runs is shown, not counted */
+        if (m->readiness == PP_READY_READY && m->active_domain < 0)
+            m->busy_strikes = 0;
     } else if (ev == EV_WAIT && !strncmp(r->reason, "Busy (strike ", 13)) {
         /* Busy strikes survive a restart: "three consecutive times" counts
          * the pool's answers, not one console's.  The wait record names the

@@ -236,7 +236,14 @@ static void operator_acts(struct walk *w)
         ev.reason = chance(90) ? "adversary" : "  ";
         ev.automatic = chance(10);
     }
+    bool stale = (ev.op == PP_OP_CONFIRM || ev.op == PP_OP_DECLINE) && ev.ask_id &&
+                 ev.ask_id != m->ask_id && m->ask != PP_ASK_NONE;
+    int before = d->nrec;
     drv_event(d, &ev);
+    /* an answer to a replaced question decides nothing */
+    for (int i = before; stale && i < d->nrec; i++)
+        if (!strcmp(d->recs[i].event, "confirm") || !strcmp(d->recs[i].event, "decline"))
+            fail_msg("an answer to replaced question %u was taken (record %d)", ev.ask_id, i + 1);
 }
 
 /* What a --yes console does after every decision: confirm what can be. */

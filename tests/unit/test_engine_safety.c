@@ -266,6 +266,39 @@ static void test_busy_strikes_survive_a_resume(void **st)
     drv_destroy(d);
 }
 
+/* class 4, found by test_engine_model (seed 1183): a Ready read while a
+ * domain runs (an operator's recheck) is shown, not counted; restoring it
+ * must not end the Busy series the live engine still counts. */
+static void test_busy_series_survives_a_resume_inside_a_domain(void **st)
+{
+    (void)st;
+    struct drv *d = drv_pool8("", "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_BUSY);                  /* strike 1 */
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "change window ends");
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(d->m.active_domain, 0);
+    drv_op(d, PP_OP_RECHECK, NULL);
+    drv_answer_check(d, PP_READY_READY);                 /* in the domain: not counted */
+    char err[256];
+    assert_int_equal(drv_restart(d, err, sizeof err), 0);
+    for (int it = 0; it < 200 && drv_count(d, "domain-done") == 0; it++) {
+        if (confirmable(d->m.ask))
+            drv_op(d, PP_OP_CONFIRM, NULL);
+        else if (!drv_finish_all_ok(d))
+            break;
+    }
+    assert_int_equal(drv_count(d, "domain-done"), 1);
+    drv_advance(d, 600000);
+    drv_answer_check(d, PP_READY_BUSY);                  /* strike 2 */
+    assert_null(drv_last(d, "pool-problem"));
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_BUSY);                  /* strike 3 */
+    assert_non_null(drv_last(d, "pool-problem"));
+    drv_destroy(d);
+}
+
 /* class 3: quorum applies while failed over.  Four Front Ends (quorum 2):
  * UpgradeDomain1 holds three of them and can never go down at once. */
 static void test_quorum_applies_while_failed_over(void **st)
@@ -346,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_quorum_margin_uses_the_pools_own_count),
         cmocka_unit_test(test_answer_not_describing_the_pool_is_unknown),
         cmocka_unit_test(test_busy_strikes_survive_a_resume),
+        cmocka_unit_test(test_busy_series_survives_a_resume_inside_a_domain),
         cmocka_unit_test(test_quorum_applies_while_failed_over),
         cmocka_unit_test(test_first_check_outside_the_next_domain),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),

@@ -8,6 +8,7 @@ void inv_init(struct inv *c, const struct drv *d)
 {
     memset(c, 0, sizeof *c);
     c->bad_record = -1;
+    c->last_strike = -1;
     c->nservers = d->m.nservers;
     c->ok_done = calloc((size_t)(c->nservers ? c->nservers : 1), sizeof *c->ok_done);
     if (!c->ok_done)
@@ -40,6 +41,29 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
         return "an override without a reason";
     if (!strcmp(ev, "override") && !strcmp(r->reason, "auto (--yes)"))
         return "--yes granted an override";
+    if (c->problem_due && !strcmp(ev, "pool-problem"))
+        c->problem_due = false;
+    else if (c->problem_due && (!strcmp(ev, "readiness") || !strcmp(ev, "domain-start") ||
+                                !strcmp(ev, "step-start")))
+        return "Busy three times in a row was not a pool problem";
+    if (!strcmp(ev, "readiness") && !c->open_domain[0]) {
+        /* the engine's strike rule: a Busy counts when it comes busy_retry
+         * after the last counted one; Ready (and a problem) ends the series */
+        long long ts = atoll(r->ts);
+        if (!strcmp(r->state, "Ready")) {
+            c->strikes = 0;
+            c->last_strike = -1;
+        } else if (!strcmp(r->state, "Busy") &&
+                   (c->strikes == 0 || c->last_strike < 0 ||
+                    ts - c->last_strike >= d->cfg.timing.busy_retry)) {
+            c->strikes++;
+            c->last_strike = ts;
+            c->problem_due = c->strikes >= d->cfg.timing.busy_strikes;
+        }
+    } else if (!strcmp(ev, "pool-problem")) {
+        c->strikes = 0;   /* r after a problem starts a new series */
+        c->last_strike = -1;
+    }
     if (!strcmp(ev, "readiness")) {
         c->ready_seen = !strcmp(r->state, "Ready");
         snprintf(c->ready_detail, sizeof c->ready_detail, "%s;", r->detail);

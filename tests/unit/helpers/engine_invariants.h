@@ -9,7 +9,10 @@
  *   - every confirm / decline / choose / override names its operator, an
  *     override has a reason and never comes from --yes;
  *   - a step that ended ok never runs again on that server;
- *   - a server runs a step only in the domain in flight. */
+ *   - a server runs a step only in the domain in flight;
+ *   - Busy answered busy_strikes times in a row (busy_retry apart) is a
+ *     pool problem before anything else is checked or started, across
+ *     restarts too. */
 #ifndef PP_ENGINE_INVARIANTS_H
 #define PP_ENGINE_INVARIANTS_H
 
@@ -26,6 +29,9 @@ struct inv {
     bool (*ok_done)[PP_STEP_COUNT];
     int nservers;
     int bad_record;             /* index of the record that broke a rule, -1 */
+    int strikes;                /* consecutive Busy answers, counted as the engine must */
+    long long last_strike;      /* ts of the last counted one, -1 */
+    bool problem_due;           /* strikes reached: a pool-problem must come next */
 };
 
 void inv_init(struct inv *c, const struct drv *d);
