@@ -316,6 +316,10 @@ static void start_resumed(struct pp_engine *e)
             eng_finish(e, 0, N_("all domains done; the pool is failed back"));
         else
             gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
+    } else if (m->busy_strikes >= e->cfg->timing.busy_strikes) {
+        /* the earlier console counted the last strike and stopped before
+         * it could say so: the pool has a problem, as it would have */
+        gate_problem(e, N_("the pool answered Busy %d times in a row"), m->busy_strikes);
     } else if (e->settle_pending) {
         gate_settle(e, false);      /* the settle wait starts over: it was not finished */
     } else {

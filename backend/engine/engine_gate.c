@@ -322,6 +322,13 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
         eng_copy(j->detail, sizeof j->detail, why);
     else
         describe(e, r, j->detail, sizeof j->detail);
+    if (e->quit && !e->stopped && state == PP_READY_BUSY && m->phase != PP_PH_DOMAIN) {
+        /* stopping: nothing is checked again, but the answer still counts
+         * (the next console restores the count from this record) */
+        count_strike(e);
+        wait_record(e, "Busy (strike %d of %d): the console is stopping", m->busy_strikes,
+                    e->cfg->timing.busy_strikes);
+    }
     if (e->quit || e->stopped)
         return;
     bool settling = m->phase == PP_PH_SETTLE;

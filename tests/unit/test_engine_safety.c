@@ -299,6 +299,30 @@ static void test_busy_series_survives_a_resume_inside_a_domain(void **st)
     drv_destroy(d);
 }
 
+/* class 4, found by test_engine_model (seed 215005): a Busy answer that
+ * arrives while the console stops still counts, and a resume whose restored
+ * count has reached the limit declares the pool problem at once. */
+static void test_busy_while_stopping_counts_after_the_resume(void **st)
+{
+    (void)st;
+    struct drv *d = drv_pool8("", "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_true(drv_wake(d));
+    drv_op(d, PP_OP_QUIT, NULL);
+    drv_answer_check(d, PP_READY_BUSY);                  /* the third, while stopping */
+    assert_true(d->exited);
+    assert_null(drv_last(d, "pool-problem"));
+    char err[256];
+    assert_int_equal(drv_restart(d, err, sizeof err), 0);
+    assert_non_null(drv_last(d, "pool-problem"));
+    assert_int_equal(d->m.phase, PP_PH_PROBLEM);
+    assert_int_equal(drv_find(d, PP_CMD_READINESS, -2), -1);
+    drv_destroy(d);
+}
+
 /* class 3: quorum applies while failed over.  Four Front Ends (quorum 2):
  * UpgradeDomain1 holds three of them and can never go down at once. */
 static void test_quorum_applies_while_failed_over(void **st)
@@ -380,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_answer_not_describing_the_pool_is_unknown),
         cmocka_unit_test(test_busy_strikes_survive_a_resume),
         cmocka_unit_test(test_busy_series_survives_a_resume_inside_a_domain),
+        cmocka_unit_test(test_busy_while_stopping_counts_after_the_resume),
         cmocka_unit_test(test_quorum_applies_while_failed_over),
         cmocka_unit_test(test_first_check_outside_the_next_domain),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
