@@ -226,7 +226,12 @@ pp_ms engine_next_wake(const struct pp_engine *e)
     pp_ms w = PP_MS_NEVER;
     if (!e->check_running && m->next_check < w)
         w = m->next_check;
-    if (m->phase == PP_PH_SETTLE && m->settle_until < w)
+    /* the settle timer only matters once the check and the fabric read that
+     * run have ended (gate_on_timer waits for both): waking for it before
+     * would fire at once, again and again (settle = 0 at --time-scale=max
+     * spun at 100 % CPU) */
+    if (m->phase == PP_PH_SETTLE && !e->check_running && !e->fabric_running &&
+        m->settle_until < w)
         w = m->settle_until;
     return w;
 }

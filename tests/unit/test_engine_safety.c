@@ -371,6 +371,31 @@ static void test_quorum_refusal_says_the_domain_is_too_large(void **st)
     drv_destroy(d);
 }
 
+/* class 9: settle = 0 with a fabric check: the settle timer must not wake
+ * the console while the fabric read runs (it spun at 100 % CPU). */
+static void test_settle_zero_does_not_spin(void **st)
+{
+    (void)st;
+    struct drv *d = mk("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\n[servers]\n"
+                       "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain2\n"
+                       "fe03.contoso.com = UpgradeDomain3\n"
+                       "[timing]\nsettle = 0s\n"
+                       "[commands]\nreadiness = r\ndrain = d\nupgrade = u\nrestart = x\n"
+                       "verify = v\nfabric = f\n");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int it = 0; it < 20 && drv_count(d, "domain-done") == 0; it++)
+        drv_finish_all_ok(d);
+    assert_int_equal(drv_count(d, "domain-done"), 1);
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(drv_find(d, PP_CMD_FABRIC, -2) >= 0);
+    assert_true(engine_next_wake(d->e) > d->now);
+    drv_finish(d, drv_find(d, PP_CMD_FABRIC, -2), PP_RES_OK, NULL, "fine");
+    assert_true(engine_next_wake(d->e) <= d->now);   /* now the settle wait is over */
+    drv_destroy(d);
+}
+
 /* The gate itself: a caller that put a question and forgot that the pool's
  * answer changed since (simulated by changing the state behind it) is
  * refused, and the refusal is journaled. */
@@ -408,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_quorum_applies_while_failed_over),
         cmocka_unit_test(test_first_check_outside_the_next_domain),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
+        cmocka_unit_test(test_settle_zero_does_not_spin),
         cmocka_unit_test(test_gate_refuses_whatever_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
