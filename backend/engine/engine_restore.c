@@ -120,6 +120,18 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
                  r->domain, m->domains[m->servers[s].domain].name);
         return -1;
     }
+    if (!strcmp(r->event, "start")) {
+        /* a journal is bound to its pool at its start record: another
+         * pool's journal with the same server names is never resumed */
+        char pool[PP_NAME_MAX] = "";
+        if (!strncmp(r->detail, "pool ", 5) && sscanf(r->detail + 5, "%253s", pool) == 1 &&
+            strcasecmp(pool, m->fqdn) != 0) {
+            snprintf(err, errn, "record %lld: this journal belongs to pool %s, the config is for "
+                                "%s: another pool's journal is never resumed", r->seq, pool,
+                     m->fqdn);
+            return -1;
+        }
+    }
     e->resumed = true;
     e->records++;
     enum rev ev = rev_parse(r->event);

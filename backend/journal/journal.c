@@ -384,12 +384,14 @@ int journal_append(struct pp_journal *j, struct pp_jrec *r, char *err, size_t er
         journal_format_ts(wall_ms(), r->ts, sizeof r->ts);
         set_ts = true;
     }
-    int len = jrec_format(r, j->line, sizeof j->line);
+    int len = jrec_chain(r, j->last_chk, r->chk) < 0 ? -1
+                                                     : jrec_format(r, j->line, sizeof j->line);
     if (len < 0) {
         snprintf(err, errn, "cannot write journal %s: record %lld (%s) is %s", j->path,
                  r->seq, r->event[0] ? r->event : "no event",
                  r->event[0] ? "too long for its fields" : "incomplete");
         r->seq = 0;
+        r->chk[0] = 0;
         if (set_ts)
             r->ts[0] = 0;
         return -1;
@@ -411,6 +413,7 @@ int journal_append(struct pp_journal *j, struct pp_jrec *r, char *err, size_t er
     }
     if (fsync(j->fd) == 0) {
         j->last_seq = r->seq;
+        memcpy(j->last_chk, r->chk, sizeof j->last_chk);
         return 0;
     }
     e = errno;
@@ -428,6 +431,7 @@ failed:
     }
 undo_seq:
     r->seq = 0;
+    r->chk[0] = 0;
     if (set_ts)
         r->ts[0] = 0;
     return -1;

@@ -14,6 +14,7 @@ struct pp_journal {
     char *path;
     char *lockpath;
     long long last_seq;
+    char last_chk[20];       /* the last record's chk: the next one chains to it */
     bool replayed;
     bool broken;             /* a failed append could not be undone */
     bool wrote_lockinfo;

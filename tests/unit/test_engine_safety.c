@@ -323,6 +323,27 @@ static void test_busy_while_stopping_counts_after_the_resume(void **st)
     drv_destroy(d);
 }
 
+/* class 8: a journal is bound to its pool at its start record: another
+ * pool's journal with the same server names is never resumed. */
+static void test_other_pools_journal_is_refused(void **st)
+{
+    (void)st;
+    struct drv *a = drv_pool8("", "");
+    first_domain_running(a);
+    struct drv *b = mk("[pool]\nfqdn = pool99.contoso.com\nprofile = lync2013\n[servers]\n"
+                       "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                       "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+                       "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"
+                       "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain4\n"
+                       INI_TIMING);
+    char err[512] = "";
+    assert_int_equal(engine_restore(b->e, &a->recs[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "belongs to pool pool01.contoso.com"));
+    assert_non_null(strstr(err, "pool99.contoso.com"));
+    drv_destroy(b);
+    drv_destroy(a);
+}
+
 /* class 3: quorum applies while failed over.  Four Front Ends (quorum 2):
  * UpgradeDomain1 holds three of them and can never go down at once. */
 static void test_quorum_applies_while_failed_over(void **st)
@@ -431,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_busy_series_survives_a_resume_inside_a_domain),
         cmocka_unit_test(test_busy_while_stopping_counts_after_the_resume),
         cmocka_unit_test(test_quorum_applies_while_failed_over),
+        cmocka_unit_test(test_other_pools_journal_is_refused),
         cmocka_unit_test(test_first_check_outside_the_next_domain),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
         cmocka_unit_test(test_settle_zero_does_not_spin),
