@@ -32,7 +32,7 @@
 
 #include "tests/unit/helpers/engine_invariants.h"
 
-#define MODEL_SEQS 2500
+#define MODEL_SEQS 2000
 #define MODEL_STEPS 300
 
 static uint64_t rng;

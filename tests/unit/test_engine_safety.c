@@ -365,19 +365,7 @@ static void test_quorum_applies_while_failed_over(void **st)
     drv_destroy(d);
 }
 
-/* class 11: the first check runs outside the domain about to start, and a
- * domain simply too large for the quorum is said to be that. */
-static void test_first_check_outside_the_next_domain(void **st)
-{
-    (void)st;
-    struct drv *d = drv_pool8("", "");
-    drv_start(d);
-    int i = drv_find(d, PP_CMD_READINESS, -2);
-    assert_true(i >= 0);
-    assert_true(d->m.servers[d->runs[i].server].domain != 0);
-    drv_destroy(d);
-}
-
+/* class 11: a domain simply too large for the quorum is said to be that. */
 static void test_quorum_refusal_says_the_domain_is_too_large(void **st)
 {
     (void)st;
@@ -453,7 +441,6 @@ int main(void)
         cmocka_unit_test(test_busy_while_stopping_counts_after_the_resume),
         cmocka_unit_test(test_quorum_applies_while_failed_over),
         cmocka_unit_test(test_other_pools_journal_is_refused),
-        cmocka_unit_test(test_first_check_outside_the_next_domain),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
         cmocka_unit_test(test_settle_zero_does_not_spin),
         cmocka_unit_test(test_gate_refuses_whatever_asked),

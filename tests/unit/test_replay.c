@@ -116,8 +116,8 @@ static void test_engine_journal_derived(void **st)
     m = replay_model(rp);
     assert_int_equal(m->phase, PP_PH_DOMAIN);
     assert_true(m->failed_over);
-    /* the derived topology lists servers as the records first name them
-     * (the readiness checks run outside the next domain): look fe01 up */
+    /* the derived topology lists servers as the records first name them:
+     * look fe01 up */
     int fe01 = model_find_server(m, "fe01.contoso.com");
     assert_true(fe01 >= 0);
     assert_int_equal(m->servers[fe01].state, PP_SRV_RUNNING);
