@@ -9,7 +9,9 @@
  * so a journal reads the same whatever the console's locale was. */
 #include "backend/engine/engine_internal.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +218,25 @@ void engine_free(struct pp_engine *e)
 
 bool engine_resumed(const struct pp_engine *e) { return e->resumed; }
 
+void engine_restore_lenient(struct pp_engine *e) { e->lenient = true; }
+
+void eng_topology(const struct pp_engine *e, char out[9])
+{
+    uint32_t h = 2166136261u;   /* FNV-1a 32; names are compared without case */
+    for (int i = 0; i < e->cfg->nservers; i++) {
+        const struct pp_server_cfg *s = &e->cfg->servers[i];
+        for (int pass = 0; pass < 2; pass++) {
+            for (const char *p = pass ? s->domain : s->name; *p; p++) {
+                h ^= (unsigned char)tolower((unsigned char)*p);
+                h *= 16777619u;
+            }
+            h ^= (unsigned char)(pass ? '\n' : '=');
+            h *= 16777619u;
+        }
+    }
+    snprintf(out, 9, "%08x", (unsigned)h);
+}
+
 int engine_running(const struct pp_engine *e) { return eng_running_count(e); }
 
 pp_ms engine_next_wake(const struct pp_engine *e)
@@ -384,11 +405,13 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
             /* the rule in force is part of the record: a reader of the journal
              * knows what protected the pool without the config at hand */
             static const char *const rules[] = {"lync", "majority", "none"};
+            char topo[9];
+            eng_topology(e, topo);
             snprintf(r->detail, sizeof r->detail,
-                     "pool %s profile %s mode %s, %d Front Ends, quorum %s%s%s", e->m->fqdn,
-                     e->m->profile, e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime",
-                     e->m->nservers, rules[e->cfg->quorum],
-                     e->m->training ? ", training scenario " : "",
+                     "pool %s profile %s mode %s, %d Front Ends, quorum %s, topology %s%s%s",
+                     e->m->fqdn, e->m->profile,
+                     e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,
+                     rules[e->cfg->quorum], topo, e->m->training ? ", training scenario " : "",
                      e->m->training ? e->m->scenario : "");
             gate_begin_check(e);
         }

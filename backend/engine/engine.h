@@ -102,6 +102,11 @@ void engine_free(struct pp_engine *e);
  * (a server or domain the config does not know). */
 int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size_t errn);
 bool engine_resumed(const struct pp_engine *e);
+/* For readers that show a journal instead of resuming it (replay): a start
+ * record naming another topology (servers and domains changed in the config
+ * since, or a config derived from the journal) is accepted.  The pool's
+ * name is still checked. */
+void engine_restore_lenient(struct pp_engine *e);
 
 void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
                    struct pp_actions *out);

@@ -43,9 +43,13 @@ struct pp_engine {
     bool resume_check;       /* resumed with membership unknown: check first */
     bool started;
     int records;             /* journal records restored */
+    bool lenient;            /* engine_restore_lenient(): topology not bound */
 };
 
 /* engine.c */
+/* The config's topology (servers in order, each with its configured domain)
+ * as 8 hex digits: the start record binds the journal to it. */
+void eng_topology(const struct pp_engine *e, char out[9]);
 struct pp_jrec *eng_journal(struct pp_engine *e, const char *event);
 void eng_note(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout);

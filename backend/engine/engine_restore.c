@@ -131,6 +131,18 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
                      m->fqdn);
             return -1;
         }
+        /* ... and to the topology it was started with */
+        const char *t = strstr(r->detail, ", topology ");
+        char topo[9], want[9] = "";
+        eng_topology(e, topo);
+        if (t && sscanf(t + 11, "%8[0-9a-f]", want) == 1 && strcmp(want, topo) != 0 &&
+            !e->lenient) {
+            snprintf(err, errn, "record %lld: this journal was started for another topology of "
+                                "%s (topology %s; the config's servers or domains give %s): "
+                                "restore the config it was started with, or start a new journal",
+                     r->seq, m->fqdn, want, topo);
+            return -1;
+        }
     }
     e->resumed = true;
     e->records++;

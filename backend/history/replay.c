@@ -154,6 +154,8 @@ static int check_topology(struct pp_replay *rp, const struct pp_config *cfg, cha
     }
     struct pp_engine *e = engine_new(cfg, &m, "replay");
     int rc = e ? 0 : -1;
+    if (e)
+        engine_restore_lenient(e);   /* shown, not resumed: any topology */
     for (int i = 0; rc == 0 && i < rp->n; i++)
         rc = engine_restore(e, &rp->recs[i], err, errn);
     engine_free(e);
@@ -292,6 +294,8 @@ int replay_seek(struct pp_replay *rp, int pos)
         if (!rp->model_ok)
             return 0;
         rp->eng = engine_new(rp->cfg, &rp->m, "replay");
+        if (rp->eng)
+            engine_restore_lenient(rp->eng);
         if (!rp->eng)
             return 0;
     }

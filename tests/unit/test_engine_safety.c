@@ -344,6 +344,37 @@ static void test_other_pools_journal_is_refused(void **st)
     drv_destroy(a);
 }
 
+/* class 8: ... and to the topology it was started with (replay, which
+ * shows a journal rather than resuming it, may use another). */
+static void test_journal_of_another_topology_is_refused(void **st)
+{
+    (void)st;
+    struct drv *a = drv_pool8("", "");
+    first_domain_running(a);
+    assert_non_null(strstr(a->recs[0].detail, ", topology "));
+    struct drv *b = mk(INI_HEAD "[servers]\n"
+                       "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                       "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+                       "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"
+                       "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain3\n"
+                       INI_TIMING);
+    char err[512] = "";
+    assert_int_equal(engine_restore(b->e, &a->recs[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "another topology of pool01.contoso.com"));
+    engine_restore_lenient(b->e);
+    assert_int_equal(engine_restore(b->e, &a->recs[0], err, sizeof err), 0);
+    drv_destroy(b);
+    /* the same topology written in other letter cases is the same pool */
+    b = mk("[pool]\nfqdn = POOL01.contoso.com\nprofile = lync2013\n[servers]\n"
+           "FE01.contoso.com = UpgradeDomain1\nfe02.contoso.com = upgradedomain1\n"
+           "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+           "fe05.contoso.com = UpgradeDomain3\nfe06.contoso.com = UpgradeDomain3\n"
+           "fe07.contoso.com = UpgradeDomain4\nfe08.contoso.com = UpgradeDomain4\n" INI_TIMING);
+    assert_int_equal(engine_restore(b->e, &a->recs[0], err, sizeof err), 0);
+    drv_destroy(b);
+    drv_destroy(a);
+}
+
 /* class 3: quorum applies while failed over.  Four Front Ends (quorum 2):
  * UpgradeDomain1 holds three of them and can never go down at once. */
 static void test_quorum_applies_while_failed_over(void **st)
@@ -441,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_busy_while_stopping_counts_after_the_resume),
         cmocka_unit_test(test_quorum_applies_while_failed_over),
         cmocka_unit_test(test_other_pools_journal_is_refused),
+        cmocka_unit_test(test_journal_of_another_topology_is_refused),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
         cmocka_unit_test(test_settle_zero_does_not_spin),
         cmocka_unit_test(test_gate_refuses_whatever_asked),
