@@ -293,6 +293,7 @@ struct scan {
     bool strict;          /* a broken checksum chain is an error, not a flag */
     char chk[20];         /* the last record's chk ("" before the chain begins) */
     int chain_line;       /* first line where the chain breaks (0 = intact) */
+    char start[PP_REASON_MAX];   /* the first start record's detail ("" if none) */
     char chain_why[96];
 };
 
@@ -390,6 +391,8 @@ static int scan_lines(struct rdr *rd, int lineno, long long upto, bool check, st
         }
         if (r.chk[0])
             memcpy(s->chk, r.chk, sizeof s->chk);
+        if (!s->start[0] && !strcmp(r.event, "start"))
+            snprintf(s->start, sizeof s->start, "%s", r.detail[0] ? r.detail : " ");
         if (r.seq != s->last_seq + 1 && !s->gap_line) {
             s->gap_line = lineno;
             s->gap_from = s->last_seq;
@@ -570,6 +573,8 @@ int journal_replay(struct pp_journal *j,
         jnl_add_msg(warn, warnn, "%s", j->note);
     j->note[0] = 0;   /* said once */
     if (scan_file(j->path, j->fd, true, &s, cb, ctx, err, errn) < 0)
+        return -1;
+    if (s.start[0] && jnl_lock_pool(j, s.start, err, errn) < 0)
         return -1;
     j->last_seq = s.last_seq;
     memcpy(j->last_chk, s.chk, sizeof j->last_chk);

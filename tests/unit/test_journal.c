@@ -241,6 +241,62 @@ static void test_chain_refuses_cut_edited_and_glued_journals(void **state)
     free(text);
 }
 
+/* Issue 14 class 6: the lock is keyed by the pool, not by the journal's
+ * path: a second console on the same pool with another --journal is
+ * refused before it writes anything, starting or resuming. */
+static void test_pool_lock_whatever_the_journal_path(void **state)
+{
+    (void)state;
+    char a[512], b[512], st[512], err[512], warn[512];
+    snprintf(st, sizeof st, "%s/poolstate", tmpdir());
+    char *old = getenv("XDG_STATE_HOME") ? strdup(getenv("XDG_STATE_HOME")) : NULL;
+    setenv("XDG_STATE_HOME", st, 1);
+    snprintf(a, sizeof a, "%s/one.jsonl", tmpdir());
+    snprintf(b, sizeof b, "%s/two.jsonl", tmpdir());
+    unlink(a);
+    unlink(b);
+    struct collect c = {0};
+    struct pp_journal *ja = open_replayed(a, &c, warn, sizeof warn);
+    struct pp_jrec r;
+    simple_rec(&r, "start", "pool pool01.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(ja, &r, err, sizeof err), 0);
+
+    struct pp_journal *jb = open_replayed(b, &c, warn, sizeof warn);
+    simple_rec(&r, "start", "pool POOL01.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(jb, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "pool POOL01.contoso.com is in use by another poolpilot console"));
+    assert_int_equal(journal_last_seq(jb), 0);   /* nothing written */
+    /* another pool is not held */
+    simple_rec(&r, "start", "pool pool02.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(jb, &r, err, sizeof err), 0);
+    journal_close(jb);
+
+    /* resuming a copy of pool01's journal under another path: refused too */
+    size_t len;
+    char *text = slurp(a, &len);
+    write_file(b, text, len);
+    free(text);
+    bool locked = false;
+    jb = journal_open(b, &locked, err, sizeof err);
+    assert_non_null(jb);
+    assert_int_equal(journal_replay(jb, NULL, NULL, warn, sizeof warn, err, sizeof err), -1);
+    assert_non_null(strstr(err, "pool pool01.contoso.com is in use"));
+    journal_close(jb);
+
+    /* the first console gone, the pool is free */
+    journal_close(ja);
+    memset(&c, 0, sizeof c);
+    jb = open_replayed(b, &c, warn, sizeof warn);
+    assert_int_equal(c.n, 1);
+    journal_close(jb);
+    if (old) {
+        setenv("XDG_STATE_HOME", old, 1);
+        free(old);
+    } else {
+        unsetenv("XDG_STATE_HOME");
+    }
+}
+
 /* ---- format / parse ---- */
 
 static void test_roundtrip_all_fields(void **state)
@@ -1120,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_lock_other_process_and_crash),
         cmocka_unit_test(test_stale_label_of_dead_pid),
         cmocka_unit_test(test_chain_refuses_cut_edited_and_glued_journals),
+        cmocka_unit_test(test_pool_lock_whatever_the_journal_path),
         cmocka_unit_test(test_torn_truncated),
         cmocka_unit_test(test_torn_garbage),
         cmocka_unit_test(test_corrupt_middle),
