@@ -321,9 +321,25 @@ static void check_faults(struct cfg_loader *L)
     }
 }
 
+/* Microsoft's quorum table protects a Lync / Skype for Business pool's own
+ * servers: below it the remaining Front Ends stop and the pool goes down.
+ * It is not a preference, so those profiles cannot choose another rule
+ * (FACTS.md); linux-systemd and custom pools are not Lync pools and may. */
+static void check_quorum(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (L->profile < 0 || L->profile > 2 || c->quorum == PP_QUORUM_LYNC)
+        return;
+    VERR(L, first_line(L->quorum_line, L->profile_line),
+         "quorum = %s: a %s pool always keeps Microsoft's quorum table (quorum = lync); only "
+         "profile = custom or linux-systemd may choose another rule",
+         c->quorum == PP_QUORUM_NONE ? "none" : "majority", c->profile);
+}
+
 void cfg_validate(struct cfg_loader *L)
 {
     check_pool(L);
+    check_quorum(L);
     check_servers(L);
     check_commands(L);
     check_command_lengths(L);

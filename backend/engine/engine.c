@@ -9,7 +9,9 @@
  * so a journal reads the same whatever the console's locale was. */
 #include "backend/engine/engine_internal.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,8 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     m->ask_domain = domain;
     m->ask_step = step;
     m->ask_quorum = false;   /* gate_offer_domain sets it after its own question */
+    if (++m->ask_id == 0)
+        m->ask_id = 1;       /* 0 means "no id" in an answer */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(m->ask_text, sizeof m->ask_text, fmt, ap);
@@ -125,6 +129,7 @@ void eng_ask(struct pp_engine *e, enum pp_ask_kind k, int server, int domain, en
     eng_copy(x->text, sizeof x->text, m->ask_text);
     x->server = server;
     x->domain = domain;
+    x->ask_id = m->ask_id;
 }
 
 void eng_clear_ask(struct pp_engine *e)
@@ -197,6 +202,25 @@ void engine_free(struct pp_engine *e)
 
 bool engine_resumed(const struct pp_engine *e) { return e->resumed; }
 
+void engine_restore_lenient(struct pp_engine *e) { e->lenient = true; }
+
+void eng_topology(const struct pp_engine *e, char out[9])
+{
+    uint32_t h = 2166136261u;   /* FNV-1a 32; names are compared without case */
+    for (int i = 0; i < e->cfg->nservers; i++) {
+        const struct pp_server_cfg *s = &e->cfg->servers[i];
+        for (int pass = 0; pass < 2; pass++) {
+            for (const char *p = pass ? s->domain : s->name; *p; p++) {
+                h ^= (unsigned char)tolower((unsigned char)*p);
+                h *= 16777619u;
+            }
+            h ^= (unsigned char)(pass ? '\n' : '=');
+            h *= 16777619u;
+        }
+    }
+    snprintf(out, 9, "%08x", (unsigned)h);
+}
+
 int engine_running(const struct pp_engine *e) { return eng_running_count(e); }
 
 pp_ms engine_next_wake(const struct pp_engine *e)
@@ -207,7 +231,12 @@ pp_ms engine_next_wake(const struct pp_engine *e)
     pp_ms w = PP_MS_NEVER;
     if (!e->check_running && m->next_check < w)
         w = m->next_check;
-    if (m->phase == PP_PH_SETTLE && m->settle_until < w)
+    /* the settle timer only matters once the check and the fabric read that
+     * run have ended (gate_on_timer waits for both): waking for it before
+     * would fire at once, again and again (settle = 0 at --time-scale=max
+     * spun at 100 % CPU) */
+    if (m->phase == PP_PH_SETTLE && !e->check_running && !e->fabric_running &&
+        m->settle_until < w)
         w = m->settle_until;
     return w;
 }
@@ -297,6 +326,10 @@ static void start_resumed(struct pp_engine *e)
             eng_finish(e, 0, N_("all domains done; the pool is failed back"));
         else
             gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
+    } else if (m->busy_strikes >= e->cfg->timing.busy_strikes) {
+        /* the earlier console counted the last strike and stopped before
+         * it could say so: the pool has a problem, as it would have */
+        gate_problem(e, N_("the pool answered Busy %d times in a row"), m->busy_strikes);
     } else if (e->settle_pending) {
         gate_settle(e, false);      /* the settle wait starts over: it was not finished */
     } else {
@@ -353,10 +386,16 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
             start_resumed(e);
         } else {
             struct pp_jrec *r = eng_journal(e, PP_JEV_START);
-            snprintf(r->detail, sizeof r->detail, "pool %s profile %s mode %s, %d Front Ends%s%s",
+            /* the rule in force is part of the record: a reader of the journal
+             * knows what protected the pool without the config at hand */
+            static const char *const rules[] = {"lync", "majority", "none"};
+            char topo[9];
+            eng_topology(e, topo);
+            snprintf(r->detail, sizeof r->detail,
+                     "pool %s profile %s mode %s, %d Front Ends, quorum %s, topology %s%s%s",
                      e->m->fqdn, e->m->profile,
                      e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,
-                     e->m->training ? ", training scenario " : "",
+                     rules[e->cfg->quorum], topo, e->m->training ? ", training scenario " : "",
                      e->m->training ? e->m->scenario : "");
             gate_begin_check(e);
         }

@@ -56,6 +56,10 @@ struct pp_event {
     const char *reason;
     const char *operator_;           /* who; NULL = the console's operator */
     bool automatic;                  /* confirmed by --yes, not a person */
+    unsigned ask_id;                 /* CONFIRM / DECLINE: the id of the question the
+                                      * operator saw (model.ask_id); an answer to a
+                                      * question since replaced is refused.  0 only
+                                      * for callers that act on the model at once */
 };
 
 enum pp_act_type {
@@ -76,6 +80,7 @@ struct pp_action {
     pp_ms timeout;                   /* RUN */
     char text[PP_REASON_MAX];        /* NOTE / refusal messages */
     int exit_code;                   /* EXIT */
+    unsigned ask_id;                 /* ASK: the question's id */
 };
 
 struct pp_actions {
@@ -97,6 +102,11 @@ void engine_free(struct pp_engine *e);
  * (a server or domain the config does not know). */
 int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size_t errn);
 bool engine_resumed(const struct pp_engine *e);
+/* For readers that show a journal instead of resuming it (replay): a start
+ * record naming another topology (servers and domains changed in the config
+ * since, or a config derived from the journal) is accepted.  The pool's
+ * name is still checked. */
+void engine_restore_lenient(struct pp_engine *e);
 
 void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
                    struct pp_actions *out);

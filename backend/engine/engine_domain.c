@@ -55,6 +55,8 @@ static void fill_ids(struct pp_engine *e, struct pp_jrec *r, int s)
 void dom_start(struct pp_engine *e, int d)
 {
     struct pp_model *m = e->m;
+    if (!safety_allow(e, SAFE_DOMAIN_START, d, -1))
+        return;
     struct pp_domain *dom = &m->domains[d];
     struct pp_jrec *r = eng_journal(e, PP_JEV_DOMAIN_START);
     eng_copy(r->domain, sizeof r->domain, dom->name);
@@ -84,9 +86,11 @@ void dom_start(struct pp_engine *e, int d)
     dom_advance(e);
 }
 
-void dom_start_step(struct pp_engine *e, int s)
+bool dom_start_step(struct pp_engine *e, int s)
 {
     struct pp_model *m = e->m;
+    if (!safety_allow(e, SAFE_STEP_START, -1, s))
+        return false;
     struct pp_server *sv = &m->servers[s];
     enum pp_cmd_kind kind = step_kind(e, sv);
     struct pp_jrec *r = eng_journal(e, PP_JEV_STEP_START);
@@ -105,6 +109,7 @@ void dom_start_step(struct pp_engine *e, int s)
     e->srv[s].step_confirmed = false;
     e->srv[s].asked = false;
     eng_run(e, kind, s, sv->domain, e->cfg->timing.step_timeout[sv->step]);
+    return true;
 }
 
 bool dom_domain_settled(const struct pp_engine *e, int d)
@@ -137,8 +142,16 @@ void dom_finish(struct pp_engine *e, int d)
     snprintf(r->detail, sizeof r->detail, "%d verified, %d skipped, %d marked done by hand", ok,
              skipped, manual);
     m->domains_done++;
-    if (m->active_domain == d)
-        m->active_domain = -1;
+    if (m->active_domain != d) {
+        /* a domain that was not running, marked done by hand: it moves no
+         * gate.  The domain in flight (if any) goes on, and no other is
+         * offered while it does; at a domain question, the offer is made
+         * again without it. */
+        if (m->active_domain < 0 && m->phase == PP_PH_CHOOSE && !e->quit)
+            gate_offer_domain(e);
+        return;
+    }
+    m->active_domain = -1;
     e->proceed_gate = false;
     e->proceed_domain = -1;
     bool open = false;
@@ -258,7 +271,8 @@ void dom_advance(struct pp_engine *e)
                         m->mode == PP_MODE_GRACEFUL ? _("drain gracefully") : _("stop at once"));
             break;
         }
-        dom_start_step(e, s);
+        if (!dom_start_step(e, s))
+            break;   /* refused: the operator has the question */
         if (fresh)
             used++;
     }

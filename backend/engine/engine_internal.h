@@ -45,9 +45,13 @@ struct pp_engine {
     bool resume_check;       /* resumed with membership unknown: check first */
     bool started;
     int records;             /* journal records restored */
+    bool lenient;            /* engine_restore_lenient(): topology not bound */
 };
 
 /* engine.c */
+/* The config's topology (servers in order, each with its configured domain)
+ * as 8 hex digits: the start record binds the journal to it. */
+void eng_topology(const struct pp_engine *e, char out[9]);
 struct pp_jrec *eng_journal(struct pp_engine *e, enum pp_jev event);
 void eng_note(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout);
@@ -80,11 +84,22 @@ void dom_advance(struct pp_engine *e);
 void dom_on_step(struct pp_engine *e, int s, enum pp_cmd_kind kind, enum pp_result res,
                  const char *detail);
 void dom_on_probe(struct pp_engine *e, int s, enum pp_result res, const char *detail);
-void dom_start_step(struct pp_engine *e, int s);
+bool dom_start_step(struct pp_engine *e, int s);   /* false: refused */
 bool dom_domain_settled(const struct pp_engine *e, int d);
 void dom_finish(struct pp_engine *e, int d);
 
 /* engine_operator.c */
 void op_handle(struct pp_engine *e, const struct pp_event *ev);
+
+/* engine_safety.c: the one gate every action that takes a Front End down
+ * passes, whatever asked for it (a confirmation, --yes, an override, a
+ * resume).  It checks the engine's state, never the caller's flags. */
+enum safe_act { SAFE_DOMAIN_START, SAFE_STEP_START };
+/* Quorum with domain d down: the worse of the model's count and the pool's
+ * own TotalActiveFrontEnds from the last answer (fills up / need). */
+bool safety_quorum(const struct pp_engine *e, int d, int *up, int *need);
+/* true: go on.  false: refused, the refusal journaled ("refused") and put
+ * to the operator. */
+bool safety_allow(struct pp_engine *e, enum safe_act what, int d, int s);
 
 #endif

@@ -44,6 +44,31 @@ static struct pp_jrec *decision(struct pp_engine *e, const struct pp_event *ev, 
     return r;
 }
 
+/* An answer names the question it answers.  When that question has been
+ * replaced since the operator (or --yes) saw it, the answer is refused and
+ * the question now current is put again: a "yes" to "start UpgradeDomain1,
+ * quorum applies" must never start anything under another question. */
+static bool stale_answer(struct pp_engine *e, const struct pp_event *ev)
+{
+    struct pp_model *m = e->m;
+    if (!ev->ask_id || ev->ask_id == m->ask_id || m->ask == PP_ASK_NONE)
+        return false;
+    eng_note(e, "%s", _("that answer was for a question that has since been replaced: read the "
+                        "question now put, then answer it"));
+    struct pp_jrec *r = eng_journal(e, PP_JEV_REFUSED);
+    eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+    eng_copy(r->action, sizeof r->action, ev->op == PP_OP_CONFIRM ? "confirm" : "decline");
+    snprintf(r->reason, sizeof r->reason, "answer to question %u; the question now is %u",
+             ev->ask_id, m->ask_id);
+    /* put the current question again, with a new id the screen shows */
+    char text[PP_REASON_MAX];
+    eng_copy(text, sizeof text, m->ask_text);
+    bool q = m->ask_quorum;
+    eng_ask(e, m->ask, m->ask_server, m->ask_domain, m->ask_step, "%s", text);
+    m->ask_quorum = q;
+    return true;
+}
+
 static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
 {
     struct pp_model *m = e->m;
@@ -52,6 +77,8 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
         eng_note(e, "%s", _("nothing to confirm"));
         return;
     }
+    if (stale_answer(e, ev))
+        return;
     if (k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
         eng_note(e, _("this needs an override, not a confirmation: %s"), m->ask_text);
         return;
@@ -97,6 +124,8 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
         eng_note(e, "%s", _("nothing to decline"));
         return;
     }
+    if (stale_answer(e, ev))
+        return;
     decision(e, ev, PP_JEV_DECLINE);
     int s = m->ask_server, d = m->ask_domain;
     eng_clear_ask(e);
@@ -219,6 +248,11 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
 {
     struct pp_model *m = e->m;
     const struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
+    /* While a failover or failback runs, nothing that resumes work is
+     * accepted, whatever its target: the pool command ends first. */
+    if (e->pool_cmd_running && ov != PP_OV_SKIP && ov != PP_OV_DONE)
+        return snprintf(why, n, "%s", _("a pool-level command (failover / failback) runs: wait "
+                                        "for its end")), false;
     switch (ov) {
     case PP_OV_FORCE:
         if (!sv || sv->step != PP_STEP_DRAIN || sv->forced_drain ||
@@ -240,6 +274,13 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
               (sv->state == PP_SRV_QUEUED && sv->domain == m->active_domain)))
             return snprintf(why, n, "%s",
                             _("retry applies to a failed, lost or held server")), false;
+        if (m->active_domain < 0 || sv->domain != m->active_domain)
+            return snprintf(why, n, _("%s is not in the upgrade domain in flight"), sv->name),
+                   false;
+        if (sv->state == PP_SRV_QUEUED && e->srv[s].server_confirmed &&
+            !(m->ask_server == s && m->ask != PP_ASK_NONE))
+            /* nothing holds it: the override would change nothing */
+            return snprintf(why, n, _("%s is not held: nothing to retry"), sv->name), false;
         return true;
     case PP_OV_SKIP:
     case PP_OV_DONE:
@@ -267,10 +308,13 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
                         engine_override_name(ov)), false;
     case PP_OV_PROCEED:
         if (pool) {
-            if (m->phase == PP_PH_FAILBACK_ASK)
+            if (m->phase == PP_PH_FAILBACK_ASK && m->active_domain < 0)
                 return true;
-            if (m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
+            if (m->active_domain >= 0 || m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
                 m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
+                return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
+            /* the gate is open already, or does not apply: nothing to pass */
+            if (m->ask == PP_ASK_START_DOMAIN || m->failed_over || e->proceed_gate)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
             return true;
         }
@@ -278,6 +322,8 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             if (m->active_domain >= 0 || m->domains[d].state == PP_DOM_DONE ||
                 m->domains[d].state == PP_DOM_DONE_EXCEPTIONS)
                 return snprintf(why, n, _("%s cannot be started now"), m->domains[d].name), false;
+            if ((m->ask == PP_ASK_START_DOMAIN && m->ask_domain == d) || e->proceed_domain == d)
+                return snprintf(why, n, _("%s is offered already"), m->domains[d].name), false;
             return true;
         }
         return snprintf(why, n, "%s", _("proceed applies to the pool or a domain")), false;

@@ -4,6 +4,7 @@
 #include "backend/engine/engine_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -87,6 +88,30 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
                  r->domain, m->domains[m->servers[s].domain].name);
         return -1;
     }
+    if (!strcmp(r->event, "start")) {
+        /* a journal is bound to its pool at its start record: another
+         * pool's journal with the same server names is never resumed */
+        char pool[PP_NAME_MAX] = "";
+        if (!strncmp(r->detail, "pool ", 5) && sscanf(r->detail + 5, "%253s", pool) == 1 &&
+            strcasecmp(pool, m->fqdn) != 0) {
+            snprintf(err, errn, "record %lld: this journal belongs to pool %s, the config is for "
+                                "%s: another pool's journal is never resumed", r->seq, pool,
+                     m->fqdn);
+            return -1;
+        }
+        /* ... and to the topology it was started with */
+        const char *t = strstr(r->detail, ", topology ");
+        char topo[9], want[9] = "";
+        eng_topology(e, topo);
+        if (t && sscanf(t + 11, "%8[0-9a-f]", want) == 1 && strcmp(want, topo) != 0 &&
+            !e->lenient) {
+            snprintf(err, errn, "record %lld: this journal was started for another topology of "
+                                "%s (topology %s; the config's servers or domains give %s): "
+                                "restore the config it was started with, or start a new journal",
+                     r->seq, m->fqdn, want, topo);
+            return -1;
+        }
+    }
     e->resumed = true;
     e->records++;
     enum pp_jev ev = journal_event_parse(r->event);
@@ -95,6 +120,17 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
     if (ev == PP_JEV_READINESS) {
         int st = pp_ready_parse(r->state);
         m->readiness = st < 0 ? PP_READY_UNKNOWN : (enum pp_ready)st;
+        /* the series of Busy answers ended, as the live engine has it: an
+         * answer read while a domain runs is shown, not counted */
+        if (m->readiness == PP_READY_READY && m->active_domain < 0)
+            m->busy_strikes = 0;
+    } else if (ev == PP_JEV_WAIT && !strncmp(r->reason, "Busy (strike ", 13)) {
+        /* Busy strikes survive a restart: "three consecutive times" counts
+         * the pool's answers, not one console's.  The wait record names the
+         * count; the next Busy after the resume is the next strike. */
+        int n = atoi(r->reason + 13);
+        if (n > 0)
+            m->busy_strikes = n;
     } else if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
         bool fo = ev == PP_JEV_FAILOVER;
         /* the start record has no result; the end record has one */

@@ -93,12 +93,7 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
         snprintf(err, errn, "out of memory");
         return -1;
     }
-    fprintf(f, "[pool]\nfqdn = %s\nprofile = %s\nmode = %s\n", d.pool, d.profile,
-            !strcmp(d.mode, "downtime") ? "downtime" : "graceful");
-    if (d.backup[0] && names_valid_host(d.backup) && names_valid_host(d.failover_on) &&
-        strcmp(d.backup, d.pool))
-        fprintf(f, "backup_pool = %s\nfailover_on = %s\n", d.backup, d.failover_on);
-    /* the servers and their domains, in order of first appearance */
+    /* the servers first: how many decides the profile below */
     int nn = 0;
     for (int i = 0; i < rp->n; i++) {
         const struct pp_jrec *r = &rp->recs[i];
@@ -108,8 +103,16 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
         if (!seen)
             names[nn++] = (char *)r->server;
     }
-    /* no Lync pool has more than 12 Front Ends: count a majority instead */
-    if (lync_profile(d.profile) && nn > 12)
+    /* no Lync pool has more than 12 Front Ends, and a Lync profile cannot
+     * choose another quorum rule: show such a journal as a custom pool
+     * counting a majority */
+    bool big = lync_profile(d.profile) && nn > 12;
+    fprintf(f, "[pool]\nfqdn = %s\nprofile = %s\nmode = %s\n", d.pool,
+            big ? "custom" : d.profile, !strcmp(d.mode, "downtime") ? "downtime" : "graceful");
+    if (d.backup[0] && names_valid_host(d.backup) && names_valid_host(d.failover_on) &&
+        strcmp(d.backup, d.pool))
+        fprintf(f, "backup_pool = %s\nfailover_on = %s\n", d.backup, d.failover_on);
+    if (big)
         fputs("quorum = majority\n", f);
     fputs("[servers]\n", f);
     for (int k = 0; k < nn; k++) {
@@ -151,6 +154,8 @@ static int check_topology(struct pp_replay *rp, const struct pp_config *cfg, cha
     }
     struct pp_engine *e = engine_new(cfg, &m, "replay");
     int rc = e ? 0 : -1;
+    if (e)
+        engine_restore_lenient(e);   /* shown, not resumed: any topology */
     for (int i = 0; rc == 0 && i < rp->n; i++)
         rc = engine_restore(e, &rp->recs[i], err, errn);
     engine_free(e);
@@ -289,6 +294,8 @@ int replay_seek(struct pp_replay *rp, int pos)
         if (!rp->model_ok)
             return 0;
         rp->eng = engine_new(rp->cfg, &rp->m, "replay");
+        if (rp->eng)
+            engine_restore_lenient(rp->eng);
         if (!rp->eng)
             return 0;
     }

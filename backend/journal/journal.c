@@ -294,6 +294,7 @@ struct pp_journal *journal_open_as(const char *path, const char *operator_, bool
         goto fail;
     }
     j->fd = fd;
+    j->pool_fd = -1;
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK) {
             struct lockinfo li;
@@ -352,6 +353,8 @@ void journal_close(struct pp_journal *j)
             unlink(j->lockpath);
     }
     close(j->fd);   /* releases the flock */
+    if (j->pool_fd >= 0)
+        close(j->pool_fd);
     free(j->path);
     free(j->lockpath);
     free(j);
@@ -359,6 +362,42 @@ void journal_close(struct pp_journal *j)
 
 long long journal_last_seq(const struct pp_journal *j) { return j->last_seq; }
 const char *journal_path(const struct pp_journal *j) { return j->path; }
+
+/* ---- the pool's lock ---- */
+
+int jnl_lock_pool(struct pp_journal *j, const char *start_detail, char *err, size_t errn)
+{
+    char pool[PP_NAME_MAX] = "", path[PATH_MAX];
+    if (j->pool_fd >= 0 || strncmp(start_detail, "pool ", 5) != 0 ||
+        strstr(start_detail, ", training scenario ") ||
+        sscanf(start_detail + 5, "%253s", pool) != 1)
+        return 0;
+    /* beside the pool's default journal: keyed by the pool's name (without
+     * case), not by the path this console's journal happens to have */
+    if (journal_default_path(pool, false, path, sizeof path) < 0)
+        return 0;   /* no state directory: the journal's own lock still holds */
+    char *dot = strrchr(path, '.');
+    if (dot)
+        *dot = 0;
+    if (strlen(path) + sizeof ".pool-lock" > sizeof path)
+        return 0;
+    strcat(path, ".pool-lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK)
+            return 0;
+        snprintf(err, errn, "pool %s is in use by another poolpilot console on this machine "
+                            "(it holds %s, with another journal than %s): one console per pool",
+                 pool, path, j->path);
+        return -1;
+    }
+    j->pool_fd = fd;
+    return 0;
+}
 
 /* ---- appending ---- */
 
@@ -379,17 +418,21 @@ int journal_append(struct pp_journal *j, struct pp_jrec *r, char *err, size_t er
         snprintf(err, errn, "journal %s: append before replay (internal error)", j->path);
         return -1;
     }
+    if (!strcmp(r->event, "start") && jnl_lock_pool(j, r->detail, err, errn) < 0)
+        return -1;   /* nothing written: another console drives this pool */
     r->seq = j->last_seq + 1;
     if (!r->ts[0]) {
         journal_format_ts(wall_ms(), r->ts, sizeof r->ts);
         set_ts = true;
     }
-    int len = jrec_format(r, j->line, sizeof j->line);
+    int len = jrec_chain(r, j->last_chk, r->chk) < 0 ? -1
+                                                     : jrec_format(r, j->line, sizeof j->line);
     if (len < 0) {
         snprintf(err, errn, "cannot write journal %s: record %lld (%s) is %s", j->path,
                  r->seq, r->event[0] ? r->event : "no event",
                  r->event[0] ? "too long for its fields" : "incomplete");
         r->seq = 0;
+        r->chk[0] = 0;
         if (set_ts)
             r->ts[0] = 0;
         return -1;
@@ -411,6 +454,7 @@ int journal_append(struct pp_journal *j, struct pp_jrec *r, char *err, size_t er
     }
     if (fsync(j->fd) == 0) {
         j->last_seq = r->seq;
+        memcpy(j->last_chk, r->chk, sizeof j->last_chk);
         return 0;
     }
     e = errno;
@@ -428,6 +472,7 @@ failed:
     }
 undo_seq:
     r->seq = 0;
+    r->chk[0] = 0;
     if (set_ts)
         r->ts[0] = 0;
     return -1;

@@ -4,7 +4,13 @@
  * One record per line, keys in this order (absent when empty):
  *   {"seq":1,"ts":"2026-11-27T07:14:24.123Z","operator":"jdoe","event":"step-end",
  *    "domain":"UpgradeDomain1","server":"fe01.contoso.com","step":"drain",
- *    "result":"ok","state":"Ready","action":"skip","reason":"...","detail":"..."}
+ *    "result":"ok","state":"Ready","action":"skip","reason":"...","detail":"...",
+ *    "chk":"89ab01cd23ef4567"}
+ * "chk" chains each record to the one before (jrec_chain): a console refuses
+ * to resume a journal whose chain breaks; readers show it, flagged.  Journals
+ * written before the chain have no "chk": read as they are (a chain may
+ * begin after them, from ""), but no record without one may follow one
+ * with one.
  * Unknown keys are ignored on read (forward compatible). */
 #ifndef PP_JOURNAL_H
 #define PP_JOURNAL_H
@@ -22,7 +28,8 @@
     X(FABRIC, "fabric") X(CHOOSE, "choose") X(DOMAIN_START, "domain-start")                  \
     X(STEP_START, "step-start") X(STEP_END, "step-end") X(PROBE, "probe")                    \
     X(CONFIRM, "confirm") X(DECLINE, "decline") X(OVERRIDE, "override")                      \
-    X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")
+    X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")      \
+    X(REFUSED, "refused")
 
 enum pp_jev {
     PP_JEV_OTHER,   /* a name this version does not know (a newer console's) */
@@ -49,6 +56,8 @@ struct pp_jrec {
     char action[16];                  /* override: force retry skip done proceed */
     char reason[PP_REASON_MAX];
     char detail[PP_REASON_MAX];       /* free text: counts, exit codes, first line */
+    char chk[20];                     /* set by journal_append: 16 hex digits chaining
+                                       * this record to the one before (jrec_chain) */
 };
 
 struct pp_journal;
@@ -90,6 +99,13 @@ long long journal_last_seq(const struct pp_journal *j);
 const char *journal_path(const struct pp_journal *j);
 
 /* Pure helpers, used by the above, --status, reports and the fuzzer. */
+/* The record's checksum, chained to the one before: FNV-1a 64 over prev
+ * (the previous record's chk, "" for the first) and r formatted without its
+ * own chk.  16 lowercase hex digits into out (17 bytes).  Not a signature:
+ * it tells a journal that was cut, edited or glued together by hand (or by
+ * a bug) from the one the console wrote.  Returns 0, -1 when r does not
+ * format. */
+int jrec_chain(const struct pp_jrec *r, const char *prev, char out[17]);
 /* Formats r as one JSON line with '\n'; returns length or -1 if too long. */
 int jrec_format(const struct pp_jrec *r, char *buf, size_t n);
 /* Parses one line (no newline needed).  Returns 0, or -1 with a message. */

@@ -14,6 +14,8 @@ struct pp_journal {
     char *path;
     char *lockpath;
     long long last_seq;
+    char last_chk[20];       /* the last record's chk: the next one chains to it */
+    int pool_fd;             /* the pool's lock (jnl_lock_pool), -1 until taken */
     bool replayed;
     bool broken;             /* a failed append could not be undone */
     bool wrote_lockinfo;
@@ -33,6 +35,13 @@ extern size_t jnl_arena_max;
  * up over a million lines); a record handed to anyone else comes from
  * jrec_parse. */
 int jrec_parse_scratch(const char *line, size_t len, struct pp_jrec *r, char *err, size_t errn);
+
+/* One console per pool on this machine (for this user), whatever journal
+ * path each uses: when the journal's start record (written, or read on a
+ * resume) names a real pool, its lock $XDG_STATE_HOME/poolpilot/POOL.pool-lock
+ * is taken (flock, released with the process).  Training pools are not
+ * locked.  Returns 0, or -1 with err when another console holds it. */
+int jnl_lock_pool(struct pp_journal *j, const char *start_detail, char *err, size_t errn);
 
 /* Appends a message to buf, on a new line when buf is not empty. */
 void jnl_add_msg(char *buf, size_t n, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -29,8 +30,9 @@ static const struct jfield fields[] = {
     F("ts", ts, true),         F("operator", operator_, false), F("event", event, true),
     F("domain", domain, false), F("server", server, false),     F("step", step, false),
     F("result", result, false), F("state", state, false),       F("action", action, false),
-    F("reason", reason, false), F("detail", detail, false),
+    F("reason", reason, false), F("detail", detail, false),     F("chk", chk, false),
 };
+#define FI_CHK 11
 #undef F
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -66,37 +68,64 @@ static void sink_buf(void *ctx, const char *s, size_t n)
     b->len += n;
 }
 
-static void obuf_puts(struct obuf *b, const char *s)
+/* The line of r through sink; with_chk false leaves the chk key out (what
+ * the checksum covers).  -1 when r cannot be written. */
+static int format_to(const struct pp_jrec *r, bool with_chk,
+                     void (*sink)(void *ctx, const char *s, size_t n), void *ctx)
 {
-    sink_buf(b, s, strlen(s));
+    char num[32];
+    if (r->seq <= 0 || !r->ts[0] || !r->event[0])
+        return -1;
+    int len = snprintf(num, sizeof num, "{\"seq\":%lld", r->seq);
+    sink(ctx, num, (size_t)len);
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const char *v = (const char *)r + fields[i].off;
+        size_t vlen = strnlen(v, fields[i].size);
+        if (!vlen || (i == FI_CHK && !with_chk))
+            continue;
+        sink(ctx, ",\"", 2);
+        sink(ctx, fields[i].key, strlen(fields[i].key));
+        sink(ctx, "\":", 2);
+        /* The repaired text must fit the field it is read back into. */
+        if (jsonstr_emit(v, vlen, sink, ctx) > fields[i].size - 1)
+            return -1;
+    }
+    sink(ctx, "}\n", 2);
+    return 0;
 }
 
 int jrec_format(const struct pp_jrec *r, char *buf, size_t n)
 {
     struct obuf b = {buf, n, 0};
-    char num[32];
-
-    if (r->seq <= 0 || !r->ts[0] || !r->event[0])
+    if (format_to(r, true, sink_buf, &b) < 0)
         return -1;
-    snprintf(num, sizeof num, "{\"seq\":%lld", r->seq);
-    obuf_puts(&b, num);
-    for (size_t i = 0; i < NFIELDS; i++) {
-        const char *v = (const char *)r + fields[i].off;
-        size_t vlen = strnlen(v, fields[i].size);
-        if (!vlen)
-            continue;
-        obuf_puts(&b, ",\"");
-        obuf_puts(&b, fields[i].key);
-        obuf_puts(&b, "\":");
-        /* The repaired text must fit the field it is read back into. */
-        if (jsonstr_emit(v, vlen, sink_buf, &b) > fields[i].size - 1)
-            return -1;
-    }
-    obuf_puts(&b, "}\n");
     if (b.len >= n || b.len > INT_MAX)
         return -1;
     buf[b.len] = 0;
     return (int)b.len;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static void sink_fnv(void *ctx, const char *s, size_t n)
+{
+    uint64_t *h = ctx;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= (unsigned char)s[i];
+        *h *= FNV_PRIME;
+    }
+}
+
+int jrec_chain(const struct pp_jrec *r, const char *prev, char out[17])
+{
+    uint64_t h = FNV_OFFSET;
+    sink_fnv(&h, prev ? prev : "", prev ? strlen(prev) : 0);
+    sink_fnv(&h, "\n", 1);   /* the previous checksum ends here */
+    if (format_to(r, false, sink_fnv, &h) < 0)
+        return -1;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    return 0;
 }
 
 /* ---- reading ---- */
@@ -254,7 +283,12 @@ static int field_index(const char *k, size_t klen)
     int fi;
     switch (klen) {
     case 2: fi = 0, name = "ts"; break;
-    case 3: fi = FI_SEQ, name = "seq"; break;
+    case 3:
+        if (k[0] == 's')
+            fi = FI_SEQ, name = "seq";
+        else
+            fi = FI_CHK, name = "chk";
+        break;
     case 4: fi = 5, name = "step"; break;
     case 5:
         if (k[0] == 'e')

@@ -172,7 +172,7 @@ static const struct {
 } jf[] = {
 #define J(m) {offsetof(struct pp_jrec, m), sizeof(((struct pp_jrec *)0)->m)}
     J(ts), J(operator_), J(event), J(domain), J(server), J(step),
-    J(result), J(state), J(action), J(reason), J(detail),
+    J(result), J(state), J(action), J(reason), J(detail), J(chk),
 #undef J
 };
 #define NJF (sizeof jf / sizeof jf[0])
@@ -290,7 +290,27 @@ struct scan {
     char torn_why[160];
     int gap_line;         /* first seq gap: line, from, to (0 = none) */
     long long gap_from, gap_to;
+    bool strict;          /* a broken checksum chain is an error, not a flag */
+    char chk[20];         /* the last record's chk ("" before the chain begins) */
+    int chain_line;       /* first line where the chain breaks (0 = intact) */
+    char start[PP_REASON_MAX];   /* the first start record's detail ("" if none) */
+    char chain_why[96];
 };
+
+/* The checksum chain (journal.h): once a record carries a chk, every later
+ * one must, each equal to jrec_chain(itself, the one before).  Returns
+ * NULL when r continues the chain, else why not. */
+static const char *chain_check(struct scan *s, const struct pp_jrec *r)
+{
+    char want[17];
+    if (!r->chk[0])
+        return s->chk[0] ? "a record without a checksum follows checksummed ones" : NULL;
+    if (jrec_chain(r, s->chk, want) < 0 || strcmp(want, r->chk) != 0)
+        return s->chk[0] ? "its checksum does not follow from the record before (records "
+                           "cut, edited or added by hand)"
+                         : "its checksum does not match the record (edited by hand)";
+    return NULL;
+}
 
 static int read_failed(const struct scan *s, char *err, size_t errn)
 {
@@ -357,6 +377,22 @@ static int scan_lines(struct rdr *rd, int lineno, long long upto, bool check, st
                      "seq %lld)", s->path, lineno, r.seq, s->last_seq);
             return -1;
         }
+        const char *broken = s->chain_line ? NULL : chain_check(s, &r);
+        if (broken && s->strict) {
+            snprintf(err, errn, "%s:%d: the journal's checksum chain breaks here: %s. It is not "
+                     "the journal this console wrote for this pool (cut, edited or from "
+                     "elsewhere): refused.  poolpilot --replay shows it, flagged",
+                     s->path, lineno, broken);
+            return -1;
+        }
+        if (broken) {
+            s->chain_line = lineno;
+            snprintf(s->chain_why, sizeof s->chain_why, "%s", broken);
+        }
+        if (r.chk[0])
+            memcpy(s->chk, r.chk, sizeof s->chk);
+        if (!s->start[0] && !strcmp(r.event, "start"))
+            snprintf(s->start, sizeof s->start, "%s", r.detail[0] ? r.detail : " ");
         if (r.seq != s->last_seq + 1 && !s->gap_line) {
             s->gap_line = lineno;
             s->gap_from = s->last_seq;
@@ -377,7 +413,7 @@ static int scan_lines(struct rdr *rd, int lineno, long long upto, bool check, st
 /* Checks the whole file, then (all good) hands the good records to cb:
  * the ones kept compact in memory, then, for a journal too long to keep,
  * the rest parsed a second time.  Fills warn's facts in s. */
-static int scan_file(const char *path, int fd, struct scan *s,
+static int scan_file(const char *path, int fd, bool strict, struct scan *s,
                      int (*cb)(void *ctx, const struct pp_jrec *r), void *ctx,
                      char *err, size_t errn)
 {
@@ -389,6 +425,7 @@ static int scan_file(const char *path, int fd, struct scan *s,
 
     memset(s, 0, sizeof *s);
     s->path = path;
+    s->strict = strict;
     s->torn_at = -1;
     if (err && errn)
         err[0] = 0;
@@ -448,9 +485,13 @@ int journal_read_file(const char *path,
         snprintf(err, errn, "cannot read journal %s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = scan_file(path, fd, &s, cb, ctx, err, errn);
+    int rc = scan_file(path, fd, false, &s, cb, ctx, err, errn);
     close(fd);
     if (rc == 0) {
+        if (s.chain_line)
+            jnl_add_msg(warn, warnn, "%s:%d: FLAGGED: the checksum chain breaks here (%s); a "
+                        "console refuses to resume this journal", path, s.chain_line,
+                        s.chain_why);
         warn_gap(&s, warn, warnn);
         if (s.torn_at >= 0)
             jnl_add_msg(warn, warnn, "%s:%d: torn last record ignored (%s); the console that "
@@ -531,9 +572,12 @@ int journal_replay(struct pp_journal *j,
     if (j->note[0])
         jnl_add_msg(warn, warnn, "%s", j->note);
     j->note[0] = 0;   /* said once */
-    if (scan_file(j->path, j->fd, &s, cb, ctx, err, errn) < 0)
+    if (scan_file(j->path, j->fd, true, &s, cb, ctx, err, errn) < 0)
+        return -1;
+    if (s.start[0] && jnl_lock_pool(j, s.start, err, errn) < 0)
         return -1;
     j->last_seq = s.last_seq;
+    memcpy(j->last_chk, s.chk, sizeof j->last_chk);
     warn_gap(&s, warn, warnn);
     if (s.torn_at >= 0) {
         char side[PATH_MAX + 64];

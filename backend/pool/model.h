@@ -127,6 +127,8 @@ struct pp_model {
     char ask_text[PP_REASON_MAX]; /* the whole question, said plainly (translated) */
     bool ask_quorum;              /* ask_text states the quorum in full (START_DOMAIN):
                                    * the screen need not add its own quorum line */
+    unsigned ask_id;              /* grows with every question put: an answer names the
+                                   * question it answers (pp_event.ask_id) */
 
     int *name_index;              /* open-addressing hash of server names */
     int name_cap;

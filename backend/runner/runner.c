@@ -291,7 +291,7 @@ static void do_ask(struct pp_runner *r, const struct pp_action *a)
     if (r->opts.yes && ask_confirmable(m->ask)) {
         /* --yes confirms: journaled as automatic, never an override */
         struct pp_event e = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true,
-                             .operator_ = r->operator_};
+                             .operator_ = r->operator_, .ask_id = m->ask_id};
         runner_enqueue(r, &e);
     }
 }

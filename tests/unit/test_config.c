@@ -251,14 +251,46 @@ static void test_profile_linux_and_custom(void **state)
     assert_string_equal(cmd(PP_CMD_FABRIC), "");
 }
 
+/* Issue 14 class 3: a Lync / SfB pool cannot switch Microsoft's quorum
+ * table off, whatever the file says; custom and linux-systemd may choose. */
+static void test_quorum_fixed_for_lync_profiles(void **state)
+{
+    (void)state;
+    static const char *const lync[] = {"lync2013", "sfb2015", "sfb2019"};
+    for (int i = 0; i < 3; i++) {
+        char text[512], want[256];
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nquorum = none\n" SERVERS,
+                 lync[i]);
+        snprintf(want, sizeof want,
+                 "t.ini:4: quorum = none: a %s pool always keeps Microsoft's quorum table "
+                 "(quorum = lync); only profile = custom or linux-systemd may choose another rule",
+                 lync[i]);
+        EXPECT(text, want);
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nquorum = majority\nprofile = %s\n" SERVERS,
+                 lync[i]);
+        snprintf(want, sizeof want,
+                 "t.ini:3: quorum = majority: a %s pool always keeps Microsoft's quorum table "
+                 "(quorum = lync); only profile = custom or linux-systemd may choose another rule",
+                 lync[i]);
+        EXPECT(text, want);
+    }
+    EXPECT_OK("[pool]\nfqdn = db.example.org\nprofile = custom\nquorum = none\n" SERVERS
+              "[commands]\nreadiness = r\ndrain = d\nupgrade = u\nrestart = x\nverify = v\n");
+    assert_int_equal(C.quorum, PP_QUORUM_NONE);
+    EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\nquorum = none\n" SERVERS);
+    assert_int_equal(C.quorum, PP_QUORUM_NONE);
+}
+
 static void test_user_overrides_profile(void **state)
 {
     (void)state;
     /* The profile is named after the keys it overrides: order of keys in
      * the file does not matter, the user's file always wins. */
-    EXPECT_OK("[pool]\nquorum = none\nshell = posix\nfqdn = pool01.contoso.com\nprofile = lync2013\n"
+    EXPECT_OK("[pool]\nquorum = lync\nshell = posix\nfqdn = pool01.contoso.com\nprofile = lync2013\n"
               "mode = downtime\nconfirm = step\nparallel = 2\n" SERVERS);
-    assert_int_equal(C.quorum, PP_QUORUM_NONE);
+    assert_int_equal(C.quorum, PP_QUORUM_LYNC);
     assert_int_equal(C.shell, PP_SHELL_POSIX);
     assert_int_equal(C.mode, PP_MODE_DOWNTIME);
     assert_int_equal(C.confirm, PP_CONFIRM_STEP);
@@ -398,9 +430,10 @@ static void test_servers_lync_limit(void **state)
     EXPECT(t, "t.ini:5: 13 servers: a Lync / Skype for Business pool has at most 12 Front Ends "
               "(quorum = lync)");
     free(t);
+    /* ... and a Lync pool cannot escape the limit by choosing another rule */
     t = many_servers(13, "majority");
-    EXPECT_OK(t);
-    assert_int_equal(C.nservers, 13);
+    EXPECT(t, "t.ini:4: quorum = majority: a lync2013 pool always keeps Microsoft's quorum table "
+              "(quorum = lync); only profile = custom or linux-systemd may choose another rule");
     free(t);
 }
 
@@ -1035,6 +1068,7 @@ int main(void)
         cmocka_unit_test_teardown(test_command_length_limit, teardown),
         cmocka_unit_test_teardown(test_profile_linux_and_custom, teardown),
         cmocka_unit_test_teardown(test_user_overrides_profile, teardown),
+        cmocka_unit_test_teardown(test_quorum_fixed_for_lync_profiles, teardown),
         cmocka_unit_test_teardown(test_examples_load_clean, teardown),
         cmocka_unit_test_teardown(test_pool_required, teardown),
         cmocka_unit_test_teardown(test_pool_values, teardown),

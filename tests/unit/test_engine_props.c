@@ -1,13 +1,9 @@
 /* Property test: thousands of random pools (topology, Busy streaks, faults,
  * operator choices) driven through the engine, with the safety invariants
- * checked on the journal and the model after every event:
- *   - never two domains in flight;
- *   - no domain starts without Ready + ReadyForUpgrade, a failover, or a
- *     journaled override;
- *   - quorum never broken while the pool serves users;
- *   - every confirm / decline / override names its operator;
- *   - a step that ended ok never runs again on that server.
- * A failing seed is printed so it can be replayed. */
+ * of helpers/engine_invariants.h checked on the journal and the model after
+ * every event.  The operator here mostly does the sensible thing; the
+ * adversarial walk is test_engine_model.c.  A failing seed is printed so
+ * it can be replayed (PP_PROP_SEED=n). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/helpers/engine_driver.h"
+#include "tests/unit/helpers/engine_invariants.h"
 
 #define SCENARIOS 2000
 
@@ -53,80 +49,16 @@ static void make_ini(char *buf, size_t n, int nsrv, bool dr, int confirm, int pa
     snprintf(buf + off, n - off, "[timing]\nbusy_retry = 10m\nsettle = 20m\n");
 }
 
-struct checker {
-    int open_domain;            /* -1 */
-    bool ready_seen;            /* a Ready answer since the last domain ended */
-    char ready_detail[PP_REASON_MAX];
-    bool failed_over;
-    bool proceed;
-    int checked;                /* records checked so far */
-    bool ok_done[16][PP_STEP_COUNT];
-};
-
-static const struct drv *cur;   /* for the dump on failure */
-
-static void fail_at(uint64_t seed, const char *what, const struct pp_jrec *r)
+static void check(struct drv *d, struct inv *c, uint64_t seed)
 {
-    for (int i = cur->nrec > 40 ? cur->nrec - 40 : 0; i < cur->nrec; i++) {
-        const struct pp_jrec *x = &cur->recs[i];
-        fprintf(stderr, "  %lld %s %s %s %s %s %s %s %s | %s\n", x->seq, x->event, x->action,
-                x->domain, x->server, x->step, x->state, x->result, x->reason, x->detail);
-    }
-    fail_msg("seed %llu: %s (record %lld %s %s %s %s)", (unsigned long long)seed, what,
+    const char *why = inv_check(c, d);
+    if (!why)
+        return;
+    inv_dump(d, 40);
+    const struct pp_jrec *r = c->bad_record >= 0 ? &d->recs[c->bad_record] : NULL;
+    fail_msg("seed %llu: %s (record %lld %s %s %s %s)", (unsigned long long)seed, why,
              r ? r->seq : 0, r ? r->event : "", r ? r->domain : "", r ? r->server : "",
              r ? r->step : "");
-}
-
-static void check_records(struct drv *d, struct checker *c, uint64_t seed)
-{
-    for (; c->checked < d->nrec; c->checked++) {
-        const struct pp_jrec *r = &d->recs[c->checked];
-        const char *ev = r->event;
-        if ((!strcmp(ev, "confirm") || !strcmp(ev, "override") || !strcmp(ev, "decline") ||
-             !strcmp(ev, "choose")) && !r->operator_[0])
-            fail_at(seed, "a decision without an operator", r);
-        if (!strcmp(ev, "override") && !r->reason[0])
-            fail_at(seed, "an override without a reason", r);
-        if (!strcmp(ev, "readiness")) {
-            c->ready_seen = !strcmp(r->state, "Ready");
-            snprintf(c->ready_detail, sizeof c->ready_detail, "%s;", r->detail);
-        } else if (!strcmp(ev, "failover") && !strcmp(r->result, "ok")) {
-            c->failed_over = true;
-        } else if (!strcmp(ev, "override") && !strcmp(r->action, "proceed")) {
-            c->proceed = true;
-        } else if (!strcmp(ev, "domain-start")) {
-            if (c->open_domain >= 0)
-                fail_at(seed, "two domains in flight", r);
-            c->open_domain = model_find_domain(&d->m, r->domain);
-            char pat[PP_DOMAIN_NAME_MAX + 16];
-            snprintf(pat, sizeof pat, " %s ready;", r->domain);
-            bool gate = c->ready_seen && strstr(c->ready_detail, pat);
-            if (!gate && !c->failed_over && !c->proceed)
-                fail_at(seed, "a domain started without Ready + ReadyForUpgrade", r);
-        } else if (!strcmp(ev, "domain-done")) {
-            if (model_find_domain(&d->m, r->domain) == c->open_domain)
-                c->open_domain = -1;
-            c->ready_seen = false;
-            c->proceed = false;
-        } else if (!strcmp(ev, "step-start") || !strcmp(ev, "step-end")) {
-            int s = model_find_server(&d->m, r->server);
-            int st = pp_step_parse(r->step);
-            if (s < 0 || st < 0)
-                fail_at(seed, "a step record without server or step", r);
-            if (!strcmp(ev, "step-start") && c->ok_done[s][st])
-                fail_at(seed, "a step that ended ok ran again", r);
-            if (!strcmp(ev, "step-end") && !strcmp(r->result, "ok"))
-                c->ok_done[s][st] = true;
-        }
-    }
-    /* quorum while the pool serves its users */
-    if (!d->m.failed_over && d->m.active_domain >= 0) {
-        int among, need = quorum_required(d->m.nservers, &among), up = 0;
-        for (int i = 0; i < among; i++)
-            up += model_server_up(&d->m.servers[i]);
-        if (need > 0 && up < need)
-            fail_at(seed, "quorum broken", NULL);
-    }
 }
 
 static bool confirmable(enum pp_ask_kind k)
@@ -201,11 +133,11 @@ static void one_scenario(uint64_t seed)
     make_ini(ini, sizeof ini, nsrv, rnd(2), (int)rnd(3), (int)rnd(3), rnd(5) == 0);
     struct drv *d = malloc(sizeof *d);
     drv_init(d, ini);
-    struct checker c = {.open_domain = -1};
-    cur = d;
+    struct inv c;
+    inv_init(&c, d);
     drv_start(d);
     for (int step = 0; step < 4000 && !d->exited; step++) {
-        check_records(d, &c, seed);
+        check(d, &c, seed);
         uint32_t x = rnd(100);
         if (d->m.ask != PP_ASK_NONE && (x < 50 || d->nruns == 0)) {
             operator_acts(d);
@@ -215,7 +147,8 @@ static void one_scenario(uint64_t seed)
             operator_acts(d);   /* nothing runs, nothing scheduled: only a person can help */
         }
     }
-    check_records(d, &c, seed);
+    check(d, &c, seed);
+    inv_free(&c);
     drv_free(d);
     free(d);
 }

@@ -116,6 +116,187 @@ static void simple_rec(struct pp_jrec *r, const char *event, const char *detail)
     snprintf(r->detail, sizeof r->detail, "%s", detail);
 }
 
+/* ---- the checksum chain (issue 14 class 8) ---- */
+
+/* Writes n chained records to path through the journal; returns the file's
+ * text (caller frees). */
+static char *chained_journal(const char *path, int n)
+{
+    struct collect c = {0};
+    char warn[512], err[512];
+    unlink(path);
+    struct pp_journal *j = open_replayed(path, &c, warn, sizeof warn);
+    for (int i = 0; i < n; i++) {
+        struct pp_jrec r;
+        simple_rec(&r, i == 0 ? "start" : "step-end", "fine");
+        assert_int_equal(journal_append(j, &r, err, sizeof err), 0);
+        assert_int_equal(strlen(r.chk), 16);
+    }
+    journal_close(j);
+    size_t len;
+    return slurp(path, &len);
+}
+
+/* Resumes path: 0, or -1 with err (must mention want). */
+static int resume_refused(const char *path, const char *want)
+{
+    bool locked = false;
+    char err[1024] = "", warn[512];
+    struct pp_journal *j = journal_open(path, &locked, err, sizeof err);
+    assert_non_null(j);
+    int rc = journal_replay(j, NULL, NULL, warn, sizeof warn, err, sizeof err);
+    journal_close(j);
+    if (want) {
+        if (rc == 0 || !strstr(err, want))
+            fail_msg("want a refusal with \"%s\", got rc %d: %s", want, rc, err);
+    }
+    return rc;
+}
+
+static void test_chain_refuses_cut_edited_and_glued_journals(void **state)
+{
+    (void)state;
+    char path[512], want[640], warn[1024], err[512];
+    snprintf(path, sizeof path, "%s/chain.jsonl", tmpdir());
+    char *text = chained_journal(path, 4);
+    char *l[5] = {0};
+    int n = 0;
+    for (char *p = text; *p && n < 5; n++) {
+        l[n] = p;
+        p = strchr(p, '\n') + 1;
+    }
+    assert_int_equal(n, 4);
+    size_t len[4];
+    for (int i = 0; i < 4; i++)
+        len[i] = (size_t)(strchr(l[i], '\n') + 1 - l[i]);
+
+    /* intact: resumes, and what is appended after a resume chains on */
+    assert_int_equal(resume_refused(path, NULL), 0);
+    struct collect c = {0};
+    struct pp_journal *j = open_replayed(path, &c, warn, sizeof warn);
+    struct pp_jrec r;
+    simple_rec(&r, "resume", "");
+    assert_int_equal(journal_append(j, &r, err, sizeof err), 0);
+    journal_close(j);
+    assert_int_equal(resume_refused(path, NULL), 0);
+
+    /* a record cut from the middle */
+    FILE *f = fopen(path, "wb");
+    fwrite(l[0], 1, len[0], f);
+    fwrite(l[1], 1, len[1], f);
+    fwrite(l[3], 1, len[3], f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:3: the journal's checksum chain breaks here", path);
+    resume_refused(path, want);
+    /* ... still read for --replay / --status, flagged */
+    assert_int_equal(journal_read_file(path, NULL, NULL, warn, sizeof warn, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s:3: FLAGGED", path);
+    assert_non_null(strstr(warn, want));
+
+    /* a record edited by hand (its detail changed, seq and chk kept) */
+    f = fopen(path, "wb");
+    fwrite(l[0], 1, len[0], f);
+    char *ed = strstr(l[1], "\"fine\"");
+    assert_non_null(ed);
+    fwrite(l[1], 1, (size_t)(ed - l[1]), f);
+    fputs("\"fake\"", f);
+    fwrite(ed + 6, 1, len[1] - (size_t)(ed + 6 - l[1]), f);
+    fwrite(l[2], 1, len[2], f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:2: the journal's checksum chain breaks here", path);
+    resume_refused(path, want);
+
+    /* a forged record glued on by hand, with and without a checksum */
+    f = fopen(path, "wb");
+    fwrite(text, 1, len[0] + len[1] + len[2] + len[3], f);
+    fputs("{\"seq\":5,\"ts\":\"t\",\"event\":\"domain-done\",\"domain\":\"UD1\"}\n", f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:5: the journal's checksum chain breaks here: a record "
+             "without a checksum follows checksummed ones", path);
+    resume_refused(path, want);
+    f = fopen(path, "wb");
+    fwrite(text, 1, len[0] + len[1] + len[2] + len[3], f);
+    fputs("{\"seq\":5,\"ts\":\"t\",\"event\":\"domain-done\",\"chk\":\"0123456789abcdef\"}\n",
+          f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:5:", path);
+    resume_refused(path, want);
+
+    /* the start of another journal glued on this one's end */
+    f = fopen(path, "wb");
+    fwrite(text, 1, len[0] + len[1] + len[2] + len[3], f);
+    char *again = strstr(l[0], "\"seq\":1");
+    assert_non_null(again);
+    fputs("{\"seq\":5", f);
+    fwrite(again + 7, 1, len[0] - (size_t)(again + 7 - l[0]), f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:5:", path);
+    resume_refused(path, want);
+
+    /* a journal written before the chain (no chk at all) still resumes */
+    const char *legacy = "{\"seq\":1,\"ts\":\"t\",\"event\":\"start\"}\n"
+                         "{\"seq\":2,\"ts\":\"t\",\"event\":\"readiness\"}\n";
+    write_file(path, legacy, strlen(legacy));
+    assert_int_equal(resume_refused(path, NULL), 0);
+    free(text);
+}
+
+/* Issue 14 class 6: the lock is keyed by the pool, not by the journal's
+ * path: a second console on the same pool with another --journal is
+ * refused before it writes anything, starting or resuming. */
+static void test_pool_lock_whatever_the_journal_path(void **state)
+{
+    (void)state;
+    char a[512], b[512], st[512], err[512], warn[512];
+    snprintf(st, sizeof st, "%s/poolstate", tmpdir());
+    char *old = getenv("XDG_STATE_HOME") ? strdup(getenv("XDG_STATE_HOME")) : NULL;
+    setenv("XDG_STATE_HOME", st, 1);
+    snprintf(a, sizeof a, "%s/one.jsonl", tmpdir());
+    snprintf(b, sizeof b, "%s/two.jsonl", tmpdir());
+    unlink(a);
+    unlink(b);
+    struct collect c = {0};
+    struct pp_journal *ja = open_replayed(a, &c, warn, sizeof warn);
+    struct pp_jrec r;
+    simple_rec(&r, "start", "pool pool01.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(ja, &r, err, sizeof err), 0);
+
+    struct pp_journal *jb = open_replayed(b, &c, warn, sizeof warn);
+    simple_rec(&r, "start", "pool POOL01.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(jb, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "pool POOL01.contoso.com is in use by another poolpilot console"));
+    assert_int_equal(journal_last_seq(jb), 0);   /* nothing written */
+    /* another pool is not held */
+    simple_rec(&r, "start", "pool pool02.contoso.com profile lync2013 mode graceful, 8 Front Ends");
+    assert_int_equal(journal_append(jb, &r, err, sizeof err), 0);
+    journal_close(jb);
+
+    /* resuming a copy of pool01's journal under another path: refused too */
+    size_t len;
+    char *text = slurp(a, &len);
+    write_file(b, text, len);
+    free(text);
+    bool locked = false;
+    jb = journal_open(b, &locked, err, sizeof err);
+    assert_non_null(jb);
+    assert_int_equal(journal_replay(jb, NULL, NULL, warn, sizeof warn, err, sizeof err), -1);
+    assert_non_null(strstr(err, "pool pool01.contoso.com is in use"));
+    journal_close(jb);
+
+    /* the first console gone, the pool is free */
+    journal_close(ja);
+    memset(&c, 0, sizeof c);
+    jb = open_replayed(b, &c, warn, sizeof warn);
+    assert_int_equal(c.n, 1);
+    journal_close(jb);
+    if (old) {
+        setenv("XDG_STATE_HOME", old, 1);
+        free(old);
+    } else {
+        unsetenv("XDG_STATE_HOME");
+    }
+}
+
 /* ---- format / parse ---- */
 
 static void test_roundtrip_all_fields(void **state)
@@ -991,6 +1172,8 @@ int main(void)
         cmocka_unit_test(test_append_needs_replay_and_fitting_record),
         cmocka_unit_test(test_lock_other_process_and_crash),
         cmocka_unit_test(test_stale_label_of_dead_pid),
+        cmocka_unit_test(test_chain_refuses_cut_edited_and_glued_journals),
+        cmocka_unit_test(test_pool_lock_whatever_the_journal_path),
         cmocka_unit_test(test_torn_truncated),
         cmocka_unit_test(test_torn_garbage),
         cmocka_unit_test(test_corrupt_middle),

@@ -409,7 +409,7 @@ static void test_faults_limit(void **state)
 
 /* ---- the server generator ---- */
 
-#define GEN SCEN POOL "[pool]\nquorum = majority\n[sim]\n" /* [sim] at line 10, keys from 11 */
+#define GEN SCEN POOL "[pool]\nquorum = lync\n[sim]\n" /* [sim] at line 10, keys from 11 */
 
 static void test_generator(void **state)
 {

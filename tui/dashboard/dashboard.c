@@ -94,6 +94,14 @@ static void operator_event(struct dashboard *d, enum pp_op op, enum pp_override 
     runner_operator(d->r, &ev);
 }
 
+/* A confirm / decline names the question on the screen when the key was
+ * pressed: if the engine has replaced it since, the engine refuses. */
+static void answer_event(struct dashboard *d, enum pp_op op, unsigned ask_id)
+{
+    struct pp_event ev = {.type = PP_EV_OPERATOR, .op = op, .ask_id = ask_id ? ask_id : ~0u};
+    runner_operator(d->r, &ev);
+}
+
 static void note(struct dashboard *d, const char *text)
 {
     snprintf(d->v.note, sizeof d->v.note, "%s", text);
@@ -339,7 +347,7 @@ static void do_action(struct dashboard *d, enum act_id a)
             note(d, msg);
         }
         else
-            operator_event(d, PP_OP_CONFIRM, 0, NULL, NULL);
+            answer_event(d, PP_OP_CONFIRM, m->ask_id);
         break;
     case ACT_DECLINE:
         if (v->ended)
@@ -347,7 +355,7 @@ static void do_action(struct dashboard *d, enum act_id a)
         if (m->ask == PP_ASK_NONE)
             note(d, _("no question to answer"));
         else
-            operator_event(d, PP_OP_DECLINE, 0, NULL, NULL);
+            answer_event(d, PP_OP_DECLINE, m->ask_id);
         break;
     case ACT_RECHECK:
         if (!v->ended)

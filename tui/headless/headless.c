@@ -29,6 +29,7 @@ struct headless {
     struct pp_runner *r;
     char buf[8192];
     size_t nbuf;
+    unsigned shown_ask;          /* id of the last question printed: a confirm answers it */
     uint64_t prompt_id;          /* a transport prompt waiting for a line */
     enum pp_prompt_kind prompt;
     bool prompt_echo;
@@ -150,6 +151,7 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
         }
         break;
     case PP_N_ASK:
+        h->shown_ask = m->ask_id;
         say(h, "? ", n->text);
         if (confirmable(m->ask) && !h->yes)
             say(h, "  ", _("answer: confirm | decline | recheck | choose DOMAIN | "
@@ -236,10 +238,14 @@ static void command(struct headless *h, char *line)
     if (!verb)
         return;
     struct pp_event ev = {.type = PP_EV_OPERATOR};
+    /* an answer names the question printed last: the engine refuses it if
+     * another has replaced that one since (never 0, "whatever is current") */
     if (!strcasecmp(verb, "confirm") || !strcasecmp(verb, "y") || !strcasecmp(verb, "yes")) {
         ev.op = PP_OP_CONFIRM;
+        ev.ask_id = h->shown_ask ? h->shown_ask : ~0u;
     } else if (!strcasecmp(verb, "decline") || !strcasecmp(verb, "n") || !strcasecmp(verb, "no")) {
         ev.op = PP_OP_DECLINE;
+        ev.ask_id = h->shown_ask ? h->shown_ask : ~0u;
     } else if (!strcasecmp(verb, "recheck") || !strcasecmp(verb, "r")) {
         ev.op = PP_OP_RECHECK;
     } else if (!strcasecmp(verb, "choose")) {

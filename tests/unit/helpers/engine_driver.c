@@ -232,6 +232,25 @@ void drv_override(struct drv *d, enum pp_override ov, const char *target, const 
     drv_event(d, &ev);
 }
 
+int drv_restart(struct drv *d, char *err, size_t errn)
+{
+    engine_free(d->e);
+    model_free(&d->m);
+    if (model_init(&d->m, &d->cfg) < 0)
+        abort();
+    d->e = engine_new(&d->cfg, &d->m, "tester");
+    if (!d->e)
+        abort();
+    d->nruns = 0;
+    d->ncancels = 0;
+    d->exited = false;
+    for (int i = 0; i < d->nrec; i++)
+        if (engine_restore(d->e, &d->recs[i], err, errn) < 0)
+            return -1;
+    drv_start(d);
+    return 0;
+}
+
 int drv_count(const struct drv *d, const char *event)
 {
     int n = 0;

@@ -72,6 +72,12 @@ int drv_finish_all_ok(struct drv *d);
 void drv_op(struct drv *d, enum pp_op op, const char *target);
 void drv_override(struct drv *d, enum pp_override ov, const char *target, const char *reason);
 
+/* The console is killed and started again: the commands in flight are
+ * forgotten (their ends never arrive), a new model and engine restore every
+ * record written so far, and PP_EV_START is sent.  Returns 0, or -1 when
+ * the engine refused a record (err filled). */
+int drv_restart(struct drv *d, char *err, size_t errn);
+
 /* Journal queries. */
 int drv_count(const struct drv *d, const char *event);
 const struct pp_jrec *drv_last(const struct drv *d, const char *event);

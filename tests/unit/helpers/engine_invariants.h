@@ -1,0 +1,46 @@
+/* The safety invariants, checked on what a driven engine wrote to its
+ * journal and on its model: shared by the property test (random pools,
+ * well-behaved operator) and the model checker (adversarial operator, pool
+ * answers and restarts).
+ *   - never two domains in flight (journal and model);
+ *   - no domain starts without Ready + ReadyForUpgrade, a failover that
+ *     succeeded, or a journaled proceed override;
+ *   - quorum never broken (any state, failed over too) under the rule;
+ *   - every confirm / decline / choose / override names its operator, an
+ *     override has a reason and never comes from --yes;
+ *   - a step that ended ok never runs again on that server;
+ *   - a server runs a step only in the domain in flight;
+ *   - Busy answered busy_strikes times in a row (busy_retry apart) is a
+ *     pool problem before anything else is checked or started, across
+ *     restarts too. */
+#ifndef PP_ENGINE_INVARIANTS_H
+#define PP_ENGINE_INVARIANTS_H
+
+#include "tests/unit/helpers/engine_driver.h"
+
+struct inv {
+    char open_domain[PP_DOMAIN_NAME_MAX];   /* "" when none; a name: a restart may
+                                             * number discovered domains anew */
+    bool ready_seen;            /* a Ready answer since the last domain ended */
+    char ready_detail[PP_REASON_MAX + 2];
+    bool failed_over;
+    bool proceed;
+    int checked;                /* records checked so far */
+    bool (*ok_done)[PP_STEP_COUNT];
+    int nservers;
+    int bad_record;             /* index of the record that broke a rule, -1 */
+    int strikes;                /* consecutive Busy answers, counted as the engine must */
+    long long last_strike;      /* ts of the last counted one, -1 */
+    bool problem_due;           /* strikes reached: a pool-problem must come next */
+};
+
+void inv_init(struct inv *c, const struct drv *d);
+void inv_free(struct inv *c);
+/* Checks the records written since the last call, then the model.  NULL
+ * when every invariant holds; otherwise what broke (c->bad_record says
+ * which record, -1 for the model). */
+const char *inv_check(struct inv *c, const struct drv *d);
+/* Prints the last n records of d's journal to stderr (for a failure). */
+void inv_dump(const struct drv *d, int n);
+
+#endif
