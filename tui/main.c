@@ -16,6 +16,7 @@
 #include "backend/journal/journal.h"
 #include "backend/history/report.h"
 #include "backend/runner/runner.h"
+#include "backend/runner/stage.h"
 #include "config/config.h"
 #include "tui/i18n.h"
 #include "tui/keymap.h"
@@ -42,6 +43,8 @@ static const char usage_text[] =
     "      --yes               confirm every confirmation (never an override)\n"
     "      --dry-run           check readiness, print every command, probe every\n"
     "                          server read-only; run no step\n"
+    "      --stage             copy [update] package to every server over SFTP, verify\n"
+    "                          its SHA-256 there, and exit (0 = all staged)\n"
     "      --journal PATH      the journal (default $XDG_STATE_HOME/poolpilot/POOL.jsonl)\n"
     "      --status            print the checklist from the journal and exit\n"
     "      --report=md|json|csv  write a report of the journal for the change ticket\n"
@@ -69,11 +72,11 @@ struct opts {
     const char *operator_;
     const char *replay;
     double scale;
-    bool check, list, headless, yes, dry_run, status, keys_md;
+    bool check, list, headless, yes, dry_run, status, keys_md, stage;
 };
 
 enum { O_CHECK = 256, O_TRAINING, O_LIST, O_SCALE, O_HEADLESS, O_YES, O_DRY, O_JOURNAL,
-       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY };
+       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY, O_STAGE };
 
 static int parse_scale(const char *s, double *out)
 {
@@ -100,6 +103,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"headless", no_argument, NULL, O_HEADLESS},
         {"yes", no_argument, NULL, O_YES},
         {"dry-run", no_argument, NULL, O_DRY},
+        {"stage", no_argument, NULL, O_STAGE},
         {"journal", required_argument, NULL, O_JOURNAL},
         {"status", no_argument, NULL, O_STATUS},
         {"report", required_argument, NULL, O_REPORT},
@@ -132,6 +136,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_HEADLESS: o->headless = true; break;
         case O_YES: o->yes = true; break;
         case O_DRY: o->dry_run = true; break;
+        case O_STAGE: o->stage = true; break;
         case O_JOURNAL: o->journal = optarg; break;
         case O_STATUS: o->status = true; break;
         case O_REPORT: o->report = optarg; break;
@@ -156,6 +161,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (o->report && report_fmt_parse(o->report) < 0) {
         fprintf(stderr, "poolpilot: --report: unknown format \"%s\" (md, json, csv)\n", o->report);
+        return -1;
+    }
+    if (o->stage && (o->training || o->dry_run)) {
+        fprintf(stderr, "poolpilot: --stage copies to real servers: not with --training or "
+                        "--dry-run\n");
         return -1;
     }
     if (o->training && !scale_set)
@@ -365,6 +375,45 @@ static int replay(const struct opts *o)
     return rc;
 }
 
+/* --stage: its own short loop (backend/runner/stage.c), journaled in the
+ * pool's journal under the same lock as a run, so a run and a staging
+ * never write at once. */
+static int stage_main(const struct opts *o, const struct pp_config *cfg, const char *jpath)
+{
+    if (cfg->sim.present) {
+        fprintf(stderr, "poolpilot: --stage needs a real pool (SSH), not a training scenario\n");
+        return EXIT_USAGE;
+    }
+    bool locked = false;
+    char err[PP_REASON_MAX * 2] = "";
+    struct pp_journal *j = journal_open_as(jpath, who_am_i(o), &locked, err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "poolpilot: %s\n", err);
+        return locked ? EXIT_LOCKED : EXIT_USAGE;
+    }
+    /* reading it checks it (and cuts a torn last line) before we append */
+    char warn[PP_REASON_MAX] = "";
+    if (journal_replay(j, NULL, NULL, warn, sizeof warn, err, sizeof err) < 0) {
+        fprintf(stderr, "poolpilot: %s\n", err);
+        journal_close(j);
+        return EXIT_USAGE;
+    }
+    if (warn[0])
+        fprintf(stderr, "poolpilot: %s\n", warn);
+    struct pp_transport *t = ssh_transport_new(cfg, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "poolpilot: %s\n", err[0] ? err : "cannot start the transport");
+        journal_close(j);
+        return EXIT_STOPPED;
+    }
+    int rc = stage_run(cfg, t, j, who_am_i(o), stdout, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "poolpilot: %s\n", err);
+    transport_free(t);
+    journal_close(j);
+    return rc == 0 ? EXIT_DONE : EXIT_STOPPED;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -399,6 +448,12 @@ int main(int argc, char **argv)
     }
     if (o.status || o.report) {
         int rc = status_or_report(&o, jpath, &cfg);
+        config_free(&cfg);
+        return rc;
+    }
+
+    if (o.stage) {
+        int rc = stage_main(&o, &cfg, jpath);
         config_free(&cfg);
         return rc;
     }

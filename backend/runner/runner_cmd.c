@@ -337,6 +337,8 @@ static void sink_emit(void *ctx, const struct pp_tev *tev)
         if (tev->data)
             runner_notify(r, PP_N_EVENT, tev->server, tev->data);
         break;
+    case PP_TEV_PROGRESS:   /* copies are staging's (stage.c), not the run's */
+        break;
     }
 }
 
