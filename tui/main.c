@@ -491,7 +491,8 @@ int main(int argc, char **argv)
     struct pp_ui *ui = headless ? headless_new(stdout, stdin, o.yes) : dashboard_new(&cfg);
     struct fanout fan = {0};
     struct pp_runner_opts ro = {.yes = o.yes, .dry_run = o.dry_run, .training = cfg.sim.present,
-                                .time_scale = o.scale, .operator_ = who_am_i(&o)};
+                                .time_scale = o.scale, .operator_ = who_am_i(&o),
+                                .journal_path = jpath};
     struct pp_runner *r = ui ? runner_new(&cfg, &m, t, j, &ro, on_notice, &fan) : NULL;
     if (!r) {
         fprintf(stderr, "poolpilot: cannot start the console\n");

@@ -141,6 +141,7 @@ void runner_free(struct pp_runner *r)
             free(r->lastcmd[i]);
     free(r->lastcmd);
     free(r->out);
+    free(r->staged);
     actions_free(&r->acts);
     free(r);
 }
@@ -349,6 +350,7 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
 {
     struct pp_runner *r = ctx;
     char err[PP_REASON_MAX];
+    runner_stage_record(r, rec);
     if (engine_restore(r->eng, rec, err, sizeof err) < 0) {
         snprintf(r->restore_err, sizeof r->restore_err, "%s: %s",
                  r->j ? journal_path(r->j) : "journal", err);
@@ -359,6 +361,9 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
 
 int runner_start(struct pp_runner *r, char *err, size_t errn)
 {
+    runner_stage_init(r);
+    if (!r->j)
+        runner_stage_load(r, r->opts.journal_path);
     if (r->j) {
         char warn[PP_REASON_MAX] = "";
         char jerr[PP_REASON_MAX] = "";

@@ -16,6 +16,7 @@ struct pp_runner_opts {
     bool training;
     double time_scale;     /* 1 = real time; N = N times faster; 0 = max (jump) */
     const char *operator_; /* who sits at the console */
+    const char *journal_path; /* a dry run reads its `stage` records (no lock) */
 };
 
 enum pp_notice_type {

@@ -68,7 +68,19 @@ struct pp_runner {
     int dry_pending;         /* dry run: connection probes still running */
     int dry_problems;        /* dry run: servers that could not be reached */
     char restore_err[PP_REASON_MAX * 2];
+
+    /* staging (runner_stage.c): NULL without [update] package */
+    char (*staged)[PP_SHA256_HEX + 1];   /* per server: the verified copy's sha256, "" = none */
+    char pkg_sha[PP_SHA256_HEX + 1];     /* the package's; "" = unknown (pkg_why) */
+    char pkg_why[PP_REASON_MAX];
 };
+
+/* runner_stage.c */
+void runner_stage_init(struct pp_runner *r);
+void runner_stage_record(struct pp_runner *r, const struct pp_jrec *rec);
+void runner_stage_load(struct pp_runner *r, const char *path);
+bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size_t n);
+void runner_stage_plan(struct pp_runner *r);
 
 /* runner.c */
 void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);
