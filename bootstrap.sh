@@ -11,8 +11,9 @@ cd "$(dirname "$0")"
 # gettext: msgfmt for the zh_TW catalogue; locales: localedef for the zh_TW
 # screen test; clang + libclang-rt-14-dev: the libFuzzer smoke run and the
 # static analyzer; cppcheck: static checks; valgrind: the memcheck run;
-# python3: two test helpers.
-PKGS=(build-essential cmake pkg-config libncurses-dev libssh-dev libinih-dev
+# python3: two test helpers; libssl-dev: libcrypto's SHA-256 for staging
+# (libssh already links libcrypto).
+PKGS=(build-essential cmake pkg-config libncurses-dev libssh-dev libssl-dev libinih-dev
       libcmocka-dev openssh-server openssh-client tmux jq gettext locales
       clang libclang-rt-14-dev cppcheck valgrind python3)
 

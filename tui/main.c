@@ -384,6 +384,11 @@ static int stage_main(const struct opts *o, const struct pp_config *cfg, const c
         fprintf(stderr, "poolpilot: --stage needs a real pool (SSH), not a training scenario\n");
         return EXIT_USAGE;
     }
+    if (!cfg->update.package[0]) {   /* a config problem: before the journal is touched */
+        fprintf(stderr, "poolpilot: %s: [update] package is not set: nothing to stage\n",
+                cfg->path);
+        return EXIT_USAGE;
+    }
     bool locked = false;
     char err[PP_REASON_MAX * 2] = "";
     struct pp_journal *j = journal_open_as(jpath, who_am_i(o), &locked, err, sizeof err);
