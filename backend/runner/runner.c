@@ -11,6 +11,8 @@
  * handed to the engine stay English, as the journal keeps them. */
 #include "backend/runner/runner_internal.h"
 
+#include "backend/journal/journal_eta.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -142,6 +144,7 @@ void runner_free(struct pp_runner *r)
     free(r->lastcmd);
     free(r->out);
     free(r->staged);
+    eta_free(r->eta);
     actions_free(&r->acts);
     free(r);
 }
@@ -269,6 +272,7 @@ static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
         halt(r, err);
         return;
     }
+    runner_eta_record(r, rec);
     char line[1400];
     journal_describe(rec, line, sizeof line);
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
@@ -351,6 +355,7 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
     struct pp_runner *r = ctx;
     char err[PP_REASON_MAX];
     runner_stage_record(r, rec);
+    runner_eta_record(r, rec);
     if (engine_restore(r->eng, rec, err, sizeof err) < 0) {
         snprintf(r->restore_err, sizeof r->restore_err, "%s: %s",
                  r->j ? journal_path(r->j) : "journal", err);
@@ -362,6 +367,7 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
 int runner_start(struct pp_runner *r, char *err, size_t errn)
 {
     runner_stage_init(r);
+    runner_eta_init(r);
     if (!r->j)
         runner_stage_load(r, r->opts.journal_path);
     if (r->j) {

@@ -79,6 +79,12 @@ const struct pp_outbuf *runner_output(const struct pp_runner *r, int server);
 /* The last command line sent to a server (for the output pane title). */
 const char *runner_last_command(const struct pp_runner *r, int server);
 
+/* When the window will end (header, headless status): "ends about 03:40
+ * (2h10m left)", a range with earlier journals of the pool, or why it is
+ * unknown.  -1 (buf "") when there is nothing to estimate (done, stopped).
+ * (backend/runner/runner_eta.c) */
+int runner_eta_text(struct pp_runner *r, char *buf, size_t n);
+
 /* Training clock controls. */
 void runner_set_scale(struct pp_runner *r, double scale);   /* 0 = max */
 void runner_pause(struct pp_runner *r, bool paused);

@@ -73,7 +73,19 @@ struct pp_runner {
     char (*staged)[PP_SHA256_HEX + 1];   /* per server: the verified copy's sha256, "" = none */
     char pkg_sha[PP_SHA256_HEX + 1];     /* the package's; "" = unknown (pkg_why) */
     char pkg_why[PP_REASON_MAX];
+
+    struct pp_eta *eta;                  /* runner_eta.c */
+    int eta_journals;                    /* earlier journals read */
+    long long eta_records, eta_seen;     /* records fed / when eta_text was made */
+    pp_ms eta_second;
+    bool eta_valid;
+    int eta_rc;
+    char eta_text[160];
 };
+
+/* runner_eta.c */
+void runner_eta_init(struct pp_runner *r);
+void runner_eta_record(struct pp_runner *r, const struct pp_jrec *rec);
 
 /* runner_stage.c */
 void runner_stage_init(struct pp_runner *r);
