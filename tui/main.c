@@ -14,6 +14,7 @@
 #include "backend/journal/checklist.h"
 #include "backend/training/debrief.h"
 #include "backend/journal/journal.h"
+#include "backend/journal/journal_eta.h"
 #include "backend/history/report.h"
 #include "backend/runner/runner.h"
 #include "backend/runner/stage.h"
@@ -333,12 +334,28 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
         struct pp_debrief *db = NULL;
         if (cfg->sim.present && debrief_load(jpath, cfg, &db, err, sizeof err) < 0)
             fprintf(stderr, "poolpilot: no debrief: %s\n", err);
-        if (report_write_debrief(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, db, err,
-                                 sizeof err) < 0) {
+        /* planned vs actual: only when earlier journals of the pool exist */
+        struct pp_eta *eta = eta_new();
+        int journals = eta ? eta_add_history(eta, jpath) : 0;
+        int64_t *planned = journals > 0 ? calloc((size_t)c->ndomains + 1, sizeof *planned) : NULL;
+        for (int d = 0; planned && d < c->ndomains; d++) {
+            const char **names = calloc((size_t)c->nservers + 1, sizeof *names);
+            int n = 0;
+            for (int i = 0; names && i < c->nservers; i++)
+                if (c->servers[i].domain == d)
+                    names[n++] = c->servers[i].name;
+            planned[d] = names ? eta_plan_domain(eta, names, n, cfg->parallel) : -1;
+            free(names);
+        }
+        struct pp_report_plan plan = {.planned = planned, .n = c->ndomains, .journals = journals};
+        if (report_write_full(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, db,
+                              planned ? &plan : NULL, err, sizeof err) < 0) {
             fprintf(stderr, "poolpilot: %s\n", err);
             rc = EXIT_STOPPED;
         }
         debrief_free(db);
+        free(planned);
+        eta_free(eta);
         if (out != stdout && fclose(out) != 0) {
             perror(o->output);
             rc = EXIT_STOPPED;

@@ -7,12 +7,16 @@
  * not how long the step takes. */
 #include "backend/journal/journal_eta.h"
 
+#include <dirent.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "backend/journal/journal.h"
+
+#define PP_PATH_MAX_ETA 1024   /* config.h's PP_PATH_MAX; the journal layer does not see config */
 
 struct samples {
     int64_t *v;
@@ -213,6 +217,32 @@ int eta_add_file(struct pp_eta *e, const char *path)
     int rc = journal_read_file(path, add_cb, e, warn, sizeof warn, err, sizeof err);
     eta_end_journal(e);
     return rc;
+}
+
+int eta_add_history(struct pp_eta *e, const char *path)
+{
+    char dirbuf[PP_PATH_MAX_ETA], basebuf[PP_PATH_MAX_ETA];
+    snprintf(dirbuf, sizeof dirbuf, "%s", path);
+    snprintf(basebuf, sizeof basebuf, "%s", path);
+    const char *dir = dirname(dirbuf), *base = basename(basebuf);
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *name = de->d_name;
+        if (strncmp(name, base, bl) != 0 || name[bl] != '.' || !strcmp(name + bl, ".lock") ||
+            !strncmp(name + bl, ".torn-", 6))
+            continue;
+        char full[2 * PP_PATH_MAX_ETA + 2];
+        snprintf(full, sizeof full, "%s/%s", dir, name);
+        if (eta_add_file(e, full) == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
 }
 
 void eta_counts(const struct pp_eta *e, int *run_steps, int *hist_steps, int *gaps)

@@ -25,6 +25,10 @@ void eta_end_journal(struct pp_eta *e);
 /* Reads one earlier journal file into e (history).  0 / -1 (unreadable:
  * skipped by callers). */
 int eta_add_file(struct pp_eta *e, const char *path);
+/* Reads every earlier journal of the pool whose journal is `path`: the
+ * files PATH.* beside it (how finished runs are set aside), except the lock
+ * label and torn-line copies.  Returns how many were read. */
+int eta_add_history(struct pp_eta *e, const char *path);
 /* Samples counted so far: steps (this run, history), gaps. */
 void eta_counts(const struct pp_eta *e, int *run_steps, int *hist_steps, int *gaps);
 

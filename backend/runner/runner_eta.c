@@ -4,8 +4,6 @@
  * JOURNAL.* beside the journal: how finished runs are set aside). */
 #include "backend/runner/runner_internal.h"
 
-#include <dirent.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,39 +12,13 @@
 #include "backend/journal/journal.h"
 #include "backend/journal/journal_eta.h"
 
-/* Earlier journals: PATH.<anything> beside PATH, except the lock label and
- * torn-line copies. */
-static void load_history(struct pp_runner *r, const char *path)
-{
-    char dirbuf[PP_PATH_MAX], basebuf[PP_PATH_MAX];
-    snprintf(dirbuf, sizeof dirbuf, "%s", path);
-    snprintf(basebuf, sizeof basebuf, "%s", path);
-    const char *dir = dirname(dirbuf), *base = basename(basebuf);
-    size_t bl = strlen(base);
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *n = de->d_name;
-        if (strncmp(n, base, bl) != 0 || n[bl] != '.' || !strcmp(n + bl, ".lock") ||
-            !strncmp(n + bl, ".torn-", 6))
-            continue;
-        char full[PP_PATH_MAX * 2 + 2];
-        snprintf(full, sizeof full, "%s/%s", dir, n);
-        if (eta_add_file(r->eta, full) == 0)
-            r->eta_journals++;
-    }
-    closedir(d);
-}
-
 void runner_eta_init(struct pp_runner *r)
 {
     if (!(r->eta = eta_new()))
         mem_oom("estimate");
     const char *path = r->j ? journal_path(r->j) : r->opts.journal_path;
     if (path)
-        load_history(r, path);
+        r->eta_journals = eta_add_history(r->eta, path);
 }
 
 void runner_eta_record(struct pp_runner *r, const struct pp_jrec *rec)
