@@ -380,6 +380,8 @@ int runner_start(struct pp_runner *r, char *err, size_t errn)
         if (warn[0])
             runner_notify(r, PP_N_ERROR, -1, warn);
     }
+    if (!r->opts.dry_run)
+        runner_stage_plan(r, false);
     struct pp_event ev = {.type = PP_EV_START};
     runner_enqueue(r, &ev);
     runner_tick(r);

@@ -425,7 +425,7 @@ void runner_dry_plan(struct pp_runner *r)
             free(script);
         }
     }
-    runner_stage_plan(r);
+    runner_stage_plan(r, true);
     /* the plan is only as good as the servers: reach each one read-only */
     if (!r->cfg->commands[PP_CMD_PROBE] || !r->cfg->commands[PP_CMD_PROBE][0]) {
         runner_notify(r, PP_N_EVENT, -1,

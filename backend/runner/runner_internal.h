@@ -92,7 +92,9 @@ void runner_stage_init(struct pp_runner *r);
 void runner_stage_record(struct pp_runner *r, const struct pp_jrec *rec);
 void runner_stage_load(struct pp_runner *r, const char *path);
 bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size_t n);
-void runner_stage_plan(struct pp_runner *r);
+/* Shows which servers hold the package: all of them (dry run), or the
+ * count and the first refusals (start of a run: the dashboard's log). */
+void runner_stage_plan(struct pp_runner *r, bool all);
 
 /* runner.c */
 void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);

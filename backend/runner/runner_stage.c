@@ -82,16 +82,19 @@ bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size
     return false;
 }
 
-void runner_stage_plan(struct pp_runner *r)
+void runner_stage_plan(struct pp_runner *r, bool all)
 {
     if (!r->cfg->update.package[0])
         return;
-    int staged = 0;
+    int staged = 0, shown = 0;
     char line[PP_REASON_MAX + PP_NAME_MAX];
     for (int s = 0; s < r->m->nservers; s++) {
         char why[PP_REASON_MAX];
         bool refused = runner_stage_refuses(r, s, why, sizeof why);
         staged += !refused;
+        /* at the start of a run: the summary and the first few refusals */
+        if (!all && (!refused || shown++ >= 10))
+            continue;
         if (refused)
             snprintf(line, sizeof line, "not staged: %s", why);
         else

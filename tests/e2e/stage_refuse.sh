@@ -37,6 +37,8 @@ check "dry run counts 1 of 8" "grep -q 'staged: 1 of 8 servers hold the update p
 "$POOLPILOT" --training="$SC" --time-scale=max --headless --yes --journal "$J" </dev/null \
     >"$T/run.out" 2>&1
 check "the run stops (exit 1)" "[ $? -eq 1 ]"
+check "the run says at its start how many servers hold the package" \
+    "grep -q 'staged: 1 of 8 servers hold the update package' '$T/run.out'"
 check "fe01 was drained" \
     "jq -s -e '[.[] | select(.event==\"step-end\" and .server==\"fe01.contoso.com\" and .step==\"drain\" and .result==\"ok\")] | length == 1' '$J' >/dev/null"
 check "fe02's drain failed with the staging reason" \
