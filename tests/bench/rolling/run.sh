@@ -13,7 +13,8 @@
 #   --step S           seconds per step: drain, upgrade, restart (down time),
 #                      verify (default 1)
 #   --sizes "NxD ..."  pools: N servers in D domains (default "12x4 200x20")
-#   --tools "..."      any of poolpilot ansible pssh (default all three)
+#   --tools "..."      any of poolpilot ansible ansible-lean pssh (default all four;
+#                      ansible-lean: raw module, forks 50, see pool.sh)
 #   --no-scale         skip the fleet and journal-replay measurements
 #   --no-install       do not apt-get install ansible and pssh
 #   --build DIR        build directory (default /tmp/build-bench)
@@ -37,7 +38,7 @@ set -euo pipefail
 
 BENCH=$(dirname "$(readlink -f "$0")")
 SRC=$(cd "$BENCH/../../.." && pwd)
-QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible pssh"
+QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible ansible-lean pssh"
 SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
 ARGS="$*"
 while [ $# -gt 0 ]; do
@@ -136,6 +137,8 @@ run_tool() {
     poolpilot) cmd=(env "$POOLPILOT" -c "$R/pool.ini" --headless --yes --journal "$R/runs/$label.jsonl") ;;
     ansible) cmd=(env ANSIBLE_CONFIG="$R/ansible/ansible.cfg" ANSIBLE_NOCOLOR=1
                   ansible-playbook "$R/ansible/playbook.yml") ;;
+    ansible-lean) cmd=(env ANSIBLE_CONFIG="$R/ansible/lean.cfg" ANSIBLE_NOCOLOR=1
+                       ansible-playbook "$R/ansible/lean.yml") ;;
     pssh) cmd=(bash "$BENCH/pssh_rolling.sh" "$R") ;;
     *) die "unknown tool $tool" ;;
     esac
