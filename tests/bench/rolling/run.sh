@@ -105,7 +105,7 @@ build() {
     # shellcheck disable=SC2046
     gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I"$SRC" -o "$REPLAY" "$SRC/tests/bench/replay_bench.c" \
         "$BUILD/backend/libppbackend.a" "$BUILD/config/libppconfig.a" $(pkg-config --libs inih) \
-        -lpthread -lm || die "cannot build replay_bench"
+        $(pkg-config --libs libcrypto) -lpthread -lm || die "cannot build replay_bench"
 }
 
 machine() {
