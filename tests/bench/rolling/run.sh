@@ -95,17 +95,17 @@ install_deps() {
 build() {
     say "building poolpilot (Release) in $BUILD"
     { cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release &&
-        cmake --build "$BUILD" -j2 --target poolpilot ppbackend ppconfig; } >"$OUT/logs/build.log" 2>&1 ||
+        cmake --build "$BUILD" -j2 --target poolpilot; } >"$OUT/logs/build.log" 2>&1 ||
         die "build failed: see $OUT/logs/build.log"
-    POOLPILOT=${PP_BIN:-$BUILD/tui/poolpilot}
+    POOLPILOT=${PP_BIN:-$BUILD/poolpilot}
     TREETIME=$OUT/treetime
     REPLAY=$OUT/replay_bench
     gcc -std=c11 -O2 -Wall -Wextra -o "$TREETIME" "$BENCH/treetime.c" ||
         die "cannot build treetime"
     # shellcheck disable=SC2046
     gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I"$SRC" -o "$REPLAY" "$SRC/tests/bench/replay_bench.c" \
-        "$BUILD/backend/libppbackend.a" "$BUILD/config/libppconfig.a" $(pkg-config --libs inih) \
-        $(pkg-config --libs libcrypto) -lpthread -lm || die "cannot build replay_bench"
+        -Wl,--start-group "$BUILD"/backend/libpp*.a "$BUILD/config/libppconfig.a" -Wl,--end-group \
+        $(pkg-config --libs inih libssh libcrypto) -lpthread -lm || die "cannot build replay_bench"
 }
 
 machine() {
