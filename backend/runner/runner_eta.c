@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/core/i18n.h"
 #include "backend/journal/journal.h"
 #include "backend/journal/journal_eta.h"
 
@@ -107,7 +108,8 @@ static int estimate(struct pp_runner *r, char *buf, size_t n)
     free(sv);
     free(done);
     if (!out.known) {
-        snprintf(buf, n, "ends: unknown until a %s has been timed", out.missing);
+        /* TRANSLATORS: %s is a step name as the journal writes it (drain, upgrade...) */
+        snprintf(buf, n, _("ends: unknown until a %s has been timed"), out.missing);
         return 0;
     }
     char a[16], b[16], la[16], lb[16];
@@ -115,11 +117,15 @@ static int estimate(struct pp_runner *r, char *buf, size_t n)
     fmt_clock(wall + out.lo, a, sizeof a);
     fmt_left(out.lo, la, sizeof la);
     if (!out.range || !strcmp((fmt_clock(wall + out.hi, b, sizeof b), b), a)) {
-        snprintf(buf, n, "ends %s %s (%s left)", out.range ? "by" : "about", a, la);
+        if (out.range)
+            snprintf(buf, n, _("ends by %s (%s left)"), a, la);
+        else
+            snprintf(buf, n, _("ends about %s (%s left)"), a, la);
     } else {
         fmt_left(out.hi, lb, sizeof lb);
-        snprintf(buf, n, "ends %s-%s (%s-%s left, %d earlier run%s)", a, b, la, lb,
-                 r->eta_journals, r->eta_journals == 1 ? "" : "s");
+        snprintf(buf, n, P_("ends %s-%s (%s-%s left, %d earlier run)",
+                            "ends %s-%s (%s-%s left, %d earlier runs)", r->eta_journals),
+                 a, b, la, lb, r->eta_journals);
     }
     return 0;
 }

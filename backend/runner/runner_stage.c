@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/core/i18n.h"
 #include "backend/journal/journal.h"
 #include "backend/runner/stage.h"
 
@@ -96,13 +97,15 @@ void runner_stage_plan(struct pp_runner *r, bool all)
         if (!all && (!refused || shown++ >= 10))
             continue;
         if (refused)
-            snprintf(line, sizeof line, "not staged: %s", why);
+            snprintf(line, sizeof line, _("not staged: %s"), why);
         else
-            snprintf(line, sizeof line, "staged: %s holds the update package (sha256 %.12s...)",
+            snprintf(line, sizeof line, _("staged: %s holds the update package (sha256 %.12s...)"),
                      r->m->servers[s].name, r->pkg_sha);
         runner_notify(r, PP_N_EVENT, s, line);
     }
-    snprintf(line, sizeof line, "staged: %d of %d servers hold the update package", staged,
-             r->m->nservers);
+    snprintf(line, sizeof line,
+             P_("staged: %d of %d server holds the update package",
+                "staged: %d of %d servers hold the update package", r->m->nservers),
+             staged, r->m->nservers);
     runner_notify(r, PP_N_EVENT, -1, line);
 }
