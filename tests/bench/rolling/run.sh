@@ -16,6 +16,8 @@
 #   --tools "..."      any of poolpilot ansible ansible-lean pssh (default all four;
 #                      ansible-lean: raw module, forks 50, see pool.sh)
 #   --no-scale         skip the fleet and journal-replay measurements
+#   --no-stage         skip the staging throughput (stage.sh: poolpilot --stage
+#                      vs scp and rsync to 12 sshds, 32 MiB each, REPS runs)
 #   --no-install       do not apt-get install ansible and pssh
 #   --build DIR        build directory (default /tmp/build-bench)
 #   --poolpilot BIN    measure this poolpilot binary instead of the one built
@@ -39,7 +41,7 @@ set -euo pipefail
 BENCH=$(dirname "$(readlink -f "$0")")
 SRC=$(cd "$BENCH/../../.." && pwd)
 QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible ansible-lean pssh"
-SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
+STAGE=1 SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
 ARGS="$*"
 while [ $# -gt 0 ]; do
     case $1 in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
     --sizes) SIZES=$2; SIZES_SET=1; shift ;;
     --tools) TOOLS=$2; shift ;;
     --no-scale) SCALE=0 ;;
+    --no-stage) STAGE=0 ;;
     --no-install) INSTALL=0 ;;
     --build) BUILD=$2; shift ;;
     --poolpilot) PP_BIN=$(readlink -f "$2"); shift ;;
@@ -81,6 +84,7 @@ install_deps() {
     local missing=()
     command -v ansible-playbook >/dev/null || missing+=(ansible)
     command -v parallel-ssh >/dev/null || missing+=(pssh)
+    [ $STAGE = 0 ] || command -v rsync >/dev/null || missing+=(rsync)
     [ ${#missing[@]} = 0 ] && return 0
     [ $INSTALL = 1 ] || die "missing ${missing[*]} (apt-get install -y ${missing[*]}, or drop --no-install)"
     local p
@@ -296,6 +300,14 @@ summary() {
             awk -F'\t' -v size="$size" -v step="$STEP" -f "$BENCH/summary.awk" "$TSV"
             echo
         done
+        if [ -s "$OUT/stage.txt" ]; then
+            echo "## Staging throughput (stage.sh)"
+            echo
+            echo '```'
+            cat "$OUT/stage.txt"
+            echo '```'
+            echo
+        fi
         if [ -s "$SCALE_TSV" ]; then
             echo "## poolpilot at scale, no network (medians of $SCALE_REPS)"
             echo
@@ -317,5 +329,10 @@ for size in $SIZES; do
     rolling "$size" "$reps"
 done
 [ $SCALE = 1 ] && scale
+if [ $STAGE = 1 ]; then
+    say "staging throughput: poolpilot --stage vs scp and rsync"
+    bash "$BENCH/stage.sh" --poolpilot "$POOLPILOT" --servers 12 --mib 32 --reps "$REPS" \
+        >"$OUT/stage.txt" 2>"$OUT/logs/stage.log" || say "stage.sh failed: see $OUT/logs/stage.log"
+fi
 summary
 say "results in $OUT (summary.md, rolling.tsv, scale.tsv, raw/, logs/)"
