@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/core/i18n.h"
 #include "backend/journal/journal.h"
@@ -53,9 +54,10 @@ static int load_cb(void *ctx, const struct pp_jrec *rec)
 void runner_stage_load(struct pp_runner *r, const char *path)
 {
     char warn[PP_REASON_MAX], err[PP_REASON_MAX];
-    if (r->staged && path && journal_read_file(path, load_cb, r, warn, sizeof warn, err,
-                                               sizeof err) < 0)
-        runner_notify(r, PP_N_ERROR, -1, err);   /* a missing journal: nothing staged */
+    if (!r->staged || !path || access(path, F_OK) != 0)
+        return;   /* no journal yet: nothing is staged */
+    if (journal_read_file(path, load_cb, r, warn, sizeof warn, err, sizeof err) < 0)
+        runner_notify(r, PP_N_ERROR, -1, err);
 }
 
 bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size_t n)
