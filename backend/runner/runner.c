@@ -11,8 +11,6 @@
  * handed to the engine stay English, as the journal keeps them. */
 #include "backend/runner/runner_internal.h"
 
-#include "backend/journal/journal_eta.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@
 #include <time.h>
 
 #include "backend/core/i18n.h"
+#include "backend/journal/journal_eta.h"
 
 static int64_t mono_ms(void)
 {

@@ -77,7 +77,8 @@ static int estimate(struct pp_runner *r, char *buf, size_t n)
     pp_ms last_done = -1;
     bool any_done = false;
     for (int d = 0; d < m->ndomains; d++) {
-        done[d] = m->domains[d].state == PP_DOM_DONE || m->domains[d].state == PP_DOM_DONE_EXCEPTIONS;
+        enum pp_dom_state st = m->domains[d].state;
+        done[d] = st == PP_DOM_DONE || st == PP_DOM_DONE_EXCEPTIONS;
         if (done[d]) {
             any_done = true;
             last_done = m->domains[d].finished > last_done ? m->domains[d].finished : last_done;

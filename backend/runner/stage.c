@@ -365,7 +365,8 @@ int stage_run(const struct pp_config *cfg, struct pp_transport *t, struct pp_jou
     for (int i = 0; i < g.n; i++)
         staged += g.s[i].st == SSD_DONE;
     fprintf(out, "stage: %d of %d server%s %s a verified copy%s\n", staged, g.n,
-            g.n == 1 ? "" : "s", g.n == 1 ? "holds" : "hold", staged == g.n ? "" : " (see FAILED above)");
+            g.n == 1 ? "" : "s", g.n == 1 ? "holds" : "hold",
+            staged == g.n ? "" : " (see FAILED above)");
     free(g.s);
     return staged == g.n && !g.journal_failed ? 0 : 1;
 }

@@ -76,7 +76,8 @@ int stage_remote_path(const char *tmpl, const char *server, const char *package,
             val = file;
             skip = 6;
         } else if (*p == '{') {
-            snprintf(err, errn, "remote_path: unknown placeholder at \"%.20s\" ({server}, {file})", p);
+            snprintf(err, errn, "remote_path: unknown placeholder at \"%.20s\" ({server}, {file})",
+                     p);
             return -1;
         }
         size_t len = val ? strlen(val) : 1;
