@@ -13,8 +13,9 @@ cd "$(dirname "$0")"
 # static analyzer; cppcheck: static checks; valgrind: the memcheck run;
 # python3: test helpers; man-db: the man page render check (docs_sync);
 # ninja-build: the mutation check's incremental rebuilds (tests/mutations).
+# libssl-dev: libcrypto's SHA-256 for staging (libssh already links libcrypto).
 # A test that needs one of these fails without it: it never skips.
-PKGS=(build-essential cmake pkg-config libncurses-dev libssh-dev libinih-dev
+PKGS=(build-essential cmake pkg-config libncurses-dev libssh-dev libssl-dev libinih-dev
       libcmocka-dev openssh-server openssh-client tmux jq gettext locales
       clang libclang-rt-14-dev cppcheck valgrind python3 man-db ninja-build)
 

@@ -312,6 +312,71 @@ static void apply_command(struct cfg_loader *L, const struct cfg_entry *e)
     }
 }
 
+/* "0", "500K", "20M", "1G": bytes per second, binary multiples. */
+static bool parse_rate(const char *s, long long *out)
+{
+    char num[32];
+    size_t n = strlen(s);
+    long long mul = 1;
+    if (n && strchr("KkMmGg", s[n - 1])) {
+        char u = (char)toupper((unsigned char)s[n - 1]);
+        mul = u == 'K' ? 1024LL : u == 'M' ? 1024LL * 1024 : 1024LL * 1024 * 1024;
+        n--;
+    }
+    if (n == 0 || n >= sizeof num)
+        return false;
+    memcpy(num, s, n);
+    num[n] = 0;
+    long long v;
+    if (!cfg_parse_uint(num, &v) || v > (1LL << 40) / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+static void apply_update(struct cfg_loader *L, const struct cfg_entry *e)
+{
+    struct pp_update_cfg *u = &L->cfg->update;
+    const char *k = e->key;
+    char b[96];
+    if (is(k, "package")) {
+        if (set_text(L, e, u->package, sizeof u->package))
+            u->package_line = e->line;
+    } else if (is(k, "remote_path")) {
+        (void)set_text(L, e, u->remote_path, sizeof u->remote_path);
+    } else if (is(k, "sha256")) {
+        size_t n = strlen(e->value);
+        bool hex = n == 0 || n == PP_SHA256_HEX;
+        for (size_t i = 0; hex && i < n; i++)
+            hex = isxdigit((unsigned char)e->value[i]) != 0;
+        if (!hex) {
+            AERR(L, e->line, "sha256: '%s' is not 64 hexadecimal digits",
+                 cfg_show(b, sizeof b, e->value));
+            return;
+        }
+        for (size_t i = 0; i <= n; i++)   /* one spelling: Get-FileHash prints capitals */
+            u->sha256[i] = (char)tolower((unsigned char)e->value[i]);
+    } else if (is(k, "stage_parallel")) {
+        set_int(L, e, 1, 256, &u->stage_parallel);
+    } else if (is(k, "stage_rate")) {
+        if (!parse_rate(e->value, &u->stage_rate))
+            AERR(L, e->line, "stage_rate: '%s' is not a rate in bytes per second (0 = no cap; "
+                             "e.g. 500K, 20M, 1G)", cfg_show(b, sizeof b, e->value));
+    } else if (is(k, "hash_command")) {
+        if (*e->value && !strstr(e->value, "{path}")) {
+            AERR(L, e->line, "hash_command: must name the file as {path}");
+            return;
+        }
+        char *v = strdup(e->value);
+        if (!v)
+            return;
+        free(u->hash_command);
+        u->hash_command = v;
+    } else {
+        unknown_key(L, e);
+    }
+}
+
 static void apply_key(struct cfg_loader *L, const struct cfg_entry *e)
 {
     struct pp_config *c = L->cfg;
@@ -494,13 +559,13 @@ static void apply_fault(struct cfg_loader *L, const struct cfg_entry *e)
 }
 
 enum sect { S_UNKNOWN, S_POOL, S_SERVERS, S_SSH, S_TIMING, S_COMMANDS, S_KEYS, S_SCENARIO,
-            S_SIM, S_FAULT };
+            S_SIM, S_UPDATE, S_FAULT };
 
 static enum sect sect_of(const char *name)
 {
     static const char *const names[] = {"pool", "servers", "ssh", "timing", "commands",
-                                        "keys", "scenario", "sim"};
-    int i = cfg_lookup(name, names, 8);
+                                        "keys", "scenario", "sim", "update"};
+    int i = cfg_lookup(name, names, 9);
     if (i >= 0)
         return (enum sect)(i + 1);
     if (strncasecmp(name, "fault.", 6) == 0)
@@ -590,6 +655,7 @@ void cfg_apply_doc(struct cfg_loader *L, const struct cfg_doc *doc, bool user)
         case S_KEYS: apply_key(L, e); break;
         case S_SCENARIO: apply_scenario(L, e); break;
         case S_SIM: apply_sim(L, e); break;
+        case S_UPDATE: apply_update(L, e); break;
         case S_FAULT: apply_fault(L, e); break;
         case S_UNKNOWN: break;
         }

@@ -20,6 +20,7 @@ static bool cfg_init(struct pp_config *cfg)
     bool ok = true;
     for (int k = 0; k < PP_CMD_COUNT; k++)
         ok = (cfg->commands[k] = strdup("")) != NULL && ok;
+    ok = (cfg->update.hash_command = strdup("")) != NULL && ok;
     return ok;
 }
 
@@ -34,6 +35,8 @@ void config_free(struct pp_config *cfg)
         free(cfg->commands[k]);
         cfg->commands[k] = NULL;
     }
+    free(cfg->update.hash_command);
+    cfg->update.hash_command = NULL;
 }
 
 /* Parses and applies one built-in text.  A problem here is our bug; it is

@@ -107,6 +107,19 @@ struct pp_sim_cfg {
     int nfaults;
 };
 
+/* [update]: the update package staged on every server before the window
+ * (poolpilot --stage, backend/runner/stage.c). */
+#define PP_SHA256_HEX 64
+struct pp_update_cfg {
+    char package[PP_PATH_MAX];         /* the file on the jump box; "" = nothing to stage */
+    char remote_path[PP_PATH_MAX];     /* where it goes; {server} and {file} may appear */
+    char sha256[PP_SHA256_HEX + 1];    /* "" = take the local file as it is */
+    int stage_parallel;                /* servers copied to at once */
+    long long stage_rate;              /* bytes per second for the whole pool; 0 = no cap */
+    char *hash_command;                /* prints the SHA-256 of {path} on the server (heap) */
+    int package_line;                  /* where package was set, for messages */
+};
+
 struct pp_keybind {
     char action[32];
     char keys[64];
@@ -137,6 +150,8 @@ struct pp_config {
     /* [commands]: one template per command kind, heap strings, "" = none
      * (an empty fabric or probe template skips that check). */
     char *commands[PP_CMD_COUNT];
+
+    struct pp_update_cfg update;
 
     struct pp_keybind keys[PP_MAX_KEYBINDS];
     int nkeys;

@@ -44,7 +44,13 @@ static const char defaults_text[] =
     "verify_timeout = 60m\n"
     "readiness_timeout = 10m\n"
     "failover_timeout = 60m\n"
-    "probe_timeout = 2m\n";
+    "probe_timeout = 2m\n"
+    "\n"
+    "[update]\n"
+    "stage_parallel = 4\n"
+    "stage_rate = 0\n"
+    "remote_path = /var/tmp/poolpilot/{file}\n"
+    "hash_command = sha256sum -- {path}\n";
 
 static const char sim_defaults_text[] =
     "; virtual durations of each simulated action (training scenarios)\n"
@@ -248,13 +254,23 @@ static const char sim_defaults_text[] =
     "    Import-Module " MODULE "\n"                                                          \
     "    Invoke-CsPoolFailBack -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"
 
+/* Staging: the package goes where PS_UPGRADE looks for the installer
+ * (C:\\Updates\\ + the package's own name), and the server hashes it with
+ * Get-FileHash (PowerShell 4.0 and later: Windows Server 2012 R2, or WMF 4
+ * on 2008 R2 / 2012).  {path} is substituted as a single-quoted string. */
+#define PS_UPDATE                                                                              \
+    "\n"                                                                                       \
+    "[update]\n"                                                                               \
+    "remote_path = C:\\Updates\\{file}\n"                                                     \
+    "hash_command = (Get-FileHash -Algorithm SHA256 -LiteralPath {path}).Hash\n"
+
 #define PS_PROFILE(MODULE, READINESS, INSTALLER, NAME)                                         \
     "[pool]\n"                                                                                 \
     "shell = powershell\n"                                                                     \
     "quorum = lync\n"                                                                          \
     "\n"                                                                                       \
     "[commands]\n" READINESS PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER, NAME)                       \
-        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE)
+        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_UPDATE
 
 static const char lync2013_text[] =
     PS_PROFILE("Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),

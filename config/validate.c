@@ -336,6 +336,19 @@ static void check_quorum(struct cfg_loader *L)
          c->quorum == PP_QUORUM_NONE ? "none" : "majority", c->profile);
 }
 
+/* A package to stage needs somewhere to go and a way to hash it there. */
+static void check_update(struct cfg_loader *L)
+{
+    const struct pp_update_cfg *u = &L->cfg->update;
+    if (!*u->package)
+        return;
+    if (!*u->remote_path)
+        VERR(L, u->package_line, "package: [update] remote_path is empty: where should it go?");
+    if (!u->hash_command || !*u->hash_command)
+        VERR(L, u->package_line, "package: [update] hash_command is empty: staging verifies "
+                                 "every copy on the server");
+}
+
 void cfg_validate(struct cfg_loader *L)
 {
     check_pool(L);
@@ -343,6 +356,7 @@ void cfg_validate(struct cfg_loader *L)
     check_servers(L);
     check_commands(L);
     check_command_lengths(L);
+    check_update(L);
     if (L->scenario) {
         check_scenario(L);
         check_faults(L);

@@ -14,9 +14,11 @@
 #include "backend/journal/checklist.h"
 #include "backend/training/debrief.h"
 #include "backend/journal/journal.h"
+#include "backend/journal/journal_eta.h"
 #include "backend/history/report.h"
 #include "backend/runner/runner.h"
 #include "backend/transport/ssh/ssh_capture.h"
+#include "backend/runner/stage.h"
 #include "config/config.h"
 #include "backend/core/i18n.h"
 #include "tui/i18n.h"
@@ -47,6 +49,8 @@ static const char usage_text[] = N_(
     "                          server read-only; run no step\n"
     "      --capture DIR       run the profile's read-only cmdlets on the first server\n"
     "                          and save their raw output in DIR (for a bug report)\n"
+    "      --stage             copy [update] package to every server over SFTP, verify\n"
+    "                          its SHA-256 there, and exit (0 = all staged)\n"
     "      --journal PATH      the journal (default $XDG_STATE_HOME/poolpilot/POOL.jsonl)\n"
     "      --status            print the checklist from the journal and exit\n"
     "      --report=md|json|csv  write a report of the journal for the change ticket\n"
@@ -75,11 +79,11 @@ struct opts {
     const char *replay;
     const char *capture;
     double scale;
-    bool check, list, headless, yes, dry_run, status, keys_md;
+    bool check, list, headless, yes, dry_run, status, keys_md, stage;
 };
 
 enum { O_CHECK = 256, O_TRAINING, O_LIST, O_SCALE, O_HEADLESS, O_YES, O_DRY, O_JOURNAL,
-       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY, O_CAPTURE };
+       O_STATUS, O_REPORT, O_OPERATOR, O_KEYSMD, O_REPLAY, O_CAPTURE, O_STAGE };
 
 static int parse_scale(const char *s, double *out)
 {
@@ -106,6 +110,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"headless", no_argument, NULL, O_HEADLESS},
         {"yes", no_argument, NULL, O_YES},
         {"dry-run", no_argument, NULL, O_DRY},
+        {"stage", no_argument, NULL, O_STAGE},
         {"journal", required_argument, NULL, O_JOURNAL},
         {"status", no_argument, NULL, O_STATUS},
         {"report", required_argument, NULL, O_REPORT},
@@ -139,6 +144,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_HEADLESS: o->headless = true; break;
         case O_YES: o->yes = true; break;
         case O_DRY: o->dry_run = true; break;
+        case O_STAGE: o->stage = true; break;
         case O_JOURNAL: o->journal = optarg; break;
         case O_STATUS: o->status = true; break;
         case O_REPORT: o->report = optarg; break;
@@ -164,6 +170,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (o->report && report_fmt_parse(o->report) < 0) {
         fprintf(stderr, "poolpilot: --report: unknown format \"%s\" (md, json, csv)\n", o->report);
+        return -1;
+    }
+    if (o->stage && (o->training || o->dry_run)) {
+        fprintf(stderr, "poolpilot: --stage copies to real servers: not with --training or "
+                        "--dry-run\n");
         return -1;
     }
     if (o->training && !scale_set)
@@ -332,12 +343,28 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
         struct pp_debrief *db = NULL;
         if (cfg->sim.present && debrief_load(jpath, cfg, &db, err, sizeof err) < 0)
             fprintf(stderr, "poolpilot: no debrief: %s\n", err);
-        if (report_write_debrief(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, db, err,
-                                 sizeof err) < 0) {
+        /* planned vs actual: only when earlier journals of the pool exist */
+        struct pp_eta *eta = eta_new();
+        int journals = eta ? eta_add_history(eta, jpath) : 0;
+        int64_t *planned = journals > 0 ? calloc((size_t)c->ndomains + 1, sizeof *planned) : NULL;
+        for (int d = 0; planned && d < c->ndomains; d++) {
+            const char **names = calloc((size_t)c->nservers + 1, sizeof *names);
+            int n = 0;
+            for (int i = 0; names && i < c->nservers; i++)
+                if (c->servers[i].domain == d)
+                    names[n++] = c->servers[i].name;
+            planned[d] = names ? eta_plan_domain(eta, names, n, cfg->parallel) : -1;
+            free(names);
+        }
+        struct pp_report_plan plan = {.planned = planned, .n = c->ndomains, .journals = journals};
+        if (report_write_full(out, (enum pp_report_fmt)report_fmt_parse(o->report), c, db,
+                              planned ? &plan : NULL, err, sizeof err) < 0) {
             fprintf(stderr, "poolpilot: %s\n", err);
             rc = EXIT_STOPPED;
         }
         debrief_free(db);
+        free(planned);
+        eta_free(eta);
         if (out != stdout && fclose(out) != 0) {
             perror(o->output);
             rc = EXIT_STOPPED;
@@ -372,6 +399,50 @@ static int replay(const struct opts *o)
     if (have)
         config_free(&cfg);
     return rc;
+}
+
+/* --stage: its own short loop (backend/runner/stage.c), journaled in the
+ * pool's journal under the same lock as a run, so a run and a staging
+ * never write at once. */
+static int stage_main(const struct opts *o, const struct pp_config *cfg, const char *jpath)
+{
+    if (cfg->sim.present) {
+        fprintf(stderr, "poolpilot: --stage needs a real pool (SSH), not a training scenario\n");
+        return EXIT_USAGE;
+    }
+    if (!cfg->update.package[0]) {   /* a config problem: before the journal is touched */
+        fprintf(stderr, "poolpilot: %s: [update] package is not set: nothing to stage\n",
+                cfg->path);
+        return EXIT_USAGE;
+    }
+    bool locked = false;
+    char err[PP_REASON_MAX * 2] = "";
+    struct pp_journal *j = journal_open_as(jpath, who_am_i(o), &locked, err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "poolpilot: %s\n", err);
+        return locked ? EXIT_LOCKED : EXIT_USAGE;
+    }
+    /* reading it checks it (and cuts a torn last line) before we append */
+    char warn[PP_REASON_MAX] = "";
+    if (journal_replay(j, NULL, NULL, warn, sizeof warn, err, sizeof err) < 0) {
+        fprintf(stderr, "poolpilot: %s\n", err);
+        journal_close(j);
+        return EXIT_USAGE;
+    }
+    if (warn[0])
+        fprintf(stderr, "poolpilot: %s\n", warn);
+    struct pp_transport *t = ssh_transport_new(cfg, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "poolpilot: %s\n", err[0] ? err : "cannot start the transport");
+        journal_close(j);
+        return EXIT_STOPPED;
+    }
+    int rc = stage_run(cfg, t, j, who_am_i(o), stdout, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "poolpilot: %s\n", err);
+    transport_free(t);
+    journal_close(j);
+    return rc == 0 ? EXIT_DONE : EXIT_STOPPED;
 }
 
 int main(int argc, char **argv)
@@ -422,6 +493,12 @@ int main(int argc, char **argv)
         return rc;
     }
 
+    if (o.stage) {
+        int rc = stage_main(&o, &cfg, jpath);
+        config_free(&cfg);
+        return rc;
+    }
+
     struct pp_journal *j = NULL;
     if (cfg.sim.present && !o.journal && !o.dry_run)
         set_aside_if_complete(jpath);
@@ -455,7 +532,8 @@ int main(int argc, char **argv)
     struct pp_ui *ui = headless ? headless_new(stdout, stdin, o.yes) : dashboard_new(&cfg);
     struct fanout fan = {0};
     struct pp_runner_opts ro = {.yes = o.yes, .dry_run = o.dry_run, .training = cfg.sim.present,
-                                .time_scale = o.scale, .operator_ = who_am_i(&o)};
+                                .time_scale = o.scale, .operator_ = who_am_i(&o),
+                                .journal_path = jpath};
     struct pp_runner *r = ui ? runner_new(&cfg, &m, t, j, &ro, on_notice, &fan) : NULL;
     if (!r) {
         fprintf(stderr, "poolpilot: cannot start the console\n");

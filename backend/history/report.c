@@ -1,5 +1,6 @@
 /* --report=md|json|csv: the run for the change ticket (see report.h). */
 #include "backend/training/debrief.h"
+#include "backend/journal/journal_eta.h"
 #include "backend/core/jsonstr.h"
 #include "backend/history/report.h"
 #include "backend/core/text.h"
@@ -324,7 +325,49 @@ static void md_rest(FILE *f, const struct pp_checklist *c)
             c->confirms, c->auto_confirms, c->records, c->last_seq);
 }
 
-static void report_md(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db)
+/* A domain's actual duration from its records, -1 when it has not ended. */
+static int64_t domain_actual(const struct pp_cl_domain *d)
+{
+    int64_t a = d->started[0] ? eta_parse_ts(d->started) : -1;
+    int64_t b = d->finished[0] ? eta_parse_ts(d->finished) : -1;
+    return a >= 0 && b >= a ? b - a : -1;
+}
+
+static void dur(int64_t ms, char *buf, size_t n)
+{
+    if (ms < 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%lldh%02lldm%02llds", (long long)(ms / 3600000),
+                 (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60));
+}
+
+static void md_plan(FILE *f, const struct pp_checklist *c, const struct pp_report_plan *p)
+{
+    fprintf(f, "\n## Planned vs actual\n\nPlanned: the median step durations of %d earlier "
+               "journal%s of this pool (steps only; the gaps between domains are not planned).\n\n"
+               "| domain | planned | actual | difference |\n|---|---|---|---|\n",
+            p->journals, p->journals == 1 ? "" : "s");
+    for (int i = 0; i < c->ndomains; i++) {
+        int64_t pl = i < p->n ? p->planned[i] : -1, ac = domain_actual(&c->domains[i]);
+        char a[32], b[32], d[40];
+        dur(pl, a, sizeof a);
+        dur(ac, b, sizeof b);
+        if (pl >= 0 && ac >= 0) {
+            char x[32];
+            dur(ac > pl ? ac - pl : pl - ac, x, sizeof x);
+            snprintf(d, sizeof d, "%s%s", ac >= pl ? "+" : "-", x);
+        } else {
+            snprintf(d, sizeof d, "-");
+        }
+        fputs("| ", f);
+        md_text(f, c->domains[i].name);
+        fprintf(f, " | %s | %s | %s |\n", a, b, d);
+    }
+}
+
+static void report_md(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db,
+                      const struct pp_report_plan *plan)
 {
     md_summary(f, c);
     for (int i = 0; i < c->ndomains; i++)
@@ -332,6 +375,8 @@ static void report_md(FILE *f, const struct pp_checklist *c, const struct pp_deb
     if (checklist_servers_in(c, -1))
         md_domain(f, c, -1);
     md_rest(f, c);
+    if (plan)
+        md_plan(f, c, plan);
     if (db)
         debrief_write_md(f, db);
 }
@@ -394,7 +439,8 @@ static void js_server(FILE *f, const struct pp_checklist *c, const struct pp_cl_
     fputs("]}", f);
 }
 
-static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db)
+static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_debrief *db,
+                        const struct pp_report_plan *plan)
 {
     fputs("{\n  ", f);
     js_key(f, "pool", c->pool[0] ? c->pool : NULL);
@@ -520,6 +566,23 @@ static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_d
         fputs("}", f);
     }
     fprintf(f, "%s,\n  \"events\":%lld", c->ntimeline ? "\n  ]" : "]", c->records);
+    if (plan) {   /* ms; null = unknown / not ended */
+        fprintf(f, ",\n  \"planned\":{\"journals\":%d,\"domains\":[", plan->journals);
+        for (int i = 0; i < c->ndomains; i++) {
+            int64_t pl = i < plan->n ? plan->planned[i] : -1, ac = domain_actual(&c->domains[i]);
+            fprintf(f, "%s{", i ? "," : "");
+            js_key(f, "domain", c->domains[i].name);
+            if (pl >= 0)
+                fprintf(f, ",\"planned_ms\":%lld", (long long)pl);
+            else
+                fputs(",\"planned_ms\":null", f);
+            if (ac >= 0)
+                fprintf(f, ",\"actual_ms\":%lld}", (long long)ac);
+            else
+                fputs(",\"actual_ms\":null}", f);
+        }
+        fputs("]}", f);
+    }
     if (db) {
         fputs(",\n  \"debrief\":", f);
         debrief_write_json(f, db);
@@ -597,12 +660,19 @@ int report_write(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c
 int report_write_debrief(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
                          const struct pp_debrief *db, char *err, size_t errn)
 {
+    return report_write_full(out, fmt, c, db, NULL, err, errn);
+}
+
+int report_write_full(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
+                      const struct pp_debrief *db, const struct pp_report_plan *plan, char *err,
+                      size_t errn)
+{
     switch (fmt) {
     case PP_REPORT_MD:
-        report_md(out, c, db);
+        report_md(out, c, db, plan);
         break;
     case PP_REPORT_JSON:
-        report_json(out, c, db);
+        report_json(out, c, db, plan);
         break;
     case PP_REPORT_CSV:
         report_csv(out, c);

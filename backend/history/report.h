@@ -50,6 +50,19 @@ struct pp_debrief;
 int report_write_debrief(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
                          const struct pp_debrief *db, char *err, size_t errn);
 
+/* Planned vs actual per domain (issue 13): planned[i] is checklist domain
+ * i's duration estimated from earlier journals of the pool (ms, -1 =
+ * unknown), journals how many were read.  md gets a "Planned vs actual"
+ * table, json a "planned" array; csv is unchanged. */
+struct pp_report_plan {
+    const int64_t *planned;
+    int n;
+    int journals;
+};
+int report_write_full(FILE *out, enum pp_report_fmt fmt, const struct pp_checklist *c,
+                      const struct pp_debrief *db, const struct pp_report_plan *plan, char *err,
+                      size_t errn);
+
 /* The checklist as plain text.  utf8 selects the marks (✔ ✗ ? - ▶ ·)
  * over ASCII ones ([x] [!] [?] [-] [>] [ ]); without utf8 every non-ASCII
  * byte of journal text prints as '?'.  Control characters never reach

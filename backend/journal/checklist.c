@@ -484,9 +484,9 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         COPY(c->stop_reason, rec_text(r));
         return add_timeline(c, r, rec_text(r));
     }
-    /* a note, or an action the safety gate refused: both belong on the
-     * timeline a change manager reads */
-    if (ev == PP_JEV_NOTE || ev == PP_JEV_REFUSED)
+    /* a note, an action the safety gate refused, a package staged: all
+     * belong on the timeline a change manager reads */
+    if (ev == PP_JEV_NOTE || ev == PP_JEV_REFUSED || ev == PP_JEV_STAGE)
         return add_timeline(c, r, rec_text(r));
     c->unknown_events++;
     return 0;

@@ -29,7 +29,7 @@
     X(STEP_START, "step-start") X(STEP_END, "step-end") X(PROBE, "probe")                    \
     X(CONFIRM, "confirm") X(DECLINE, "decline") X(OVERRIDE, "override")                      \
     X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")      \
-    X(REFUSED, "refused")
+    X(REFUSED, "refused") X(STAGE, "stage")
 
 enum pp_jev {
     PP_JEV_OTHER,   /* a name this version does not know (a newer console's) */

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "backend/core/i18n.h"
+#include "backend/journal/journal_eta.h"
 
 static int64_t mono_ms(void)
 {
@@ -141,6 +142,8 @@ void runner_free(struct pp_runner *r)
             free(r->lastcmd[i]);
     free(r->lastcmd);
     free(r->out);
+    free(r->staged);
+    eta_free(r->eta);
     actions_free(&r->acts);
     free(r);
 }
@@ -268,6 +271,7 @@ static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
         halt(r, err);
         return;
     }
+    runner_eta_record(r, rec);
     char line[1400];
     journal_describe(rec, line, sizeof line);
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
@@ -349,6 +353,8 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
 {
     struct pp_runner *r = ctx;
     char err[PP_REASON_MAX];
+    runner_stage_record(r, rec);
+    runner_eta_record(r, rec);
     if (engine_restore(r->eng, rec, err, sizeof err) < 0) {
         snprintf(r->restore_err, sizeof r->restore_err, "%s: %s",
                  r->j ? journal_path(r->j) : "journal", err);
@@ -359,6 +365,10 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
 
 int runner_start(struct pp_runner *r, char *err, size_t errn)
 {
+    runner_stage_init(r);
+    runner_eta_init(r);
+    if (!r->j)
+        runner_stage_load(r, r->opts.journal_path);
     if (r->j) {
         char warn[PP_REASON_MAX] = "";
         char jerr[PP_REASON_MAX] = "";
@@ -369,6 +379,8 @@ int runner_start(struct pp_runner *r, char *err, size_t errn)
         if (warn[0])
             runner_notify(r, PP_N_ERROR, -1, warn);
     }
+    if (!r->opts.dry_run)
+        runner_stage_plan(r, false);
     struct pp_event ev = {.type = PP_EV_START};
     runner_enqueue(r, &ev);
     runner_tick(r);

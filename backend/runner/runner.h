@@ -16,6 +16,7 @@ struct pp_runner_opts {
     bool training;
     double time_scale;     /* 1 = real time; N = N times faster; 0 = max (jump) */
     const char *operator_; /* who sits at the console */
+    const char *journal_path; /* a dry run reads its `stage` records (no lock) */
 };
 
 enum pp_notice_type {
@@ -77,6 +78,12 @@ int64_t runner_wall(const struct pp_runner *r);
 const struct pp_outbuf *runner_output(const struct pp_runner *r, int server);
 /* The last command line sent to a server (for the output pane title). */
 const char *runner_last_command(const struct pp_runner *r, int server);
+
+/* When the window will end (header, headless status): "ends about 03:40
+ * (2h10m left)", a range with earlier journals of the pool, or why it is
+ * unknown.  -1 (buf "") when there is nothing to estimate (done, stopped).
+ * (backend/runner/runner_eta.c) */
+int runner_eta_text(struct pp_runner *r, char *buf, size_t n);
 
 /* Training clock controls. */
 void runner_set_scale(struct pp_runner *r, double scale);   /* 0 = max */

@@ -118,6 +118,15 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
         runner_dry_plan(r);
         return;
     }
+    if ((a->kind == PP_CMD_DRAIN || a->kind == PP_CMD_DRAIN_NOW) &&
+        runner_stage_refuses(r, a->server, err, sizeof err)) {
+        /* nothing is sent: the server stays in service */
+        char line[PP_REASON_MAX + 16];
+        snprintf(line, sizeof line, "= drain refused: %s", err);
+        outbuf_add_line(&r->out[buf_index(r, a->server)], line);
+        enqueue_done(r, a->kind, a->server, PP_RES_FAILED, err);
+        return;
+    }
     char *script = expand(r, a->kind, a->server, a->domain, err, sizeof err);
     char *cmd = script ? remote_wrap(script, r->cfg->shell) : NULL;
     if (!cmd) {
@@ -342,6 +351,8 @@ static void sink_emit(void *ctx, const struct pp_tev *tev)
             runner_notify(r, PP_N_EVENT, tev->server, say);
         }
         break;
+    case PP_TEV_PROGRESS:   /* copies are staging's (stage.c), not the run's */
+        break;
     }
 }
 
@@ -419,6 +430,7 @@ void runner_dry_plan(struct pp_runner *r)
             free(script);
         }
     }
+    runner_stage_plan(r, true);
     /* the plan is only as good as the servers: reach each one read-only */
     if (!r->cfg->commands[PP_CMD_PROBE] || !r->cfg->commands[PP_CMD_PROBE][0]) {
         runner_notify(r, PP_N_EVENT, -1,

@@ -68,7 +68,33 @@ struct pp_runner {
     int dry_pending;         /* dry run: connection probes still running */
     int dry_problems;        /* dry run: servers that could not be reached */
     char restore_err[PP_REASON_MAX * 2];
+
+    /* staging (runner_stage.c): NULL without [update] package */
+    char (*staged)[PP_SHA256_HEX + 1];   /* per server: the verified copy's sha256, "" = none */
+    char pkg_sha[PP_SHA256_HEX + 1];     /* the package's; "" = unknown (pkg_why) */
+    char pkg_why[PP_REASON_MAX];
+
+    struct pp_eta *eta;                  /* runner_eta.c */
+    int eta_journals;                    /* earlier journals read */
+    long long eta_records, eta_seen;     /* records fed / when eta_text was made */
+    pp_ms eta_second;
+    bool eta_valid;
+    int eta_rc;
+    char eta_text[160];
 };
+
+/* runner_eta.c */
+void runner_eta_init(struct pp_runner *r);
+void runner_eta_record(struct pp_runner *r, const struct pp_jrec *rec);
+
+/* runner_stage.c */
+void runner_stage_init(struct pp_runner *r);
+void runner_stage_record(struct pp_runner *r, const struct pp_jrec *rec);
+void runner_stage_load(struct pp_runner *r, const char *path);
+bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size_t n);
+/* Shows which servers hold the package: all of them (dry run), or the
+ * count and the first refusals (start of a run: the dashboard's log). */
+void runner_stage_plan(struct pp_runner *r, bool all);
 
 /* runner.c */
 void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);

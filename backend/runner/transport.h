@@ -26,7 +26,8 @@ enum pp_tev_type {
     PP_TEV_END,               /* the command ended; see result */
     PP_TEV_PROMPT,            /* the transport needs the operator (host key, password) */
     PP_TEV_LOG,               /* a line for the console's log (libssh, reconnects) */
-    PP_TEV_STATUS             /* connection state of a server changed (text) */
+    PP_TEV_STATUS,            /* connection state of a server changed (text) */
+    PP_TEV_PROGRESS           /* a copy moved on: done / total bytes */
 };
 
 enum pp_prompt_kind {
@@ -52,6 +53,25 @@ struct pp_tev {
     enum pp_prompt_kind prompt;
     uint64_t prompt_id;
     bool echo;
+    /* PROGRESS (and END of a copy): bytes on the server / bytes in all */
+    uint64_t done, total;
+};
+
+/* A file copied to a server (staging the update package): over the same
+ * connection, host-key check and logon as the commands.  The transport
+ * reports PROGRESS now and then and exactly one END (data: why it failed).
+ * A remote file shorter than the local one is taken as an interrupted copy
+ * and continued from its size unless `fresh`; one as long or longer is
+ * rewritten.  The caller verifies the result (a hash on the server). */
+struct pp_copy {
+    uint64_t id;
+    int server;
+    const char *host;
+    const char *local;        /* path on this machine */
+    const char *remote;       /* the server's SFTP path, e.g. "/C:/Updates/x.exe" */
+    uint64_t rate;            /* bytes per second, 0 = no cap */
+    bool fresh;               /* start from byte 0 even if a partial file is there */
+    pp_ms timeout;            /* 0 = none */
 };
 
 struct pp_tsink {
@@ -76,6 +96,8 @@ struct pp_transport_ops {
     void (*answer)(struct pp_transport *t, uint64_t prompt_id, bool accept,
                    const char *text, bool remember);
     void (*free)(struct pp_transport *t);
+    /* Starts a copy (see struct pp_copy); NULL = this transport cannot. */
+    int (*copy)(struct pp_transport *t, const struct pp_copy *c, pp_ms now);
 };
 
 struct pp_transport {
@@ -94,6 +116,8 @@ static inline void transport_answer(struct pp_transport *t, uint64_t pid, bool a
                                     const char *text, bool remember)
 { t->ops->answer(t, pid, accept, text, remember); }
 static inline void transport_free(struct pp_transport *t) { if (t) t->ops->free(t); }
+static inline int transport_copy(struct pp_transport *t, const struct pp_copy *c, pp_ms now)
+{ return t->ops->copy ? t->ops->copy(t, c, now) : -1; }
 
 struct pp_config;
 struct pp_model;

@@ -77,6 +77,11 @@ while IFS= read -r line; do
         rc=$?
         check "'$line' tries the example's servers (and finds none)" \
             "[ $rc -eq 1 ] && grep -q 'fe01.contoso.com' \"$out\" || { echo rc=$rc; tail -3 \"$out\"; false; }" ;;
+    *" --stage "*)
+        (cd "$C" && XDG_STATE_HOME=$T/st$n timeout 60 ./build/poolpilot "${argv[@]}" </dev/null >"$out" 2>&1)
+        rc=$?
+        check "'$line' loads the example and finds no package to stage" \
+            "[ $rc -eq 2 ] && grep -q 'package is not set' \"$out\" || { echo rc=$rc; tail -3 \"$out\"; false; }" ;;
     *" --status "* | *" --report"*)
         (cd "$C" && XDG_STATE_HOME=$T/st$n timeout 60 ./build/poolpilot "${argv[@]}" </dev/null >"$out" 2>&1)
         check "'$line' looks for the pool's journal" \

@@ -13,6 +13,7 @@
 #include "backend/journal/checklist.h"
 #include "backend/journal/journal.h"
 #include "backend/history/report.h"
+#include "backend/journal/journal_eta.h"
 
 static char *render(int what, const struct pp_checklist *c, size_t *len)
 {
@@ -130,6 +131,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(out);
         }
     }
+    /* the window's estimate takes any journal as history: whatever it
+     * holds, an estimate is never negative and its range never inverted */
+    struct pp_eta *eta = eta_new();
+    if (eta && eta_add_file(eta, path) == 0) {
+        static const char *const names[2] = {"fe01.contoso.com", "fe02.contoso.com"};
+        struct pp_eta_server sv[2] = {{.name = names[0], .domain = 0, .running = 5000},
+                                      {.name = names[1], .domain = 1, .running = -1}};
+        bool done[2] = {false, false};
+        struct pp_eta_in in = {.servers = sv, .nservers = 2, .domain_done = done, .ndomains = 2,
+                               .active_domain = 0, .in_gap = -1, .settle = 1000, .parallel = 1};
+        struct pp_eta_out out;
+        eta_estimate(eta, &in, &out);
+        if (out.known && (out.lo < 0 || out.hi < out.lo))
+            fuzz_fail("estimate %lld..%lld", (long long)out.lo, (long long)out.hi);
+        (void)eta_plan_domain(eta, names, 2, 0);
+    }
+    eta_free(eta);
     /* the readers never write */
     off_t end = lseek(fd, 0, SEEK_END);
     if (end != (off_t)size)

@@ -362,6 +362,25 @@ static void test_layout_80x24(void **state)
     fx_free(&f);
 }
 
+/* The window's end sits in the title before "elapsed" when the title has
+ * room for it, and gives way on a narrow terminal (the pool's name first). */
+static void test_title_eta(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.src.eta = "ends about 03:40 (2h10m left)";
+    fx_render(&f, 120, 30, true);
+    assert_non_null(strstr(row(&f, 0), "ends about 03:40 (2h10m left)  elapsed 10:00"));
+    assert_non_null(strstr(row(&f, 0), "pool01.contoso.com"));
+    canvas_free(&f.cv);
+    fx_render(&f, 80, 24, true);
+    assert_null(strstr(row(&f, 0), "ends about"));
+    assert_non_null(strstr(row(&f, 0), "pool01.contoso.com"));
+    assert_non_null(strstr(row(&f, 0), "elapsed 10:00"));
+    fx_free(&f);
+}
+
 static void test_quorum_line_not_repeated(void **state)
 {
     (void)state;
@@ -649,6 +668,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_states_look_different),
         cmocka_unit_test(test_step_elapsed),
+        cmocka_unit_test(test_title_eta),
         cmocka_unit_test(test_domain_in_progress),
         cmocka_unit_test(test_cjk_truncates_at_the_column),
         cmocka_unit_test(test_canvas_wide_chars),

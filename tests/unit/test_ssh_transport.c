@@ -356,6 +356,8 @@ static void on_event(void *ctx, const struct pp_tev *ev)
             snprintf(r->logs + l, sizeof r->logs - l, "%s\n", ev->data);
         }
         break;
+    case PP_TEV_PROGRESS:
+        break;
     case PP_TEV_STATUS: {
         if (getenv("PP_TEST_VERBOSE"))
             fprintf(stderr, "STATUS[%d] %s\n", ev->server, ev->data);

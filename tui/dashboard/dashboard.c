@@ -54,6 +54,7 @@ struct dashboard {
     struct inject_menu im;           /* the trainer's fault menu */
     char **debrief;                  /* lines of the training debrief (owned) */
     int ndebrief;
+    char eta[160];                   /* the title's "ends about ..." */
 };
 
 static struct dashboard *dash(struct pp_ui *u) { return (struct dashboard *)u; }
@@ -73,6 +74,7 @@ static const char *src_last_command(void *ctx, int server)
 static struct rd_source source(struct dashboard *d)
 {
     pp_ms now = runner_now(d->r);
+    runner_eta_text(d->r, d->eta, sizeof d->eta);
     return (struct rd_source){
         .m = runner_model(d->r),
         .cfg = d->cfg,
@@ -83,6 +85,7 @@ static struct rd_source source(struct dashboard *d)
         .output = src_output,
         .last_command = src_last_command,
         .ctx = d->r,
+        .eta = d->eta,
     };
 }
 

@@ -170,9 +170,15 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
 {
     const struct pp_model *m = src->m;
     canvas_fill(cv, 0, 0, cv->w, ' ', RD_TITLE);
-    char right[160], el[32], sc[32];
+    char right[320], el[32], sc[32];
     pp_ms elapsed = m->started_at >= 0 ? src->now - m->started_at : -1;
-    snprintf(right, sizeof right, _("elapsed %s "), render_duration(elapsed, el, sizeof el));
+    size_t ro = 0;
+    /* the window's end, before the elapsed time, when the pool's name
+     * keeps at least 40 columns */
+    if (src->eta && src->eta[0] && !v->replay && utf8_width(src->eta) + 16 <= cv->w - 40)
+        ro = (size_t)snprintf(right, sizeof right, "%s  ", src->eta);
+    snprintf(right + ro, sizeof right - ro, _("elapsed %s "),
+             render_duration(elapsed, el, sizeof el));
     int rw = utf8_width(right);
     char train[128] = "";
     if (v->replay) {

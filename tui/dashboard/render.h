@@ -38,6 +38,7 @@ struct rd_source {
     const struct pp_outbuf *(*output)(void *ctx, int server);
     const char *(*last_command)(void *ctx, int server);
     void *ctx;
+    const char *eta;            /* "ends about 03:40 (...)"; NULL or "" = none */
 };
 
 enum rd_pane { RD_PANE_DOMAINS, RD_PANE_CHECKLIST, RD_PANE_OUTPUT, RD_PANE_COUNT };

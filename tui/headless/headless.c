@@ -204,6 +204,11 @@ static void status(struct headless *h)
              pp_label(model_phase_name(m->phase)), pp_ready_name(m->readiness), m->domains_done,
              m->ndomains);
     say(h, "", line);
+    char eta[160];
+    if (runner_eta_text(h->r, eta, sizeof eta) == 0) {
+        snprintf(line, sizeof line, "  window %s", eta);
+        say(h, "", line);
+    }
     for (int d = 0; d < m->ndomains; d++) {
         const struct pp_domain *dom = &m->domains[d];
         size_t off = (size_t)snprintf(line, sizeof line, _("  %s %s:"), dom->name,

@@ -184,6 +184,7 @@ static void on_event(void *ctx, const struct pp_tev *ev)
     }
     case PP_TEV_LOG:
     case PP_TEV_STATUS:
+    case PP_TEV_PROGRESS:   /* a capture copies no files */
         break;
     }
 }

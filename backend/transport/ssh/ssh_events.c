@@ -178,6 +178,18 @@ void ssht_end(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exi
     pthread_mutex_unlock(&w->tp->mu);
 }
 
+void ssht_progress(struct ssh_worker *w, const struct ssh_cmd *c, uint64_t done, uint64_t total)
+{
+    struct ssh_ev *e = ev_new(c->server, PP_TEV_PROGRESS, c->id, "", 0);
+    if (!e)
+        return;
+    e->ev.done = done;
+    e->ev.total = total;
+    pthread_mutex_lock(&w->tp->mu);
+    enqueue_locked(w->tp, e);
+    pthread_mutex_unlock(&w->tp->mu);
+}
+
 bool ssht_backlogged(struct ssh_worker *w)
 {
     pthread_mutex_lock(&w->tp->mu);
@@ -225,6 +237,8 @@ void ssh_cmd_free(struct ssh_cmd *c)
     if (c) {
         free(c->err_text.buf);
         free(c->command);
+        free(c->local);
+        free(c->remote);
         free(c);
     }
 }
@@ -287,9 +301,10 @@ struct ssh_cmd *ssht_admit(struct ssh_worker *w, int nactive, bool restart_activ
     pthread_mutex_lock(&w->tp->mu);
     sweep_locked(w, true);
     struct ssh_cmd *c = w->pending;
+    /* a copy runs alone like a restart: the worker is busy with it until its end */
     bool ok = c && !w->stop &&
-              (nactive == 0 ||
-               (!restart_active && c->kind != PP_CMD_RESTART && nactive < SSHT_MAX_CHANNELS));
+              (nactive == 0 || (!restart_active && c->kind != PP_CMD_RESTART && !c->copy &&
+                                nactive < SSHT_MAX_CHANNELS));
     if (ok) {
         w->pending = c->next;
         c->next = NULL;

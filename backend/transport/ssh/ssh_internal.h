@@ -30,6 +30,11 @@
  * the next turn of the main loop, so a key pressed during a flood is read
  * after at most this much text cleaning, not after everything queued. */
 #define SSHT_POLL_BUDGET (512u * 1024)
+/* SFTP write size: OpenSSH's sftp-server (and Win32-OpenSSH's, the same
+ * code) takes messages up to 256 KiB; libssh 0.10 waits for each write's
+ * status, so larger writes mean fewer round trips. */
+#define SSHT_COPY_CHUNK (128u * 1024)
+#define SSHT_PROGRESS_MS 200             /* PROGRESS events of a copy at most this often */
 #define SSHT_MAX_CHANNELS 4              /* concurrent commands per connection (sshd allows 10) */
 #define SSHT_TICK_MS 50                  /* worker poll step: cancel/deadline latency */
 #define SSHT_SECRET_MAX 1024             /* longest password / passphrase / answer */
@@ -85,6 +90,11 @@ struct ssh_cmd {
     bool internal;
     uint64_t for_id;
     bool raw_err;                     /* stderr as received (capture mode) */
+    /* a file copy (transport_copy) instead of a command: runs alone */
+    bool copy;
+    char *local, *remote;             /* heap */
+    uint64_t rate;                    /* bytes per second, 0 = no cap */
+    bool fresh;
 };
 
 struct ssh_worker {
@@ -206,6 +216,19 @@ void *sshw_main(void *arg);
 /* Milliseconds to wait before the next look at a restarting server that has
  * been at it for down_ms (see SSHT_RETRY_*).  Pure: unit-tested. */
 int64_t sshw_retry_delay(int64_t down_ms);
+
+/* Posts a PROGRESS event of a copy. */
+void ssht_progress(struct ssh_worker *w, const struct ssh_cmd *c, uint64_t done, uint64_t total);
+
+/* ---- ssh_sftp.c: copying a file over SFTP --------------------------------- */
+/* Runs the copy c on the worker's session to the end and posts its END.
+ * Returns 0, or -1 when the connection died (c has ended as LOST; the
+ * caller closes the session). */
+int sshcp_run(struct ssh_worker *w, struct ssh_cmd *c);
+/* Size of the next write: the rest of the file, at most SSHT_COPY_CHUNK,
+ * and at most what the rate allows after `elapsed_ms` with `sent` bytes
+ * sent so far (0 = wait).  Pure: unit-tested. */
+size_t sshcp_next_chunk(uint64_t left, uint64_t rate, uint64_t sent, int64_t elapsed_ms);
 
 /* ---- ssh_session.c: one connection --------------------------------------- */
 /* Creates, configures (§1.2 order), connects, checks the host key and

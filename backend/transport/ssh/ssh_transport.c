@@ -100,6 +100,48 @@ static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
     return 0;
 }
 
+static int tp_copy(struct pp_transport *t, const struct pp_copy *cp, pp_ms now)
+{
+    (void)now;
+    struct ssh_tp *tp = tp_of(t);
+    if (!cp || !names_valid_host(cp->host) || !cp->local || !cp->remote)
+        return -1;
+    struct ssh_cmd *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    c->copy = true;
+    c->command = strdup("(copy)");
+    c->local = strdup(cp->local);
+    c->remote = strdup(cp->remote);
+    if (!c->command || !c->local || !c->remote) {
+        ssh_cmd_free(c);
+        return -1;
+    }
+    c->id = cp->id;
+    c->server = cp->server;
+    c->kind = PP_CMD_PROBE;   /* not a restart: nothing follows a drop */
+    c->rate = cp->rate;
+    c->fresh = cp->fresh;
+    c->exit_status = -1;
+    c->t_start = ssht_now();
+    c->deadline = cp->timeout > 0 ? c->t_start + cp->timeout : INT64_MAX;
+    pthread_mutex_lock(&tp->mu);
+    struct ssh_worker *w = worker_get_locked(tp, cp->host, false);
+    if (!w) {
+        pthread_mutex_unlock(&tp->mu);
+        ssh_cmd_free(c);
+        return -1;
+    }
+    w->server = cp->server;
+    struct ssh_cmd **pp = &w->pending;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = c;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&tp->mu);
+    return 0;
+}
+
 static void tp_cancel(struct pp_transport *t, uint64_t id, pp_ms now)
 {
     (void)now;
@@ -228,6 +270,7 @@ static const struct pp_transport_ops ssh_ops = {
     .next_due = tp_next_due,
     .answer = tp_answer,
     .free = tp_free,
+    .copy = tp_copy,
 };
 
 struct pp_transport *ssh_transport_new(const struct pp_config *cfg, char *err, size_t errn)

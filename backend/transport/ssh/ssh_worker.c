@@ -552,6 +552,13 @@ static void run_session(struct ssh_worker *w)
         struct ssh_cmd *c;
         while ((c = ssht_admit(w, nactive, restart_active))) {
             ssht_active_add(w, c);
+            if (c->copy) {   /* admitted alone; ends before the loop goes on */
+                if (sshcp_run(w, c) < 0) {
+                    connection_lost(w);
+                    return;
+                }
+                continue;
+            }
             int r = start_channel(w, c);
             if (r == START_OK) {
                 nactive++;

@@ -8,6 +8,8 @@
 #                              (server.sh), then every tool's files:
 #     R/pool.ini                  poolpilot (custom profile, POSIX commands)
 #     R/ansible/{ansible.cfg,inventory.ini,playbook.yml}
+#     R/ansible/{lean.cfg,lean.yml}  the leanest Ansible (issue 13): raw module,
+#                                 forks 50, one task per step
 #     R/pssh/{domains,DOMAIN.hosts}  for pssh_rolling.sh
 #     R/openssh_config R/ssh_config R/known_hosts R/client_ed25519
 #   pool_boots R                the sum of every server's boot counter
@@ -76,6 +78,7 @@ pool_create() {
     pool__poolpilot "$R" "$n" "$nd" "$step"
     pool__openssh "$R"
     pool__ansible "$R" "$n" "$nd" "$step"
+    pool__ansible_lean "$R" "$n" "$nd" "$step"
     pool__pssh "$R" "$n" "$nd"
 }
 
@@ -258,6 +261,63 @@ EOF
       failed_when: (ready.stdout | from_json).PoolUpgradeState != 'Ready'
 EOF
     } >"$A/playbook.yml"
+}
+
+# The leanest way people drive the same upgrade with Ansible (issue 13):
+# the raw module (no Python, no module upload on the targets), pipelining
+# and ControlPersist, forks 50, one task per step, no polling loops of its
+# own.  The restart is `raw` of the reboot command (its drop ignored) then
+# wait_for_connection, which retries a logon every `sleep` seconds until
+# the server answers (Ansible has no cheaper "wait for sshd" than that).
+pool__ansible_lean() {
+    local R=$1 n=$2 nd=$3 step=$4 d A
+    A=$R/ansible
+    sed -e 's/^forks = 100$/forks = 50/' "$A/ansible.cfg" >"$A/lean.cfg"
+    {
+        echo "# The same rolling upgrade, leanest form: raw tasks only."
+        for ((d = 1; d <= nd; d++)); do
+            cat <<EOF
+- name: $(pool__domain "$d")
+  hosts: $(pool__domain "$d")
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: readiness gate (on a server outside the domain)
+      ansible.builtin.raw: cat $R/readiness.json
+      delegate_to: $(pool__checker "$R" "$n" "$nd" "$d")
+      run_once: true
+      register: ready
+      changed_when: false
+      failed_when: (ready.stdout | from_json).PoolUpgradeState != 'Ready'
+    - name: drain
+      ansible.builtin.raw: sleep $step
+    - name: upgrade
+      ansible.builtin.raw: sleep $step
+    - name: restart
+      ansible.builtin.raw: $R/bin/reboot
+      ignore_unreachable: true
+      failed_when: false
+    - name: back
+      ansible.builtin.wait_for_connection:
+        delay: 0
+        sleep: 0.1
+        timeout: 120
+    - name: verify
+      ansible.builtin.raw: sleep $step
+EOF
+        done
+        cat <<EOF
+- name: the pool is Ready again
+  hosts: $(pool__name 1)
+  gather_facts: false
+  tasks:
+    - name: readiness
+      ansible.builtin.raw: cat $R/readiness.json
+      register: ready
+      changed_when: false
+      failed_when: (ready.stdout | from_json).PoolUpgradeState != 'Ready'
+EOF
+    } >"$A/lean.yml"
 }
 
 pool__pssh() {

@@ -13,8 +13,11 @@
 #   --step S           seconds per step: drain, upgrade, restart (down time),
 #                      verify (default 1)
 #   --sizes "NxD ..."  pools: N servers in D domains (default "12x4 200x20")
-#   --tools "..."      any of poolpilot ansible pssh (default all three)
+#   --tools "..."      any of poolpilot ansible ansible-lean pssh (default all four;
+#                      ansible-lean: raw module, forks 50, see pool.sh)
 #   --no-scale         skip the fleet and journal-replay measurements
+#   --no-stage         skip the staging throughput (stage.sh: poolpilot --stage
+#                      vs scp and rsync to 12 sshds, 32 MiB each, REPS runs)
 #   --no-install       do not apt-get install ansible and pssh
 #   --build DIR        build directory (default /tmp/build-bench)
 #   --poolpilot BIN    measure this poolpilot binary instead of the one built
@@ -37,8 +40,8 @@ set -euo pipefail
 
 BENCH=$(dirname "$(readlink -f "$0")")
 SRC=$(cd "$BENCH/../../.." && pwd)
-QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible pssh"
-SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
+QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible ansible-lean pssh"
+STAGE=1 SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
 ARGS="$*"
 while [ $# -gt 0 ]; do
     case $1 in
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
     --sizes) SIZES=$2; SIZES_SET=1; shift ;;
     --tools) TOOLS=$2; shift ;;
     --no-scale) SCALE=0 ;;
+    --no-stage) STAGE=0 ;;
     --no-install) INSTALL=0 ;;
     --build) BUILD=$2; shift ;;
     --poolpilot) PP_BIN=$(readlink -f "$2"); shift ;;
@@ -80,6 +84,7 @@ install_deps() {
     local missing=()
     command -v ansible-playbook >/dev/null || missing+=(ansible)
     command -v parallel-ssh >/dev/null || missing+=(pssh)
+    [ $STAGE = 0 ] || command -v rsync >/dev/null || missing+=(rsync)
     [ ${#missing[@]} = 0 ] && return 0
     [ $INSTALL = 1 ] || die "missing ${missing[*]} (apt-get install -y ${missing[*]}, or drop --no-install)"
     local p
@@ -94,17 +99,17 @@ install_deps() {
 build() {
     say "building poolpilot (Release) in $BUILD"
     { cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release &&
-        cmake --build "$BUILD" -j2 --target poolpilot ppbackend ppconfig; } >"$OUT/logs/build.log" 2>&1 ||
+        cmake --build "$BUILD" -j2 --target poolpilot; } >"$OUT/logs/build.log" 2>&1 ||
         die "build failed: see $OUT/logs/build.log"
-    POOLPILOT=${PP_BIN:-$BUILD/tui/poolpilot}
+    POOLPILOT=${PP_BIN:-$BUILD/poolpilot}
     TREETIME=$OUT/treetime
     REPLAY=$OUT/replay_bench
     gcc -std=c11 -O2 -Wall -Wextra -o "$TREETIME" "$BENCH/treetime.c" ||
         die "cannot build treetime"
     # shellcheck disable=SC2046
     gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I"$SRC" -o "$REPLAY" "$SRC/tests/bench/replay_bench.c" \
-        "$BUILD/backend/libppbackend.a" "$BUILD/config/libppconfig.a" $(pkg-config --libs inih) \
-        -lpthread -lm || die "cannot build replay_bench"
+        -Wl,--start-group "$BUILD"/backend/libpp*.a "$BUILD/config/libppconfig.a" -Wl,--end-group \
+        $(pkg-config --libs inih libssh libcrypto) -lpthread -lm || die "cannot build replay_bench"
 }
 
 machine() {
@@ -136,6 +141,8 @@ run_tool() {
     poolpilot) cmd=(env "$POOLPILOT" -c "$R/pool.ini" --headless --yes --journal "$R/runs/$label.jsonl") ;;
     ansible) cmd=(env ANSIBLE_CONFIG="$R/ansible/ansible.cfg" ANSIBLE_NOCOLOR=1
                   ansible-playbook "$R/ansible/playbook.yml") ;;
+    ansible-lean) cmd=(env ANSIBLE_CONFIG="$R/ansible/lean.cfg" ANSIBLE_NOCOLOR=1
+                       ansible-playbook "$R/ansible/lean.yml") ;;
     pssh) cmd=(bash "$BENCH/pssh_rolling.sh" "$R") ;;
     *) die "unknown tool $tool" ;;
     esac
@@ -293,6 +300,14 @@ summary() {
             awk -F'\t' -v size="$size" -v step="$STEP" -f "$BENCH/summary.awk" "$TSV"
             echo
         done
+        if [ -s "$OUT/stage.txt" ]; then
+            echo "## Staging throughput (stage.sh)"
+            echo
+            echo '```'
+            cat "$OUT/stage.txt"
+            echo '```'
+            echo
+        fi
         if [ -s "$SCALE_TSV" ]; then
             echo "## poolpilot at scale, no network (medians of $SCALE_REPS)"
             echo
@@ -314,5 +329,10 @@ for size in $SIZES; do
     rolling "$size" "$reps"
 done
 [ $SCALE = 1 ] && scale
+if [ $STAGE = 1 ]; then
+    say "staging throughput: poolpilot --stage vs scp and rsync"
+    bash "$BENCH/stage.sh" --poolpilot "$POOLPILOT" --servers 12 --mib 32 --reps "$REPS" \
+        >"$OUT/stage.txt" 2>"$OUT/logs/stage.log" || say "stage.sh failed: see $OUT/logs/stage.log"
+fi
 summary
 say "results in $OUT (summary.md, rolling.tsv, scale.tsv, raw/, logs/)"

@@ -24,6 +24,12 @@
 #   sshd.sh client_files ROOT              writes ROOT/ssh_config (Host NAME -> addr, port)
 #                                          and ROOT/known_hosts for every server under ROOT
 #   sshd.sh stop_all ROOT                  stops every server under ROOT
+#   sshd.sh sftp DIR [KB]                  makes DIR a plain SFTP + shell server for
+#                                          staging tests: no ForceCommand (commands run
+#                                          in root's shell), OpenSSH's sftp-server as the
+#                                          sftp subsystem; KB limits every file it writes
+#                                          (ulimit -f, SIGXFSZ ignored: writes past KB fail
+#                                          like a full disk).  Call before start.
 #
 # End-to-end example (poolpilot's [ssh] pointed at the throwaway servers):
 #   sshd.sh setup  "$R" fe01.contoso.com 127.0.0.51 0 "$PP_BUILD_DIR/tests/fake_cmdlet"
@@ -231,6 +237,22 @@ sshd_client_files() {
     done
 }
 
+sshd_sftp() {
+    local dir=$1 kb=${2:-unlimited}
+    cat >"$dir/sftp-server" <<EOF
+#!/bin/bash
+# Written by sshd.sh sftp: OpenSSH's sftp-server with a file-size cap ($kb KiB).
+# An ignored SIGXFSZ survives exec, so a write past the cap fails with EFBIG
+# (sftp-server answers SSH_FX_FAILURE, as for ENOSPC) instead of killing it.
+trap '' XFSZ
+ulimit -f $kb
+exec /usr/lib/openssh/sftp-server
+EOF
+    chmod +x "$dir/sftp-server"
+    sed -i '/^ForceCommand /d; /^Subsystem /d' "$dir/sshd_config"
+    echo "Subsystem sftp $dir/sftp-server" >>"$dir/sshd_config"
+}
+
 sshd_stop_all() {
     local root=$1 dir
     for dir in "$root"/*/; do
@@ -246,11 +268,11 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     shift || true
     case $cmd in
     init | setup | start | stop | kill_conns | freeze | thaw | restart | newkey | known_hosts | \
-        reboot_hook | free_port | client_files | stop_all)
+        reboot_hook | free_port | client_files | stop_all | sftp)
         "sshd_$cmd" "$@" ;;
     *)
         echo "usage: sshd.sh init|setup|start|stop|kill_conns|freeze|thaw|restart|newkey|" \
-            "known_hosts|reboot_hook|free_port|client_files|stop_all ..." >&2
+            "known_hosts|reboot_hook|free_port|client_files|stop_all|sftp ..." >&2
         exit 2 ;;
     esac
 fi

@@ -1,0 +1,222 @@
+/* Staging's pure pieces (backend/runner/stage_util.c, ssh_sftp.c's rate
+ * step): SHA-256 against FIPS 180-4's examples, Windows SFTP paths, the
+ * remote path and hash command templates, reading hash answers and
+ * `stage` records, the [update] section.  The copy itself runs against
+ * real sshds in tests/e2e/stage_sftp.sh. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/journal/journal.h"
+#include "backend/runner/stage.h"
+#include "backend/transport/ssh/ssh_internal.h"
+#include "config/config.h"
+
+static void sha_of(const void *data, size_t n, char hex[65])
+{
+    char path[] = "/tmp/pp-test-stage-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+    char err[256];
+    uint64_t size = 0;
+    assert_int_equal(stage_sha256_file(path, hex, &size, err, sizeof err), 0);
+    assert_int_equal(size, n);
+    unlink(path);
+}
+
+/* FIPS 180-4 examples (NIST CSRC "SHA256.pdf", "SHA2_Additional.pdf"). */
+static void test_sha256_vectors(void **state)
+{
+    (void)state;
+    char hex[65];
+    sha_of("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha_of("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha_of(two, strlen(two), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* one million 'a': crosses the reader's 256 KiB buffer several times */
+    char *m = malloc(1000000);
+    assert_non_null(m);
+    memset(m, 'a', 1000000);
+    sha_of(m, 1000000, hex);
+    free(m);
+    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void test_sha256_missing_file(void **state)
+{
+    (void)state;
+    char hex[65], err[256];
+    assert_int_equal(stage_sha256_file("/nonexistent/pkg.exe", hex, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/pkg.exe: No such file"));
+}
+
+static void test_sftp_path(void **state)
+{
+    (void)state;
+    char out[256];
+    stage_sftp_path("C:\\Updates\\SkypeServerUpdateInstaller.exe", out, sizeof out);
+    assert_string_equal(out, "/C:/Updates/SkypeServerUpdateInstaller.exe");
+    stage_sftp_path("d:/x/y.exe", out, sizeof out);
+    assert_string_equal(out, "/d:/x/y.exe");
+    stage_sftp_path("/var/tmp/poolpilot/pkg.deb", out, sizeof out);
+    assert_string_equal(out, "/var/tmp/poolpilot/pkg.deb");
+    stage_sftp_path("relative\\name", out, sizeof out);   /* not a drive: left alone */
+    assert_string_equal(out, "relative\\name");
+    stage_sftp_path("C:\\Updates\\long-name.exe", out, 8);   /* cut, still terminated */
+    assert_string_equal(out, "/C:/Upd");
+}
+
+static void test_remote_path(void **state)
+{
+    (void)state;
+    char out[256], err[256];
+    assert_int_equal(stage_remote_path("C:\\Updates\\{server}\\{file}", "fe01.contoso.com",
+                                       "/home/op/dl/SkypeServerUpdateInstaller.exe", out,
+                                       sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "C:\\Updates\\fe01.contoso.com\\SkypeServerUpdateInstaller.exe");
+    assert_int_equal(stage_remote_path("/x/{pool}", "fe01", "p", out, sizeof out, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "unknown placeholder"));
+    assert_int_equal(stage_remote_path("/a/{file}", "fe01", "pkg", out, 5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too long"));
+}
+
+static void test_hash_script_quotes(void **state)
+{
+    (void)state;
+    char *s = stage_hash_script("(Get-FileHash -Algorithm SHA256 -LiteralPath {path}).Hash",
+                                "C:\\Up'dates\\x.exe", PP_SHELL_POWERSHELL);
+    assert_string_equal(s, "(Get-FileHash -Algorithm SHA256 -LiteralPath 'C:\\Up''dates\\x.exe').Hash");
+    free(s);
+    s = stage_hash_script("sha256sum -- {path}; ls {path}", "/tmp/it's here", PP_SHELL_POSIX);
+    assert_string_equal(s, "sha256sum -- '/tmp/it'\\''s here'; ls '/tmp/it'\\''s here'");
+    free(s);
+}
+
+static void test_parse_hash(void **state)
+{
+    (void)state;
+    char hex[65];
+    const char *ps = "\xEF\xBB\xBF" "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\r\n"
+                     "@@POOLPILOT-RESULT@@ ok\r\n";
+    assert_int_equal(stage_parse_hash(ps, strlen(ps), hex), 0);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *sum = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  /tmp/x\n";
+    assert_int_equal(stage_parse_hash(sum, strlen(sum), hex), 0);
+    /* 65 digits is not a SHA-256; neither are 63 */
+    const char *longer = "0ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n";
+    assert_int_equal(stage_parse_hash(longer, strlen(longer), hex), -1);
+    assert_int_equal(stage_parse_hash(longer + 2, strlen(longer + 2), hex), -1);
+    const char *err = "sha256sum: /tmp/x: No such file or directory\n";
+    assert_int_equal(stage_parse_hash(err, strlen(err), hex), -1);
+}
+
+static void test_stage_record(void **state)
+{
+    (void)state;
+    struct pp_jrec r;
+    memset(&r, 0, sizeof r);
+    bool ok = true;
+    char sha[65];
+    strcpy(r.event, "stage");
+    strcpy(r.server, "fe01.contoso.com");
+    assert_int_equal(stage_record_read(&r, &ok, sha), 0);   /* the start record */
+    strcpy(r.result, "ok");
+    strcpy(r.detail, "sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(stage_record_read(&r, &ok, sha), 1);
+    assert_true(ok);
+    assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    strcpy(r.detail, "");
+    assert_int_equal(stage_record_read(&r, &ok, sha), 1);
+    assert_false(ok);   /* ok without its hash proves nothing */
+    strcpy(r.result, "failed");
+    assert_int_equal(stage_record_read(&r, &ok, sha), 1);
+    assert_false(ok);
+    strcpy(r.event, "step-end");
+    assert_int_equal(stage_record_read(&r, &ok, sha), 0);
+}
+
+static void test_rate_chunks(void **state)
+{
+    (void)state;
+    /* no cap: the rest, at most one chunk */
+    assert_int_equal(sshcp_next_chunk(10, 0, 0, 0), 10);
+    assert_int_equal(sshcp_next_chunk(10u << 20, 0, 0, 0), SSHT_COPY_CHUNK);
+    /* 1 MiB/s: a tenth of a second of burst at once, then by the clock */
+    uint64_t rate = 1u << 20;
+    assert_int_equal(sshcp_next_chunk(10u << 20, rate, 0, 0), rate / 10);
+    assert_int_equal(sshcp_next_chunk(10u << 20, rate, rate / 10, 0), 0);
+    assert_int_equal(sshcp_next_chunk(10u << 20, rate, rate / 10, 50), rate * 50 / 1000);
+    /* over a long run the bytes never pass rate * time + burst */
+    uint64_t sent = 0;
+    for (int64_t t = 0; t <= 10000; t += 7) {
+        size_t n;
+        while ((n = sshcp_next_chunk(100u << 20, rate, sent, t)) > 0)
+            sent += n;
+        assert_true(sent <= (uint64_t)t * rate / 1000 + rate / 10);
+    }
+    assert_true(sent >= 10 * rate - SSHT_COPY_CHUNK);
+}
+
+static void test_update_config(void **state)
+{
+    (void)state;
+    struct pp_config c;
+    struct pp_diag d = {0};
+    const char *ok = "[pool]\nfqdn = pool01.contoso.com\nprofile = sfb2019\n"
+                     "[servers]\nfe01.contoso.com =\n"
+                     "[update]\npackage = /tmp/SkypeServerUpdateInstaller.exe\n"
+                     "sha256 = BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n"
+                     "stage_parallel = 6\nstage_rate = 20M\n";
+    assert_int_equal(config_load_string(&c, "pool.ini", ok, &d), 0);
+    assert_string_equal(c.update.remote_path, "C:\\Updates\\{file}");
+    assert_non_null(strstr(c.update.hash_command, "Get-FileHash -Algorithm SHA256"));
+    assert_string_equal(c.update.sha256,
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(c.update.stage_parallel, 6);
+    assert_int_equal(c.update.stage_rate, 20LL << 20);
+    config_free(&c);
+    diag_free(&d);
+
+    const char *bad = "[pool]\nfqdn = pool01.contoso.com\nprofile = linux-systemd\n"
+                      "[servers]\nfe01.contoso.com = D1\n"
+                      "[update]\npackage = /tmp/p.deb\nsha256 = abc\nstage_rate = fast\n"
+                      "hash_command = sha256sum\nstage_parallel = 0\n";
+    memset(&d, 0, sizeof d);
+    assert_int_equal(config_load_string(&c, "pool.ini", bad, &d), -1);
+    char all[4096] = "";
+    for (int i = 0; i < d.n; i++) {
+        strncat(all, d.msgs[i], sizeof all - strlen(all) - 2);
+        strcat(all, "\n");
+    }
+    assert_non_null(strstr(all, "pool.ini:8: sha256: 'abc' is not 64 hexadecimal digits"));
+    assert_non_null(strstr(all, "pool.ini:9: stage_rate: 'fast' is not a rate"));
+    assert_non_null(strstr(all, "pool.ini:10: hash_command: must name the file as {path}"));
+    assert_non_null(strstr(all, "pool.ini:11: stage_parallel:"));
+    config_free(&c);
+    diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_sha256_missing_file),
+        cmocka_unit_test(test_sftp_path),        cmocka_unit_test(test_remote_path),
+        cmocka_unit_test(test_hash_script_quotes), cmocka_unit_test(test_parse_hash),
+        cmocka_unit_test(test_stage_record),     cmocka_unit_test(test_rate_chunks),
+        cmocka_unit_test(test_update_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
