@@ -197,10 +197,10 @@ void journal_say(const char *english, char *out, size_t n)
     /* the whole text first, then each "; " part (readiness lists its
        domains, the resume record its state that way) */
     bool parts = strstr(english, "; ") != NULL;
-    size_t o = say_piece(english, strlen(english), out, n, parts);
+    say_piece(english, strlen(english), out, n, parts);
     if (strcmp(out, english) != 0 || !parts)
         return;
-    o = 0;
+    size_t o = 0;
     bool changed = false;
     for (const char *s = english; o + 1 < n;) {
         const char *e = strstr(s, "; ");
@@ -236,6 +236,9 @@ static size_t add(char *buf, size_t n, size_t off, const char *pre, const char *
 
 void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
 {
+    bool person = !strcmp(rec->event, "confirm") || !strcmp(rec->event, "decline") ||
+                  !strcmp(rec->event, "override") || !strcmp(rec->event, "choose") ||
+                  !strcmp(rec->event, "start");
     size_t off = 0;
     buf[0] = 0;
     off = add(buf, n, off, "", pp_label(rec->event));
@@ -246,9 +249,6 @@ void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
     off = add(buf, n, off, " ", pp_label(rec->state));
     /* TRANSLATORS: between a step and its result in an event line */
     off = add(buf, n, off, _(" -> "), pp_label(rec->result));
-    bool person = !strcmp(rec->event, "confirm") || !strcmp(rec->event, "decline") ||
-                  !strcmp(rec->event, "override") || !strcmp(rec->event, "choose") ||
-                  !strcmp(rec->event, "start");
     if (person)
         /* TRANSLATORS: an event line's "by OPERATOR" */
         off = add(buf, n, off, _(" by "), rec->operator_);
