@@ -74,6 +74,12 @@ static const char *const templates[] = {
     N_("run %s on %s"),
     N_("re-run %s on %s"),
     N_("choose %s next"),
+    /* TRANSLATORS: an override as the debrief names it: keep the command
+       word (retry, force, skip, done); the last %s is a step */
+    N_("retry %s (%s)"),
+    N_("force %s (%s)"),
+    N_("skip %s (%s)"),
+    N_("done %s (%s)"),
     N_("signal received: running commands finish and are journaled (a second signal "
        "leaves at once)"),
 };

@@ -295,6 +295,8 @@ static void test_event_lines_said(void **st)
     /* a step name inside a template is said too */
     journal_say("re-run upgrade on fe07.contoso.com", out, sizeof out);
     assert_string_equal(out, "在 fe07.contoso.com 上重跑升級");
+    journal_say("retry fe04.contoso.com (verify)", out, sizeof out);   /* the command word stays */
+    assert_string_equal(out, "retry fe04.contoso.com（驗證）");
 
     /* a detail that filled its field was cut: its fragment becomes "..." */
     snprintf(r.event, sizeof r.event, "readiness");
