@@ -74,6 +74,12 @@ static const char *const templates[] = {
     N_("run %s on %s"),
     N_("re-run %s on %s"),
     N_("choose %s next"),
+    /* TRANSLATORS: an override as the debrief names it: keep the command
+       word (retry, force, skip, done); the last %s is a step */
+    N_("retry %s (%s)"),
+    N_("force %s (%s)"),
+    N_("skip %s (%s)"),
+    N_("done %s (%s)"),
     N_("signal received: running commands finish and are journaled (a second signal "
        "leaves at once)"),
 };
@@ -197,10 +203,10 @@ void journal_say(const char *english, char *out, size_t n)
     /* the whole text first, then each "; " part (readiness lists its
        domains, the resume record its state that way) */
     bool parts = strstr(english, "; ") != NULL;
-    size_t o = say_piece(english, strlen(english), out, n, parts);
+    say_piece(english, strlen(english), out, n, parts);
     if (strcmp(out, english) != 0 || !parts)
         return;
-    o = 0;
+    size_t o = 0;
     bool changed = false;
     for (const char *s = english; o + 1 < n;) {
         const char *e = strstr(s, "; ");
@@ -236,6 +242,9 @@ static size_t add(char *buf, size_t n, size_t off, const char *pre, const char *
 
 void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
 {
+    enum pp_jev ev = journal_event_parse(rec->event);
+    bool person = ev == PP_JEV_CONFIRM || ev == PP_JEV_DECLINE || ev == PP_JEV_OVERRIDE ||
+                  ev == PP_JEV_CHOOSE || ev == PP_JEV_START;
     size_t off = 0;
     buf[0] = 0;
     off = add(buf, n, off, "", pp_label(rec->event));
@@ -246,9 +255,6 @@ void journal_describe(const struct pp_jrec *rec, char *buf, size_t n)
     off = add(buf, n, off, " ", pp_label(rec->state));
     /* TRANSLATORS: between a step and its result in an event line */
     off = add(buf, n, off, _(" -> "), pp_label(rec->result));
-    enum pp_jev ev = journal_event_parse(rec->event);
-    bool person = ev == PP_JEV_CONFIRM || ev == PP_JEV_DECLINE || ev == PP_JEV_OVERRIDE ||
-                  ev == PP_JEV_CHOOSE || ev == PP_JEV_START;
     if (person)
         /* TRANSLATORS: an event line's "by OPERATOR" */
         off = add(buf, n, off, _(" by "), rec->operator_);

@@ -47,7 +47,8 @@ void walk_more(struct walk_ctx *c, const char *fmt, ...)
         return;
     struct walk_para *p = &w->p[w->n - 1];
     size_t used = strlen(p->text);
-    if (used && used + 2 < sizeof p->text) {
+    /* a space between sentences after a Latin one; none after 。 */
+    if (used && (unsigned char)p->text[used - 1] < 0x80 && used + 2 < sizeof p->text) {
         p->text[used++] = ' ';
         p->text[used] = 0;
     }
@@ -293,7 +294,8 @@ static void explain_domain(struct walk_ctx *c)
     if (!m->failed_over) {
         char q[WALK_TEXT];
         walk_quorum(c, -1, q, sizeof q);
-        walk_para(c, WALK_WHY, "%s %s", walk_why_one_domain(), q);
+        walk_para(c, WALK_WHY, "%s", walk_why_one_domain());
+        walk_more(c, "%s", q);
     } else {
         walk_para(c, WALK_WHY, _("The pool is failed over to %s: its users are served there "
                                  "while these servers are upgraded."), m->backup_pool);

@@ -121,6 +121,18 @@ static void test_english_without_catalogue(void **st)
     assert_string_equal(exit_text(d), "operator quit");
     assert_string_equal(drv_last(d, "stop")->reason, "operator quit");
     drv_destroy(d);
+    /* an event line is as the journal has it (test_event_lines_said) */
+    struct pp_jrec r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.event, sizeof r.event, "step-end");
+    snprintf(r.server, sizeof r.server, "fe01.contoso.com");
+    snprintf(r.step, sizeof r.step, "drain");
+    snprintf(r.result, sizeof r.result, "ok");
+    snprintf(r.detail, sizeof r.detail, "fe01.contoso.com is back: SSH answers again after 5m49s");
+    char line[1400];
+    journal_describe(&r, line, sizeof line);
+    assert_string_equal(line, "step-end fe01.contoso.com drain -> ok (fe01.contoso.com is back: "
+                              "SSH answers again after 5m49s)");
 }
 
 static void test_questions_translated_journal_english(void **st)
@@ -252,6 +264,52 @@ static void test_utf8_trim(void **st)
     assert_string_equal(s, "");
 }
 
+/* An event line is said in the operator's language from the record's
+ * English: words through pp_label(), reasons and details through the
+ * templates of journal_say(); text no template made stays as written. */
+static void test_event_lines_said(void **st)
+{
+    (void)st;
+    struct pp_jrec r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.event, sizeof r.event, "step-end");
+    snprintf(r.domain, sizeof r.domain, "UpgradeDomain1");
+    snprintf(r.server, sizeof r.server, "fe01.contoso.com");
+    snprintf(r.step, sizeof r.step, "drain");
+    snprintf(r.result, sizeof r.result, "ok");
+    snprintf(r.detail, sizeof r.detail, "RTCSRV Stopped");
+    char line[1400], out[1024];
+
+    use_locale(true);
+    journal_describe(&r, line, sizeof line);
+    assert_string_equal(line, "步驟結束 UpgradeDomain1 fe01.contoso.com 清空 → 成功（RTCSRV Stopped）");
+    journal_say("", out, sizeof out);   /* never the catalogue's header */
+    assert_string_equal(out, "");
+    journal_say("fe01.contoso.com is back: SSH answers again after 5m49s", out, sizeof out);
+    assert_string_equal(out, "fe01.contoso.com 已回來：SSH 在 5m49s 後再次回應");
+    journal_say("active 8/8; UpgradeDomain1 ready; UpgradeDomain2 not ready", out, sizeof out);
+    assert_string_equal(out, "作用中 8/8；UpgradeDomain1 就緒；UpgradeDomain2 未就緒");
+    /* a server's own output, separators and all */
+    journal_say("Update installed; a restart is required", out, sizeof out);
+    assert_string_equal(out, "Update installed; a restart is required");
+    /* a step name inside a template is said too */
+    journal_say("re-run upgrade on fe07.contoso.com", out, sizeof out);
+    assert_string_equal(out, "在 fe07.contoso.com 上重跑升級");
+    journal_say("retry fe04.contoso.com (verify)", out, sizeof out);   /* the command word stays */
+    assert_string_equal(out, "retry fe04.contoso.com（驗證）");
+
+    /* a detail that filled its field was cut: its fragment becomes "..." */
+    snprintf(r.event, sizeof r.event, "readiness");
+    r.step[0] = r.result[0] = 0;
+    size_t o = (size_t)snprintf(r.detail, sizeof r.detail, "active 50/50");
+    for (int i = 1; o < sizeof r.detail - 1; i++)
+        o += (size_t)snprintf(r.detail + o, sizeof r.detail - o, "; UpgradeDomain%d ready", i);
+    journal_describe(&r, line, sizeof line);
+    assert_non_null(strstr(line, "；…）"));
+    assert_null(strstr(line, "rea）"));
+    use_locale(false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_pool_problem_both_languages),
         cmocka_unit_test(test_cut_question_has_no_quorum_flag),
         cmocka_unit_test(test_utf8_trim),
+        cmocka_unit_test(test_event_lines_said),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

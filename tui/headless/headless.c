@@ -104,7 +104,7 @@ static void why(struct headless *h)
     say(h, "why: ", w.title);
     for (int i = 0; i < w.n; i++) {
         char pre[48];
-        snprintf(pre, sizeof pre, "why: %s: ", walk_kind_label(w.p[i].kind));
+        snprintf(pre, sizeof pre, "why: %s%s", walk_kind_label(w.p[i].kind), _(": "));
         say(h, pre, w.p[i].text);
     }
 }
