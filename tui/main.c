@@ -298,6 +298,10 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
     if (!c)
         return EXIT_STOPPED;
     checklist_set_pool(c, cfg->fqdn);
+    if (report_expect_topology(c, cfg) < 0) {
+        checklist_free(c);
+        return EXIT_STOPPED;
+    }
     c->no_runs = o->status;   /* --status never lists step attempts: 330 MB saved on 1M records */
     if (journal_read_file(jpath, checklist_add_cb, c, warn, sizeof warn, err, sizeof err) < 0) {
         fprintf(stderr, "poolpilot: %s\n", err);

@@ -11,6 +11,13 @@
 
 #include "backend/journal/checklist.h"
 
+struct pp_config;
+/* Names the pool's topology (cfg's [servers], in order) in c before the
+ * journal is folded: counts are then out of the whole pool, never out of
+ * the domains the journal happens to mention, and domains and servers are
+ * listed in topology order.  Returns 0, or -1 when out of memory. */
+int report_expect_topology(struct pp_checklist *c, const struct pp_config *cfg);
+
 enum pp_report_fmt { PP_REPORT_MD, PP_REPORT_JSON, PP_REPORT_CSV };
 
 /* "md" (or "markdown"), "json", "csv" -> the format; -1 when unknown. */
