@@ -140,6 +140,8 @@ grep -q "覆寫" "$TUI_DIR/failed.txt" && grep -q "retry 會重跑" "$TUI_DIR/fa
     tui_fail "the engine's failed-step question is not translated"
 check_screen "$TUI_DIR/failed.txt" || tui_fail "panels do not line up with a failed server"
 tui_keys q
+tui_wait "要結束嗎？日誌會保留進度"   # an unfinished run always asks first
+tui_keys y
 tui_wait "執行已停止"
 snap summary
 check_screen "$TUI_DIR/summary.txt" "執行已停止" || tui_fail "the summary box does not line up"

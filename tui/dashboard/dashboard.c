@@ -274,13 +274,9 @@ static void do_quit(struct dashboard *d)
         d->leave = true;
         return;
     }
-    int running = render_running_count(m);
-    if (running > 0) {
-        dlg_open_quit(&d->v.dlg, running);
-        return;
-    }
-    operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
-    note(d, _("stopping: the journal keeps the progress"));
+    /* one rule: quitting an unfinished run always asks (the dialog says
+     * whether steps are still running); only a finished run leaves at once */
+    dlg_open_quit(&d->v.dlg, render_running_count(m));
 }
 
 static void dialog_result(struct dashboard *d, enum dlg_result res)
@@ -405,6 +401,14 @@ static void do_action(struct dashboard *d, enum act_id a)
     case ACT_QUIT:
         do_quit(d);
         break;
+    case ACT_BACK:
+        /* the innermost mode on the main screen is an active search; with
+         * none, Esc does nothing (it never answers the question bar) */
+        if (v->search[0]) {
+            v->search[0] = 0;
+            v->search_hit = -1;
+        }
+        break;
     default:
         nav_apply(v, &src, a);
         break;
@@ -447,16 +451,14 @@ static void handle_key(struct dashboard *d, int key)
             inject_chosen(d, k);
         return;
     }
-    enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
-    enum act_id a = keymap_lookup(&d->km, key, ctx, v->training);
-    if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
-        a = keymap_lookup(&d->km, key, ACT_CTX_GLOBAL, v->training);   /* `n` still declines */
+    enum act_id a = render_key_action(v, key);
     if (v->debrief_open) {
         dash_debrief_key(&d->v, key, a);
         return;
     }
     if (v->help) {
-        if (key == PPK_ESC || a == ACT_HELP || a == ACT_QUIT || key == PPK_ENTER)
+        if (key == PPK_ESC || a == ACT_BACK || a == ACT_HELP || a == ACT_QUIT ||
+            key == PPK_ENTER)
             v->help = false;
         else if (a == ACT_UP || a == ACT_PAGE_UP)
             v->help_scroll -= a == ACT_UP ? 1 : 10;
@@ -469,7 +471,7 @@ static void handle_key(struct dashboard *d, int key)
         return;
     }
     if (v->summary) {
-        if (key == PPK_ESC)
+        if (key == PPK_ESC || a == ACT_BACK)
             v->summary = false;
         else if (a == ACT_WALKTHROUGH && v->debrief)
             do_action(d, a);

@@ -23,6 +23,15 @@ void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
     v->training = training;
 }
 
+enum act_id render_key_action(const struct rd_view *v, int key)
+{
+    enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
+    enum act_id a = keymap_lookup(v->km, key, ctx, v->training);
+    if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
+        a = keymap_lookup(v->km, key, ACT_CTX_GLOBAL, v->training);
+    return a;
+}
+
 void rd_view_free(struct rd_view *v)
 {
     dlg_wipe(&v->dlg);

@@ -119,6 +119,12 @@ struct rd_view {
     int nunassigned, cunassigned;
 };
 
+/* What `key` does now on the main screen: the focused pane's binding
+ * first, then the global one; next/prev match only while a search is
+ * active (else `n` declines).  The key line uses it too, so it never offers
+ * a key that does something else now. */
+enum act_id render_key_action(const struct rd_view *v, int key);
+
 void rd_view_init(struct rd_view *v, const struct keymap *km, bool training);
 void rd_view_free(struct rd_view *v);
 
