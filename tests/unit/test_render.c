@@ -254,7 +254,7 @@ static void test_domain_in_progress(void **state)
         assert_true(find_in(&f, y0, y1, "done with exceptions", &y, &x) ||
                     find_in(&f, y0, y1, "done, exceptions", &y, &x));
         assert_true(find_in(&f, y0, y1, "⊘ not ready", &y, &x));
-        assert_true(find_in(&f, 0, 3, "phase domain UpgradeDomain2", &y, &x));
+        assert_true(find_in(&f, 0, 3, "upgrading UpgradeDomain2", &y, &x));
     }
     fx_free(&f);
 }
@@ -337,7 +337,7 @@ static void test_layout_80x24(void **state)
     const char *must[] = {"pool01.contoso.com", "lync2013", "graceful", "elapsed 10:00",
                           "Pool Ready", "active 8/8", "quorum needs 4 of first 7",
                           "margin 3", "Busy 1/3", "next check in 09:12",
-                          "DR pool02.contoso.com", "phase choose", "UpgradeDomain1",
+                          "DR pool02.contoso.com", "choosing · Busy", "UpgradeDomain1",
                           "UpgradeDomain2", "UpgradeDomain3", "UpgradeDomain4", "Checklist",
                           "Output", "Start domain?", "Enter", "start domain",
                           "? help", "q quit"};
@@ -478,6 +478,53 @@ static void test_fleet_scrolls(void **state)
     fx_render(&f, 80, 24, true);
     /* 1000 - 20 in the domain - node0999, which is draining */
     assert_non_null(strstr(bar_text(&f), "979 of 1000 Front Ends stay up; quorum needs 501."));
+    fx_free(&f);
+}
+
+/* Issue 10 item 7: the operator sees what the server said and what
+ * poolpilot concluded, never poolpilot's plumbing: no result marker in the
+ * output pane (alone or grouped by domain), no engine phase names. */
+static void test_no_internal_text(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    for (int i = 0; i <= f.m.nservers; i++) {
+        outbuf_add_line(&f.out[i], "Stop-CsWindowsService -Graceful");
+        outbuf_add_line(&f.out[i], "RTCSRV Stopped");
+        outbuf_add_line(&f.out[i], "@@POOLPILOT-RESULT@@ ok");
+        outbuf_add_line(&f.out[i], "= drain ok: RTCSRV Stopped");
+    }
+    f.v.focus = RD_PANE_OUTPUT;
+    for (int sel = 0; sel < 3; sel++) {
+        if (sel == 1)
+            nav_select_domain(&f.v, 0);
+        else if (sel == 2)
+            nav_select_server(&f.v, &f.m, 0);
+        fx_render(&f, 100, 30, true);
+        int y, x;
+        if (!canvas_find(&f.cv, "= drain ok", &y, &x)) {
+            dump(&f);
+            fail_msg("the output pane lacks the result line (selection %d)", sel);
+        }
+        if (canvas_find(&f.cv, "@@POOLPILOT", &y, &x)) {
+            dump(&f);
+            fail_msg("the result marker is on the screen (selection %d)", sel);
+        }
+        canvas_free(&f.cv);
+    }
+    static const char *const internal[] = {"phase ", "failback-ask", "busy-wait"};
+    for (int p = PP_PH_START; p <= PP_PH_STOPPED; p++) {
+        f.m.phase = (enum pp_phase)p;
+        fx_render(&f, 120, 30, true);
+        int y, x;
+        for (size_t k = 0; k < sizeof internal / sizeof internal[0]; k++)
+            if (find_in(&f, 0, 3, internal[k], &y, &x)) {
+                dump(&f);
+                fail_msg("the header says \"%s\" (phase %d)", internal[k], p);
+            }
+        canvas_free(&f.cv);
+    }
     fx_free(&f);
 }
 
@@ -660,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_checklist_ticks),
         cmocka_unit_test(test_dialog_override),
         cmocka_unit_test(test_dialog_secret_never_drawn),
+        cmocka_unit_test(test_no_internal_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

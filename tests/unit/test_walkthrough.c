@@ -139,7 +139,8 @@ static void test_domain_steps(void **st)
     says(w, "is draining for 1 min 30 s");
     says(w, "Paused");
     says(w, "drain_timeout (30 min)");
-    says(w, "2 servers of this domain work at once");
+    says(w, "2 servers of this domain work at once; the configuration sets no limit.");
+    assert_null(strstr(all_text(w), "parallel ="));   /* the config's spelling, not words */
     says(w, "5 of those are up now");   /* quorum now, fe01/fe02 down */
     assert_true(w->server == 0 || w->server == 1);
 

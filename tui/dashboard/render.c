@@ -207,12 +207,14 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
 }
 
 /* The phase in words (the journal and --status keep model_phase_name). */
+/* What the run is doing, in words: the engine's phase names
+ * ("failback-ask") are for the code and the journal, not the operator. */
 static const char *phase_word(enum pp_phase p)
 {
-    static const char *const w[] = {N_("start"),    N_("checking"), N_("busy-wait"),
-                                    N_("problem"),  N_("failover"), N_("choose"),
-                                    N_("domain"),   N_("settle"),   N_("failback-ask"),
-                                    N_("failback"), N_("complete"), N_("stopped")};
+    static const char *const w[] = {
+        N_("starting"),     N_("checking"), N_("waiting: Busy"), N_("pool problem"),
+        N_("failing over"), N_("choosing"), N_("upgrading"),     N_("settling"),
+        N_("fail back?"),   N_("failing back"), N_("complete"),  N_("stopped")};
     return p >= 0 && p <= PP_PH_STOPPED ? _(w[p]) : "?";
 }
 
@@ -282,7 +284,7 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     (void)x;
 
     y = 2, x = 1;
-    x = segf(cv, y, x, RD_HEADER, _("phase %s"), phase_word(m->phase));
+    x = seg(cv, y, x, RD_HEADER, phase_word(m->phase));
     if (m->active_domain >= 0 && m->active_domain < m->ndomains)
         x = segf(cv, y, x, RD_NORMAL, " %s", m->domains[m->active_domain].name);
     x = seg(cv, y, x, RD_NORMAL, dot);
