@@ -528,6 +528,51 @@ static void test_no_internal_text(void **state)
     fx_free(&f);
 }
 
+/* Issue 10 item 9: one meaning per sign.  "?" is a lost server (the help
+ * legend says so), never the asked domain's badge; "○" is a domain the
+ * readiness check calls ready, never a queued server. */
+static void test_one_meaning_per_sign(void **state)
+{
+    (void)state;
+    for (int u = 1; u >= 0; u--) {
+        struct fx f;
+        fx_load(&f, pool8);
+        f.m.domains[0].state = PP_DOM_READY;
+        f.m.domains[1].state = PP_DOM_ACTIVE;
+        f.m.servers[2].state = PP_SRV_QUEUED;                  /* fe03 */
+        f.m.servers[3].state = PP_SRV_LOST;                    /* fe04 */
+        f.m.servers[3].step = PP_STEP_UPGRADE;
+        f.m.ask = PP_ASK_START_DOMAIN;
+        f.m.ask_domain = 0;
+        snprintf(f.m.ask_text, sizeof f.m.ask_text, "Start UpgradeDomain1?");
+        fx_render(&f, 120, 30, u);
+        int y, x;
+        const char *asked = u ? "UpgradeDomain1 ◆ ○ ready" : "UpgradeDomain1 @ o ready";
+        const char *queued = u ? "fe03 … queued" : "fe03 : queued";
+        const char *lost = "fe04 ? lost upgrade";
+        const char *must[] = {asked, queued, lost};
+        for (size_t i = 0; i < 3; i++)
+            if (!canvas_find(&f.cv, must[i], &y, &x)) {
+                dump(&f);
+                fail_msg("lacks \"%s\"", must[i]);
+            }
+        assert_false(canvas_find(&f.cv, "UpgradeDomain1 ?", &y, &x));
+        canvas_free(&f.cv);
+
+        /* the legend gives each sign one meaning */
+        f.v.help = true;
+        fx_render(&f, 120, 60, u);
+        const char *legend[] = {u ? "○ ready" : "o ready", u ? "◆ asked" : "@ asked",
+                                u ? "… queued" : ": queued", "? lost"};
+        for (size_t i = 0; i < 4; i++)
+            if (!canvas_find(&f.cv, legend[i], &y, &x)) {
+                dump(&f);
+                fail_msg("the legend lacks \"%s\"", legend[i]);
+            }
+        fx_free(&f);
+    }
+}
+
 static void test_output_grouped_and_search(void **state)
 {
     (void)state;
@@ -708,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_dialog_override),
         cmocka_unit_test(test_dialog_secret_never_drawn),
         cmocka_unit_test(test_no_internal_text),
+        cmocka_unit_test(test_one_meaning_per_sign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,8 +23,11 @@ static const struct legend legend[] = {
     {"?", "?", N_("lost"), N_("outcome unknown (connection dropped): probed, then asked"), RD_LOST},
     {"⤼", "-", N_("skipped"), N_("left out of this run by an override, with a reason"), RD_SKIPPED},
     {"✎", "*", N_("marked done"), N_("done by hand (override), with a reason"), RD_MARKED},
-    {"○", "o", N_("queued"), N_("its domain is in progress; it waits its turn"), RD_NORMAL},
+    {"…", ":", N_("queued"), N_("its domain is in progress; it waits its turn"), RD_NORMAL},
     {"·", ".", N_("waiting"), N_("nothing ran yet"), RD_DIM},
+    /* a domain's title: signs of their own, so that each sign means one thing */
+    {"○", "o", N_("ready"), N_("a domain the readiness check says may start"), RD_OK},
+    {"◆", "@", N_("asked"), N_("the domain the question bar is about"), RD_QUESTION},
 };
 #define NLEGEND ((int)(sizeof legend / sizeof legend[0]))
 

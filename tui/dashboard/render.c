@@ -73,7 +73,8 @@ struct rd_state_look render_server_look(const struct pp_server *s, bool u)
     case PP_SRV_PENDING:
         break;
     case PP_SRV_QUEUED:
-        l = (struct rd_state_look){u ? "○" : "o", _("queued"), RD_NORMAL};
+        /* not ○/o: that is a domain the readiness check calls ready */
+        l = (struct rd_state_look){u ? "…" : ":", _("queued"), RD_NORMAL};
         break;
     case PP_SRV_RUNNING:
         if (render_server_down(s)) {
