@@ -401,28 +401,42 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
 
 #define ASK_TEXT_LINES 3
 #define ASK_QUORUM_LINES 2
+/* Rows the rest of the screen keeps when the question needs more: the
+ * title and pool lines (3), the message and key lines (2), one row of
+ * domain panels and the lower panes (9). */
+#define ASK_KEEP_ROWS 14
 
-static void ask_lines(const struct rd_source *src, int w, int *tl, int *ql, char *q, size_t qn)
+/* The question decides what the operator does next: it gets the rows its
+ * whole text needs (the panes above give them up), and is cut only when
+ * even that is not enough. */
+static void ask_lines(const struct rd_source *src, int w, int h, int *tl, int *ql, char *q,
+                      size_t qn)
 {
     const struct pp_model *m = src->m;
+    int max = h - ASK_KEEP_ROWS;
+    if (max < ASK_TEXT_LINES + ASK_QUORUM_LINES)
+        max = ASK_TEXT_LINES + ASK_QUORUM_LINES;
     *tl = canvas_wrap_count(m->ask_text[0] ? m->ask_text : ask_label(m->ask), w - 19);
-    if (*tl > ASK_TEXT_LINES)
-        *tl = ASK_TEXT_LINES;
     if (*tl < 1)
         *tl = 1;
     ask_quorum_line(src, q, qn);
     *ql = q[0] ? canvas_wrap_count(q, w - 19) : 0;
-    if (*ql > ASK_QUORUM_LINES)
-        *ql = ASK_QUORUM_LINES;
+    if (*tl + *ql <= max)
+        return;
+    int qkeep = *ql < ASK_QUORUM_LINES ? *ql : ASK_QUORUM_LINES;
+    if (*tl > max - qkeep)
+        *tl = max - qkeep;
+    if (*ql > max - *tl)
+        *ql = max - *tl;
 }
 
-static int ask_height(const struct rd_source *src, int w)
+static int ask_height(const struct rd_source *src, int w, int h)
 {
     if (src->m->ask == PP_ASK_NONE)
         return 0;
     char q[PP_REASON_MAX * 2];
     int tl, ql;
-    ask_lines(src, w, &tl, &ql, q, sizeof q);
+    ask_lines(src, w, h, &tl, &ql, q, sizeof q);
     return tl + ql;
 }
 
@@ -438,7 +452,7 @@ static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
     canvas_put(cv, y, 1, 17, RD_QUESTION, ask_label(m->ask));
     char q[PP_REASON_MAX * 2];
     int tl, ql;
-    ask_lines(src, cv->w, &tl, &ql, q, sizeof q);
+    ask_lines(src, cv->w, cv->h, &tl, &ql, q, sizeof q);
     int used = canvas_wrap(cv, y, 18, cv->w - 19, tl, RD_QUESTION,
                            m->ask_text[0] ? m->ask_text : ask_label(m->ask));
     if (ql)
@@ -482,7 +496,7 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
     }
 
     struct rd_layout *L = &v->lay;
-    L->ask_h = v->ended ? 0 : ask_height(src, cv->w);
+    L->ask_h = v->ended ? 0 : ask_height(src, cv->w, cv->h);
     L->keys_y = cv->h - 1;
     L->msg_y = cv->h - 2;
     L->ask_y = L->msg_y - L->ask_h;
