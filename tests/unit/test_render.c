@@ -573,6 +573,39 @@ static void test_one_meaning_per_sign(void **state)
     }
 }
 
+/* Issue 10 item 5: one source per number.  The quorum figures never
+ * contradict the pool's own "active" count, and elapsed stops with the
+ * run (the summary and the debrief agree). */
+static void test_numbers_agree(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.m.readiness = PP_READY_INSUFFICIENT;
+    f.m.active_fe = 3;
+    f.m.total_fe = 8;
+    fx_render(&f, 100, 30, true);
+    int y, x;
+    assert_true(canvas_find(&f.cv, "active 3/8", &y, &x));
+    if (canvas_find(&f.cv, "(up 7, margin 3)", &y, &x) ||
+        !canvas_find(&f.cv, "(pool: only 3 active)", &y, &x)) {
+        dump(&f);
+        fail_msg("the quorum line contradicts active 3/8");
+    }
+    assert_int_equal(role_at(&f, y, x), RD_FAILED);
+    canvas_free(&f.cv);
+
+    /* the run ended at 01:40; the screen is drawn later (now = 10:00) */
+    f.m.active_fe = 8;
+    f.v.ended = true;
+    f.v.ended_at = 100000;
+    f.v.summary = true;
+    fx_render(&f, 100, 30, true);
+    assert_false(canvas_find(&f.cv, "elapsed 10:00", &y, &x));
+    assert_true(canvas_find(&f.cv, "elapsed 01:40", &y, &x));
+    fx_free(&f);
+}
+
 static void test_output_grouped_and_search(void **state)
 {
     (void)state;
@@ -754,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_dialog_secret_never_drawn),
         cmocka_unit_test(test_no_internal_text),
         cmocka_unit_test(test_one_meaning_per_sign),
+        cmocka_unit_test(test_numbers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,6 +206,7 @@ static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
         build_debrief(d);
         d->im.open = false;
         d->v.ended = true;
+        d->v.ended_at = runner_now(d->r);
         d->v.summary = true;
         d->v.exit_code = n->code;
         snprintf(d->v.exit_text, sizeof d->v.exit_text, "%s", n->text ? n->text : "");

@@ -157,7 +157,7 @@ void summary_render(struct rd_canvas *cv, const struct rd_view *v, const struct 
     canvas_put_ell(cv, ly++, x + 2, lw,
                    cnt[PP_SRV_FAILED] + cnt[PP_SRV_LOST] ? RD_FAILED : RD_NORMAL, t);
     snprintf(t, sizeof t, _("elapsed %s"),
-             render_duration(m->started_at >= 0 ? src->now - m->started_at : -1, d, sizeof d));
+             render_duration(render_elapsed(v, src), d, sizeof d));
     if (ly < y + h - 2)
         canvas_put_ell(cv, ly++, x + 2, lw, RD_NORMAL, t);
     char qk[32];

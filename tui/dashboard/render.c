@@ -19,6 +19,7 @@ void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
     v->chk_follow = true;
     v->out_follow = true;
     v->search_hit = -1;
+    v->ended_at = -1;
     v->km = km;
     v->training = training;
 }
@@ -30,6 +31,15 @@ enum act_id render_key_action(const struct rd_view *v, int key)
     if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
         a = keymap_lookup(v->km, key, ACT_CTX_GLOBAL, v->training);
     return a;
+}
+
+pp_ms render_elapsed(const struct rd_view *v, const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    if (m->started_at < 0)
+        return -1;
+    pp_ms end = v->ended && v->ended_at >= m->started_at && v->ended_at >= 0 ? v->ended_at : src->now;
+    return end - m->started_at;
 }
 
 void rd_view_free(struct rd_view *v)
@@ -181,7 +191,7 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
     const struct pp_model *m = src->m;
     canvas_fill(cv, 0, 0, cv->w, ' ', RD_TITLE);
     char right[160], el[32], sc[32];
-    pp_ms elapsed = m->started_at >= 0 ? src->now - m->started_at : -1;
+    pp_ms elapsed = render_elapsed(v, src);
     snprintf(right, sizeof right, _("elapsed %s "), render_duration(elapsed, el, sizeof el));
     int rw = utf8_width(right);
     char train[128] = "";
@@ -279,8 +289,16 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
         x = segf(cv, y, x, RD_NORMAL, _("quorum needs %d"), need);
         if (among < m->nservers)
             x = segf(cv, y, x, RD_NORMAL, _(" of first %d"), among);
-        x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
-                 _(" (up %d, margin %d)"), up, margin);
+        /* "up" is what poolpilot took down or not; when the pool itself
+         * reports fewer active Front Ends than that, the pool is right and
+         * a margin computed from poolpilot's count would contradict the
+         * "active" figure beside it */
+        if (m->active_fe >= 0 && m->active_fe < up)
+            x = segf(cv, y, x, m->active_fe < need ? RD_FAILED : RD_WARNING,
+                     _(" (pool: only %d active)"), m->active_fe);
+        else
+            x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
+                     _(" (up %d, margin %d)"), up, margin);
     }
     (void)x;
 
