@@ -63,6 +63,14 @@ int report_write_debrief(FILE *out, enum pp_report_fmt fmt, const struct pp_chec
  * the terminal.  Returns 0, or -1 when the stream fails. */
 int status_print(FILE *out, const struct pp_checklist *c, bool utf8);
 
+/* What a resumed console says first, in words: when and how the previous
+ * console stopped (the stop's reason, or "without recording a stop" when
+ * it was killed), the steps it left in flight, and what happens now.  c is
+ * the journal folded before this console writes anything.  "" when there
+ * is nothing to resume (no records, or the run is complete).
+ * (report_previous.c) */
+void report_previous_console(const struct pp_checklist *c, char *buf, size_t n);
+
 /* Does the current locale (setlocale already called) speak UTF-8? */
 bool status_locale_utf8(void);
 /* "2026-11-27 07:14:24Z" from a journal ts (the raw text if unreadable). */

@@ -52,4 +52,14 @@ tui_keys y
 tui_leave
 tui_wait "[exit 1]"
 grep -c '"event":"decline"' "$J" | grep -qx 1 || tui_fail "expected exactly one decline (the n)"
+
+# issue 10 item 6: the resumed console first says how the last one stopped
+tui_stop
+tui_start 100 30 "" --training=happy --time-scale=max --journal "$J"
+tui_wait "Resumed: how the last console stopped"
+tui_wait "operator quit"
+tui_wait "the run goes on from where it stopped"
+keyline | grep -q "Enter/Esc go on" || tui_fail "the statement's key line lacks Enter/Esc go on"
+tui_keys Enter
+tui_wait_gone "Resumed: how the last console stopped"
 exit 0

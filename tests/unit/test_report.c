@@ -393,6 +393,41 @@ static void test_counts_from_topology(void **state)
     config_free(&cfg);
 }
 
+/* Issue 10 item 6: a resumed console first says how the previous one
+ * stopped and what it left in flight. */
+static void test_previous_console(void **state)
+{
+    (void)state;
+    char buf[1200];
+    struct pp_checklist *c = checklist_new();
+    jadd(c, 1, "start", "", "", "", "");
+    jadd(c, 2, "domain-start", "UpgradeDomain1", "", "", "");
+    jadd(c, 3, "step-start", "UpgradeDomain1", "fe01.contoso.com", "drain", "");
+    jadd(c, 4, "step-start", "UpgradeDomain1", "fe02.contoso.com", "drain", "");
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_non_null(strstr(buf, "ended at 08:04:00 UTC without recording a stop"));
+    assert_non_null(strstr(buf, "killed"));
+    assert_non_null(strstr(buf, "Steps in flight: fe01.contoso.com drain, fe02.contoso.com drain"));
+    assert_non_null(strstr(buf, "asks you before"));
+    checklist_free(c);
+
+    c = checklist_new();
+    jadd(c, 1, "start", "", "", "", "");
+    jadd(c, 2, "stop", "", "", "", "");
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_non_null(strstr(buf, "stopped at 08:02:00 UTC: operator quit."));
+    assert_non_null(strstr(buf, "Nothing was in flight"));
+    checklist_free(c);
+
+    c = checklist_new();   /* nothing to resume: nothing said */
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    checklist_free(c);
+}
+
 static void test_helpers(void **state)
 {
     (void)state;
@@ -433,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_formats),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_counts_from_topology),
+        cmocka_unit_test(test_previous_console),
     };
     return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
 }

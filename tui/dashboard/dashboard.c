@@ -180,6 +180,11 @@ static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
     case PP_N_EVENT:
         snprintf(d->v.event, sizeof d->v.event, "%s", n->text ? n->text : "");
         break;
+    case PP_N_RESUMED:
+        /* read first, before anything else is asked */
+        if (n->text && n->text[0])
+            dlg_open_info(&d->v.dlg, n->text);
+        break;
     case PP_N_OUTPUT:
         break;
     case PP_N_ASK:

@@ -97,6 +97,12 @@ void dlg_open_quit(struct dlg *g, int running)
     g->running = running;
 }
 
+void dlg_open_info(struct dlg *g, const char *text)
+{
+    open_common(g, DLG_INFO);
+    snprintf(g->info, sizeof g->info, "%s", text);
+}
+
 void dlg_open_search(struct dlg *g, const char *current)
 {
     open_common(g, DLG_SEARCH);
@@ -254,6 +260,10 @@ enum dlg_result dlg_key(struct dlg *g, int key)
         if (key == 'y' || key == 'Y')
             return close_with(g, DLG_R_QUIT);
         if (key == 'n' || key == 'N' || key == PPK_ESC || key == PPK_ENTER || key == 'q')
+            return close_with(g, DLG_R_CANCEL);
+        return DLG_R_NONE;
+    case DLG_INFO:
+        if (key == PPK_ENTER || key == PPK_ESC || key == 'q')
             return close_with(g, DLG_R_CANCEL);
         return DLG_R_NONE;
     case DLG_SEARCH:
@@ -426,6 +436,14 @@ static void render_quit(const struct dlg *g, struct rd_canvas *cv)
     box_text(cv, &b, RD_NORMAL, _("y quit, n or Esc stay"));
 }
 
+static void render_info(const struct dlg *g, struct rd_canvas *cv)
+{
+    struct box b = open_box(cv, text_lines(cv, g->info) + 2, _("Resumed: how the last console stopped"));
+    box_text(cv, &b, RD_NORMAL, g->info);
+    b.line = b.y + b.h - 2;
+    box_text(cv, &b, RD_DIM, _("Enter or Esc: go on"));
+}
+
 void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
 {
     switch (g->kind) {
@@ -439,6 +457,9 @@ void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
         return;
     case DLG_QUIT:
         render_quit(g, cv);
+        return;
+    case DLG_INFO:
+        render_info(g, cv);
         return;
     case DLG_SEARCH:
         canvas_fill(cv, search_row, 0, cv->w, ' ', RD_NORMAL);

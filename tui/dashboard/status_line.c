@@ -94,6 +94,10 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         put_hint(cv, y, x, cv->w - 1, v, "n/Esc", N_("stay"));
         return;
     }
+    if (v->dlg.kind == DLG_INFO) {
+        put_hint(cv, y, x, cv->w - 1, v, "Enter/Esc", N_("go on"));
+        return;
+    }
     if (v->dlg.kind != DLG_NONE) {
         put_hint(cv, y, x, cv->w - 1, v, "Esc", N_("cancel"));
         return;
