@@ -604,6 +604,19 @@ static void test_numbers_agree(void **state)
     assert_false(canvas_find(&f.cv, "elapsed 10:00", &y, &x));
     assert_true(canvas_find(&f.cv, "elapsed 01:40", &y, &x));
     fx_free(&f);
+
+    /* item 4: the key line offers o only when an override applies */
+    fx_load(&f, pool8);
+    f.m.servers[0].state = PP_SRV_VERIFIED;
+    f.m.servers[1].state = PP_SRV_FAILED;
+    nav_select_server(&f.v, &f.m, 0);
+    fx_render(&f, 120, 30, true);
+    assert_false(find_in(&f, f.v.lay.keys_y, f.v.lay.keys_y + 1, "o override", &y, &x));
+    canvas_free(&f.cv);
+    nav_select_server(&f.v, &f.m, 1);
+    fx_render(&f, 120, 30, true);
+    assert_true(find_in(&f, f.v.lay.keys_y, f.v.lay.keys_y + 1, "o override", &y, &x));
+    fx_free(&f);
 }
 
 static void test_output_grouped_and_search(void **state)

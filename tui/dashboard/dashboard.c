@@ -262,6 +262,11 @@ static void open_override(struct dashboard *d)
         const struct pp_server *s = &m->servers[v->sel_server];
         bool drain = (s->state == PP_SRV_RUNNING && s->step == PP_STEP_DRAIN) ||
                      (m->ask == PP_ASK_FORCE_DRAIN && m->ask_server == v->sel_server);
+        if (!render_override_applies(v, m)) {
+            /* a menu of choices that all "do not apply" says nothing */
+            note(d, _("no override applies to a verified or hand-marked server"));
+            return;
+        }
         dlg_open_override(&v->dlg, DLG_T_SERVER, v->sel_server, s->name, s->state, drain);
     } else if (v->sel == RD_SEL_DOMAIN && v->sel_domain < m->ndomains) {
         dlg_open_override(&v->dlg, DLG_T_DOMAIN, v->sel_domain, m->domains[v->sel_domain].name,

@@ -79,6 +79,16 @@ void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *
             g->ov = (enum pp_override)i;
 }
 
+bool dlg_server_overridable(enum pp_srv_state st, bool drain_running)
+{
+    struct dlg g;
+    memset(&g, 0, sizeof g);
+    dlg_open_override(&g, DLG_T_SERVER, 0, "", st, drain_running);
+    bool any = g.ov != PP_OV_COUNT;
+    dlg_wipe(&g);
+    return any;
+}
+
 void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool echo,
                      const char *host, const char *text)
 {

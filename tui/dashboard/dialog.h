@@ -64,6 +64,9 @@ struct dlg {
  * depends on the target kind (and the server's state for the default). */
 void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *name,
                        enum pp_srv_state st, bool drain_running);
+/* Does any override apply to a server in state st (a verified or
+ * hand-marked server has none)?  The same rule dlg_open_override offers by. */
+bool dlg_server_overridable(enum pp_srv_state st, bool drain_running);
 void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool echo,
                      const char *host, const char *text);
 void dlg_open_quit(struct dlg *g, int running);

@@ -42,6 +42,16 @@ pp_ms render_elapsed(const struct rd_view *v, const struct rd_source *src)
     return end - m->started_at;
 }
 
+bool render_override_applies(const struct rd_view *v, const struct pp_model *m)
+{
+    if (v->sel != RD_SEL_SERVER || v->sel_server < 0 || v->sel_server >= m->nservers)
+        return true;
+    const struct pp_server *s = &m->servers[v->sel_server];
+    bool drain = (s->state == PP_SRV_RUNNING && s->step == PP_STEP_DRAIN) ||
+                 (m->ask == PP_ASK_FORCE_DRAIN && m->ask_server == v->sel_server);
+    return dlg_server_overridable(s->state, drain);
+}
+
 void rd_view_free(struct rd_view *v)
 {
     dlg_wipe(&v->dlg);

@@ -130,6 +130,10 @@ enum act_id render_key_action(const struct rd_view *v, int key);
  * run is over (the summary and the debrief then agree). */
 pp_ms render_elapsed(const struct rd_view *v, const struct rd_source *src);
 
+/* Does an override apply to what is selected now?  (The key line offers
+ * `o` only then; a verified server has none.) */
+bool render_override_applies(const struct rd_view *v, const struct pp_model *m);
+
 void rd_view_init(struct rd_view *v, const struct keymap *km, bool training);
 void rd_view_free(struct rd_view *v);
 

@@ -169,7 +169,8 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
             keys_now(v, ACT_DECLINE, cv->utf8, both, sizeof both);
             x = put_hint(cv, y, x, rx, v, both, N_("no"));
         }
-        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
+        if (render_override_applies(v, m))
+            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
     }
     if (v->focus == RD_PANE_OUTPUT) {
         x = put_act(cv, y, x, rx, v, ACT_SEARCH, N_("search"));
@@ -184,7 +185,7 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
     if (!v->ended) {
         if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
             x = put_act(cv, y, x, rx, v, ACT_CHOOSE, N_("choose next"));
-        if (m->ask == PP_ASK_NONE)
+        if (m->ask == PP_ASK_NONE && render_override_applies(v, m))
             x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
         x = put_act(cv, y, x, rx, v, ACT_RECHECK, N_("recheck"));
     }
