@@ -697,6 +697,30 @@ static void test_checklist_ticks(void **state)
     fx_free(&f);
 }
 
+/* Issue 10 item 8: at 120 columns the override menu uses the room: no
+ * choice's explanation is cut (it was 72 columns: "open sessions are dr…"). */
+static void test_dialog_uses_the_width(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.m.servers[0].state = PP_SRV_RUNNING;
+    f.m.servers[0].step = PP_STEP_DRAIN;
+    dlg_open_override(&f.v.dlg, DLG_T_SERVER, 0, "fe01.contoso.com", PP_SRV_RUNNING, true);
+    fx_render(&f, 120, 30, true);
+    int y, x;
+    if (!canvas_find(&f.cv, "Override", &y, &x)) {
+        dump(&f);
+        fail_msg("no override dialog");
+    }
+    for (int r = 0; r < f.cv.h - 2; r++)
+        if (strstr(row(&f, r), "…")) {
+            dump(&f);
+            fail_msg("row %d of the override dialog is cut at 120 columns", r);
+        }
+    fx_free(&f);
+}
+
 static void test_dialog_override(void **state)
 {
     (void)state;
@@ -801,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_no_internal_text),
         cmocka_unit_test(test_one_meaning_per_sign),
         cmocka_unit_test(test_numbers_agree),
+        cmocka_unit_test(test_dialog_uses_the_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

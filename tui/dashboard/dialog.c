@@ -305,6 +305,15 @@ static void draw_input(struct rd_canvas *cv, int y, int x, int w, const struct d
     canvas_put(cv, y, x + n, 1, RD_INPUT, cv->utf8 ? "▏" : "_");
 }
 
+/* A dialog is as wide as the screen allows (up to 110 columns): at 120
+ * columns a 74-column box cut the override help ("open sessions are dr…")
+ * although the room was there. */
+static int box_width(const struct rd_canvas *cv)
+{
+    int w = cv->w - 4;
+    return w < 110 ? w : 110;
+}
+
 struct box {
     int y, x, w, h, line;
 };
@@ -312,7 +321,7 @@ struct box {
 static struct box open_box(struct rd_canvas *cv, int lines, const char *title)
 {
     struct box b;
-    b.w = cv->w - 4 < 74 ? cv->w - 4 : 74;
+    b.w = box_width(cv);
     if (b.w < 10)
         b.w = cv->w;
     b.h = lines + 2;
@@ -346,7 +355,7 @@ static void box_input(struct rd_canvas *cv, struct box *b, const struct dlg_inpu
 
 static int text_lines(const struct rd_canvas *cv, const char *t)
 {
-    int w = (cv->w - 4 < 74 ? cv->w - 4 : 74) - 4;
+    int w = box_width(cv) - 4;
     int n = canvas_wrap_count(t, w);
     return n ? n : 1;
 }
