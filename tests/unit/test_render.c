@@ -721,6 +721,37 @@ static void test_dialog_uses_the_width(void **state)
     fx_free(&f);
 }
 
+/* Issue 10 item 8: the help wraps its lines instead of cutting them, at
+ * 80x24, scrolled from top to bottom. */
+static void test_help_never_cut(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.v.help = true;
+    bool seen_last = false;
+    for (int scroll = 0; scroll < 400 && !seen_last; scroll += 10) {
+        f.v.help_scroll = scroll;
+        fx_render(&f, 80, 24, true);
+        for (int r = 0; r < f.cv.h; r++) {
+            const char *t = row(&f, r);
+            /* a cut ends a word with "…"; the queued sign stands alone */
+            const char *cut = strstr(t, "…");
+            while (cut && cut > t && cut[-1] == ' ')
+                cut = strstr(cut + 1, "…");
+            if (cut) {
+                dump(&f);
+                fail_msg("help row %d is cut (scroll %d)", r, scroll);
+            }
+            if (strstr(t, "Colours only repeat"))
+                seen_last = true;
+        }
+        canvas_free(&f.cv);
+    }
+    assert_true(seen_last);
+    fx_free(&f);
+}
+
 static void test_dialog_override(void **state)
 {
     (void)state;
@@ -826,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_one_meaning_per_sign),
         cmocka_unit_test(test_numbers_agree),
         cmocka_unit_test(test_dialog_uses_the_width),
+        cmocka_unit_test(test_help_never_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
