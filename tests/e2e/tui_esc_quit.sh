@@ -58,7 +58,7 @@ tui_stop
 tui_start 100 30 "" --training=happy --time-scale=max --journal "$J"
 tui_wait "Resumed: how the last console stopped"
 tui_wait "operator quit"
-tui_wait "the run goes on from where it stopped"
+tui_wait "Nothing was in flight"
 keyline | grep -q "Enter/Esc go on" || tui_fail "the statement's key line lacks Enter/Esc go on"
 tui_keys Enter
 tui_wait_gone "Resumed: how the last console stopped"
