@@ -219,6 +219,15 @@ static void test_lost_outcome(void **st)
     says(w, "Unknown outcome: run upgrade again on fe01?");
     says(w, "probe, which says: RTCSRV Stopped, patched: yes");
     says(w, "never taken as done or as failed");
+
+    /* issue 10 item 5: one drop and a declined re-run is not "dropped twice" */
+    drv_op(d, PP_OP_DECLINE, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    w = explain(d);
+    if (strstr(all_text(w), "twice"))
+        fail_msg("one drop and a declined re-run explained as twice:\n%s", all_text(w));
+    says(w, "dropped once");
+    says(w, "was declined");
     done(d);
 }
 
