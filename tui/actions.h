@@ -25,8 +25,10 @@ enum act_ctx {
 #define PP_ACTIONS(X)                                                                   \
     X(CONFIRM, "confirm", "Enter", ACT_CTX_GLOBAL,                                         \
       "Answer yes to the question bar (start the domain, fail over, ...)")                 \
-    X(DECLINE, "decline", "n Esc", ACT_CTX_GLOBAL,                                         \
+    X(DECLINE, "decline", "n", ACT_CTX_GLOBAL,                                             \
       "Answer no to the question bar")                                                     \
+    X(BACK, "back", "Esc", ACT_CTX_GLOBAL,                                                 \
+      "Leave the innermost mode (a search, a menu, the help); never answers a question")   \
     X(RECHECK, "recheck", "r", ACT_CTX_GLOBAL,                                             \
       "Run the pool readiness check now")                                                  \
     X(CHOOSE, "choose", "c", ACT_CTX_GLOBAL,                                               \

@@ -318,6 +318,10 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
     if (!c)
         return EXIT_STOPPED;
     checklist_set_pool(c, cfg->fqdn);
+    if (report_expect_topology(c, cfg) < 0) {
+        checklist_free(c);
+        return EXIT_STOPPED;
+    }
     c->no_runs = o->status;   /* --status never lists step attempts: 330 MB saved on 1M records */
     if (journal_read_file(jpath, checklist_add_cb, c, warn, sizeof warn, err, sizeof err) < 0) {
         fprintf(stderr, "poolpilot: %s\n", err);
@@ -372,6 +376,51 @@ static int status_or_report(const struct opts *o, const char *jpath, const struc
     }
     checklist_free(c);
     return rc;
+}
+
+/* The journal as this console found it, told in words before the run
+ * resumes: how the previous console stopped, what it left in flight. */
+static void previous_console(const char *jpath, const struct pp_config *cfg, char *buf, size_t n)
+{
+    struct pp_checklist *c = checklist_new();
+    char warn[PP_REASON_MAX], err[PP_REASON_MAX];
+    buf[0] = 0;
+    if (c && report_expect_topology(c, cfg) == 0 &&
+        journal_read_file(jpath, checklist_add_cb, c, warn, sizeof warn, err, sizeof err) == 0) {
+        checklist_finish(c, false);
+        report_previous_console(c, buf, n);
+    }
+    checklist_free(c);
+}
+
+static int keep_last(void *ctx, const struct pp_jrec *r)
+{
+    *(struct pp_jrec *)ctx = *r;
+    return 0;
+}
+
+/* The journal is locked by another console: say what that console is
+ * doing (its last record), and how to wait for it or stop it, not only
+ * that it exists.  (main.c's own messages are English, like its --help.) */
+static void other_console(const char *jpath)
+{
+    struct pp_jrec last;
+    char warn[PP_REASON_MAX], err[PP_REASON_MAX], line[1400], t[48];
+    memset(&last, 0, sizeof last);
+    long pid = journal_holder(jpath, NULL, 0);
+    if (journal_read_file(jpath, keep_last, &last, warn, sizeof warn, err, sizeof err) == 0 &&
+        last.seq > 0) {
+        journal_describe(&last, line, sizeof line);
+        report_time(last.ts, t, sizeof t);
+        fprintf(stderr, "poolpilot: that console's last record (#%lld, %s): %s\n", last.seq, t,
+                line);
+    }
+    fputs("poolpilot: a console whose terminal closed finishes the steps it has in flight, "
+          "journals them and exits by itself; --status (same options) shows its progress "
+          "meanwhile.\n", stderr);
+    if (pid > 0)
+        fprintf(stderr, "poolpilot: to stop it sooner: kill -TERM %ld (running steps still "
+                        "finish and are journaled)\n", pid);
 }
 
 struct fanout {
@@ -508,6 +557,8 @@ int main(int argc, char **argv)
         j = journal_open_as(jpath, who_am_i(&o), &locked, err, sizeof err);
         if (!j) {
             fprintf(stderr, "poolpilot: %s\n", err);
+            if (locked)
+                other_console(jpath);
             config_free(&cfg);
             return locked ? EXIT_LOCKED : EXIT_USAGE;
         }
@@ -546,6 +597,13 @@ int main(int argc, char **argv)
         return EXIT_STOPPED;
     }
     fan.ui = ui;
+    if (j) {
+        char said[1200];
+        previous_console(jpath, &cfg, said, sizeof said);
+        struct pp_notice pn = {.type = PP_N_RESUMED, .server = -1, .text = said};
+        if (said[0])
+            ui->ops->notice(ui, &pn);
+    }
     char err[PP_REASON_MAX * 2] = "";
     int code;
     if (runner_start(r, err, sizeof err) < 0) {

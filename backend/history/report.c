@@ -4,6 +4,7 @@
 #include "backend/core/jsonstr.h"
 #include "backend/history/report.h"
 #include "backend/core/text.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,14 @@ int report_fmt_parse(const char *s)
     if (strcmp(s, "csv") == 0)
         return PP_REPORT_CSV;
     return -1;
+}
+
+int report_expect_topology(struct pp_checklist *c, const struct pp_config *cfg)
+{
+    for (int i = 0; cfg && i < cfg->nservers; i++)
+        if (checklist_expect(c, cfg->servers[i].domain, cfg->servers[i].name) < 0)
+            return -1;
+    return 0;
 }
 
 static const char *domain_of(const struct pp_checklist *c, const struct pp_cl_server *v)

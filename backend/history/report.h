@@ -11,6 +11,13 @@
 
 #include "backend/journal/checklist.h"
 
+struct pp_config;
+/* Names the pool's topology (cfg's [servers], in order) in c before the
+ * journal is folded: counts are then out of the whole pool, never out of
+ * the domains the journal happens to mention, and domains and servers are
+ * listed in topology order.  Returns 0, or -1 when out of memory. */
+int report_expect_topology(struct pp_checklist *c, const struct pp_config *cfg);
+
 enum pp_report_fmt { PP_REPORT_MD, PP_REPORT_JSON, PP_REPORT_CSV };
 
 /* "md" (or "markdown"), "json", "csv" -> the format; -1 when unknown. */
@@ -68,6 +75,14 @@ int report_write_full(FILE *out, enum pp_report_fmt fmt, const struct pp_checkli
  * byte of journal text prints as '?'.  Control characters never reach
  * the terminal.  Returns 0, or -1 when the stream fails. */
 int status_print(FILE *out, const struct pp_checklist *c, bool utf8);
+
+/* What a resumed console says first, in words: when and how the previous
+ * console stopped (the stop's reason, or "without recording a stop" when
+ * it was killed), the steps it left in flight, and what happens now.  c is
+ * the journal folded before this console writes anything.  "" when there
+ * is nothing to resume (no records, or the run is complete).
+ * (report_previous.c) */
+void report_previous_console(const struct pp_checklist *c, char *buf, size_t n);
 
 /* Does the current locale (setlocale already called) speak UTF-8? */
 bool status_locale_utf8(void);

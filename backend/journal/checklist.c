@@ -492,6 +492,14 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
     return 0;
 }
 
+int checklist_expect(struct pp_checklist *c, const char *domain, const char *server)
+{
+    if (!c->idx && !(c->idx = calloc(1, sizeof *c->idx)))
+        return -1;
+    int di = domain_index(c, domain);
+    return di < -1 || server_index(c, server, di) < -1 ? -1 : 0;
+}
+
 int checklist_add_cb(void *ctx, const struct pp_jrec *r)
 {
     return checklist_add(ctx, r);
@@ -553,7 +561,7 @@ int checklist_load(const char *path, struct pp_checklist **out,
 
 const char *checklist_dom_name(enum pp_cl_dom s)
 {
-    static const char *const names[] = {"waiting", "in progress", "done",
+    static const char *const names[] = {"not started", "in progress", "done",
                                         "done with exceptions"};
     return (unsigned)s < 4 ? names[s] : "?";
 }

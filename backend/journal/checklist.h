@@ -2,7 +2,10 @@
  * done, by whom, when".  It works from the journal alone (no config): the
  * domains and servers are the ones the records name, in order of first
  * appearance.  --status, --report and anything else that reads a journal
- * after the fact (or while another console runs) use it.
+ * after the fact (or while another console runs) use it.  A reader that
+ * knows the pool's topology (config or built-in scenario) names it first
+ * with checklist_expect(): then every count is out of the whole pool and
+ * the lists follow topology order, not the order the operator chose.
  *
  * Events read (the engine writes them, with these stable names):
  *   start resume readiness wait pool-problem failover failback domain-start
@@ -170,6 +173,13 @@ int checklist_add_cb(void *ctx, const struct pp_jrec *r);
 void checklist_finish(struct pp_checklist *c, bool live);
 
 void checklist_set_pool(struct pp_checklist *c, const char *pool);
+
+/* Before the first record: the pool has `server` in `domain` ("" = the
+ * readiness check decides).  Called in topology order, it fixes the order
+ * of domains[] and servers[]; a server no record names stays pending, a
+ * domain no record names stays not started.  Counts no record.  Returns 0,
+ * or -1 when out of memory. */
+int checklist_expect(struct pp_checklist *c, const char *domain, const char *server);
 
 /* Reads a journal (without locking it), folds and finishes it: live is
  * true when journal_holder() says a console runs it; the pool name comes

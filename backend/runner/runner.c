@@ -20,6 +20,7 @@
 
 #include "backend/core/i18n.h"
 #include "backend/journal/journal_eta.h"
+#include "backend/journal/checklist.h"
 
 static int64_t mono_ms(void)
 {
@@ -79,6 +80,17 @@ void runner_pause(struct pp_runner *r, bool paused)
 bool runner_paused(const struct pp_runner *r) { return r->paused; }
 pp_ms runner_now(const struct pp_runner *r) { return r->now; }
 int64_t runner_wall(const struct pp_runner *r) { return r->wall0 + (r->now - r->now0); }
+
+void runner_stamp(struct pp_runner *r, struct pp_jrec *rec)
+{
+    if (rec->ts[0])
+        return;
+    int64_t w = runner_wall(r);
+    if (w < r->last_ts)
+        w = r->last_ts;   /* the system clock stepped back: keep the journal's order */
+    r->last_ts = w;
+    journal_format_ts(w, rec->ts, sizeof rec->ts);
+}
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
@@ -264,9 +276,7 @@ static void halt(struct pp_runner *r, const char *why)
 static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
 {
     char err[PP_REASON_MAX] = "";
-    if (!rec->ts[0]) {
-        journal_format_ts(runner_wall(r), rec->ts, sizeof rec->ts);
-    }
+    runner_stamp(r, rec);
     if (r->j && journal_append(r->j, rec, err, sizeof err) < 0) {
         halt(r, err);
         return;
@@ -355,6 +365,9 @@ static int restore_cb(void *ctx, const struct pp_jrec *rec)
     char err[PP_REASON_MAX];
     runner_stage_record(r, rec);
     runner_eta_record(r, rec);
+    int64_t ts = checklist_ts_ms(rec->ts);
+    if (ts > r->last_ts)
+        r->last_ts = ts;
     if (engine_restore(r->eng, rec, err, sizeof err) < 0) {
         snprintf(r->restore_err, sizeof r->restore_err, "%s: %s",
                  r->j ? journal_path(r->j) : "journal", err);
@@ -378,6 +391,14 @@ int runner_start(struct pp_runner *r, char *err, size_t errn)
         }
         if (warn[0])
             runner_notify(r, PP_N_ERROR, -1, warn);
+        /* A training run's clock is simulated and ran ahead of the wall
+         * clock: it resumes where the journal left it, so the resumed
+         * run's times continue the first one's.  A real run's clock is the
+         * wall clock, which only the stamping above keeps from going back. */
+        if (r->opts.training && r->last_ts > 0) {
+            r->wall0 = r->last_ts;
+            r->now0 = r->now;
+        }
     }
     if (!r->opts.dry_run)
         runner_stage_plan(r, false);

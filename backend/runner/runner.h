@@ -25,7 +25,8 @@ enum pp_notice_type {
     PP_N_ASK,       /* the engine waits for the operator: model->ask* */
     PP_N_PROMPT,    /* the transport asks (host key, password) */
     PP_N_ERROR,     /* something the operator must read (journal write failed...) */
-    PP_N_EXIT       /* the run is over; code in `code` */
+    PP_N_EXIT,      /* the run is over; code in `code` */
+    PP_N_RESUMED    /* before the run resumes: how the previous console stopped (text) */
 };
 
 struct pp_notice {

@@ -296,6 +296,17 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
             readiness_parse(c->out ? c->out : "", c->nout, &q->readiness);
         }
         q->has_readiness = true;
+        /* The answer itself (JSON) is on the lines above; this line says
+         * what poolpilot read from it, in words, instead of repeating the
+         * answer's last line (a JSON fragment when it was wrapped). */
+        const struct pp_readiness *rd = &q->readiness;
+        if (rd->state == PP_READY_UNKNOWN)
+            snprintf(detail, sizeof detail, _("not understood: %s"), rd->why);
+        else if (rd->total_fe >= 0 && rd->active_fe >= 0)
+            snprintf(detail, sizeof detail, _("%s, %d of %d Front Ends active"),
+                     pp_ready_name(rd->state), rd->active_fe, rd->total_fe);
+        else
+            snprintf(detail, sizeof detail, "%s", pp_ready_name(rd->state));
     }
     char line[PP_REASON_MAX + 64];
     snprintf(line, sizeof line, "= %s %s%s%s", pp_label(pp_cmd_kind_name(c->kind)),

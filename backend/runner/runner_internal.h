@@ -57,6 +57,8 @@ struct pp_runner {
     /* clock */
     pp_ms now, now0;
     int64_t wall0;
+    int64_t last_ts;         /* wall ms of the latest record read or written:
+                                no record is ever stamped earlier */
     int64_t anchor_mono;
     pp_ms anchor_virtual;
     double scale;            /* 0 = max */
@@ -100,6 +102,9 @@ void runner_stage_plan(struct pp_runner *r, bool all);
 void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);
 struct pp_qev *runner_enqueue(struct pp_runner *r, const struct pp_event *ev);
 void runner_qev_free(struct pp_qev *q);
+/* Stamps rec->ts (when empty) from runner_wall(), never earlier than the
+ * journal's last record, so a journal's times never go back. */
+void runner_stamp(struct pp_runner *r, struct pp_jrec *rec);
 bool runner_waiting(const struct pp_runner *r);
 
 /* runner_cmd.c */

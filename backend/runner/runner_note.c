@@ -13,8 +13,7 @@ int runner_note(struct pp_runner *r, struct pp_jrec *rec)
     snprintf(rec->event, sizeof rec->event, "%s", journal_event_name(PP_JEV_NOTE));
     if (!rec->operator_[0])
         snprintf(rec->operator_, sizeof rec->operator_, "%s", r->operator_);
-    if (!rec->ts[0])
-        journal_format_ts(runner_wall(r), rec->ts, sizeof rec->ts);
+    runner_stamp(r, rec);
     char err[PP_REASON_MAX] = "";
     if (r->j && journal_append(r->j, rec, err, sizeof err) < 0) {
         runner_notify(r, PP_N_ERROR, -1, err);

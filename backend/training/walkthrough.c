@@ -287,10 +287,20 @@ static void explain_domain(struct walk_ctx *c)
     else
         walk_para(c, WALK_WHAT, _("%s waits for its servers: the next step starts as soon as "
                                   "a slot is free."), dom->name);
-    if (running > 1)
-        walk_more(c, P_("%d server of this domain works at once (parallel = %d).",
-                        "%d servers of this domain work at once (parallel = %d).", running),
-                  running, c->cfg ? c->cfg->parallel : 0);
+    /* in words: "parallel = 0" is the config file's spelling of "no limit" */
+    int limit = c->cfg ? c->cfg->parallel : 0;
+    if (running > 1 && limit > 0)
+        walk_more(c, P_("%d server of this domain works at once; the configuration allows at "
+                        "most %d.",
+                        "%d servers of this domain work at once; the configuration allows at "
+                        "most %d.", running),
+                  running, limit);
+    else if (running > 1)
+        walk_more(c, P_("%d server of this domain works at once; the configuration sets no "
+                        "limit.",
+                        "%d servers of this domain work at once; the configuration sets no "
+                        "limit.", running),
+                  running);
     if (!m->failed_over) {
         char q[WALK_TEXT];
         walk_quorum(c, -1, q, sizeof q);

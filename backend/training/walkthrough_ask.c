@@ -114,6 +114,19 @@ static void explain_server_held(struct walk_ctx *c, int s)
                     "leaves the server out of this run."));
         return;
     }
+    if (sv->state == PP_SRV_LOST && sv->lost_count < 2) {
+        /* one drop, and the offered re-run was declined: say that, not "twice" */
+        walk_title(c, "lost-declined", _("%s: the outcome of its %s is unknown"), nm, step);
+        walk_para(c, WALK_WHAT,
+                  _("The connection to %s dropped once during its %s, and the re-run poolpilot "
+                    "offered was declined."),
+                  nm, step);
+        walk_para(c, WALK_WHY, _("Nobody knows whether the step finished: poolpilot runs "
+                                 "nothing more there until you decide."));
+        walk_para(c, WALK_YOU, _("Check the server by hand, then override retry (run the step "
+                                 "again), done (you finished it) or skip (leave it out)."));
+        return;
+    }
     if (sv->state == PP_SRV_LOST) {
         walk_title(c, "lost-twice", _("%s: the outcome of its %s was lost twice"), nm, step);
         walk_para(c, WALK_WHAT,

@@ -44,6 +44,11 @@ for path in "$J" "$H_DIR/link/j.jsonl" "$H_DIR/pool/../pool/./j.jsonl"; do
     grep -q "pid $A" "$H_DIR/b.out" || h_fail "second console via $path does not name the holder (pid $A): $(cat "$H_DIR/b.out")"
     # the label names the console's operator (--operator), not the login user
     grep -q "alice" "$H_DIR/b.out" || h_fail "second console via $path does not name the holder's operator (alice): $(cat "$H_DIR/b.out")"
+    # issue 10 item 6: what that console is doing, and how to wait or stop it
+    grep -q "that console's last record (#[0-9]*" "$H_DIR/b.out" ||
+        h_fail "the refusal does not say what the other console is doing: $(cat "$H_DIR/b.out")"
+    grep -q "kill -TERM $A" "$H_DIR/b.out" ||
+        h_fail "the refusal does not say how to stop the other console: $(cat "$H_DIR/b.out")"
     kill -0 "$A" 2>/dev/null || h_fail "console A died"
     # A may have appended meanwhile; B must not have: every record is A's
     jq -s -e 'all(.[]; .operator == "alice")' "$J" >/dev/null || h_fail "console B wrote to the journal"

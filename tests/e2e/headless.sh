@@ -67,6 +67,14 @@ printf 'override retry fe04.contoso.com retried after the lunch break\n' |
 check "the resumed run completes" "[ $? -eq 0 ]"
 check "nothing that ended ok ran again" \
     "jq -s -e '[.[] | select(.event==\"step-end\" and .result==\"ok\") | [.server,.step]] | group_by(.) | all(length==1)' \"$J\" >/dev/null"
+# issue 10 item 3: the simulated clock ran hours ahead of the wall clock;
+# the resumed run continues from the journal's last time, never before it
+check "journal times never go back across the resume" \
+    "jq -s -e '[.[].ts] as \$t | \$t == (\$t | sort)' \"$J\" >/dev/null"
+"$POOLPILOT" --training=verify-fails --journal "$J" --report=md >"$T/resumed.md" 2>&1
+check "report duration and debrief time taken agree" \
+    "d=\$(sed -n 's/^| Duration | \\(.*\\) |$/\\1/p' \"$T/resumed.md\") &&
+     [ -n \"\$d\" ] && grep -q \"^Time taken: \$d on the run's clock\" \"$T/resumed.md\""
 
 # 4. quit at the first question
 J=$T/quit.jsonl

@@ -13,7 +13,7 @@ tui_keys '?'
 tui_wait "poolpilot help"
 s=$(tui_screen)
 grep -q "Enter .* confirm" <<<"$s" || tui_fail "help lacks confirm"
-grep -q "n Esc .* decline" <<<"$s" || tui_fail "help lacks decline"
+grep -q "n  *decline" <<<"$s" && grep -q "Esc .* Leave the innermost" <<<"$s" || tui_fail "help lacks decline"
 tui_keys End
 tui_wait "intentionally down"
 tui_keys q                      # closes the help, does not quit
@@ -69,6 +69,8 @@ tui_keys n
 tui_wait_gone "Start domain?"
 tui_wait "Needs you:"
 tui_keys q
+tui_wait "Quit? The journal keeps the progress"
+tui_keys y
 tui_leave
 tui_wait "[exit 1]"
 exit 0

@@ -19,6 +19,26 @@ run() {
     tui_wait "fe04 ✖ failed verify"
 }
 
+# Issue 10 item 9: without colour the focused pane still shows, by reverse
+# video on its header (bold alone is what every header has)
+tui_start 100 30 "NO_COLOR=1" --training=happy --time-scale=max --journal "$TUI_DIR/j0.jsonl"
+tui_wait_ask "UpgradeDomain1"
+tui_screen_sgr | grep -qP '\e\[[0-9;]*7m Checklist' && tui_fail "an unfocused Checklist is reversed"
+tui_keys Tab
+deadline=$((SECONDS + 30))
+until tui_screen_sgr | grep -qP '\e\[[0-9;]*7m Checklist'; do
+    [ $SECONDS -lt $deadline ] || tui_fail "NO_COLOR: the focused Checklist looks like the others"
+    sleep 0.1
+done
+tui_keys Tab
+deadline=$((SECONDS + 30))
+until tui_screen_sgr | grep -qP '\e\[[0-9;]*7m Output'; do
+    [ $SECONDS -lt $deadline ] || tui_fail "NO_COLOR: the focused Output looks like the others"
+    sleep 0.1
+done
+tui_screen_sgr | grep -qP '\e\[[0-9;]*7m Checklist' && tui_fail "the Checklist stays reversed"
+tui_stop
+
 run "NO_COLOR=1" 1
 n=$(tui_screen_sgr | colour_sgr)
 [ "$n" = 0 ] || { tui_screen_sgr | cat -v | grep -P '\[(3[0-8]|4[0-8])' | head -3 >&2; tui_fail "NO_COLOR=1: $n lines with colour"; }

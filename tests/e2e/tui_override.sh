@@ -48,8 +48,10 @@ tui_wait "fe04 ✔ verified"
 grep -q '"action":"retry"' "$J" || tui_fail "the journal has no retry override"
 grep -q 'RTCSRV restarted by hand, see ticket 4711' "$J" || tui_fail "the journal lacks the reason"
 
-# quit at a question: nothing runs, so it stops without asking
+# quit at a question: nothing runs, but the run is unfinished, so it asks
 tui_keys q
+tui_wait "Quit? The journal keeps the progress"
+tui_keys y
 tui_leave
 tui_wait "[exit 1]"
 exit 0

@@ -25,7 +25,7 @@ tui_wait "REPLAY 1/$n"
 tui_keys ']'
 tui_wait "* pool-problem"
 tui_wait "Pool problem: fail over to pool02"
-tui_wait "phase problem · Busy 3/3"
+tui_wait "pool problem · Busy 3/3"
 tui_keys ']'
 tui_wait "* confirm failover by jdoe"
 tui_keys '['

@@ -34,8 +34,11 @@ tui_wait_ask "UpgradeDomain1"
 tui_resize 40 10
 tui_wait "terminal too small"
 tui_keys q
-# the run stops; back at a usable size the summary waits for the operator
+# back at a usable size the Quit question shows; y stops the run and the
+# summary waits for the operator
 tui_resize 120 40
+tui_wait "Quit? The journal keeps the progress"
+tui_keys y
 tui_leave
 tui_wait "[exit 1]"
 exit 0

@@ -99,7 +99,7 @@ snap() { tui_screen >"$TUI_DIR/$1.txt"; }
 tui_start $W $H "$envs" --training=verify-fails --time-scale=max --journal "$TUI_DIR/j.jsonl" --operator jdoe
 tui_wait "逐步說明"                 # the walkthrough pane, on in training
 tui_wait "開始網域？"               # the question bar's label
-tui_wait "UpgradeDomain1 ? "          # the asked domain's panel
+tui_wait "UpgradeDomain1 ◆ "          # the asked domain's panel
 snap dashboard
 grep -q "仲裁需要" "$TUI_DIR/dashboard.txt" || tui_fail "the pool line is not translated"
 grep -q "現況" "$TUI_DIR/dashboard.txt" || tui_fail "the walkthrough labels are not translated"
@@ -132,7 +132,7 @@ snap inject
 check_screen "$TUI_DIR/inject.txt" "立即注入故障" || tui_fail "the inject menu does not line up"
 tui_keys Escape
 tui_keys Enter
-tui_wait "UpgradeDomain2 ? "
+tui_wait "UpgradeDomain2 ◆ "
 tui_keys Enter
 tui_wait "需要您："                     # fe04's verify failed
 snap failed
@@ -140,6 +140,8 @@ grep -q "覆寫" "$TUI_DIR/failed.txt" && grep -q "retry 會重跑" "$TUI_DIR/fa
     tui_fail "the engine's failed-step question is not translated"
 check_screen "$TUI_DIR/failed.txt" || tui_fail "panels do not line up with a failed server"
 tui_keys q
+tui_wait "要結束嗎？日誌會保留進度"   # an unfinished run always asks first
+tui_keys y
 tui_wait "執行已停止"
 snap summary
 check_screen "$TUI_DIR/summary.txt" "執行已停止" || tui_fail "the summary box does not line up"

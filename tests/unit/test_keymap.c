@@ -75,14 +75,16 @@ static void test_defaults_and_contexts(void **state)
     /* n: declines a question, but in the output pane it finds the next match */
     assert_int_equal(keymap_lookup(&km, 'n', ACT_CTX_GLOBAL, false), ACT_DECLINE);
     assert_int_equal(keymap_lookup(&km, 'n', ACT_CTX_OUTPUT, false), ACT_SEARCH_NEXT);
-    assert_int_equal(keymap_lookup(&km, PPK_ESC, ACT_CTX_OUTPUT, false), ACT_DECLINE);
+    /* Esc leaves the innermost mode; it never declines (issue 10 item 4) */
+    assert_int_equal(keymap_lookup(&km, PPK_ESC, ACT_CTX_OUTPUT, false), ACT_BACK);
+    assert_int_equal(keymap_lookup(&km, PPK_ESC, ACT_CTX_GLOBAL, false), ACT_BACK);
     /* training keys only in training */
     assert_int_equal(keymap_lookup(&km, ' ', ACT_CTX_GLOBAL, false), ACT_NONE);
     assert_int_equal(keymap_lookup(&km, ' ', ACT_CTX_GLOBAL, true), ACT_PAUSE);
     assert_int_equal(keymap_lookup(&km, '+', ACT_CTX_OUTPUT, true), ACT_FASTER);
     assert_int_equal(keymap_lookup(&km, 'Z', ACT_CTX_GLOBAL, true), ACT_NONE);
     char b[64];
-    assert_string_equal(keymap_all(&km, ACT_DECLINE, false, b, sizeof b), "n Esc");
+    assert_string_equal(keymap_all(&km, ACT_DECLINE, false, b, sizeof b), "n");
     assert_string_equal(keymap_first(&km, ACT_UP, true, b, sizeof b), "↑");
 }
 
@@ -224,7 +226,8 @@ static void test_table_covers_every_action(void **state)
                         fail_msg("%s and %s share a default key", ai->name, bi->name);
         }
     }
-    assert_non_null(strstr(md, "| `n` `Esc` | decline |"));
+    assert_non_null(strstr(md, "| `n` | decline |"));
+    assert_non_null(strstr(md, "| `Esc` | back |"));
     assert_non_null(strstr(md, "| `?` `F1` | help |"));
     free(md);
 }

@@ -254,7 +254,7 @@ static void test_domain_in_progress(void **state)
         assert_true(find_in(&f, y0, y1, "done with exceptions", &y, &x) ||
                     find_in(&f, y0, y1, "done, exceptions", &y, &x));
         assert_true(find_in(&f, y0, y1, "⊘ not ready", &y, &x));
-        assert_true(find_in(&f, 0, 3, "phase domain UpgradeDomain2", &y, &x));
+        assert_true(find_in(&f, 0, 3, "upgrading UpgradeDomain2", &y, &x));
     }
     fx_free(&f);
 }
@@ -337,7 +337,7 @@ static void test_layout_80x24(void **state)
     const char *must[] = {"pool01.contoso.com", "lync2013", "graceful", "elapsed 10:00",
                           "Pool Ready", "active 8/8", "quorum needs 4 of first 7",
                           "margin 3", "Busy 1/3", "next check in 09:12",
-                          "DR pool02.contoso.com", "phase choose", "UpgradeDomain1",
+                          "DR pool02.contoso.com", "choosing · Busy", "UpgradeDomain1",
                           "UpgradeDomain2", "UpgradeDomain3", "UpgradeDomain4", "Checklist",
                           "Output", "Start domain?", "Enter", "start domain",
                           "? help", "q quit"};
@@ -500,6 +500,144 @@ static void test_fleet_scrolls(void **state)
     fx_free(&f);
 }
 
+/* Issue 10 item 7: the operator sees what the server said and what
+ * poolpilot concluded, never poolpilot's plumbing: no result marker in the
+ * output pane (alone or grouped by domain), no engine phase names. */
+static void test_no_internal_text(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    for (int i = 0; i <= f.m.nservers; i++) {
+        outbuf_add_line(&f.out[i], "Stop-CsWindowsService -Graceful");
+        outbuf_add_line(&f.out[i], "RTCSRV Stopped");
+        outbuf_add_line(&f.out[i], "@@POOLPILOT-RESULT@@ ok");
+        outbuf_add_line(&f.out[i], "= drain ok: RTCSRV Stopped");
+    }
+    f.v.focus = RD_PANE_OUTPUT;
+    for (int sel = 0; sel < 3; sel++) {
+        if (sel == 1)
+            nav_select_domain(&f.v, 0);
+        else if (sel == 2)
+            nav_select_server(&f.v, &f.m, 0);
+        fx_render(&f, 100, 30, true);
+        int y, x;
+        if (!canvas_find(&f.cv, "= drain ok", &y, &x)) {
+            dump(&f);
+            fail_msg("the output pane lacks the result line (selection %d)", sel);
+        }
+        if (canvas_find(&f.cv, "@@POOLPILOT", &y, &x)) {
+            dump(&f);
+            fail_msg("the result marker is on the screen (selection %d)", sel);
+        }
+        canvas_free(&f.cv);
+    }
+    static const char *const internal[] = {"phase ", "failback-ask", "busy-wait"};
+    for (int p = PP_PH_START; p <= PP_PH_STOPPED; p++) {
+        f.m.phase = (enum pp_phase)p;
+        fx_render(&f, 120, 30, true);
+        int y, x;
+        for (size_t k = 0; k < sizeof internal / sizeof internal[0]; k++)
+            if (find_in(&f, 0, 3, internal[k], &y, &x)) {
+                dump(&f);
+                fail_msg("the header says \"%s\" (phase %d)", internal[k], p);
+            }
+        canvas_free(&f.cv);
+    }
+    fx_free(&f);
+}
+
+/* Issue 10 item 9: one meaning per sign.  "?" is a lost server (the help
+ * legend says so), never the asked domain's badge; "○" is a domain the
+ * readiness check calls ready, never a queued server. */
+static void test_one_meaning_per_sign(void **state)
+{
+    (void)state;
+    for (int u = 1; u >= 0; u--) {
+        struct fx f;
+        fx_load(&f, pool8);
+        f.m.domains[0].state = PP_DOM_READY;
+        f.m.domains[1].state = PP_DOM_ACTIVE;
+        f.m.servers[2].state = PP_SRV_QUEUED;                  /* fe03 */
+        f.m.servers[3].state = PP_SRV_LOST;                    /* fe04 */
+        f.m.servers[3].step = PP_STEP_UPGRADE;
+        f.m.ask = PP_ASK_START_DOMAIN;
+        f.m.ask_domain = 0;
+        snprintf(f.m.ask_text, sizeof f.m.ask_text, "Start UpgradeDomain1?");
+        fx_render(&f, 120, 30, u);
+        int y, x;
+        const char *asked = u ? "UpgradeDomain1 ◆ ○ ready" : "UpgradeDomain1 @ o ready";
+        const char *queued = u ? "fe03 … queued" : "fe03 : queued";
+        const char *lost = "fe04 ? lost upgrade";
+        const char *must[] = {asked, queued, lost};
+        for (size_t i = 0; i < 3; i++)
+            if (!canvas_find(&f.cv, must[i], &y, &x)) {
+                dump(&f);
+                fail_msg("lacks \"%s\"", must[i]);
+            }
+        assert_false(canvas_find(&f.cv, "UpgradeDomain1 ?", &y, &x));
+        canvas_free(&f.cv);
+
+        /* the legend gives each sign one meaning */
+        f.v.help = true;
+        fx_render(&f, 120, 60, u);
+        const char *legend[] = {u ? "○ ready" : "o ready", u ? "◆ asked" : "@ asked",
+                                u ? "… queued" : ": queued", "? lost"};
+        for (size_t i = 0; i < 4; i++)
+            if (!canvas_find(&f.cv, legend[i], &y, &x)) {
+                dump(&f);
+                fail_msg("the legend lacks \"%s\"", legend[i]);
+            }
+        fx_free(&f);
+    }
+}
+
+/* Issue 10 item 5: one source per number.  The quorum figures never
+ * contradict the pool's own "active" count, and elapsed stops with the
+ * run (the summary and the debrief agree). */
+static void test_numbers_agree(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.m.readiness = PP_READY_INSUFFICIENT;
+    f.m.active_fe = 3;
+    f.m.total_fe = 8;
+    fx_render(&f, 100, 30, true);
+    int y, x;
+    assert_true(canvas_find(&f.cv, "active 3/8", &y, &x));
+    if (canvas_find(&f.cv, "(up 7, margin 3)", &y, &x) ||
+        !canvas_find(&f.cv, "(pool: only 3 active)", &y, &x)) {
+        dump(&f);
+        fail_msg("the quorum line contradicts active 3/8");
+    }
+    assert_int_equal(role_at(&f, y, x), RD_FAILED);
+    canvas_free(&f.cv);
+
+    /* the run ended at 01:40; the screen is drawn later (now = 10:00) */
+    f.m.active_fe = 8;
+    f.v.ended = true;
+    f.v.ended_at = 100000;
+    f.v.summary = true;
+    fx_render(&f, 100, 30, true);
+    assert_false(canvas_find(&f.cv, "elapsed 10:00", &y, &x));
+    assert_true(canvas_find(&f.cv, "elapsed 01:40", &y, &x));
+    fx_free(&f);
+
+    /* item 4: the key line offers o only when an override applies */
+    fx_load(&f, pool8);
+    f.m.servers[0].state = PP_SRV_VERIFIED;
+    f.m.servers[1].state = PP_SRV_FAILED;
+    nav_select_server(&f.v, &f.m, 0);
+    fx_render(&f, 120, 30, true);
+    assert_false(find_in(&f, f.v.lay.keys_y, f.v.lay.keys_y + 1, "o override", &y, &x));
+    canvas_free(&f.cv);
+    nav_select_server(&f.v, &f.m, 1);
+    fx_render(&f, 120, 30, true);
+    assert_true(find_in(&f, f.v.lay.keys_y, f.v.lay.keys_y + 1, "o override", &y, &x));
+    fx_free(&f);
+}
+
 static void test_output_grouped_and_search(void **state)
 {
     (void)state;
@@ -575,6 +713,61 @@ static void test_checklist_ticks(void **state)
             dump(&f);
             fail_msg("checklist lacks \"%s\"", must[i]);
         }
+    fx_free(&f);
+}
+
+/* Issue 10 item 8: at 120 columns the override menu uses the room: no
+ * choice's explanation is cut (it was 72 columns: "open sessions are dr…"). */
+static void test_dialog_uses_the_width(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.m.servers[0].state = PP_SRV_RUNNING;
+    f.m.servers[0].step = PP_STEP_DRAIN;
+    dlg_open_override(&f.v.dlg, DLG_T_SERVER, 0, "fe01.contoso.com", PP_SRV_RUNNING, true);
+    fx_render(&f, 120, 30, true);
+    int y, x;
+    if (!canvas_find(&f.cv, "Override", &y, &x)) {
+        dump(&f);
+        fail_msg("no override dialog");
+    }
+    for (int r = 0; r < f.cv.h - 2; r++)
+        if (strstr(row(&f, r), "…")) {
+            dump(&f);
+            fail_msg("row %d of the override dialog is cut at 120 columns", r);
+        }
+    fx_free(&f);
+}
+
+/* Issue 10 item 8: the help wraps its lines instead of cutting them, at
+ * 80x24, scrolled from top to bottom. */
+static void test_help_never_cut(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    f.v.help = true;
+    bool seen_last = false;
+    for (int scroll = 0; scroll < 400 && !seen_last; scroll += 10) {
+        f.v.help_scroll = scroll;
+        fx_render(&f, 80, 24, true);
+        for (int r = 0; r < f.cv.h; r++) {
+            const char *t = row(&f, r);
+            /* a cut ends a word with "…"; the queued sign stands alone */
+            const char *cut = strstr(t, "…");
+            while (cut && cut > t && cut[-1] == ' ')
+                cut = strstr(cut + 1, "…");
+            if (cut) {
+                dump(&f);
+                fail_msg("help row %d is cut (scroll %d)", r, scroll);
+            }
+            if (strstr(t, "Colours only repeat"))
+                seen_last = true;
+        }
+        canvas_free(&f.cv);
+    }
+    assert_true(seen_last);
     fx_free(&f);
 }
 
@@ -680,6 +873,11 @@ int main(void)
         cmocka_unit_test(test_checklist_ticks),
         cmocka_unit_test(test_dialog_override),
         cmocka_unit_test(test_dialog_secret_never_drawn),
+        cmocka_unit_test(test_no_internal_text),
+        cmocka_unit_test(test_one_meaning_per_sign),
+        cmocka_unit_test(test_numbers_agree),
+        cmocka_unit_test(test_dialog_uses_the_width),
+        cmocka_unit_test(test_help_never_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend/history/report.h"
+#include "config/config.h"
 #include "backend/core/text.h"
 #include "tests/unit/helpers.h"
 
@@ -333,6 +334,104 @@ static void test_empty_and_formats(void **state)
     checklist_free(c);
 }
 
+static void jadd(struct pp_checklist *c, long long seq, const char *event, const char *domain,
+                 const char *server, const char *step, const char *result)
+{
+    struct pp_jrec r = {0};
+    r.seq = seq;
+    snprintf(r.ts, sizeof r.ts, "2026-11-27T08:%02lld:00.000Z", seq);
+    strcpy(r.operator_, "op");
+    snprintf(r.event, sizeof r.event, "%s", event);
+    snprintf(r.domain, sizeof r.domain, "%s", domain);
+    snprintf(r.server, sizeof r.server, "%s", server);
+    snprintf(r.step, sizeof r.step, "%s", step);
+    snprintf(r.result, sizeof r.result, "%s", result);
+    if (strcmp(event, "stop") == 0)
+        strcpy(r.reason, "operator quit");
+    assert_int_equal(checklist_add(c, &r), 0);
+}
+
+/* Issue 10 item 2: a four-domain pool stopped after the operator started
+ * UpgradeDomain3 first is "0 of 4", lists every domain (the ones never
+ * started as not started) and lists them in topology order. */
+static void test_counts_from_topology(void **state)
+{
+    (void)state;
+    struct pp_config cfg;
+    struct pp_diag d = {0};
+    assert_int_equal(config_load_scenario(&cfg, "happy", &d), 0);
+    diag_free(&d);
+    struct pp_checklist *c = checklist_new();
+    checklist_set_pool(c, cfg.fqdn);
+    assert_int_equal(report_expect_topology(c, &cfg), 0);
+    jadd(c, 1, "start", "", "", "", "");
+    jadd(c, 2, "domain-start", "UpgradeDomain3", "", "", "");
+    jadd(c, 3, "step-start", "UpgradeDomain3", "fe05.contoso.com", "drain", "");
+    jadd(c, 4, "step-end", "UpgradeDomain3", "fe05.contoso.com", "drain", "ok");
+    jadd(c, 5, "stop", "", "", "", "");
+    checklist_finish(c, false);
+    assert_int_equal(c->ndomains, 4);
+    assert_int_equal(c->nservers, 8);
+
+    char *md = render(c, W_MD, NULL);
+    assert_non_null(strstr(md, "| Domains | 4 (0 done) |"));
+    assert_non_null(strstr(md, "stopped: 0 of 4 domains done"));
+    assert_non_null(strstr(md, "| Servers | 8: 7 pending, 1 in progress |"));
+    const char *d1 = strstr(md, "## UpgradeDomain1: not started");
+    const char *d3 = strstr(md, "## UpgradeDomain3: in progress");
+    const char *d4 = strstr(md, "## UpgradeDomain4: not started");
+    assert_true(d1 && d3 && d4 && d1 < d3 && d3 < d4);
+    free(md);
+
+    char *st = render(c, W_STATUS_ASCII, NULL);
+    assert_non_null(strstr(st, "0 of 4 domains done"));
+    d1 = strstr(st, "UpgradeDomain1  not started");
+    d3 = strstr(st, "UpgradeDomain3  in progress");
+    assert_true(d1 && d3 && d1 < d3);
+    free(st);
+
+    char *csv = render(c, W_CSV, NULL);
+    assert_non_null(strstr(csv, "UpgradeDomain4,fe08.contoso.com,,pending"));
+    free(csv);
+    checklist_free(c);
+    config_free(&cfg);
+}
+
+/* Issue 10 item 6: a resumed console first says how the previous one
+ * stopped and what it left in flight. */
+static void test_previous_console(void **state)
+{
+    (void)state;
+    char buf[1200];
+    struct pp_checklist *c = checklist_new();
+    jadd(c, 1, "start", "", "", "", "");
+    jadd(c, 2, "domain-start", "UpgradeDomain1", "", "", "");
+    jadd(c, 3, "step-start", "UpgradeDomain1", "fe01.contoso.com", "drain", "");
+    jadd(c, 4, "step-start", "UpgradeDomain1", "fe02.contoso.com", "drain", "");
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_non_null(strstr(buf, "ended at 08:04:00 UTC without recording a stop"));
+    assert_non_null(strstr(buf, "killed"));
+    assert_non_null(strstr(buf, "Steps in flight: fe01.contoso.com drain, fe02.contoso.com drain"));
+    assert_non_null(strstr(buf, "asks you before"));
+    checklist_free(c);
+
+    c = checklist_new();
+    jadd(c, 1, "start", "", "", "", "");
+    jadd(c, 2, "stop", "", "", "", "");
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_non_null(strstr(buf, "stopped at 08:02:00 UTC: operator quit."));
+    assert_non_null(strstr(buf, "Nothing was in flight"));
+    checklist_free(c);
+
+    c = checklist_new();   /* nothing to resume: nothing said */
+    checklist_finish(c, false);
+    report_previous_console(c, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    checklist_free(c);
+}
+
 static void test_helpers(void **state)
 {
     (void)state;
@@ -372,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_status_cleans_text),
         cmocka_unit_test(test_empty_and_formats),
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_counts_from_topology),
+        cmocka_unit_test(test_previous_console),
     };
     return cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove);
 }

@@ -139,7 +139,8 @@ static void test_domain_steps(void **st)
     says(w, "is draining for 1 min 30 s");
     says(w, "Paused");
     says(w, "drain_timeout (30 min)");
-    says(w, "2 servers of this domain work at once");
+    says(w, "2 servers of this domain work at once; the configuration sets no limit.");
+    assert_null(strstr(all_text(w), "parallel ="));   /* the config's spelling, not words */
     says(w, "5 of those are up now");   /* quorum now, fe01/fe02 down */
     assert_true(w->server == 0 || w->server == 1);
 
@@ -218,6 +219,15 @@ static void test_lost_outcome(void **st)
     says(w, "Unknown outcome: run upgrade again on fe01?");
     says(w, "probe, which says: RTCSRV Stopped, patched: yes");
     says(w, "never taken as done or as failed");
+
+    /* issue 10 item 5: one drop and a declined re-run is not "dropped twice" */
+    drv_op(d, PP_OP_DECLINE, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    w = explain(d);
+    if (strstr(all_text(w), "twice"))
+        fail_msg("one drop and a declined re-run explained as twice:\n%s", all_text(w));
+    says(w, "dropped once");
+    says(w, "was declined");
     done(d);
 }
 

@@ -191,6 +191,11 @@ static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
     case PP_N_EVENT:
         snprintf(d->v.event, sizeof d->v.event, "%s", n->text ? n->text : "");
         break;
+    case PP_N_RESUMED:
+        /* read first, before anything else is asked */
+        if (n->text && n->text[0])
+            dlg_open_info(&d->v.dlg, n->text);
+        break;
     case PP_N_OUTPUT:
         break;
     case PP_N_ASK:
@@ -217,6 +222,7 @@ static void dash_notice(struct pp_ui *u, const struct pp_notice *n)
         build_debrief(d);
         d->im.open = false;
         d->v.ended = true;
+        d->v.ended_at = runner_now(d->r);
         d->v.summary = true;
         d->v.exit_code = n->code;
         snprintf(d->v.exit_text, sizeof d->v.exit_text, "%s", n->text ? n->text : "");
@@ -267,6 +273,11 @@ static void open_override(struct dashboard *d)
         const struct pp_server *s = &m->servers[v->sel_server];
         bool drain = (s->state == PP_SRV_RUNNING && s->step == PP_STEP_DRAIN) ||
                      (m->ask == PP_ASK_FORCE_DRAIN && m->ask_server == v->sel_server);
+        if (!render_override_applies(v, m)) {
+            /* a menu of choices that all "do not apply" says nothing */
+            note(d, _("no override applies to a verified or hand-marked server"));
+            return;
+        }
         dlg_open_override(&v->dlg, DLG_T_SERVER, v->sel_server, s->name, s->state, drain);
     } else if (v->sel == RD_SEL_DOMAIN && v->sel_domain < m->ndomains) {
         dlg_open_override(&v->dlg, DLG_T_DOMAIN, v->sel_domain, m->domains[v->sel_domain].name,
@@ -285,13 +296,9 @@ static void do_quit(struct dashboard *d)
         d->leave = true;
         return;
     }
-    int running = render_running_count(m);
-    if (running > 0) {
-        dlg_open_quit(&d->v.dlg, running);
-        return;
-    }
-    operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
-    note(d, _("stopping: the journal keeps the progress"));
+    /* one rule: quitting an unfinished run always asks (the dialog says
+     * whether steps are still running); only a finished run leaves at once */
+    dlg_open_quit(&d->v.dlg, render_running_count(m));
 }
 
 static void dialog_result(struct dashboard *d, enum dlg_result res)
@@ -422,6 +429,14 @@ static void do_action(struct dashboard *d, enum act_id a)
     case ACT_QUIT:
         do_quit(d);
         break;
+    case ACT_BACK:
+        /* the innermost mode on the main screen is an active search; with
+         * none, Esc does nothing (it never answers the question bar) */
+        if (v->search[0]) {
+            v->search[0] = 0;
+            v->search_hit = -1;
+        }
+        break;
     default:
         nav_apply(v, &src, a);
         break;
@@ -464,16 +479,14 @@ static void handle_key(struct dashboard *d, int key)
             inject_chosen(d, k);
         return;
     }
-    enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
-    enum act_id a = keymap_lookup(&d->km, key, ctx, v->training);
-    if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
-        a = keymap_lookup(&d->km, key, ACT_CTX_GLOBAL, v->training);   /* `n` still declines */
+    enum act_id a = render_key_action(v, key);
     if (v->debrief_open) {
         dash_debrief_key(&d->v, key, a);
         return;
     }
     if (v->help) {
-        if (key == PPK_ESC || a == ACT_HELP || a == ACT_QUIT || key == PPK_ENTER)
+        if (key == PPK_ESC || a == ACT_BACK || a == ACT_HELP || a == ACT_QUIT ||
+            key == PPK_ENTER)
             v->help = false;
         else if (a == ACT_UP || a == ACT_PAGE_UP)
             v->help_scroll -= a == ACT_UP ? 1 : 10;
@@ -486,7 +499,7 @@ static void handle_key(struct dashboard *d, int key)
         return;
     }
     if (v->summary) {
-        if (key == PPK_ESC)
+        if (key == PPK_ESC || a == ACT_BACK)
             v->summary = false;
         else if (a == ACT_WALKTHROUGH && v->debrief)
             do_action(d, a);

@@ -79,6 +79,16 @@ void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *
             g->ov = (enum pp_override)i;
 }
 
+bool dlg_server_overridable(enum pp_srv_state st, bool drain_running)
+{
+    struct dlg g;
+    memset(&g, 0, sizeof g);
+    dlg_open_override(&g, DLG_T_SERVER, 0, "", st, drain_running);
+    bool any = g.ov != PP_OV_COUNT;
+    dlg_wipe(&g);
+    return any;
+}
+
 void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool echo,
                      const char *host, const char *text)
 {
@@ -95,6 +105,12 @@ void dlg_open_quit(struct dlg *g, int running)
 {
     open_common(g, DLG_QUIT);
     g->running = running;
+}
+
+void dlg_open_info(struct dlg *g, const char *text)
+{
+    open_common(g, DLG_INFO);
+    snprintf(g->info, sizeof g->info, "%s", text);
 }
 
 void dlg_open_search(struct dlg *g, const char *current)
@@ -256,6 +272,10 @@ enum dlg_result dlg_key(struct dlg *g, int key)
         if (key == 'n' || key == 'N' || key == PPK_ESC || key == PPK_ENTER || key == 'q')
             return close_with(g, DLG_R_CANCEL);
         return DLG_R_NONE;
+    case DLG_INFO:
+        if (key == PPK_ENTER || key == PPK_ESC || key == 'q')
+            return close_with(g, DLG_R_CANCEL);
+        return DLG_R_NONE;
     case DLG_SEARCH:
         if (key == PPK_ESC)
             return close_with(g, DLG_R_CANCEL);
@@ -285,6 +305,15 @@ static void draw_input(struct rd_canvas *cv, int y, int x, int w, const struct d
     canvas_put(cv, y, x + n, 1, RD_INPUT, cv->utf8 ? "▏" : "_");
 }
 
+/* A dialog is as wide as the screen allows (up to 110 columns): at 120
+ * columns a 74-column box cut the override help ("open sessions are dr…")
+ * although the room was there. */
+static int box_width(const struct rd_canvas *cv)
+{
+    int w = cv->w - 4;
+    return w < 110 ? w : 110;
+}
+
 struct box {
     int y, x, w, h, line;
 };
@@ -292,7 +321,7 @@ struct box {
 static struct box open_box(struct rd_canvas *cv, int lines, const char *title)
 {
     struct box b;
-    b.w = cv->w - 4 < 74 ? cv->w - 4 : 74;
+    b.w = box_width(cv);
     if (b.w < 10)
         b.w = cv->w;
     b.h = lines + 2;
@@ -326,7 +355,7 @@ static void box_input(struct rd_canvas *cv, struct box *b, const struct dlg_inpu
 
 static int text_lines(const struct rd_canvas *cv, const char *t)
 {
-    int w = (cv->w - 4 < 74 ? cv->w - 4 : 74) - 4;
+    int w = box_width(cv) - 4;
     int n = canvas_wrap_count(t, w);
     return n ? n : 1;
 }
@@ -426,6 +455,14 @@ static void render_quit(const struct dlg *g, struct rd_canvas *cv)
     box_text(cv, &b, RD_NORMAL, _("y quit, n or Esc stay"));
 }
 
+static void render_info(const struct dlg *g, struct rd_canvas *cv)
+{
+    struct box b = open_box(cv, text_lines(cv, g->info) + 2, _("Resumed: how the last console stopped"));
+    box_text(cv, &b, RD_NORMAL, g->info);
+    b.line = b.y + b.h - 2;
+    box_text(cv, &b, RD_DIM, _("Enter or Esc: go on"));
+}
+
 void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
 {
     switch (g->kind) {
@@ -439,6 +476,9 @@ void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
         return;
     case DLG_QUIT:
         render_quit(g, cv);
+        return;
+    case DLG_INFO:
+        render_info(g, cv);
         return;
     case DLG_SEARCH:
         canvas_fill(cv, search_row, 0, cv->w, ' ', RD_NORMAL);

@@ -12,7 +12,7 @@
 #include "backend/runner/transport.h"
 #include "tui/dashboard/canvas.h"
 
-enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH };
+enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH, DLG_INFO };
 enum dlg_stage { DLG_ST_CHOOSE, DLG_ST_NAME, DLG_ST_REASON };
 enum dlg_target { DLG_T_POOL, DLG_T_DOMAIN, DLG_T_SERVER };
 
@@ -55,15 +55,23 @@ struct dlg {
 
     /* quit */
     int running;                     /* servers with a step running */
+
+    /* info: a statement to read before going on (a resumed run's start) */
+    char info[1200];
 };
 
 /* Opens the override wizard for a target; which overrides are offered
  * depends on the target kind (and the server's state for the default). */
 void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *name,
                        enum pp_srv_state st, bool drain_running);
+/* Does any override apply to a server in state st (a verified or
+ * hand-marked server has none)?  The same rule dlg_open_override offers by. */
+bool dlg_server_overridable(enum pp_srv_state st, bool drain_running);
 void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool echo,
                      const char *host, const char *text);
 void dlg_open_quit(struct dlg *g, int running);
+/* A statement the operator reads first; Enter, Esc or q closes it. */
+void dlg_open_info(struct dlg *g, const char *text);
 void dlg_open_search(struct dlg *g, const char *current);
 
 /* A key (keymap.h codes).  Returns what happened; DLG_R_NONE keeps it open.

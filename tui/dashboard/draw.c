@@ -30,7 +30,9 @@ static const struct {
     [RD_QUESTION] = {COLOR_BLACK, COLOR_YELLOW, 0, A_REVERSE | A_BOLD},
     [RD_ERROR] = {COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
     [RD_BORDER] = {-1, -1, A_DIM, 0},
-    [RD_BORDER_FOCUS] = {COLOR_CYAN, -1, A_BOLD, A_BOLD},
+    /* without colour, bold alone does not tell the focused pane from the
+     * others (headers are bold too): reverse video does */
+    [RD_BORDER_FOCUS] = {COLOR_CYAN, -1, A_BOLD, A_REVERSE | A_BOLD},
     [RD_MATCH] = {COLOR_BLACK, COLOR_CYAN, 0, A_REVERSE | A_UNDERLINE},
     [RD_INPUT] = {-1, -1, A_UNDERLINE, A_UNDERLINE},
     [RD_KEY] = {COLOR_CYAN, -1, A_BOLD, A_BOLD},

@@ -23,8 +23,11 @@ static const struct legend legend[] = {
     {"?", "?", N_("lost"), N_("outcome unknown (connection dropped): probed, then asked"), RD_LOST},
     {"⤼", "-", N_("skipped"), N_("left out of this run by an override, with a reason"), RD_SKIPPED},
     {"✎", "*", N_("marked done"), N_("done by hand (override), with a reason"), RD_MARKED},
-    {"○", "o", N_("queued"), N_("its domain is in progress; it waits its turn"), RD_NORMAL},
+    {"…", ":", N_("queued"), N_("its domain is in progress; it waits its turn"), RD_NORMAL},
     {"·", ".", N_("waiting"), N_("nothing ran yet"), RD_DIM},
+    /* a domain's title: signs of their own, so that each sign means one thing */
+    {"○", "o", N_("ready"), N_("a domain the readiness check says may start"), RD_OK},
+    {"◆", "@", N_("asked"), N_("the domain the question bar is about"), RD_QUESTION},
 };
 #define NLEGEND ((int)(sizeof legend / sizeof legend[0]))
 
@@ -42,20 +45,64 @@ int help_line_count(const struct rd_view *v)
     return 2 + ACT_COUNT + 2 + NLEGEND + 2;
 }
 
+#define HELP_KW 16   /* keys column */
+#define HELP_NW 13   /* action name column */
+#define HELP_LW 35   /* legend: sign and word */
+
+/* Logical line i's long text (wrapped in its column), or NULL when the
+ * line is one short row. */
+static const char *help_long(const struct rd_view *v, int i, char *buf, size_t n)
+{
+    (void)v;
+    if (i >= 2 && i < 2 + ACT_COUNT) {
+        const struct act_info *ai = act_info((enum act_id)(i - 2));
+        const char *cn = ctx_note(ai->ctx);
+        snprintf(buf, n, "%s%s", _(ai->help), cn[0] ? _(cn) : "");
+        return buf;
+    }
+    if (i >= 2 + ACT_COUNT + 2 && i < 2 + ACT_COUNT + 2 + NLEGEND)
+        return _(legend[i - (2 + ACT_COUNT + 2)].meaning);
+    return NULL;
+}
+
+/* Rows logical line i takes at text width tw: help is wrapped, never cut. */
+static int help_rows(const struct rd_view *v, int i, int w)
+{
+    char buf[320];
+    const char *t = help_long(v, i, buf, sizeof buf);
+    if (!t)
+        return 1;
+    int col = i < 2 + ACT_COUNT ? HELP_KW + HELP_NW : HELP_LW;
+    int n = canvas_wrap_count(t, w - 4 - col);
+    return n > 0 ? n : 1;
+}
+
 void help_render(struct rd_canvas *cv, struct rd_view *v)
 {
     int y0 = 0, h = cv->h - 1, w = cv->w;
     canvas_fill_rect(cv, y0, 0, h, w, RD_NORMAL);
     canvas_box(cv, y0, 0, h, w, RD_BORDER_FOCUS);
     canvas_put(cv, y0, 2, w - 4, RD_HEADER, _(" poolpilot help "));
-    int rows = h - 2, total = help_line_count(v);
+    int rows = h - 2, n = help_line_count(v), total = 0;
+    for (int i = 0; i < n; i++)
+        total += help_rows(v, i, w);
     if (v->help_scroll > total - rows)
         v->help_scroll = total - rows;
     if (v->help_scroll < 0)
         v->help_scroll = 0;
-    int kw = 16, nw = 13;
-    for (int r = 0; r < rows; r++) {
-        int i = v->help_scroll + r, y = y0 + 1 + r, x = 2, lim = w - 2;
+    int x = 2, lim = w - 2, line = 0, y = y0 + 1;
+    for (int i = 0; i < n && y < y0 + 1 + rows; i++) {
+        int hr = help_rows(v, i, w);
+        if (line < v->help_scroll) {   /* scrolled past (a wrapped line shows whole) */
+            line += hr;
+            continue;
+        }
+        int room = y0 + 1 + rows - y;
+        if (hr > room && y > y0 + 1)
+            break;   /* shown whole on the next page, never cut */
+        line += hr;
+        char buf[320];
+        const char *t = help_long(v, i, buf, sizeof buf);
         if (i == 0) {
             canvas_put(cv, y, x, lim - x, RD_HEADER, _("Keys"));
         } else if (i == 1) {
@@ -63,25 +110,24 @@ void help_render(struct rd_canvas *cv, struct rd_view *v)
                            _("Change them in the [keys] section of the config: action = keys"));
         } else if (i < 2 + ACT_COUNT) {
             enum act_id a = (enum act_id)(i - 2);
-            const struct act_info *ai = act_info(a);
-            char keys[96], help[320];
+            char keys[96];
             keymap_all(v->km, a, cv->utf8, keys, sizeof keys);
-            canvas_put_ell(cv, y, x, kw - 1, RD_KEY, keys[0] ? keys : _("(none)"));
-            canvas_put(cv, y, x + kw, nw - 1, RD_NORMAL, ai->name);
-            const char *cn = ctx_note(ai->ctx);
-            snprintf(help, sizeof help, "%s%s", _(ai->help), cn[0] ? _(cn) : "");
-            canvas_put_ell(cv, y, x + kw + nw, lim - x - kw - nw, RD_NORMAL, help);
+            canvas_put_ell(cv, y, x, HELP_KW - 1, RD_KEY, keys[0] ? keys : _("(none)"));
+            canvas_put(cv, y, x + HELP_KW, HELP_NW - 1, RD_NORMAL, act_info(a)->name);
+            canvas_wrap(cv, y, x + HELP_KW + HELP_NW, lim - x - HELP_KW - HELP_NW, room,
+                        RD_NORMAL, t);
         } else if (i == 2 + ACT_COUNT + 1) {
             canvas_put(cv, y, x, lim - x, RD_HEADER, _("What the signs mean"));
         } else if (i >= 2 + ACT_COUNT + 2 && i < 2 + ACT_COUNT + 2 + NLEGEND) {
             const struct legend *l = &legend[i - (2 + ACT_COUNT + 2)];
             canvas_put(cv, y, x, 2, l->role, cv->utf8 ? l->glyph : l->ascii);
-            canvas_put_ell(cv, y, x + 2, 32, l->role, _(l->word));
-            canvas_put_ell(cv, y, x + 35, lim - x - 35, RD_NORMAL, _(l->meaning));
-        } else if (i == total - 1) {
+            canvas_put_ell(cv, y, x + 2, HELP_LW - 3, l->role, _(l->word));
+            canvas_wrap(cv, y, x + HELP_LW, lim - x - HELP_LW, room, RD_NORMAL, t);
+        } else if (i == n - 1) {
             canvas_put_ell(cv, y, x, lim - x, RD_DIM,
                            _("Colours only repeat what the signs and words say."));
         }
+        y += hr < room ? hr : room;
     }
     if (v->help_scroll + rows < total)
         canvas_put(cv, y0 + h - 1, w - 12, 10, RD_WARNING, cv->utf8 ? _(" ▼ more ") : _(" v more "));
@@ -154,7 +200,7 @@ void summary_render(struct rd_canvas *cv, const struct rd_view *v, const struct 
     canvas_put_ell(cv, ly++, x + 2, lw,
                    cnt[PP_SRV_FAILED] + cnt[PP_SRV_LOST] ? RD_FAILED : RD_NORMAL, t);
     snprintf(t, sizeof t, _("elapsed %s"),
-             render_duration(m->started_at >= 0 ? src->now - m->started_at : -1, d, sizeof d));
+             render_duration(render_elapsed(v, src), d, sizeof d));
     if (ly < y + h - 2)
         canvas_put_ell(cv, ly++, x + 2, lw, RD_NORMAL, t);
     char qk[32];

@@ -10,6 +10,7 @@
 
 #include "backend/core/i18n.h"
 #include "backend/core/utf8.h"
+#include "backend/pool/remote.h"   /* PP_MARKER */
 
 int render_output_server(const struct rd_view *v)
 {
@@ -32,6 +33,16 @@ static bool push_line(struct rd_view *v, const char *text, enum rd_role role)
     }
     v->olines[v->nolines++] = (struct rd_oline){text, (uint8_t)role};
     return true;
+}
+
+/* A line a server sent.  The wrapper's result marker is poolpilot's own
+ * plumbing: the "= step ok" line under it already says the result in
+ * words, so the marker never reaches the operator's screen. */
+static bool push_out(struct rd_view *v, const char *text)
+{
+    if (strncmp(text, PP_MARKER, sizeof PP_MARKER - 1) == 0)
+        return true;
+    return push_line(v, text, RD_NORMAL);
 }
 
 /* Header lines live in v->ohdr; olines point into it, so it is sized
@@ -172,7 +183,7 @@ static void domain_lines(struct rd_view *v, const struct rd_source *src)
             push_line(v, h, outlier ? RD_WARNING : RD_HEADER);
             const struct pp_outbuf *o = out_of(src, mem[g]);
             for (int i = 0, c = out_count(o); i < c; i++)
-                push_line(v, outbuf_line(o, i), RD_NORMAL);
+                push_out(v, outbuf_line(o, i));
         }
     if (empty) {
         char *h = header_slot(v, hdr++);
@@ -212,7 +223,7 @@ int render_output_lines(struct rd_view *v, const struct rd_source *src)
         }
     }
     for (int i = 0, n = outbuf_count(o); i < n; i++)
-        push_line(v, outbuf_line(o, i), RD_NORMAL);
+        push_out(v, outbuf_line(o, i));
     if (o->npartial > 0 && o->npartial < sizeof o->partial && o->partial[o->npartial] == 0)
         push_line(v, o->partial, RD_DIM);
     return v->nolines;

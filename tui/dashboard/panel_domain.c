@@ -173,8 +173,9 @@ static void panel_title(struct rd_canvas *cv, struct rd_view *v, const struct pp
     if (v->sel == RD_SEL_DOMAIN && v->sel_domain == p)
         canvas_flag(cv, y, tx, cx - tx, RD_F_SEL);
     cx += canvas_put(cv, y, cx, lim - cx, border, " ");
+    /* not "?": that sign means a lost server (help legend) */
     if (asked)
-        cx += canvas_put(cv, y, cx, lim - cx, RD_QUESTION, "? ");
+        cx += canvas_put(cv, y, cx, lim - cx, RD_QUESTION, cv->utf8 ? "◆ " : "@ ");
     cx += canvas_put(cv, y, cx, lim - cx, l.role, l.glyph);
     cx += canvas_put(cv, y, cx, lim - cx, l.role, " ");
     cx += canvas_put_ell(cv, y, cx, lim - cx, l.role, word);

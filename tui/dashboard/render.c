@@ -19,8 +19,37 @@ void rd_view_init(struct rd_view *v, const struct keymap *km, bool training)
     v->chk_follow = true;
     v->out_follow = true;
     v->search_hit = -1;
+    v->ended_at = -1;
     v->km = km;
     v->training = training;
+}
+
+enum act_id render_key_action(const struct rd_view *v, int key)
+{
+    enum act_ctx ctx = v->focus == RD_PANE_OUTPUT ? ACT_CTX_OUTPUT : ACT_CTX_GLOBAL;
+    enum act_id a = keymap_lookup(v->km, key, ctx, v->training);
+    if ((a == ACT_SEARCH_NEXT || a == ACT_SEARCH_PREV) && !v->search[0])
+        a = keymap_lookup(v->km, key, ACT_CTX_GLOBAL, v->training);
+    return a;
+}
+
+pp_ms render_elapsed(const struct rd_view *v, const struct rd_source *src)
+{
+    const struct pp_model *m = src->m;
+    if (m->started_at < 0)
+        return -1;
+    pp_ms end = v->ended && v->ended_at >= m->started_at && v->ended_at >= 0 ? v->ended_at : src->now;
+    return end - m->started_at;
+}
+
+bool render_override_applies(const struct rd_view *v, const struct pp_model *m)
+{
+    if (v->sel != RD_SEL_SERVER || v->sel_server < 0 || v->sel_server >= m->nservers)
+        return true;
+    const struct pp_server *s = &m->servers[v->sel_server];
+    bool drain = (s->state == PP_SRV_RUNNING && s->step == PP_STEP_DRAIN) ||
+                 (m->ask == PP_ASK_FORCE_DRAIN && m->ask_server == v->sel_server);
+    return dlg_server_overridable(s->state, drain);
 }
 
 void rd_view_free(struct rd_view *v)
@@ -64,7 +93,8 @@ struct rd_state_look render_server_look(const struct pp_server *s, bool u)
     case PP_SRV_PENDING:
         break;
     case PP_SRV_QUEUED:
-        l = (struct rd_state_look){u ? "○" : "o", _("queued"), RD_NORMAL};
+        /* not ○/o: that is a domain the readiness check calls ready */
+        l = (struct rd_state_look){u ? "…" : ":", _("queued"), RD_NORMAL};
         break;
     case PP_SRV_RUNNING:
         if (render_server_down(s)) {
@@ -171,7 +201,7 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
     const struct pp_model *m = src->m;
     canvas_fill(cv, 0, 0, cv->w, ' ', RD_TITLE);
     char right[320], el[32], sc[32];
-    pp_ms elapsed = m->started_at >= 0 ? src->now - m->started_at : -1;
+    pp_ms elapsed = render_elapsed(v, src);
     size_t ro = 0;
     /* the window's end, before the elapsed time, when the pool's name
      * keeps at least 40 columns */
@@ -204,12 +234,14 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
 }
 
 /* The phase in words (the journal and --status keep model_phase_name). */
+/* What the run is doing, in words: the engine's phase names
+ * ("failback-ask") are for the code and the journal, not the operator. */
 static const char *phase_word(enum pp_phase p)
 {
-    static const char *const w[] = {N_("start"),    N_("checking"), N_("busy-wait"),
-                                    N_("problem"),  N_("failover"), N_("choose"),
-                                    N_("domain"),   N_("settle"),   N_("failback-ask"),
-                                    N_("failback"), N_("complete"), N_("stopped")};
+    static const char *const w[] = {
+        N_("starting"),     N_("checking"), N_("waiting: Busy"), N_("pool problem"),
+        N_("failing over"), N_("choosing"), N_("upgrading"),     N_("settling"),
+        N_("fail back?"),   N_("failing back"), N_("complete"),  N_("stopped")};
     return p >= 0 && p <= PP_PH_STOPPED ? _(w[p]) : "?";
 }
 
@@ -273,13 +305,21 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
         x = segf(cv, y, x, RD_NORMAL, _("quorum needs %d"), need);
         if (among < m->nservers)
             x = segf(cv, y, x, RD_NORMAL, _(" of first %d"), among);
-        x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
-                 _(" (up %d, margin %d)"), up, margin);
+        /* "up" is what poolpilot took down or not; when the pool itself
+         * reports fewer active Front Ends than that, the pool is right and
+         * a margin computed from poolpilot's count would contradict the
+         * "active" figure beside it */
+        if (m->active_fe >= 0 && m->active_fe < up)
+            x = segf(cv, y, x, m->active_fe < need ? RD_FAILED : RD_WARNING,
+                     _(" (pool: only %d active)"), m->active_fe);
+        else
+            x = segf(cv, y, x, margin < 0 ? RD_FAILED : margin == 0 ? RD_WARNING : RD_OK,
+                     _(" (up %d, margin %d)"), up, margin);
     }
     (void)x;
 
     y = 2, x = 1;
-    x = segf(cv, y, x, RD_HEADER, _("phase %s"), phase_word(m->phase));
+    x = seg(cv, y, x, RD_HEADER, phase_word(m->phase));
     if (m->active_domain >= 0 && m->active_domain < m->ndomains)
         x = segf(cv, y, x, RD_NORMAL, " %s", m->domains[m->active_domain].name);
     x = seg(cv, y, x, RD_NORMAL, dot);
@@ -395,28 +435,42 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
 
 #define ASK_TEXT_LINES 3
 #define ASK_QUORUM_LINES 2
+/* Rows the rest of the screen keeps when the question needs more: the
+ * title and pool lines (3), the message and key lines (2), one row of
+ * domain panels and the lower panes (9). */
+#define ASK_KEEP_ROWS 14
 
-static void ask_lines(const struct rd_source *src, int w, int *tl, int *ql, char *q, size_t qn)
+/* The question decides what the operator does next: it gets the rows its
+ * whole text needs (the panes above give them up), and is cut only when
+ * even that is not enough. */
+static void ask_lines(const struct rd_source *src, int w, int h, int *tl, int *ql, char *q,
+                      size_t qn)
 {
     const struct pp_model *m = src->m;
+    int max = h - ASK_KEEP_ROWS;
+    if (max < ASK_TEXT_LINES + ASK_QUORUM_LINES)
+        max = ASK_TEXT_LINES + ASK_QUORUM_LINES;
     *tl = canvas_wrap_count(m->ask_text[0] ? m->ask_text : ask_label(m->ask), w - 19);
-    if (*tl > ASK_TEXT_LINES)
-        *tl = ASK_TEXT_LINES;
     if (*tl < 1)
         *tl = 1;
     ask_quorum_line(src, q, qn);
     *ql = q[0] ? canvas_wrap_count(q, w - 19) : 0;
-    if (*ql > ASK_QUORUM_LINES)
-        *ql = ASK_QUORUM_LINES;
+    if (*tl + *ql <= max)
+        return;
+    int qkeep = *ql < ASK_QUORUM_LINES ? *ql : ASK_QUORUM_LINES;
+    if (*tl > max - qkeep)
+        *tl = max - qkeep;
+    if (*ql > max - *tl)
+        *ql = max - *tl;
 }
 
-static int ask_height(const struct rd_source *src, int w)
+static int ask_height(const struct rd_source *src, int w, int h)
 {
     if (src->m->ask == PP_ASK_NONE)
         return 0;
     char q[PP_REASON_MAX * 2];
     int tl, ql;
-    ask_lines(src, w, &tl, &ql, q, sizeof q);
+    ask_lines(src, w, h, &tl, &ql, q, sizeof q);
     return tl + ql;
 }
 
@@ -432,7 +486,7 @@ static void render_ask(struct rd_canvas *cv, const struct rd_view *v,
     canvas_put(cv, y, 1, 17, RD_QUESTION, ask_label(m->ask));
     char q[PP_REASON_MAX * 2];
     int tl, ql;
-    ask_lines(src, cv->w, &tl, &ql, q, sizeof q);
+    ask_lines(src, cv->w, cv->h, &tl, &ql, q, sizeof q);
     int used = canvas_wrap(cv, y, 18, cv->w - 19, tl, RD_QUESTION,
                            m->ask_text[0] ? m->ask_text : ask_label(m->ask));
     if (ql)
@@ -476,7 +530,7 @@ void render_screen(struct rd_canvas *cv, struct rd_view *v, const struct rd_sour
     }
 
     struct rd_layout *L = &v->lay;
-    L->ask_h = v->ended ? 0 : ask_height(src, cv->w);
+    L->ask_h = v->ended ? 0 : ask_height(src, cv->w, cv->h);
     L->keys_y = cv->h - 1;
     L->msg_y = cv->h - 2;
     L->ask_y = L->msg_y - L->ask_h;

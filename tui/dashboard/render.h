@@ -93,6 +93,7 @@ struct rd_view {
     int help_scroll;
     bool summary;               /* the run is over: the summary box */
     bool ended;
+    pp_ms ended_at;             /* runner time the run ended (-1 not yet): elapsed stops there */
     int exit_code;
     char exit_text[PP_REASON_MAX];
     bool gone;                  /* the terminal hung up */
@@ -119,6 +120,20 @@ struct rd_view {
     int *unassigned;
     int nunassigned, cunassigned;
 };
+
+/* What `key` does now on the main screen: the focused pane's binding
+ * first, then the global one; next/prev match only while a search is
+ * active (else `n` declines).  The key line uses it too, so it never offers
+ * a key that does something else now. */
+enum act_id render_key_action(const struct rd_view *v, int key);
+
+/* Run time so far: from the first start to now, or to the end once the
+ * run is over (the summary and the debrief then agree). */
+pp_ms render_elapsed(const struct rd_view *v, const struct rd_source *src);
+
+/* Does an override apply to what is selected now?  (The key line offers
+ * `o` only then; a verified server has none.) */
+bool render_override_applies(const struct rd_view *v, const struct pp_model *m);
 
 void rd_view_init(struct rd_view *v, const struct keymap *km, bool training);
 void rd_view_free(struct rd_view *v);

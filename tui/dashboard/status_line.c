@@ -53,6 +53,25 @@ static int put_hint(struct rd_canvas *cv, int y, int x, int limit, const struct 
     return x + 2;
 }
 
+/* The keys bound to `a` that do `a` now ("n" declines, unless a search is
+ * active in the output pane, where it finds the next match), "/"-joined. */
+static void keys_now(const struct rd_view *v, enum act_id a, bool utf8, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < v->km->nkeys[a]; i++) {
+        int key = v->km->keys[a][i];
+        char name[32];
+        if (render_key_action(v, key) != a)
+            continue;
+        keymap_key_name(key, utf8, name, sizeof name);
+        int w = snprintf(buf + len, n - len, "%s%s", len ? "/" : "", name);
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
 static int put_act(struct rd_canvas *cv, int y, int x, int limit, const struct rd_view *v,
                    enum act_id a, const char *label)
 {
@@ -68,7 +87,33 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
     int y = v->lay.keys_y, x = 1;
     char k[32], k2[32], both[80];
 
-    /* help and quit always, at the right */
+    /* A dialog, the help and the debrief take every key: their own keys
+     * only (q in the Quit dialog means stay, not quit). */
+    if (v->dlg.kind == DLG_QUIT) {
+        x = put_hint(cv, y, x, cv->w - 1, v, "y", N_("quit"));
+        put_hint(cv, y, x, cv->w - 1, v, "n/Esc", N_("stay"));
+        return;
+    }
+    if (v->dlg.kind == DLG_INFO) {
+        put_hint(cv, y, x, cv->w - 1, v, "Enter/Esc", N_("go on"));
+        return;
+    }
+    if (v->dlg.kind != DLG_NONE) {
+        put_hint(cv, y, x, cv->w - 1, v, "Esc", N_("cancel"));
+        return;
+    }
+    if (v->help) {
+        x = put_hint(cv, y, x, cv->w - 1, v, "Esc", N_("close help"));
+        put_hint(cv, y, x, cv->w - 1, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
+        return;
+    }
+    if (v->debrief_open) {
+        x = put_hint(cv, y, x, cv->w - 1, v, "Esc", N_("close the debrief"));
+        put_hint(cv, y, x, cv->w - 1, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
+        return;
+    }
+
+    /* help and quit, at the right */
     int rx = cv->w - 1;
     {
         char hk[32], qk[32], tmp[96];
@@ -84,20 +129,6 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         rx -= 2;
     }
 
-    if (v->dlg.kind != DLG_NONE) {
-        put_hint(cv, y, x, rx, v, "Esc", N_("cancel"));
-        return;
-    }
-    if (v->help) {
-        x = put_hint(cv, y, x, rx, v, "Esc", N_("close help"));
-        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
-        return;
-    }
-    if (v->debrief_open) {
-        x = put_hint(cv, y, x, rx, v, "Esc", N_("close the debrief"));
-        put_hint(cv, y, x, rx, v, cv->utf8 ? "↑↓" : "Up/Down", N_("scroll"));
-        return;
-    }
     if (v->summary) {
         x = put_hint(cv, y, x, rx, v, "Esc", N_("look around"));
         if (v->debrief)
@@ -132,14 +163,14 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         case PP_ASK_RERUN: yes = N_("re-run"); break;
         default: break;
         }
-        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN)
+        /* a "Needs you:" bar has no yes and no no: only an override or quit */
+        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN) {
             x = put_act(cv, y, x, rx, v, ACT_CONFIRM, yes);
-        keymap_all(v->km, ACT_DECLINE, cv->utf8, both, sizeof both);
-        for (char *p = both; *p; p++)
-            if (*p == ' ')
-                *p = '/';
-        x = put_hint(cv, y, x, rx, v, both, N_("no"));
-        x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
+            keys_now(v, ACT_DECLINE, cv->utf8, both, sizeof both);
+            x = put_hint(cv, y, x, rx, v, both, N_("no"));
+        }
+        if (render_override_applies(v, m))
+            x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
     }
     if (v->focus == RD_PANE_OUTPUT) {
         x = put_act(cv, y, x, rx, v, ACT_SEARCH, N_("search"));
@@ -148,12 +179,13 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
             keymap_first(v->km, ACT_SEARCH_PREV, cv->utf8, k2, sizeof k2);
             snprintf(both, sizeof both, "%s/%s", k, k2);
             x = put_hint(cv, y, x, rx, v, both, N_("next/prev"));
+            x = put_act(cv, y, x, rx, v, ACT_BACK, N_("end search"));
         }
     }
     if (!v->ended) {
         if (m->phase == PP_PH_CHOOSE && v->sel != RD_SEL_POOL && v->sel_domain < m->ndomains)
             x = put_act(cv, y, x, rx, v, ACT_CHOOSE, N_("choose next"));
-        if (m->ask == PP_ASK_NONE)
+        if (m->ask == PP_ASK_NONE && render_override_applies(v, m))
             x = put_act(cv, y, x, rx, v, ACT_OVERRIDE, N_("override"));
         x = put_act(cv, y, x, rx, v, ACT_RECHECK, N_("recheck"));
     }

@@ -182,6 +182,9 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
     case PP_N_ERROR:
         say(h, "! ", n->text);
         break;
+    case PP_N_RESUMED:
+        say(h, _("resumed: "), n->text);
+        break;
     case PP_N_EXIT:
         say(h, n->code == 0 ? "done: " : "stopped: ", n->text);
         debrief(h);

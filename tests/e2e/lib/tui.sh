@@ -113,8 +113,15 @@ tui_wait_gone() {
 # The dashboard asks to start DOMAIN: its question bar and the "?" in the
 # domain's panel title (both the dashboard's own words, not the engine's).
 tui_wait_ask() {
-    tui_wait "Start domain?" "${2:-60}"
-    tui_wait "$1 ? " "${2:-60}"
+    local secs=${2:-60} end
+    tui_wait "Start domain?" "$secs"
+    # the asked domain's badge: ◆, or @ on an ASCII terminal
+    end=$((SECONDS + secs))
+    while [ $SECONDS -lt $end ]; do
+        tui_screen | grep -qF -e "$1 ◆ " -e "$1 @ " && return 0
+        sleep 0.1
+    done
+    tui_fail "the dashboard did not ask to start $1 within ${secs}s"
 }
 
 # The run is over: the dashboard holds its summary until the operator
