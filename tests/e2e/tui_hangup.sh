@@ -7,12 +7,22 @@ set -u
 tui_init
 J=$TUI_DIR/j.jsonl
 
-tui_start 100 30 "" --training=happy --time-scale=600 --journal "$J"
+# The hangup must come while the domain runs.  At a fast clock a step lasts
+# less than a screen poll on a loaded machine (at x600 the whole domain
+# took 2.4 s and the test once saw it only done), so the clock is paused
+# before the domain starts: its drain stays running until the test has
+# seen it, and after the resume the domain still has 24 minutes of
+# training time (12 s at x120) to go when SIGHUP arrives.
+tui_start 100 30 "" --training=happy --time-scale=120 --journal "$J"
 tui_wait_ask "UpgradeDomain1"
-tui_keys Enter
-tui_wait "◐ draining"
 pane=$(tmux -S "$TUI_SOCK" display -p -t pp '#{pane_pid}')
 pid=$(pgrep -P "$pane" -x poolpilot) || tui_fail "poolpilot's pid not found under $pane"
+tui_keys Space
+tui_wait "PAUSED"
+tui_keys Enter
+tui_wait "◐ draining"
+tui_keys Space
+tui_wait_gone "PAUSED"
 kill -HUP "$pid"
 tui_wait "[exit 1]" 120
 grep -q '"event":"stop"' "$J" || tui_fail "the stop was not journaled"
