@@ -46,6 +46,8 @@ static const char *const templates[] = {
     N_("no answer"),
     N_("..."),
     N_("routing groups: %s, all with primary and %s secondaries"),
+    N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, topology %s, training scenario %s"),
+    N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, topology %s"),
     N_("pool %s profile %s mode %s, %s Front Ends, training scenario %s"),
     N_("pool %s profile %s mode %s, %s Front Ends"),
     N_("%s of %s domains done"),
@@ -84,7 +86,7 @@ static const char *const templates[] = {
        "leaves at once)"),
 };
 
-#define MAXCAP 6
+#define MAXCAP 8
 
 struct caps {
     const char *p[MAXCAP];

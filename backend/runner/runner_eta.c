@@ -109,8 +109,8 @@ static int estimate(struct pp_runner *r, char *buf, size_t n)
     free(sv);
     free(done);
     if (!out.known) {
-        /* TRANSLATORS: %s is a step name as the journal writes it (drain, upgrade...) */
-        snprintf(buf, n, _("ends: unknown until a %s has been timed"), out.missing);
+        /* TRANSLATORS: %s is a step's name (drain, upgrade...), already translated */
+        snprintf(buf, n, _("ends: unknown until a %s has been timed"), pp_label(out.missing));
         return 0;
     }
     char a[16], b[16], la[16], lb[16];

@@ -209,7 +209,8 @@ static void status(struct headless *h)
     say(h, "", line);
     char eta[160];
     if (runner_eta_text(h->r, eta, sizeof eta) == 0) {
-        snprintf(line, sizeof line, "  window %s", eta);
+        /* TRANSLATORS: the maintenance window's estimated end, in headless status */
+        snprintf(line, sizeof line, _("  window %s"), eta);
         say(h, "", line);
     }
     for (int d = 0; d < m->ndomains; d++) {

@@ -16,6 +16,7 @@ Microsoft Lync Server Skype for Business SSH TCP SIP TLS DCOM WCF poolpilot Wind
 INI KB fabric Esc Enter Tab Space PgUp PgDn Home End Up Down md json csv XDG_CONFIG_HOME
 XDG_STATE_HOME POOLPILOT_CONFIG SUDO_USER USER jsonl ini
 debrief stopped N
+lync cmdlet SFTP SHA-256 update package hash_command stage_parallel stage_rate
 """.split())
 REMOTE = [   # what the simulated servers print (sim_output.c, sim_pool.c)
     r"Update installed; a restart is required", r"Processing triggers; a reboot is required",
@@ -23,11 +24,13 @@ REMOTE = [   # what the simulated servers print (sim_output.c, sim_pool.c)
     r"RTCSRV (Stopped|Paused|Starting)(, patched: (yes|no), restart pending: (yes|no))?",
     r"Start-CsWindowsService : Service '[^']*' failed to start \(event \d+: stuck in Starting\)\.?",
     r"VERBOSE: (Failover|Failback) of \S+ completed", r"Connection reset by peer",
+    r"accepts connections on port \d+",
 ]
 host = r"\b[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\b"
 names = r"\b(UpgradeDomain\d+|fe\d+|node\d+)\b"
 cmdlet = r"\b[A-Z][a-z]+-Cs[A-Za-z]+\b|\b(Lync|Skype)ServerUpdateInstaller\.exe\b|\bRestart-Computer\b"
 param = r"(?<![A-Za-z])-{1,2}[A-Za-z][A-Za-z-]*"       # -Graceful, --yes
+hexid = r"\b[0-9a-f]{8}\b"                             # the topology's hash in the start record
 units = r"\b\d+(h|m|s|min)\b|\b(\d+h)?(\d+m)?\d+s\b|%[a-z]"
 prefix = r"^\[\d\d:\d\d:\d\d\] (done|stopped|debrief|why): "
 scen = sys.argv[1].split()
@@ -37,7 +40,7 @@ for path in sys.argv[2:]:
         s = re.sub(prefix, "", line.rstrip("\n"))
         for r in REMOTE:
             s = re.sub(r, " ", s)
-        for r in (host, names, cmdlet, param, units):
+        for r in (host, names, cmdlet, param, hexid, units):
             s = re.sub(r, " ", s)
         s = re.sub(r"[A-Za-z0-9_'-]*…", " ", s)   # a word cut short to fit cannot be judged
         # a single letter is a key (q, w, [x]) or a placeholder (N)
