@@ -44,11 +44,6 @@ static void install(int sig, void (*h)(int))
     sigaction(sig, &sa, NULL);
 }
 
-static bool confirmable(enum pp_ask_kind k)
-{
-    return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
-}
-
 int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
 {
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -78,7 +73,7 @@ int loop_run(struct pp_ui *ui, struct pp_runner *r, bool yes, bool linger)
          * journaled; at the next question nobody can answer, so stop there. */
         const struct pp_model *m = runner_model(r);
         if (!over && hup && !stranded && !dry && m->ask != PP_ASK_NONE &&
-            !(yes && confirmable(m->ask))) {
+            !(yes && model_ask_confirmable(m->ask))) {
             char why[160];
             snprintf(why, sizeof why, "%s and the run waits for the operator", gone);
             stranded = true;

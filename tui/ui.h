@@ -30,7 +30,5 @@ struct pp_ui { const struct pp_ui_ops *ops; };
 
 struct pp_ui *headless_new(FILE *out, FILE *in, bool yes);
 struct pp_ui *dashboard_new(const struct pp_config *cfg);   /* curses */
-/* A wget_wch() result (return code, character) as a keymap.h key. */
-int dashboard_map_key(int rc, unsigned int wch);
 
 #endif

@@ -14,3 +14,19 @@ void mem_oom(const char *what)
     (void)r;
     abort();
 }
+
+void *mem_calloc(size_t n, size_t size, const char *what)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        mem_oom(what);
+    return p;
+}
+
+void *mem_realloc(void *p, size_t size, const char *what)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        mem_oom(what);
+    return q;
+}

@@ -14,5 +14,9 @@
 
 /* Writes "poolpilot: out of memory (WHAT)" to stderr and aborts. */
 _Noreturn void mem_oom(const char *what);
+/* calloc / realloc that never return NULL: mem_oom(what) instead.  (Also
+ * what lets the static analyzers see that the result is never NULL.) */
+void *mem_calloc(size_t n, size_t size, const char *what);
+void *mem_realloc(void *p, size_t size, const char *what);
 
 #endif

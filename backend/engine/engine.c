@@ -56,9 +56,8 @@ static struct pp_action *push(struct pp_engine *e, enum pp_act_type t)
     struct pp_actions *a = e->out;
     if (a->n == a->cap) {
         int cap = a->cap ? a->cap * 2 : 16;
-        struct pp_action *v = realloc(a->v, (size_t)cap * sizeof *v);
-        if (!v)
-            mem_oom("engine actions"); /* deciding half-way is worse than stopping */
+        /* out of memory: deciding half-way is worse than stopping */
+        struct pp_action *v = mem_realloc(a->v, (size_t)cap * sizeof *v, "engine actions");
         a->v = v;
         a->cap = cap;
     }

@@ -79,7 +79,7 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
     }
     if (stale_answer(e, ev))
         return;
-    if (k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
+    if (!model_ask_confirmable(k)) {
         eng_note(e, _("this needs an override, not a confirmation: %s"), m->ask_text);
         return;
     }
@@ -120,7 +120,7 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
 {
     struct pp_model *m = e->m;
     enum pp_ask_kind k = m->ask;
-    if (k == PP_ASK_NONE || k == PP_ASK_OPERATOR || k == PP_ASK_FORCE_DRAIN) {
+    if (!model_ask_confirmable(k)) {
         eng_note(e, "%s", _("nothing to decline"));
         return;
     }

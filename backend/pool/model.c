@@ -265,3 +265,8 @@ const char *model_dom_state_name(enum pp_dom_state s)
                                     "done", "done-with-exceptions"};
     return (s >= 0 && s <= PP_DOM_DONE_EXCEPTIONS) ? n[s] : "?";
 }
+
+bool model_ask_confirmable(enum pp_ask_kind k)
+{
+    return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
+}

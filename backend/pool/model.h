@@ -56,6 +56,10 @@ enum pp_ask_kind {
     PP_ASK_FORCE_DRAIN,   /* graceful drain overran: needs override force */
     PP_ASK_OPERATOR       /* stuck: only an override or quit helps; text says why */
 };
+/* Can a plain "yes" answer this question (and --yes answer it for the
+ * operator)?  Not "none", and not the two that only an override answers.
+ * The one rule for the engine, the runner, the loop and both front ends. */
+bool model_ask_confirmable(enum pp_ask_kind k);
 
 struct pp_server {
     char name[PP_NAME_MAX];

@@ -19,7 +19,7 @@
 
 static const struct {
     const char *name;
-    enum rd_prop prop;
+    enum readiness_prop prop;
 } prop_table[] = {
     {"PoolUpgradeState", RD_P_STATE},
     {"TotalFrontEnds", RD_P_TOTAL},
@@ -31,7 +31,7 @@ static const struct {
     {"IsReadyForUpgrade", RD_P_READY},
 };
 
-enum rd_prop rd_prop_lookup(const char *name, size_t n)
+enum readiness_prop readiness_prop_lookup(const char *name, size_t n)
 {
     for (size_t i = 0; i < sizeof prop_table / sizeof prop_table[0]; i++)
         if (strlen(prop_table[i].name) == n && strncasecmp(prop_table[i].name, name, n) == 0)
@@ -39,7 +39,7 @@ enum rd_prop rd_prop_lookup(const char *name, size_t n)
     return RD_P_OTHER;
 }
 
-const char *rd_prop_name(enum rd_prop p)
+const char *readiness_prop_name(enum readiness_prop p)
 {
     for (size_t i = 0; i < sizeof prop_table / sizeof prop_table[0]; i++)
         if (prop_table[i].prop == p)
@@ -47,7 +47,7 @@ const char *rd_prop_name(enum rd_prop p)
     return "?";
 }
 
-int rd_fail(struct pp_readiness *r, const char *fmt, ...)
+int readiness_fail(struct pp_readiness *r, const char *fmt, ...)
 {
     if (r->why[0])
         return -1;
@@ -58,7 +58,7 @@ int rd_fail(struct pp_readiness *r, const char *fmt, ...)
     return -1;
 }
 
-void rd_shown(char *dst, size_t n, const char *s, size_t len)
+void readiness_shown(char *dst, size_t n, const char *s, size_t len)
 {
     size_t j = 0, i = 0;
     if (n == 0)
@@ -74,7 +74,7 @@ void rd_shown(char *dst, size_t n, const char *s, size_t len)
     dst[j] = 0;
 }
 
-int rd_set_state(struct pp_readiness *r, const char *s, size_t n)
+int readiness_set_state(struct pp_readiness *r, const char *s, size_t n)
 {
     static const struct {
         const char *name;
@@ -90,11 +90,11 @@ int rd_set_state(struct pp_readiness *r, const char *s, size_t n)
             return 0;
         }
     char shown[64];
-    rd_shown(shown, sizeof shown, s, n);
-    return rd_fail(r, "PoolUpgradeState \"%s\" not understood", shown);
+    readiness_shown(shown, sizeof shown, s, n);
+    return readiness_fail(r, "PoolUpgradeState \"%s\" not understood", shown);
 }
 
-int rd_set_count(struct pp_readiness *r, enum rd_prop which, const char *s, size_t n, int *out)
+int readiness_set_count(struct pp_readiness *r, enum readiness_prop which, const char *s, size_t n, int *out)
 {
     size_t a = 0, z = n;
     while (a < z && (s[a] == ' ' || s[a] == '\t'))
@@ -111,17 +111,17 @@ int rd_set_count(struct pp_readiness *r, enum rd_prop which, const char *s, size
     }
     if (!ok) {
         char shown[64];
-        rd_shown(shown, sizeof shown, s, n);
-        return rd_fail(r, "%s \"%s\" is not a count", rd_prop_name(which), shown);
+        readiness_shown(shown, sizeof shown, s, n);
+        return readiness_fail(r, "%s \"%s\" is not a count", readiness_prop_name(which), shown);
     }
     *out = (int)v;
     return 0;
 }
 
-struct pp_ready_domain *rd_domain_add(struct pp_readiness *r)
+struct pp_ready_domain *readiness_domain_add(struct pp_readiness *r)
 {
     if (r->ndomains >= PP_READINESS_MAX_DOMAINS) {
-        rd_fail(r, "more than %d upgrade domains", PP_READINESS_MAX_DOMAINS);
+        readiness_fail(r, "more than %d upgrade domains", PP_READINESS_MAX_DOMAINS);
         return NULL;
     }
     /* grown in powers of two: capacity is implied by ndomains */
@@ -130,7 +130,7 @@ struct pp_ready_domain *rd_domain_add(struct pp_readiness *r)
         int cap = n == 0 ? 8 : 2 * n;
         struct pp_ready_domain *d = realloc(r->domains, (size_t)cap * sizeof *d);
         if (!d) {
-            rd_fail(r, "out of memory");
+            readiness_fail(r, "out of memory");
             return NULL;
         }
         r->domains = d;
@@ -141,7 +141,7 @@ struct pp_ready_domain *rd_domain_add(struct pp_readiness *r)
     return d;
 }
 
-const char *rd_domain_label(const struct pp_readiness *r, const struct pp_ready_domain *d,
+const char *readiness_domain_label(const struct pp_readiness *r, const struct pp_ready_domain *d,
                             char *buf, size_t n)
 {
     if (d->name[0])
@@ -156,7 +156,7 @@ const char *rd_domain_label(const struct pp_readiness *r, const struct pp_ready_
  * "System.Collections.Generic.List`1[...]"), and Format-List shows an
  * object it does not expand the same way.  Such a name can look like a
  * DNS name: it is never taken for one. */
-bool rd_type_name(const char *s, size_t n)
+bool readiness_type_name(const char *s, size_t n)
 {
     if ((n > 7 && memcmp(s, "System.", 7) == 0) || (n > 10 && memcmp(s, "Microsoft.", 10) == 0))
         return true;
@@ -169,14 +169,14 @@ bool rd_type_name(const char *s, size_t n)
 static int type_name_fail(struct pp_readiness *r, const char *what, const char *s, size_t n)
 {
     char shown[64];
-    rd_shown(shown, sizeof shown, s, n);
-    return rd_fail(r, "%s \"%s\" is a .NET type name, not a value: the answer was cut "
+    readiness_shown(shown, sizeof shown, s, n);
+    return readiness_fail(r, "%s \"%s\" is a .NET type name, not a value: the answer was cut "
                       "(ConvertTo-Json -Depth, or Format-List) and is unknown", what, shown);
 }
 
-int rd_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n)
+int readiness_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n)
 {
-    if (rd_type_name(s, n))
+    if (readiness_type_name(s, n))
         return type_name_fail(r, "upgrade domain", s, n);
     if (n < sizeof d->name && !memchr(s, 0, n)) {
         char name[sizeof d->name];
@@ -188,33 +188,33 @@ int rd_domain_name(struct pp_readiness *r, struct pp_ready_domain *d, const char
         }
     }
     char shown[64];
-    rd_shown(shown, sizeof shown, s, n);
-    return rd_fail(r, "upgrade domain name \"%s\" is not valid (letters, digits, - _ . ; "
+    readiness_shown(shown, sizeof shown, s, n);
+    return readiness_fail(r, "upgrade domain name \"%s\" is not valid (letters, digits, - _ . ; "
                       "at most %d)", shown, PP_DOMAIN_NAME_MAX - 1);
 }
 
-int rd_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n)
+int readiness_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *s, size_t n)
 {
     char label[48];
     if (d->nfronts >= PP_READINESS_MAX_FE)
-        return rd_fail(r, "more than %d front ends in %s", PP_READINESS_MAX_FE,
-                       rd_domain_label(r, d, label, sizeof label));
-    if (rd_type_name(s, n))
+        return readiness_fail(r, "more than %d front ends in %s", PP_READINESS_MAX_FE,
+                       readiness_domain_label(r, d, label, sizeof label));
+    if (readiness_type_name(s, n))
         return type_name_fail(r, "front end", s, n);
     char name[PP_NAME_MAX];
     if (n >= sizeof name || memchr(s, 0, n) || (memcpy(name, s, n), name[n] = 0,
                                                 !names_valid_host(name))) {
         char shown[64];
-        rd_shown(shown, sizeof shown, s, n);
-        return rd_fail(r, "front end \"%s\" of %s is not a valid DNS name", shown,
-                       rd_domain_label(r, d, label, sizeof label));
+        readiness_shown(shown, sizeof shown, s, n);
+        return readiness_fail(r, "front end \"%s\" of %s is not a valid DNS name", shown,
+                       readiness_domain_label(r, d, label, sizeof label));
     }
     int k = d->nfronts;
     if (k == 0 || (k >= 4 && (k & (k - 1)) == 0)) {
         int cap = k == 0 ? 4 : 2 * k;
         char(*f)[PP_NAME_MAX] = realloc(d->fronts, (size_t)cap * sizeof *f);
         if (!f)
-            return rd_fail(r, "out of memory");
+            return readiness_fail(r, "out of memory");
         d->fronts = f;
     }
     memcpy(d->fronts[k], name, n + 1);
@@ -222,16 +222,16 @@ int rd_front_add(struct pp_readiness *r, struct pp_ready_domain *d, const char *
     return 0;
 }
 
-int rd_bool_word(struct pp_readiness *r, const struct pp_ready_domain *d, const char *s, size_t n)
+int readiness_bool_word(struct pp_readiness *r, const struct pp_ready_domain *d, const char *s, size_t n)
 {
     if (n == 4 && strncasecmp(s, "true", 4) == 0)
         return 1;
     if (n == 5 && strncasecmp(s, "false", 5) == 0)
         return 0;
     char shown[64], label[48];
-    rd_shown(shown, sizeof shown, s, n);
-    rd_fail(r, "ReadyForUpgrade \"%s\" of %s is neither True nor False", shown,
-            rd_domain_label(r, d, label, sizeof label));
+    readiness_shown(shown, sizeof shown, s, n);
+    readiness_fail(r, "ReadyForUpgrade \"%s\" of %s is neither True nor False", shown,
+            readiness_domain_label(r, d, label, sizeof label));
     return -1;
 }
 
@@ -254,24 +254,24 @@ static void check_shape(struct pp_readiness *r)
     if (r->why[0])
         return;
     if (r->state == PP_READY_UNKNOWN) {
-        rd_fail(r, "PoolUpgradeState missing");
+        readiness_fail(r, "PoolUpgradeState missing");
         return;
     }
     if (r->total_fe >= 0 && r->active_fe > r->total_fe) {
-        rd_fail(r, "TotalActiveFrontEnds %d exceeds TotalFrontEnds %d", r->active_fe,
+        readiness_fail(r, "TotalActiveFrontEnds %d exceeds TotalFrontEnds %d", r->active_fe,
                 r->total_fe);
         return;
     }
     int nfe = 0;
     for (int i = 0; i < r->ndomains; i++) {
         if (!r->domains[i].name[0]) {
-            rd_fail(r, "upgrade domain #%d has no name", i + 1);
+            readiness_fail(r, "upgrade domain #%d has no name", i + 1);
             return;
         }
 
         for (int j = 0; j < i; j++)
             if (strcasecmp(r->domains[i].name, r->domains[j].name) == 0) {
-                rd_fail(r, "upgrade domain %s is listed twice", r->domains[i].name);
+                readiness_fail(r, "upgrade domain %s is listed twice", r->domains[i].name);
                 return;
             }
         nfe += r->domains[i].nfronts;
@@ -282,7 +282,7 @@ static void check_shape(struct pp_readiness *r)
         return;
     struct fe_ref *refs = malloc((size_t)nfe * sizeof *refs);
     if (!refs) {
-        rd_fail(r, "out of memory");
+        readiness_fail(r, "out of memory");
         return;
     }
     int k = 0;
@@ -293,10 +293,10 @@ static void check_shape(struct pp_readiness *r)
     for (int i = 1; i < nfe; i++)
         if (strcasecmp(refs[i].name, refs[i - 1].name) == 0) {
             if (refs[i].domain == refs[i - 1].domain)
-                rd_fail(r, "front end %s is listed twice in %s", refs[i].name,
+                readiness_fail(r, "front end %s is listed twice in %s", refs[i].name,
                         r->domains[refs[i].domain].name);
             else
-                rd_fail(r, "front end %s is listed in both %s and %s", refs[i].name,
+                readiness_fail(r, "front end %s is listed in both %s and %s", refs[i].name,
                         r->domains[refs[i - 1].domain].name, r->domains[refs[i].domain].name);
             break;
         }
@@ -310,7 +310,7 @@ static void check_whole(struct pp_readiness *r)
     if (r->why[0])
         return;
     if (r->ndomains == 0 && r->total_fe > 0) {
-        rd_fail(r, "no upgrade domain in the answer although it counts %d Front Ends: the "
+        readiness_fail(r, "no upgrade domain in the answer although it counts %d Front Ends: the "
                    "domains are unknown", r->total_fe);
         return;
     }
@@ -319,7 +319,7 @@ static void check_whole(struct pp_readiness *r)
      * ReadyForUpgrade / ReadyforUpgrade / IsReadyForUpgrade). */
     for (int i = 0; i < r->ndomains; i++)
         if (r->domains[i].ready < 0) {
-            rd_fail(r, "%s has no ReadyForUpgrade value (missing, null or Unknown): whether it "
+            readiness_fail(r, "%s has no ReadyForUpgrade value (missing, null or Unknown): whether it "
                        "may be upgraded is unknown", r->domains[i].name);
             return;
         }
@@ -336,19 +336,19 @@ int readiness_parse(const char *text, size_t len, struct pp_readiness *r)
 {
     reset(r);
     if (!text || len == 0) {
-        rd_fail(r, "empty answer");
+        readiness_fail(r, "empty answer");
     } else if (len > RD_MAX_INPUT) {
-        rd_fail(r, "answer too large (%zu bytes; the limit is %u)", len, RD_MAX_INPUT);
+        readiness_fail(r, "answer too large (%zu bytes; the limit is %u)", len, RD_MAX_INPUT);
     } else {
         char detail[160];
         char note[160] = "";
         if (remote_marker(text, len, detail, sizeof detail) == PP_RES_FAILED) {
-            rd_fail(r, "the readiness check failed: %s", detail[0] ? detail : "no reason given");
-        } else if (rd_json_read(text, len, r, note, sizeof note) ||
-                   rd_list_read(text, len, r)) {
+            readiness_fail(r, "the readiness check failed: %s", detail[0] ? detail : "no reason given");
+        } else if (readiness_json_read(text, len, r, note, sizeof note) ||
+                   readiness_list_read(text, len, r)) {
             check_whole(r);
         } else {
-            rd_fail(r, "%s", note[0] ? note
+            readiness_fail(r, "%s", note[0] ? note
                                      : "no readiness answer found (neither JSON nor "
                                        "Format-List text)");
         }

@@ -317,10 +317,10 @@ static int jcollection(struct jp *j, elem_fn fn, void *ctx)
 
 /* A member we know, seen twice (in any letter case or alias), makes the
  * answer ambiguous. */
-static int first_time(struct jp *j, unsigned *seen, enum rd_prop p)
+static int first_time(struct jp *j, unsigned *seen, enum readiness_prop p)
 {
     if (*seen & (1u << p)) {
-        rd_fail(j->r, "property %s appears twice", rd_prop_name(p));
+        readiness_fail(j->r, "property %s appears twice", readiness_prop_name(p));
         return 0;
     }
     *seen |= 1u << p;
@@ -340,8 +340,8 @@ static int front_elem(struct jp *j, void *ctx)
     if (peek(j) != '"') {
         char label[48];
         if (dc->d)
-            rd_fail(j->r, "a FrontEnds entry of %s is not a string",
-                    rd_domain_label(j->r, dc->d, label, sizeof label));
+            readiness_fail(j->r, "a FrontEnds entry of %s is not a string",
+                    readiness_domain_label(j->r, dc->d, label, sizeof label));
         return jskip(j);
     }
     char name[PP_NAME_MAX + 1];
@@ -349,14 +349,14 @@ static int front_elem(struct jp *j, void *ctx)
     if (jstr(j, name, sizeof name, &len) < 0)
         return -1;
     if (dc->d)
-        rd_front_add(j->r, dc->d, name, len < sizeof name ? len : sizeof name - 1);
+        readiness_front_add(j->r, dc->d, name, len < sizeof name ? len : sizeof name - 1);
     return 0;
 }
 
 static int domain_member(struct jp *j, void *ctx, const char *key, size_t klen, int truncated)
 {
     struct dom_ctx *dc = ctx;
-    enum rd_prop p = truncated ? RD_P_OTHER : rd_prop_lookup(key, klen);
+    enum readiness_prop p = truncated ? RD_P_OTHER : readiness_prop_lookup(key, klen);
     if (!dc->d || (p != RD_P_DOMAIN && p != RD_P_FRONTS && p != RD_P_READY) ||
         !first_time(j, &dc->seen, p))
         return jskip(j);
@@ -365,13 +365,13 @@ static int domain_member(struct jp *j, void *ctx, const char *key, size_t klen, 
     switch (p) {
     case RD_P_DOMAIN:
         if (peek(j) != '"') {
-            rd_fail(j->r, "UpgradeDomain of %s is not a string",
-                    rd_domain_label(j->r, dc->d, label, sizeof label));
+            readiness_fail(j->r, "UpgradeDomain of %s is not a string",
+                    readiness_domain_label(j->r, dc->d, label, sizeof label));
             return jskip(j);
         }
         if (jstr(j, buf, sizeof buf, &len) < 0)
             return -1;
-        rd_domain_name(j->r, dc->d, buf, len < sizeof buf ? len : sizeof buf - 1);
+        readiness_domain_name(j->r, dc->d, buf, len < sizeof buf ? len : sizeof buf - 1);
         return 0;
     case RD_P_FRONTS:
         return jcollection(j, front_elem, dc);
@@ -385,11 +385,11 @@ static int domain_member(struct jp *j, void *ctx, const char *key, size_t klen, 
         if (peek(j) == '"') {
             if (jstr(j, buf, sizeof buf, &len) < 0)
                 return -1;
-            dc->d->ready = rd_bool_word(j->r, dc->d, buf, len < sizeof buf ? len : sizeof buf - 1);
+            dc->d->ready = readiness_bool_word(j->r, dc->d, buf, len < sizeof buf ? len : sizeof buf - 1);
             return 0;
         }
-        rd_fail(j->r, "ReadyForUpgrade of %s is not true or false",
-                rd_domain_label(j->r, dc->d, label, sizeof label));
+        readiness_fail(j->r, "ReadyForUpgrade of %s is not true or false",
+                readiness_domain_label(j->r, dc->d, label, sizeof label));
         return jskip(j);
     }
 }
@@ -403,27 +403,27 @@ static int domain_elem(struct jp *j, void *ctx)
         if (jstr(j, buf, sizeof buf, &len) < 0)
             return -1;
         size_t k = len < sizeof buf ? len : sizeof buf - 1;
-        if (rd_type_name(buf, k)) {
+        if (readiness_type_name(buf, k)) {
             char shown[64];
-            rd_shown(shown, sizeof shown, buf, k);
-            rd_fail(j->r, "an UpgradeDomains entry is the type name \"%s\": the answer was cut "
+            readiness_shown(shown, sizeof shown, buf, k);
+            readiness_fail(j->r, "an UpgradeDomains entry is the type name \"%s\": the answer was cut "
                           "at ConvertTo-Json's -Depth and is unknown", shown);
         } else {
-            rd_fail(j->r, "an UpgradeDomains entry is not an object");
+            readiness_fail(j->r, "an UpgradeDomains entry is not an object");
         }
         return 0;
     }
     if (peek(j) != '{') {
-        rd_fail(j->r, "an UpgradeDomains entry is not an object");
+        readiness_fail(j->r, "an UpgradeDomains entry is not an object");
         return jskip(j);
     }
-    struct dom_ctx dc = {rd_domain_add(j->r), 0};
+    struct dom_ctx dc = {readiness_domain_add(j->r), 0};
     return jobject(j, domain_member, &dc);
 }
 
 /* ---- the pool ---- */
 
-static int count_value(struct jp *j, enum rd_prop p, int *out)
+static int count_value(struct jp *j, enum readiness_prop p, int *out)
 {
     char buf[32];
     size_t a = 0, len = 0;
@@ -433,16 +433,16 @@ static int count_value(struct jp *j, enum rd_prop p, int *out)
     case '"':
         if (jstr(j, buf, sizeof buf, &len) < 0)
             return -1;
-        rd_set_count(j->r, p, buf, len < sizeof buf ? len : sizeof buf - 1, out);
+        readiness_set_count(j->r, p, buf, len < sizeof buf ? len : sizeof buf - 1, out);
         return 0;
     default:
         if (peek(j) == '-' || (peek(j) >= '0' && peek(j) <= '9')) {
             if (jnum(j, &a, &len) < 0)
                 return -1;
-            rd_set_count(j->r, p, j->s + a, len, out);
+            readiness_set_count(j->r, p, j->s + a, len, out);
             return 0;
         }
-        rd_fail(j->r, "%s is not a number", rd_prop_name(p));
+        readiness_fail(j->r, "%s is not a number", readiness_prop_name(p));
         return jskip(j);
     }
 }
@@ -450,7 +450,7 @@ static int count_value(struct jp *j, enum rd_prop p, int *out)
 static int pool_member(struct jp *j, void *ctx, const char *key, size_t klen, int truncated)
 {
     unsigned *seen = ctx;
-    enum rd_prop p = truncated ? RD_P_OTHER : rd_prop_lookup(key, klen);
+    enum readiness_prop p = truncated ? RD_P_OTHER : readiness_prop_lookup(key, klen);
     if ((p != RD_P_STATE && p != RD_P_TOTAL && p != RD_P_ACTIVE && p != RD_P_DOMAINS) ||
         !first_time(j, seen, p))
         return jskip(j);
@@ -461,7 +461,7 @@ static int pool_member(struct jp *j, void *ctx, const char *key, size_t klen, in
         if (peek(j) == '"') {
             if (jstr(j, buf, sizeof buf, &len) < 0)
                 return -1;
-            rd_set_state(j->r, buf, len < sizeof buf ? len : sizeof buf - 1);
+            readiness_set_state(j->r, buf, len < sizeof buf ? len : sizeof buf - 1);
             return 0;
         }
         if (peek(j) == '-' || (peek(j) >= '0' && peek(j) <= '9')) {
@@ -469,12 +469,12 @@ static int pool_member(struct jp *j, void *ctx, const char *key, size_t klen, in
              * the enum's values are not documented, so no guessing. */
             if (jnum(j, &a, &len) < 0)
                 return -1;
-            rd_shown(shown, sizeof shown, j->s + a, len);
-            rd_fail(j->r, "numeric state %s not understood (the readiness command must "
+            readiness_shown(shown, sizeof shown, j->s + a, len);
+            readiness_fail(j->r, "numeric state %s not understood (the readiness command must "
                           "write PoolUpgradeState as text)", shown);
             return 0;
         }
-        rd_fail(j->r, "PoolUpgradeState is not a string");
+        readiness_fail(j->r, "PoolUpgradeState is not a string");
         return jskip(j);
     case RD_P_TOTAL:
         return count_value(j, p, &j->r->total_fe);
@@ -482,7 +482,7 @@ static int pool_member(struct jp *j, void *ctx, const char *key, size_t klen, in
         return count_value(j, p, &j->r->active_fe);
     default: /* RD_P_DOMAINS */
         if (peek(j) != '[' && peek(j) != '{' && peek(j) != 'n') {
-            rd_fail(j->r, "UpgradeDomains is not a list of objects");
+            readiness_fail(j->r, "UpgradeDomains is not a list of objects");
             return jskip(j);
         }
         return jcollection(j, domain_elem, NULL);
@@ -521,7 +521,7 @@ static int pool_array(struct jp *j)
     }
     j->depth--;
     if (count > 1)
-        rd_fail(j->r, "the answer holds %d results; expected one pool", count);
+        readiness_fail(j->r, "the answer holds %d results; expected one pool", count);
     return 0;
 }
 
@@ -533,7 +533,7 @@ static void clear(struct pp_readiness *r)
     r->total_fe = r->active_fe = -1;
 }
 
-int rd_json_read(const char *text, size_t len, struct pp_readiness *r, char *note, size_t nn)
+int readiness_json_read(const char *text, size_t len, struct pp_readiness *r, char *note, size_t nn)
 {
     size_t failed_end = 0;
     int attempts = 0, parsed_other = 0;

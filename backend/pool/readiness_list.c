@@ -28,7 +28,7 @@ struct lval {
 
 struct lblock {
     struct lval v[RD_P_COUNT];
-    enum rd_prop dup;   /* a property given twice, else RD_P_OTHER */
+    enum readiness_prop dup;   /* a property given twice, else RD_P_OTHER */
 };
 
 struct lread {
@@ -77,11 +77,11 @@ static int truncated(const char *s, size_t n)
 /* Calls fn for each item of "{a, b}" (or a bare "a"). */
 typedef void (*item_fn)(struct lread *L, void *ctx, const char *s, size_t n);
 
-static void items(struct lread *L, enum rd_prop p, const char *v, size_t n, item_fn fn, void *ctx)
+static void items(struct lread *L, enum readiness_prop p, const char *v, size_t n, item_fn fn, void *ctx)
 {
     if (n > 0 && v[0] == '{') {
         if (v[n - 1] != '}') {
-            rd_fail(L->r, "%s: unterminated collection", rd_prop_name(p));
+            readiness_fail(L->r, "%s: unterminated collection", readiness_prop_name(p));
             return;
         }
         v++;
@@ -111,7 +111,7 @@ static void items(struct lread *L, enum rd_prop p, const char *v, size_t n, item
 
 static void front_item(struct lread *L, void *ctx, const char *s, size_t n)
 {
-    rd_front_add(L->r, ctx, s, n);
+    readiness_front_add(L->r, ctx, s, n);
 }
 
 struct xcheck {
@@ -141,11 +141,11 @@ static void block_finish(struct lread *L, struct lblock *b)
     if (!pool && !dom)
         goto out;
     if (b->dup != RD_P_OTHER) {
-        rd_fail(r, "property %s appears twice in one block", rd_prop_name(b->dup));
+        readiness_fail(r, "property %s appears twice in one block", readiness_prop_name(b->dup));
         goto out;
     }
     if (pool && dom) {
-        rd_fail(r, "a Format-List block mixes pool and domain properties");
+        readiness_fail(r, "a Format-List block mixes pool and domain properties");
         goto out;
     }
     for (int p = RD_P_STATE; p < RD_P_COUNT; p++) {
@@ -153,23 +153,23 @@ static void block_finish(struct lread *L, struct lblock *b)
             /* the end of the value shows the cut */
             char shown[64];
             size_t n = b->v[p].n, keep = n > 40 ? 40 : n;
-            rd_shown(shown, sizeof shown, b->v[p].s + n - keep, keep);
-            rd_fail(r, "list truncated by Format-List: %s : %s%s", rd_prop_name(p),
+            readiness_shown(shown, sizeof shown, b->v[p].s + n - keep, keep);
+            readiness_fail(r, "list truncated by Format-List: %s : %s%s", readiness_prop_name(p),
                     keep < n ? "..." : "", shown);
             goto out;
         }
     }
     if (pool) {
         if (L->pools++ > 0) {
-            rd_fail(r, "the answer describes more than one pool");
+            readiness_fail(r, "the answer describes more than one pool");
             goto out;
         }
         if (b->v[RD_P_STATE].have)
-            rd_set_state(r, b->v[RD_P_STATE].s, b->v[RD_P_STATE].n);
+            readiness_set_state(r, b->v[RD_P_STATE].s, b->v[RD_P_STATE].n);
         if (b->v[RD_P_TOTAL].have && b->v[RD_P_TOTAL].n)
-            rd_set_count(r, RD_P_TOTAL, b->v[RD_P_TOTAL].s, b->v[RD_P_TOTAL].n, &r->total_fe);
+            readiness_set_count(r, RD_P_TOTAL, b->v[RD_P_TOTAL].s, b->v[RD_P_TOTAL].n, &r->total_fe);
         if (b->v[RD_P_ACTIVE].have && b->v[RD_P_ACTIVE].n)
-            rd_set_count(r, RD_P_ACTIVE, b->v[RD_P_ACTIVE].s, b->v[RD_P_ACTIVE].n, &r->active_fe);
+            readiness_set_count(r, RD_P_ACTIVE, b->v[RD_P_ACTIVE].s, b->v[RD_P_ACTIVE].n, &r->active_fe);
         if (b->v[RD_P_DOMAINS].have) {
             L->pool_domains = b->v[RD_P_DOMAINS].s;   /* kept for the cross-check */
             b->v[RD_P_DOMAINS].s = NULL;
@@ -177,15 +177,15 @@ static void block_finish(struct lread *L, struct lblock *b)
         goto out;
     }
     L->domains_blocks++;
-    struct pp_ready_domain *d = rd_domain_add(r);
+    struct pp_ready_domain *d = readiness_domain_add(r);
     if (!d)
         goto out;
     if (b->v[RD_P_DOMAIN].have)
-        rd_domain_name(r, d, b->v[RD_P_DOMAIN].s, b->v[RD_P_DOMAIN].n);
+        readiness_domain_name(r, d, b->v[RD_P_DOMAIN].s, b->v[RD_P_DOMAIN].n);
     if (b->v[RD_P_FRONTS].have)
         items(L, RD_P_FRONTS, b->v[RD_P_FRONTS].s, b->v[RD_P_FRONTS].n, front_item, d);
     if (b->v[RD_P_READY].have && b->v[RD_P_READY].n)
-        d->ready = rd_bool_word(r, d, b->v[RD_P_READY].s, b->v[RD_P_READY].n);
+        d->ready = readiness_bool_word(r, d, b->v[RD_P_READY].s, b->v[RD_P_READY].n);
 out:
     block_clear(b);
 }
@@ -216,7 +216,7 @@ static int prop_line(const char *s, size_t n, size_t *nlen, size_t *vstart)
     return 1;
 }
 
-int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
+int readiness_list_read(const char *text, size_t len, struct pp_readiness *r)
 {
     struct lread L = {.r = r};
     struct lblock b;
@@ -240,7 +240,7 @@ int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
             block_finish(&L, &b);
             last = -1;
         } else if (prop_line(line, n, &nlen, &vs)) {
-            enum rd_prop p = rd_prop_lookup(line, nlen);
+            enum readiness_prop p = readiness_prop_lookup(line, nlen);
             last = p;
             if (p == RD_P_OTHER)
                 continue;
@@ -261,7 +261,7 @@ int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
     }
     block_finish(&L, &b);
     if (L.oom)
-        rd_fail(r, "out of memory");
+        readiness_fail(r, "out of memory");
     if (L.pools == 0 && L.domains_blocks == 0) {
         free(L.pool_domains);
         return 0;
@@ -272,8 +272,8 @@ int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
     if (L.pools > 0 && r->ndomains == 0 && !r->why[0] && r->state != PP_READY_UNKNOWN) {
         char shown[64];
         const char *v = L.pool_domains ? L.pool_domains : "";
-        rd_shown(shown, sizeof shown, v, strlen(v));
-        rd_fail(r, "no upgrade domain is described (UpgradeDomains reads \"%s\"): the domains "
+        readiness_shown(shown, sizeof shown, v, strlen(v));
+        readiness_fail(r, "no upgrade domain is described (UpgradeDomains reads \"%s\"): the domains "
                    "are unknown", shown);
     }
     /* The pool block names the domains the detail blocks describe: if the
@@ -284,8 +284,8 @@ int rd_list_read(const char *text, size_t len, struct pp_readiness *r)
         items(&L, RD_P_DOMAINS, L.pool_domains, strlen(L.pool_domains), xcheck_item, &x);
         if (!r->why[0] && (x.listed != r->ndomains || x.matched != x.listed)) {
             char shown[64];
-            rd_shown(shown, sizeof shown, L.pool_domains, strlen(L.pool_domains));
-            rd_fail(r, "UpgradeDomains %s does not match the %d domain blocks", shown,
+            readiness_shown(shown, sizeof shown, L.pool_domains, strlen(L.pool_domains));
+            readiness_fail(r, "UpgradeDomains %s does not match the %d domain blocks", shown,
                     r->ndomains);
         }
     }

@@ -200,9 +200,7 @@ void runner_qev_free(struct pp_qev *q)
 
 struct pp_qev *runner_enqueue(struct pp_runner *r, const struct pp_event *ev)
 {
-    struct pp_qev *q = calloc(1, sizeof *q);
-    if (!q)
-        mem_oom("runner event queue");
+    struct pp_qev *q = mem_calloc(1, sizeof *q, "runner event queue");
     q->ev = *ev;
     if (ev->target) {
         snprintf(q->target, sizeof q->target, "%s", ev->target);
@@ -287,11 +285,6 @@ static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
 }
 
-static bool ask_confirmable(enum pp_ask_kind k)
-{
-    return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
-}
-
 static void do_ask(struct pp_runner *r, const struct pp_action *a)
 {
     const struct pp_model *m = r->m;
@@ -302,7 +295,7 @@ static void do_ask(struct pp_runner *r, const struct pp_action *a)
     if (m->ask == PP_ASK_NONE || strcmp(m->ask_text, a->text) != 0)
         return;   /* answered or replaced within the same decision */
     runner_notify(r, PP_N_ASK, m->ask_server, m->ask_text);
-    if (r->opts.yes && ask_confirmable(m->ask)) {
+    if (r->opts.yes && model_ask_confirmable(m->ask)) {
         /* --yes confirms: journaled as automatic, never an override */
         struct pp_event e = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true,
                              .operator_ = r->operator_, .ask_id = m->ask_id};
@@ -511,6 +504,6 @@ void runner_tick(struct pp_runner *r)
  * ahead of them)?  Only when nothing else is scheduled. */
 bool runner_waiting(const struct pp_runner *r)
 {
-    return r->m->ask != PP_ASK_NONE && !(r->opts.yes && ask_confirmable(r->m->ask)) &&
+    return r->m->ask != PP_ASK_NONE && !(r->opts.yes && model_ask_confirmable(r->m->ask)) &&
            transport_next_due(r->t) == PP_MS_NEVER && engine_running(r->eng) == 0;
 }

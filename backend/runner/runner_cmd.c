@@ -145,9 +145,7 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
              nl ? " ..." : "");
     outbuf_add_line(&r->out[bi], line);
 
-    struct pp_cmdrec *c = calloc(1, sizeof *c);
-    if (!c)
-        mem_oom("runner command");
+    struct pp_cmdrec *c = mem_calloc(1, sizeof *c, "runner command");
     c->id = ++r->next_id;
     c->server = a->server;
     c->domain = a->domain;

@@ -15,7 +15,8 @@
 
 #include "backend/core/i18n.h"
 #include "backend/runner/runner.h"
-#include "tui/dashboard/dash_glue.h"
+#include "tui/dashboard/dash_training.h"
+#include "tui/dashboard/curses_keys.h"
 #include "tui/dashboard/draw.h"
 #include "tui/dashboard/inject_menu.h"
 #include "tui/keymap.h"
@@ -348,7 +349,7 @@ static void do_action(struct dashboard *d, enum act_id a)
             break;
         if (m->ask == PP_ASK_NONE)
             note(d, _("nothing to confirm now"));
-        else if (m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_FORCE_DRAIN) {
+        else if (!model_ask_confirmable(m->ask)) {
             /* the keys as bound now ([keys] may have moved them) */
             char ko[32], kq[32], msg[160];
             snprintf(msg, sizeof msg, _("this needs an override (%s) or quit (%s)"),

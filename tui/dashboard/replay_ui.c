@@ -18,6 +18,7 @@
 #include "backend/training/debrief.h"
 #include "backend/core/i18n.h"
 #include "backend/history/replay.h"
+#include "tui/dashboard/curses_keys.h"
 #include "tui/dashboard/draw.h"
 #include "tui/keymap.h"
 #include "tui/dashboard/nav.h"

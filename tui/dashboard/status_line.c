@@ -164,7 +164,7 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         default: break;
         }
         /* a "Needs you:" bar has no yes and no no: only an override or quit */
-        if (m->ask != PP_ASK_OPERATOR && m->ask != PP_ASK_FORCE_DRAIN) {
+        if (model_ask_confirmable(m->ask)) {
             x = put_act(cv, y, x, rx, v, ACT_CONFIRM, yes);
             keys_now(v, ACT_DECLINE, cv->utf8, both, sizeof both);
             x = put_hint(cv, y, x, rx, v, both, N_("no"));

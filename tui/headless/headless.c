@@ -54,11 +54,6 @@ static void say(struct headless *h, const char *prefix, const char *text)
     fflush(h->out);
 }
 
-static bool confirmable(enum pp_ask_kind k)
-{
-    return k != PP_ASK_NONE && k != PP_ASK_OPERATOR && k != PP_ASK_FORCE_DRAIN;
-}
-
 static void echo_restore(struct headless *h)
 {
     if (h->echo_off) {
@@ -73,7 +68,7 @@ static void check_stranded(struct headless *h)
     const struct pp_model *m = runner_model(h->r);
     if (!h->eof || m->ask == PP_ASK_NONE)
         return;
-    if (h->yes && confirmable(m->ask))
+    if (h->yes && model_ask_confirmable(m->ask))
         return;
     runner_stop(h->r, N_("input ended while the run waits for the operator"));
 }
@@ -153,10 +148,10 @@ static void hl_notice(struct pp_ui *u, const struct pp_notice *n)
     case PP_N_ASK:
         h->shown_ask = m->ask_id;
         say(h, "? ", n->text);
-        if (confirmable(m->ask) && !h->yes)
+        if (model_ask_confirmable(m->ask) && !h->yes)
             say(h, "  ", _("answer: confirm | decline | recheck | choose DOMAIN | "
                            "override ACTION TARGET REASON | quit"));
-        else if (!confirmable(m->ask))
+        else if (!model_ask_confirmable(m->ask))
             say(h, "  ", _("answer: override ACTION TARGET REASON | recheck | quit"));
         check_stranded(h);
         break;

@@ -1,9 +1,8 @@
-/* Dashboard helpers that need none of its private state: curses key codes
- * as keymap keys (also used by the replay front end), the training
- * debrief as lines, the trainer's fault injection with its feedback, and
- * the keys of the full-screen debrief. */
-#ifndef PP_TUI_DASH_GLUE_H
-#define PP_TUI_DASH_GLUE_H
+/* The dashboard's training pieces, which need none of its private state:
+ * the debrief as lines, the trainer's fault injection with its feedback,
+ * and the keys of the full-screen debrief. */
+#ifndef PP_TUI_DASH_TRAINING_H
+#define PP_TUI_DASH_TRAINING_H
 
 #include <stddef.h>
 
