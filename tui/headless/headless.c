@@ -16,6 +16,7 @@
 #include "backend/pool/model.h"
 #include "backend/training/trainer.h"
 #include "backend/training/walkthrough.h"
+#include "tui/actions.h"
 #include "tui/ui.h"
 
 struct headless {
@@ -221,6 +222,28 @@ static void status(struct headless *h)
     }
 }
 
+/* A headless verb is an action's name from the one action table
+ * (tui/actions.h): the same words as the [keys] section, the help screen
+ * and the docs.  The line mode adds only shorthands a key does not need
+ * (y, n, r, q, ?, "why" for the walkthrough, "resume" beside "pause") and
+ * two commands no key has: status and speed (handled by the caller). */
+static enum act_id verb_action(const char *verb)
+{
+    static const struct {
+        const char *word;
+        enum act_id a;
+    } shorthand[] = {
+        {"y", ACT_CONFIRM}, {"yes", ACT_CONFIRM}, {"n", ACT_DECLINE}, {"no", ACT_DECLINE},
+        {"r", ACT_RECHECK}, {"q", ACT_QUIT},      {"?", ACT_HELP},    {"why", ACT_WALKTHROUGH},
+        {"resume", ACT_PAUSE},
+    };
+    enum act_id a = act_parse(verb);
+    for (size_t i = 0; a == ACT_NONE && i < sizeof shorthand / sizeof *shorthand; i++)
+        if (!strcasecmp(verb, shorthand[i].word))
+            a = shorthand[i].a;
+    return a;
+}
+
 static void command(struct headless *h, char *line)
 {
     /* a transport prompt takes the whole next line */
@@ -242,24 +265,19 @@ static void command(struct headless *h, char *line)
     if (!verb)
         return;
     struct pp_event ev = {.type = PP_EV_OPERATOR};
-    /* an answer names the question printed last: the engine refuses it if
-     * another has replaced that one since (never 0, "whatever is current") */
-    if (!strcasecmp(verb, "confirm") || !strcasecmp(verb, "y") || !strcasecmp(verb, "yes")) {
-        ev.op = PP_OP_CONFIRM;
-        ev.ask_id = h->shown_ask ? h->shown_ask : ~0u;
-    } else if (!strcasecmp(verb, "decline") || !strcasecmp(verb, "n") || !strcasecmp(verb, "no")) {
-        ev.op = PP_OP_DECLINE;
-        ev.ask_id = h->shown_ask ? h->shown_ask : ~0u;
-    } else if (!strcasecmp(verb, "recheck") || !strcasecmp(verb, "r")) {
-        ev.op = PP_OP_RECHECK;
-    } else if (!strcasecmp(verb, "choose")) {
+    switch (verb_action(verb)) {
+    case ACT_CONFIRM: ev.op = PP_OP_CONFIRM; break;
+    case ACT_DECLINE: ev.op = PP_OP_DECLINE; break;
+    case ACT_RECHECK: ev.op = PP_OP_RECHECK; break;
+    case ACT_CHOOSE:
         ev.op = PP_OP_CHOOSE;
         ev.target = strtok_r(NULL, " \t", &save);
         if (!ev.target) {
             say(h, "! ", _("usage: choose DOMAIN"));
             return;
         }
-    } else if (!strcasecmp(verb, "override")) {
+        break;
+    case ACT_OVERRIDE: {
         const char *act = strtok_r(NULL, " \t", &save);
         int ov = engine_override_parse(act);
         ev.op = PP_OP_OVERRIDE;
@@ -270,43 +288,41 @@ static void command(struct headless *h, char *line)
             return;
         }
         ev.ov = (enum pp_override)ov;
-    } else if (!strcasecmp(verb, "quit") || !strcasecmp(verb, "q")) {
-        ev.op = PP_OP_QUIT;
-    } else if (!strcasecmp(verb, "status")) {
-        status(h);
-        return;
-    } else if (!strcasecmp(verb, "why")) {
-        why(h);
-        return;
-    } else if (!strcasecmp(verb, "inject")) {
+        break;
+    }
+    case ACT_QUIT: ev.op = PP_OP_QUIT; break;
+    case ACT_WALKTHROUGH: why(h); return;
+    case ACT_HELP: help(h); return;
+    case ACT_INJECT:
         if (!runner_opts(h->r)->training) {
             say(h, "! ", _("faults can only be injected in training"));
             return;
         }
         inject(h, &save);
         return;
-    } else if (!strcasecmp(verb, "help") || !strcmp(verb, "?")) {
-        help(h);
-        return;
-    } else if (!strcasecmp(verb, "pause") || !strcasecmp(verb, "resume")) {
+    case ACT_PAUSE:
         if (!runner_opts(h->r)->training) {
             say(h, "! ", _("the clock can only be paused in training"));
             return;
         }
-        runner_pause(h->r, !strcasecmp(verb, "pause"));
+        /* one action, two words: "pause" pauses, "resume" resumes */
+        runner_pause(h->r, strcasecmp(verb, "resume") != 0);
         say(h, "", runner_paused(h->r) ? _("clock paused") : _("clock running"));
         return;
-    } else if (!strcasecmp(verb, "speed")) {
-        const char *v = strtok_r(NULL, " \t", &save);
-        double sc = v && !strcasecmp(v, "max") ? 0 : (v ? strtod(v, NULL) : -1);
-        if (!runner_opts(h->r)->training || sc < 0 || (sc == 0 && strcasecmp(v, "max"))) {
-            say(h, "! ", _("usage (training only): speed N|max"));
-            return;
+    default:
+        if (!strcasecmp(verb, "status")) {
+            status(h);
+        } else if (!strcasecmp(verb, "speed")) {
+            const char *v = strtok_r(NULL, " \t", &save);
+            double sc = v && !strcasecmp(v, "max") ? 0 : (v ? strtod(v, NULL) : -1);
+            if (!runner_opts(h->r)->training || sc < 0 || (sc == 0 && strcasecmp(v, "max"))) {
+                say(h, "! ", _("usage (training only): speed N|max"));
+                return;
+            }
+            runner_set_scale(h->r, sc);
+        } else {
+            say(h, "! ", _("unknown command; type help"));
         }
-        runner_set_scale(h->r, sc);
-        return;
-    } else {
-        say(h, "! ", _("unknown command; type help"));
         return;
     }
     runner_operator(h->r, &ev);
