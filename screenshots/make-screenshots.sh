@@ -90,9 +90,9 @@ if localedef -i zh_TW -f UTF-8 "$work/loc/zh_TW.UTF-8" >/dev/null 2>&1; then
     zh="$zh LOCPATH=$work/loc LANG=zh_TW.UTF-8 LC_ALL=zh_TW.UTF-8"
 fi
 tui_start 120 36 "$zh" --training=verify-fails --time-scale=300 --journal "$work/j6.jsonl" --operator jdoe
-tui_wait "開始網域？" 120; tui_wait "UpgradeDomain1 ? " 120; tui_keys Enter
-tui_wait "UpgradeDomain2 ? " 300; tui_keys Enter
-tui_wait "需要你：" 300
+tui_wait "開始網域？" 120; tui_wait "UpgradeDomain1 ◆ " 120; tui_keys Enter
+tui_wait "UpgradeDomain2 ◆ " 300; tui_keys Enter
+tui_wait "需要您：" 300
 tui_keys Space; tui_wait "已暫停" 20
 shot zh-tw 120 36
 tui_stop

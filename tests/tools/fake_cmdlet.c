@@ -571,7 +571,7 @@ static void print_list_collection(const char *const *items, int n, int limit)
 static void print_readiness_list(const char *state, int total, int active,
                                  const struct domain *doms, int nd, bool ready, int limit)
 {
-    const char *names[12];
+    const char *names[12] = {0};
     for (int i = 0; i < nd; i++)
         names[i] = doms[i].name;
     printf("\r\n\r\nPoolUpgradeState     : %s\r\n", state);
