@@ -20,6 +20,7 @@
  *    in a comment), the inserted name cannot change the command's shape.
  */
 #include "backend/pool/remote.h"
+#include "backend/core/strbuf.h"
 #include "backend/core/utf8.h"
 
 #include "backend/core/text.h"
@@ -30,48 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- a growing string ---- */
-
-struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->cap - b->n <= n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->n <= n)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_str(struct sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static char *sb_take(struct sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    if (!b->p)
-        return calloc(1, 1);
-    return b->p;
-}
 
 static void seterr(char *err, size_t errn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -178,7 +137,7 @@ static size_t ph_word(const char *p, int *lower_only)
 char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell shell,
                     char *err, size_t errn)
 {
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     struct qtrack qt = {Q_OUT, 0};
     int open_escapes = 0;
     if (err && errn)
@@ -189,13 +148,13 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
     }
     for (const char *p = tmpl; *p;) {
         if (p[0] == '{' && p[1] == '{') {
-            sb_add(&b, "{", 1);
+            strbuf_add(&b, "{", 1);
             open_escapes++;
             p += 2;
             continue;
         }
         if (p[0] == '}' && p[1] == '}' && open_escapes > 0) {
-            sb_add(&b, "}", 1);
+            strbuf_add(&b, "}", 1);
             open_escapes--;
             p += 2;
             continue;
@@ -203,7 +162,7 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
         int lower;
         size_t wn = p[0] == '{' ? ph_word(p + 1, &lower) : 0;
         if (wn == 0) {
-            sb_add(&b, p, 1);
+            strbuf_add(&b, p, 1);
             if (shell == PP_SHELL_POSIX)
                 qt_feed(&qt, *p);
             p++;
@@ -222,7 +181,7 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
         }
         if (k < 0 && (!lower || after_dollar)) {
             /* {Name}: PowerShell text; ${name}: a shell variable.  Not ours. */
-            sb_add(&b, p, 1);
+            strbuf_add(&b, p, 1);
             if (shell == PP_SHELL_POSIX)
                 qt_feed(&qt, *p);
             p++;
@@ -253,16 +212,16 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
             return NULL;
         }
         if (shell == PP_SHELL_POSIX && qt.q == Q_OUT && !qt.backslash) {
-            sb_add(&b, "'", 1);
-            sb_str(&b, v);
-            sb_add(&b, "'", 1);
+            strbuf_add(&b, "'", 1);
+            strbuf_str(&b, v);
+            strbuf_add(&b, "'", 1);
         } else {
-            sb_str(&b, v);
+            strbuf_str(&b, v);
             qt.backslash = 0;
         }
         p += wn + 2;
     }
-    char *out = sb_take(&b);
+    char *out = strbuf_take(&b);
     if (!out)
         seterr(err, errn, "out of memory");
     return out;
@@ -372,36 +331,36 @@ static const char sh_tail[] =
 
 char *remote_wrap(const char *script, enum pp_shell shell)
 {
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     if (!script)
         script = "";
     if (shell == PP_SHELL_POWERSHELL) {
-        sb_str(&b, ps_head);
-        sb_str(&b, script);
-        sb_str(&b, ps_tail);
-        char *full = sb_take(&b);
+        strbuf_str(&b, ps_head);
+        strbuf_str(&b, script);
+        strbuf_str(&b, ps_tail);
+        char *full = strbuf_take(&b);
         if (!full)
             return NULL;
         char *enc = remote_encode_ps(full);
         free(full);
         if (!enc)
             return NULL;
-        struct sbuf c = {0};
-        sb_str(&c, PP_PS_PREFIX);
-        sb_str(&c, enc);
+        struct strbuf c = {0};
+        strbuf_str(&c, PP_PS_PREFIX);
+        strbuf_str(&c, enc);
         free(enc);
-        return sb_take(&c);
+        return strbuf_take(&c);
     }
-    sb_str(&b, "sh -c '");
+    strbuf_str(&b, "sh -c '");
     for (const char *p = script; *p; p++) {
         if (*p == '\'')
-            sb_str(&b, "'\\''");
+            strbuf_str(&b, "'\\''");
         else
-            sb_add(&b, p, 1);
+            strbuf_add(&b, p, 1);
     }
-    sb_str(&b, "'");
-    sb_str(&b, sh_tail);
-    return sb_take(&b);
+    strbuf_str(&b, "'");
+    strbuf_str(&b, sh_tail);
+    return strbuf_take(&b);
 }
 
 /* ---- remote_marker ---- */

@@ -20,61 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend/core/strbuf.h"
+
 #define CLIXML_HEAD "#< CLIXML"
 #define CLIXML_HOLD_MAX (1u << 20)   /* an element larger than this is shown raw */
-
-struct tbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-};
-
-static void tb_add(struct tbuf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->cap - b->n <= n) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap - b->n <= n)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void tb_utf8(struct tbuf *b, uint32_t c)
-{
-    char u[4];
-    size_t k;
-    if (c < 0x80) {
-        u[0] = (char)c;
-        k = 1;
-    } else if (c < 0x800) {
-        u[0] = (char)(0xC0 | c >> 6);
-        u[1] = (char)(0x80 | (c & 0x3F));
-        k = 2;
-    } else if (c < 0x10000) {
-        u[0] = (char)(0xE0 | c >> 12);
-        u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (c & 0x3F));
-        k = 3;
-    } else {
-        u[0] = (char)(0xF0 | c >> 18);
-        u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (c & 0x3F));
-        k = 4;
-    }
-    tb_add(b, u, k);
-}
 
 static int hexval(char c)
 {
@@ -104,9 +53,9 @@ static long esc_unit(const char *p, size_t n)
 
 /* Element text -> UTF-8: XML entities, then _xHHHH_ (surrogate pairs
  * joined; a lone surrogate becomes U+FFFD); CR dropped. */
-static void decode_text(struct tbuf *b, const char *s, size_t n)
+static void decode_text(struct strbuf *b, const char *s, size_t n)
 {
-    struct tbuf ent = {0};
+    struct strbuf ent = {0};
     /* entities first: they cannot produce '_x' sequences of their own
      * that were not escaped, since '_' is escaped as _x005F_ by the writer */
     for (size_t i = 0; i < n;) {
@@ -117,7 +66,7 @@ static void decode_text(struct tbuf *b, const char *s, size_t n)
             for (; k < sizeof tab / sizeof tab[0]; k++) {
                 size_t el = strlen(tab[k].e);
                 if (n - i >= el && memcmp(s + i, tab[k].e, el) == 0) {
-                    tb_add(&ent, &tab[k].c, 1);
+                    strbuf_add(&ent, &tab[k].c, 1);
                     i += el;
                     break;
                 }
@@ -137,13 +86,13 @@ static void decode_text(struct tbuf *b, const char *s, size_t n)
                     v = v * (hex ? 16 : 10) + (uint32_t)h;
                 }
                 if (j > d0 && j < n && s[j] == ';' && v && v < 0x110000) {
-                    tb_utf8(&ent, v);
+                    strbuf_cp(&ent, v);
                     i = j + 1;
                     continue;
                 }
             }
         }
-        tb_add(&ent, s + i, 1);
+        strbuf_add(&ent, s + i, 1);
         i++;
     }
     if (ent.oom) {
@@ -155,7 +104,7 @@ static void decode_text(struct tbuf *b, const char *s, size_t n)
     for (size_t i = 0; i < ent.n;) {
         long u = esc_unit(t + i, ent.n - i);
         if (u < 0) {
-            tb_add(b, t + i, 1);
+            strbuf_add(b, t + i, 1);
             i++;
             continue;
         }
@@ -172,7 +121,7 @@ static void decode_text(struct tbuf *b, const char *s, size_t n)
             c = 0xFFFD;
         }
         if (c != '\r')
-            tb_utf8(b, c);
+            strbuf_cp(b, c);
     }
     free(ent.p);
 }
@@ -203,7 +152,7 @@ static const char *find(const char *s, size_t n, const char *needle)
 }
 
 /* One <S S="stream">text</S> record as console text. */
-static void emit_string(struct tbuf *out, const char *stream, size_t sn, const char *text,
+static void emit_string(struct strbuf *out, const char *stream, size_t sn, const char *text,
                         size_t tn)
 {
     static const struct { const char *name, *prefix; } pre[] = {
@@ -215,23 +164,23 @@ static void emit_string(struct tbuf *out, const char *stream, size_t sn, const c
             prefix = pre[k].prefix;
     size_t start = out->n;
     if (prefix) {
-        tb_add(out, prefix, strlen(prefix));
+        strbuf_add(out, prefix, strlen(prefix));
     } else if (sn) {   /* a stream name not seen yet: keep it visible */
-        tb_add(out, "[", 1);
-        tb_add(out, stream, sn);
-        tb_add(out, "] ", 2);
+        strbuf_add(out, "[", 1);
+        strbuf_add(out, stream, sn);
+        strbuf_add(out, "] ", 2);
     }
     decode_text(out, text, tn);
     /* every record but an error's pieces (already lines) ends its line */
     if (prefix && !*prefix && out->n > start)
         return;
     if (out->n > start && out->p[out->n - 1] != '\n')
-        tb_add(out, "\n", 1);
+        strbuf_add(out, "\n", 1);
 }
 
 /* Decodes the complete children at the start of s; returns how many bytes
  * were consumed (the rest is an element still arriving). */
-static size_t decode_some(struct tbuf *out, const char *s, size_t n, int final)
+static size_t decode_some(struct strbuf *out, const char *s, size_t n, int final)
 {
     size_t i = 0;
     for (;;) {
@@ -252,7 +201,7 @@ static size_t decode_some(struct tbuf *out, const char *s, size_t n, int final)
                 size_t k = lt ? (size_t)(lt - p) : (final ? left : 0);
                 if (k == 0)
                     return i;
-                tb_add(out, p, k);
+                strbuf_add(out, p, k);
                 i += k;
                 continue;
             }
@@ -318,10 +267,10 @@ static size_t decode_some(struct tbuf *out, const char *s, size_t n, int final)
 
 char *remote_clixml_text(const char *xml, size_t len)
 {
-    struct tbuf out = {0};
+    struct strbuf out = {0};
     size_t used = decode_some(&out, xml, len, 1);
     if (used < len)
-        tb_add(&out, xml + used, len - used);   /* an element cut short: raw */
+        strbuf_add(&out, xml + used, len - used);   /* an element cut short: raw */
     if (out.oom) {
         free(out.p);
         return NULL;
@@ -389,7 +338,7 @@ void remote_clixml_feed(struct remote_clixml *x, const char *data, size_t n,
             x->n -= 3;
         }
     }
-    struct tbuf out = {0};
+    struct strbuf out = {0};
     size_t used = decode_some(&out, x->buf, x->n, 0);
     if (out.n)
         emit(ctx, out.p, out.n);

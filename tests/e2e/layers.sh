@@ -28,12 +28,12 @@ done
 
 closure() {   # every project library reachable from $1's links
     local -A seen=()
-    local todo=("$1") l d
-    while [ ${#todo[@]} -gt 0 ]; do
-        l=${todo[0]}
-        todo=("${todo[@]:1}")
+    local queue=("$1") l d
+    while [ ${#queue[@]} -gt 0 ]; do
+        l=${queue[0]}
+        queue=("${queue[@]:1}")
         for d in ${DEPS[$l]:-}; do
-            [ -n "${ARCHIVE[$d]:-}" ] && [ -z "${seen[$d]:-}" ] && seen[$d]=1 && todo+=("$d")
+            [ -n "${ARCHIVE[$d]:-}" ] && [ -z "${seen[$d]:-}" ] && seen[$d]=1 && queue+=("$d")
         done
     done
     echo "${!seen[@]}"
