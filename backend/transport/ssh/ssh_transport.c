@@ -62,6 +62,27 @@ static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host,
     return w;
 }
 
+/* Queues c (a command or a copy) on host's worker, in order, and wakes
+ * it; frees c and returns -1 when no worker can be had. */
+static int worker_enqueue(struct ssh_tp *tp, const char *host, int server, struct ssh_cmd *c)
+{
+    pthread_mutex_lock(&tp->mu);
+    struct ssh_worker *w = worker_get_locked(tp, host, false);
+    if (!w) {
+        pthread_mutex_unlock(&tp->mu);
+        ssh_cmd_free(c);
+        return -1;
+    }
+    w->server = server;
+    struct ssh_cmd **pp = &w->pending;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = c;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&tp->mu);
+    return 0;
+}
+
 static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
 {
     (void)now; /* the workers time commands on CLOCK_MONOTONIC */
@@ -82,22 +103,8 @@ static int tp_start(struct pp_transport *t, const struct pp_cmd *cmd, pp_ms now)
     c->exit_status = -1;
     c->t_start = ssht_now();
     c->deadline = cmd->timeout > 0 ? c->t_start + cmd->timeout : INT64_MAX;
-    pthread_mutex_lock(&tp->mu);
-    struct ssh_worker *w = worker_get_locked(tp, cmd->host, false);
-    if (!w) {
-        pthread_mutex_unlock(&tp->mu);
-        ssh_cmd_free(c);
-        return -1;
-    }
-    w->server = cmd->server;
     c->raw_err = tp->raw_stderr;
-    struct ssh_cmd **pp = &w->pending;
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = c;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&tp->mu);
-    return 0;
+    return worker_enqueue(tp, cmd->host, cmd->server, c);
 }
 
 static int tp_copy(struct pp_transport *t, const struct pp_copy *cp, pp_ms now)
@@ -125,21 +132,7 @@ static int tp_copy(struct pp_transport *t, const struct pp_copy *cp, pp_ms now)
     c->exit_status = -1;
     c->t_start = ssht_now();
     c->deadline = cp->timeout > 0 ? c->t_start + cp->timeout : INT64_MAX;
-    pthread_mutex_lock(&tp->mu);
-    struct ssh_worker *w = worker_get_locked(tp, cp->host, false);
-    if (!w) {
-        pthread_mutex_unlock(&tp->mu);
-        ssh_cmd_free(c);
-        return -1;
-    }
-    w->server = cp->server;
-    struct ssh_cmd **pp = &w->pending;
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = c;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&tp->mu);
-    return 0;
+    return worker_enqueue(tp, cp->host, cp->server, c);
 }
 
 static void tp_cancel(struct pp_transport *t, uint64_t id, pp_ms now)
