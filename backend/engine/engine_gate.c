@@ -217,7 +217,7 @@ static void on_unknown(struct pp_engine *e, bool settling, const char *why)
     if (e->unknown_streak >= UNKNOWN_LIMIT) {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                 _("The readiness check could not be read %d times in a row (%s). It is never "
-                  "taken as Ready. r runs it again; override proceed on the pool goes past the "
+                  "taken as Ready. A recheck runs it again; override proceed on the pool goes past the "
                   "gate."),
                 e->unknown_streak, why);
         return;
@@ -366,13 +366,13 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
         if (e->fabric_after)
             eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                     _("Fabric state after the settle wait: %s. The next domain is held while a "
-                      "routing group lacks a primary or a secondary. r re-runs the checks; "
+                      "routing group lacks a primary or a secondary. A recheck re-runs the checks; "
                       "override proceed on the pool goes on."),
                     what);
         else
             eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                     _("Fabric state before the settle wait: %s. The next domain is held while a "
-                      "routing group lacks a primary or a secondary. r re-runs the checks; "
+                      "routing group lacks a primary or a secondary. A recheck re-runs the checks; "
                       "override proceed on the pool goes on."),
                     what);
         return;
@@ -410,7 +410,7 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
     } else {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                 _("The pool has a problem: %s. It is not paired for disaster recovery: stop here "
-                  "and get a human. r starts a new series of checks; q quits."),
+                  "and get a human. A recheck starts a new series of checks; quit stops the run."),
                 m->problem);
     }
 }
@@ -465,11 +465,11 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                 _("Failover %s: %s. A known failure (DCOM/WCF, port 9001) leaves the pool marked "
                   "failed until Set-CsRegistrarConfiguration -PoolState Active. override retry "
-                  "on %s runs it again; q quits."),
+                  "on %s runs it again; quit stops the run."),
                 pp_result_name(res), what, m->fqdn);
     else
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("Failback %s: %s.  override retry on %s runs it again; q quits."),
+                _("Failback %s: %s.  override retry on %s runs it again; quit stops the run."),
                 pp_result_name(res), what, m->fqdn);
 }
 
@@ -554,13 +554,13 @@ void gate_offer_domain(struct pp_engine *e)
             if (down || (m->active_fe >= 0 && m->active_fe < m->nservers && !m->failed_over))
                 eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                         _("%s. Bring failed servers back (override retry) or mark them done, "
-                          "then r."),
+                          "then recheck."),
                         refusal);
             else
                 eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                         _("%s. Nothing has failed: the domain is too large for the pool's quorum "
                           "rule, and no override takes a pool below quorum. Get a human (fail the "
-                          "pool over, or change the topology); q quits."),
+                          "pool over, or change the topology); quit stops the run."),
                         refusal);
             return;
         }

@@ -132,7 +132,7 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
     switch (k) {
     case PP_ASK_START_DOMAIN:
         eng_ask(e, PP_ASK_OPERATOR, -1, d, PP_STEP_NONE,
-                _("Start of %s declined. c chooses another domain, r rechecks, q quits."),
+                _("Start of %s declined. Choose another domain, recheck, or quit."),
                 m->domains[d].name);
         break;
     case PP_ASK_START_SERVER:
@@ -143,8 +143,8 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
         break;
     case PP_ASK_FAILOVER:
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("Failover declined: the pool has a problem (%s) and is not upgraded. r starts "
-                  "a new series of checks; q quits."),
+                _("Failover declined: the pool has a problem (%s) and is not upgraded. A recheck "
+                  "starts a new series of checks; quit stops the run."),
                 m->problem);
         break;
     case PP_ASK_FAILBACK:

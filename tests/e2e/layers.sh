@@ -56,10 +56,11 @@ check "the engine calls no I/O, clock, randomness or environment" \
     "[ -z \"$impure\" ] || { echo \"  ppengine calls: $impure\"; false; }"
 
 # The back end names actions, never keys: [keys] may rebind them and the
-# headless mode has none, so "(o)" or "r tries again" would be wrong there.
+# headless mode has none, so "(o)", "r tries again" or "; q quits" would be
+# wrong there.
 # Each front end names its own keys (keymap_first()).
-keys=$(grep -nE '"[^"]*(\((o|r|q|n|y|c|e|m|x|\?|/|Enter|Esc)\)|\b[a-z] (tries|to) |[Pp]ress )' \
-    $(find "$PP_SOURCE_DIR/backend" -name '*.c') | grep -E '\b(N?_|P_)\(' || true)
+keys=$(grep -rnoE '"([^"\\]|\\.)*"' --include='*.c' "$PP_SOURCE_DIR/backend" |
+    grep -E ':"(.*\((o|r|q|n|y|c|e|m|x|\?|/|Enter|Esc)\)|(.*[^%a-zA-Z])?[a-z] (tries|to) |(.*[;.:,] )?[b-hj-z] [a-z-]+s\b|.*then [a-z]\.|.*[Pp]ress )' || true)
 check "the back end's messages name no keys" "[ -z \"\$keys\" ] || { echo \"\$keys\"; false; }"
 
 # Third-party libraries stay behind their one library.
