@@ -39,7 +39,8 @@ case "${1:-}" in
 run)
     shift
     install_missing
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    # the console only: the tests are the test command's (build-test/)
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
     cmake --build build -j"$jobs"
     [ $# -eq 0 ] && set -- --training
     exec ./build/poolpilot "$@"
