@@ -288,7 +288,7 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
                  detail && *detail ? ": " : "", detail ? detail : "");
     }
     m->readiness = state;
-    m->last_check = e->now;
+    model_readiness_taken(m, e->now);
     if (r && res == PP_RES_OK && state != PP_READY_UNKNOWN) {
         m->total_fe = r->total_fe;
         m->active_fe = r->active_fe;
@@ -421,6 +421,7 @@ void gate_start_failover(struct pp_engine *e)
     snprintf(j->detail, sizeof j->detail, "failing %s over to %s (run on %s)", e->m->fqdn,
              e->cfg->backup_pool, e->cfg->failover_on);
     e->m->phase = PP_PH_FAILOVER;
+    model_pool_moved(e->m, false);
     e->pool_cmd_running = true;
     eng_run(e, PP_CMD_FAILOVER, -1, -1, e->cfg->timing.failover_timeout);
 }
@@ -431,6 +432,7 @@ void gate_start_failback(struct pp_engine *e)
     snprintf(j->detail, sizeof j->detail, "failing %s back from %s (run on %s)", e->m->fqdn,
              e->cfg->backup_pool, e->cfg->failover_on);
     e->m->phase = PP_PH_FAILBACK;
+    model_pool_moved(e->m, true);
     e->pool_cmd_running = true;
     eng_run(e, PP_CMD_FAILBACK, -1, -1, e->cfg->timing.failover_timeout);
 }
@@ -443,6 +445,8 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
     struct pp_jrec *j = eng_journal(e, fo ? PP_JEV_FAILOVER : PP_JEV_FAILBACK);
     eng_copy(j->result, sizeof j->result, pp_result_name(res));
     eng_copy(j->detail, sizeof j->detail, detail);
+    /* ended, well or not: whatever the pool answered before is history */
+    model_pool_moved(m, !fo);
     if (e->stopped)
         return;
     if (res == PP_RES_OK) {

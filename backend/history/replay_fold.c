@@ -111,7 +111,7 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
     if (ev == PP_JEV_START || ev == PP_JEV_RESUME) {
         m->phase = m->active_domain >= 0 ? PP_PH_DOMAIN : PP_PH_CHECKING;
     } else if (ev == PP_JEV_READINESS) {
-        m->last_check = t;
+        model_readiness_taken(m, t);
         int s = model_find_server(m, r->server);
         if (s >= 0)
             m->check_server = s;
@@ -134,6 +134,7 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
         f->settling = false;
     } else if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
         bool fo = ev == PP_JEV_FAILOVER;
+        model_pool_moved(m, !fo);
         if (!r->result[0])
             m->phase = fo ? PP_PH_FAILOVER : PP_PH_FAILBACK;
         else if (!strcmp(r->result, "ok") && fo) {

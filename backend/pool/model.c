@@ -168,6 +168,23 @@ bool model_server_settled(const struct pp_server *s)
            s->state == PP_SRV_MARKED_DONE;
 }
 
+void model_pool_moved(struct pp_model *m, bool back)
+{
+    m->pool_moves++;
+    m->last_move_back = back;
+}
+
+void model_readiness_taken(struct pp_model *m, pp_ms at)
+{
+    m->last_check = at;
+    m->check_moves = m->pool_moves;
+}
+
+bool model_readiness_current(const struct pp_model *m)
+{
+    return m->last_check >= 0 && m->check_moves == m->pool_moves;
+}
+
 bool model_server_up(const struct pp_server *s)
 {
     switch (s->state) {

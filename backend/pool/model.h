@@ -111,6 +111,10 @@ struct pp_model {
     int total_fe, active_fe;      /* from the last answer, -1 unknown */
     int busy_strikes;             /* consecutive Busy answers */
     pp_ms last_check;             /* when the last answer came, -1 never */
+    unsigned pool_moves;          /* failover/failback events so far (starts and ends) */
+    unsigned check_moves;         /* pool_moves when the last answer came: an answer
+                                   * older than the last move is stale (model_readiness_current) */
+    bool last_move_back;          /* the last move was a failback (else a failover) */
     pp_ms next_check;             /* when the next check is due, PP_MS_NEVER */
     pp_ms settle_until;           /* end of the settle wait, PP_MS_NEVER */
     int check_server;             /* where the last/current check runs */
@@ -167,6 +171,17 @@ int quorum_required(int n, int *among_first);
 /* Would taking domain d down keep quorum?  Fills up/need for messages. */
 bool quorum_ok_without(const struct pp_model *m, enum pp_quorum rule, int d,
                        int *up, int *need);
+
+/* A failover or failback started or ended: the pool the last readiness
+ * answer described is not the pool now. */
+void model_pool_moved(struct pp_model *m, bool back);
+/* A readiness answer arrived (readiness, counts and last_check set). */
+void model_readiness_taken(struct pp_model *m, pp_ms at);
+/* Does the last readiness answer describe the pool as it is now?  False
+ * when there was none, or when it is older than the last failover/failback
+ * event: the screen then says "not checked since failover", never the old
+ * answer as the pool's state. */
+bool model_readiness_current(const struct pp_model *m);
 
 const char *model_phase_name(enum pp_phase p);
 const char *model_srv_state_name(enum pp_srv_state s);

@@ -1,8 +1,14 @@
 /* Issue 10 item 5: the header's numbers have one source of truth.  Every
  * built-in training scenario runs on the simulated pool (max speed, no
- * journal); at every question the dashboard is rendered into cells and
- * each number on its pool lines is checked against the model, and against
- * each other (no "active 3/8" beside "up 7"). */
+ * journal); at every question, and on the last screen, the dashboard is
+ * rendered into cells and each number on its pool lines is checked against
+ * the model, and against each other (no "active 3/8" beside "up 7").
+ *
+ * A readiness answer describes the pool until the next failover or
+ * failback event (its start or its end): the test follows those events
+ * itself, from what the run does, and an answer older than the last one
+ * must not be shown as the pool's state now (no "COMPLETE" beside "Pool
+ * Busy" and "[!] Readiness Busy" after a failback). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +30,76 @@ struct run {
     const char *scenario;
     struct pp_runner *r;
     int asks;
+    /* followed by the test, not read from the model's own bookkeeping */
+    pp_ms seen_check;           /* last_check after the last tick */
+    enum pp_phase seen_phase;
+    bool seen_over, seen_back;
+    bool stale;                 /* a failover/failback event since the last answer */
+    int stale_checked;          /* screens checked while the answer was stale */
 };
+
+/* After each tick: did an answer come, did the pool move?  A move seen in
+ * the same tick as an answer came after it (the engine fails over in
+ * answer to a readiness answer; a check after a move takes a tick). */
+static void follow(struct run *x, const struct pp_model *m)
+{
+    if (m->last_check != x->seen_check)
+        x->stale = false;
+    bool moving = m->phase == PP_PH_FAILOVER || m->phase == PP_PH_FAILBACK;
+    bool entered = moving && m->phase != x->seen_phase;
+    if (entered || m->failed_over != x->seen_over || m->failed_back != x->seen_back)
+        x->stale = m->last_check >= 0;
+    /* an answer that lands while the move runs is as stale as the pool */
+    if (moving && m->last_check >= 0)
+        x->stale = true;
+    x->seen_check = m->last_check;
+    x->seen_phase = m->phase;
+    x->seen_over = m->failed_over;
+    x->seen_back = m->failed_back;
+}
+
+/* The checklist's readiness line, wherever the layout put it. */
+static const char *readiness_row(const struct rd_canvas *cv, char *buf, size_t n)
+{
+    for (int y = 3; y < cv->h; y++) {
+        canvas_row(cv, y, buf, n);
+        const char *p = strstr(buf, "Readiness");
+        if (p && p - buf >= 4 && p[-1] == ' ' && p[-2] == ']')
+            return p - 4;
+    }
+    return NULL;
+}
+
+static void check_readiness(struct run *x, const struct pp_model *m, const struct rd_canvas *cv,
+                            const char *h)
+{
+    char row[1024];
+    const char *chk = readiness_row(cv, row, sizeof row);
+    if (!x->stale) {
+        if (m->last_check >= 0 && strncmp(h + strspn(h, " "), "Pool ", 5) == 0 &&
+            strncmp(h + strspn(h, " ") + 5, pp_ready_name(m->readiness),
+                    strlen(pp_ready_name(m->readiness))) != 0)
+            fail_msg("%s: the pool's current answer %s is not in the header\n%s", x->scenario,
+                     pp_ready_name(m->readiness), h);
+        return;
+    }
+    x->stale_checked++;
+    static const char *const states[] = {"Ready", "Busy", "Insufficient", "Unknown"};
+    const char *pool = strstr(h, "Pool ");
+    assert_non_null(pool);
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+        if (!strncmp(pool + 5, states[i], strlen(states[i])))
+            fail_msg("%s: the header shows an answer from before the last failover/failback "
+                     "as the pool's state\n%s", x->scenario, h);
+    int a, t;
+    const char *p = strstr(h, "active ");
+    if (p && sscanf(p, "active %d/%d", &a, &t) == 2)
+        fail_msg("%s: the header counts from an answer older than the last "
+                 "failover/failback\n%s", x->scenario, h);
+    if (chk && (!strncmp(chk, "[x]", 3) || !strncmp(chk, "[!]", 3)))
+        fail_msg("%s: the checklist ticks an answer from before the last failover/failback\n%s",
+                 x->scenario, chk);
+}
 
 static void on_notice(void *ctx, const struct pp_notice *n)
 {
@@ -55,11 +130,13 @@ static void check_header(struct run *x, const struct pp_model *m, const struct p
     render_screen(&cv, &v, &src);
     char h[2100];
     header(&cv, h, sizeof h);
+    check_readiness(x, m, &cv, h);
 
     const char *p = strstr(h, "active ");
     int act = -1, tot = -1;
-    assert_non_null(p);
-    if (sscanf(p, "active %d/%d", &act, &tot) == 2) {
+    if (!x->stale)
+        assert_non_null(p);
+    if (p && sscanf(p, "active %d/%d", &act, &tot) == 2) {
         if (act != m->active_fe || tot != m->total_fe)
             fail_msg("%s: header says active %d/%d, model %d/%d\n%s", x->scenario, act, tot,
                      m->active_fe, m->total_fe, h);
@@ -89,6 +166,8 @@ static void check_header(struct run *x, const struct pp_model *m, const struct p
     rd_view_free(&v);
 }
 
+static int stale_screens;
+
 /* What an operator following the scenario would answer. */
 static void answer(struct pp_runner *r, const struct pp_model *m)
 {
@@ -113,7 +192,7 @@ static void run_scenario(const char *name)
     diag_free(&d);
     struct pp_model m;
     assert_int_equal(model_init(&m, &cfg), 0);
-    struct run x = {.scenario = name};
+    struct run x = {.scenario = name, .seen_check = -1, .seen_phase = m.phase};
     struct pp_runner_opts o = {.training = true, .time_scale = 0, .operator_ = "tester"};
     struct pp_transport *t = sim_transport_new(&cfg);
     assert_non_null(t);
@@ -124,6 +203,7 @@ static void run_scenario(const char *name)
     int code, questions = 0, last_asks = -1;
     for (int it = 0; it < 200000 && !runner_done(x.r, &code); it++) {
         runner_tick(x.r);
+        follow(&x, &m);
         if (m.ask != PP_ASK_NONE && x.asks != last_asks) {
             last_asks = x.asks;
             check_header(&x, &m, &cfg, runner_now(x.r));
@@ -135,7 +215,11 @@ static void run_scenario(const char *name)
             }
         }
     }
-    print_message("%s: %d questions checked\n", name, questions);
+    /* the last screen too: "complete" beside the pool's state */
+    check_header(&x, &m, &cfg, runner_now(x.r));
+    print_message("%s: %d questions checked, %d screens with a stale answer\n", name, questions,
+                  x.stale_checked);
+    stale_screens += x.stale_checked;
     assert_true(questions > 0);
     runner_free(x.r);
     model_free(&m);
@@ -147,6 +231,8 @@ static void test_every_scenario(void **st)
     (void)st;
     for (int i = 0; i < scenario_count(); i++)
         run_scenario(scenario_at(i)->name);
+    /* a scenario fails over (and back): the stale case was looked at */
+    assert_true(stale_screens > 0);
 }
 
 int main(void)

@@ -192,7 +192,15 @@ static void head_item(struct rd_canvas *cv, int y, int x, int w, const struct rd
     if (line == 0) {
         if (m->last_check < 0)
             tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, _("Readiness check"), RD_HEADER);
-        else {
+        else if (!model_readiness_current(m)) {
+            /* an answer from before the failover (or failback) is history:
+             * said as such, never ticked as the pool's state now */
+            snprintf(t, sizeof t,
+                     m->last_move_back ? _("Readiness not checked since failback (was %s at %s)")
+                                       : _("Readiness not checked since failover (was %s at %s)"),
+                     pp_ready_name(m->readiness), clock_at(src, m->last_check, c, sizeof c));
+            tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, t, RD_HEADER);
+        } else {
             snprintf(t, sizeof t, _("Readiness %s %s"), pp_ready_name(m->readiness),
                      clock_at(src, m->last_check, c, sizeof c));
             if (m->busy_strikes)

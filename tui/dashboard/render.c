@@ -284,15 +284,27 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     char b1[32], b2[32];
     const char *dot = cv->utf8 ? " · " : " | ";
 
+    /* the last answer and its counts describe the pool only until the next
+     * failover or failback: after that they are history, not its state */
+    bool current = model_readiness_current(m);
     int y = 1, x = 1;
     x = seg(cv, y, x, RD_HEADER, _("Pool "));
-    x = seg(cv, y, x, ready_role(m->readiness),
-            m->last_check < 0 ? _("not checked yet") : pp_ready_name(m->readiness));
-    x = seg(cv, y, x, RD_NORMAL, dot);
-    if (m->active_fe >= 0 && m->total_fe >= 0)
-        x = segf(cv, y, x, RD_NORMAL, _("active %d/%d"), m->active_fe, m->total_fe);
+    if (current)
+        x = seg(cv, y, x, ready_role(m->readiness), pp_ready_name(m->readiness));
     else
-        x = segf(cv, y, x, RD_DIM, _("active ?/%d"), m->nservers);
+        x = seg(cv, y, x, RD_DIM,
+                m->last_check < 0  ? _("not checked yet")
+                : m->last_move_back ? _("not checked since failback")
+                                    : _("not checked since failover"));
+    /* a stale answer's count is not shown at all: "active ?/8" adds
+     * nothing and the longer words above need its room at 80 columns */
+    if (current || m->last_check < 0) {
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        if (current && m->active_fe >= 0 && m->total_fe >= 0)
+            x = segf(cv, y, x, RD_NORMAL, _("active %d/%d"), m->active_fe, m->total_fe);
+        else
+            x = segf(cv, y, x, RD_DIM, _("active ?/%d"), m->nservers);
+    }
     x = seg(cv, y, x, RD_NORMAL, dot);
     if (rule == PP_QUORUM_NONE) {
         x = seg(cv, y, x, RD_DIM, _("no quorum rule"));
@@ -309,7 +321,7 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
          * reports fewer active Front Ends than that, the pool is right and
          * a margin computed from poolpilot's count would contradict the
          * "active" figure beside it */
-        if (m->active_fe >= 0 && m->active_fe < up)
+        if (current && m->active_fe >= 0 && m->active_fe < up)
             x = segf(cv, y, x, m->active_fe < need ? RD_FAILED : RD_WARNING,
                      _(" (pool: only %d active)"), m->active_fe);
         else

@@ -199,9 +199,13 @@ static void status(struct headless *h)
 {
     const struct pp_model *m = runner_model(h->r);
     char line[1024];
+    /* an answer from before the last failover/failback is not the pool now */
+    const char *ready = model_readiness_current(m) ? pp_ready_name(m->readiness)
+                        : m->last_check < 0       ? _("not checked yet")
+                        : m->last_move_back       ? _("not checked since failback")
+                                                  : _("not checked since failover");
     snprintf(line, sizeof line, _("%s: %s, readiness %s, %d/%d domains done"), m->fqdn,
-             pp_label(model_phase_name(m->phase)), pp_ready_name(m->readiness), m->domains_done,
-             m->ndomains);
+             pp_label(model_phase_name(m->phase)), ready, m->domains_done, m->ndomains);
     say(h, "", line);
     char eta[160];
     if (runner_eta_text(h->r, eta, sizeof eta) == 0) {
