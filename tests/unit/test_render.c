@@ -854,6 +854,103 @@ static void test_dialog_secret_never_drawn(void **state)
     canvas_free(&cv);
 }
 
+/* The text of the domain panel holding (y, x): its rows from y down to the
+ * panel's bottom, inside its frame, blanks collapsed (wrapping undone). */
+static const char *panel_text_below(struct fx *f, int y, int x)
+{
+    static char out[4096];
+    int pw = f->v.lay.panel_w, px = x / pw * pw;
+    int w = px + 2 * pw > f->cv.w ? f->cv.w - px : pw;
+    size_t o = 0;
+    bool blank = true;
+    for (int r = y; r < f->v.lay.dom_y + f->v.lay.dom_h; r++)
+        for (int c = px + 1; c <= px + w - 1 && o + 1 < sizeof out; c++) {
+            /* the frame's right edge ends the row: a blank, as a wrap */
+            uint32_t ch = c == px + w - 1 ? ' ' : canvas_at(&f->cv, r, c)->ch;
+            if (ch == ' ' || ch == 0) {
+                if (!blank)
+                    out[o++] = ' ';
+                blank = true;
+            } else if (ch < 0x80) {
+                out[o++] = (char)ch;
+                blank = false;
+            }
+        }
+    out[o] = 0;
+    return out;
+}
+
+/* Issue 10 item 8: a failed server's reason and a lost server's probe
+ * answer are read in full at 80x24 (wrapped under the server's row), not
+ * cut to "Star…" beside its state; the row shows no command output once
+ * nothing runs there. */
+static void test_failed_reason_in_full(void **state)
+{
+    (void)state;
+    static const char failed_why[] =
+        "Start-CsWindowsService: RTCSRV did not start within 300 seconds; event 32178 says the "
+        "default certificate expired on 2026-11-30";
+    static const char probe[] =
+        "RTCSRV Stopped; the last update log line is 'Installing SfB Server 2015 CU12'";
+    struct fx f;
+    fx_load(&f, pool8);
+    struct pp_model *m = &f.m;
+    m->domains[0].state = PP_DOM_ACTIVE;
+    m->active_domain = 0;
+    m->phase = PP_PH_DOMAIN;
+    struct pp_server *fe02 = &m->servers[1], *fe07 = &m->servers[6];
+    fe02->state = PP_SRV_FAILED;
+    fe02->step = PP_STEP_VERIFY;
+    fe02->down = true;
+    snprintf(fe02->reason, sizeof fe02->reason, "%s", failed_why);
+    snprintf(fe02->last_line, sizeof fe02->last_line, "{\"Ready\":true}");
+    fe07->state = PP_SRV_LOST;
+    fe07->step = PP_STEP_UPGRADE;
+    fe07->down = true;
+    fe07->probed = true;
+    snprintf(fe07->probe_answer, sizeof fe07->probe_answer, "%s", probe);
+    snprintf(fe07->last_line, sizeof fe07->last_line, "RTCSRV Running");
+    /* the question about fe02, as the engine puts it; the dashboard then
+     * selects the server it is about */
+    m->ask = PP_ASK_OPERATOR;
+    m->ask_server = 1;
+    m->ask_domain = 0;
+    m->ask_step = PP_STEP_VERIFY;
+    snprintf(m->ask_text, sizeof m->ask_text,
+             "fe02.contoso.com: verify failed: %s. Override retry runs it again; done marks the "
+             "server done by hand; skip leaves it out of this run.", failed_why);
+    nav_select_server(&f.v, m, 1);
+    f.v.focus = RD_PANE_DOMAINS;
+
+    struct { int server; const char *name, *text; } want[] = {
+        {1, "fe02 ", failed_why}, {6, "fe07 ", probe}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (i > 0) {
+            m->ask = PP_ASK_NONE;
+            nav_select_server(&f.v, m, want[i].server);
+        }
+        fx_render(&f, 80, 24, false);
+        int y0 = f.v.lay.dom_y, y1 = y0 + f.v.lay.dom_h, y, x;
+        if (!find_in(&f, y0, y1, want[i].name, &y, &x)) {
+            dump(&f);
+            fail_msg("%s is not in the panels", want[i].name);
+        }
+        const char *t = panel_text_below(&f, y, x);
+        if (getenv("PP_DUMP"))
+            dump(&f);
+        if (!strstr(t, want[i].text)) {
+            dump(&f);
+            fail_msg("80x24: the reason of %s is not read in full:\n%s", want[i].name, t);
+        }
+        /* old output is not what the server is doing now */
+        if (strstr(t, "{\"Ready\"") || strstr(t, "RTCSRV Running")) {
+            dump(&f);
+            fail_msg("80x24: %s shows output of a command no longer running", want[i].name);
+        }
+    }
+    fx_free(&f);
+}
+
 int main(void)
 {
     if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -878,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_numbers_agree),
         cmocka_unit_test(test_dialog_uses_the_width),
         cmocka_unit_test(test_help_never_cut),
+        cmocka_unit_test(test_failed_reason_in_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -253,6 +253,11 @@ int canvas_wrap(struct rd_canvas *cv, int y, int x, int w, int maxlines, enum rd
     return lines;
 }
 
+size_t canvas_wrap_line(const char *text, int w, const char **next)
+{
+    return wrap_line(text, w, next);
+}
+
 int canvas_wrap_count(const char *text, int w)
 {
     int lines = 0;

@@ -78,6 +78,9 @@ int canvas_printf(struct rd_canvas *cv, int y, int x, int maxw, enum rd_role rol
 /* Word-wraps text into at most maxlines lines of width w; returns lines used. */
 int canvas_wrap(struct rd_canvas *cv, int y, int x, int w, int maxlines, enum rd_role role,
                 const char *text);
+/* One line of canvas_wrap's wrapping of text at width w: its length in
+ * bytes; *next is where the next line starts (text's end after the last). */
+size_t canvas_wrap_line(const char *text, int w, const char **next);
 /* How many lines canvas_wrap would use (no drawing). */
 int canvas_wrap_count(const char *text, int w);
 void canvas_fill(struct rd_canvas *cv, int y, int x, int w, uint32_t ch, enum rd_role role);

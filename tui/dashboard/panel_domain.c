@@ -16,12 +16,70 @@
  * clock; 80 columns hold two panels side by side. */
 #define PANEL_MIN_W 40
 
+/* The reason lines of a failed or lost server sit under its row, indented
+ * by this much: what went wrong is what the operator decides on, so it is
+ * wrapped in full, never cut to "Star…" beside the state. */
+#define REASON_INDENT 2
+
+/* What a failed or lost server's reason lines say ("" none): a failed
+ * step's reason in the operator's language, a lost one's probe answer.
+ * Command output is not a reason: it is shown only while it runs. */
+static const char *reason_text(const struct pp_server *s, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (s->state == PP_SRV_FAILED && s->reason[0])
+        journal_say(s->reason, buf, n);
+    else if (s->state == PP_SRV_LOST && s->probed && s->probe_answer[0])
+        snprintf(buf, n, _("probe: %s"), s->probe_answer);
+    return buf;
+}
+
+static int reason_width(const struct rd_view *v)
+{
+    return v->lay.panel_w - 2 - REASON_INDENT;
+}
+
+/* Lines a member takes in its panel: its row, then its reason wrapped. */
+static int member_height(const struct rd_view *v, const struct pp_model *m, int si)
+{
+    const struct pp_server *s = &m->servers[si];
+    if (s->state != PP_SRV_FAILED && s->state != PP_SRV_LOST)
+        return 1;
+    char why[PP_REASON_MAX + 64];
+    return 1 + canvas_wrap_count(reason_text(s, why, sizeof why), reason_width(v));
+}
+
+/* The member shown on content line k of a panel (-1 past the last), and
+ * which of its lines that is (0 its row, 1.. its reason). */
+static int member_at(const struct rd_view *v, const struct pp_model *m, const int *mem, int n,
+                     int k, int *sub)
+{
+    for (int i = 0; i < n; i++) {
+        int h = member_height(v, m, mem[i]);
+        if (k < h) {
+            *sub = k;
+            return i;
+        }
+        k -= h;
+    }
+    *sub = 0;
+    return -1;
+}
+
+static int panel_content_height(const struct rd_view *v, const struct pp_model *m, int p)
+{
+    int n, h = 0;
+    const int *mem = render_panel_members(v, m, p, &n);
+    for (int i = 0; i < n; i++)
+        h += member_height(v, m, mem[i]);
+    return h;
+}
+
 static int panel_rows_height(const struct rd_view *v, const struct pp_model *m, int row)
 {
     int np = render_panel_count(v, m), cols = v->lay.dom_cols, h = 1;
     for (int p = row * cols; p < np && p < (row + 1) * cols; p++) {
-        int n;
-        render_panel_members(v, m, p, &n);
+        int n = panel_content_height(v, m, p);
         if (n > h)
             h = n;
     }
@@ -71,12 +129,19 @@ void panel_selection_span(struct rd_view *v, const struct pp_model *m, int *top,
     }
     int n;
     const int *mem = render_panel_members(v, m, v->sel_domain, &n);
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (mem[i] == v->sel_server)
+    int k = 0, line = 0, h = 1;
+    for (int i = 0, at = 0; i < n; i++) {
+        int mh = member_height(v, m, mem[i]);
+        if (mem[i] == v->sel_server) {
             k = i;
-    *top = t + 1 + k;
-    *bottom = *top;
+            line = at;
+            h = mh;
+        }
+        at += mh;
+    }
+    /* the row and its reason lines: a selected failed server is read whole */
+    *top = t + 1 + line;
+    *bottom = *top + h - 1;
     /* show the frame's title too when the first server is selected */
     if (k == 0)
         *top = t;
@@ -235,24 +300,45 @@ static void server_line(struct rd_canvas *cv, struct rd_view *v, const struct rd
         canvas_put(cv, y, cx, lim - cx, RD_NORMAL, t.time);
     cx += c->time ? c->time + 1 : 0;
     if (cx < lim - 1) {
-        /* what the server says while it is being worked on; otherwise
-         * its last line is a readiness answer run there: noise */
+        /* what the server says while a step runs on it, and only then: an
+         * older line (a readiness answer run there, the output of a step
+         * that failed) is not what it is doing now.  A failed or lost
+         * server's reason has lines of its own (reason_line). */
         const char *last = "";
         char said[PP_REASON_MAX + 64];   /* the reason in the operator's language */
-        if (s->state == PP_SRV_RUNNING || s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST)
+        if (s->state == PP_SRV_RUNNING)
             last = s->last_line;
-        if ((s->state == PP_SRV_SKIPPED || s->state == PP_SRV_MARKED_DONE ||
-             s->state == PP_SRV_FAILED) && s->reason[0]) {
+        if ((s->state == PP_SRV_SKIPPED || s->state == PP_SRV_MARKED_DONE) && s->reason[0]) {
             journal_say(s->reason, said, sizeof said);
             last = said;
         }
-        if (s->state == PP_SRV_LOST && s->probed && s->probe_answer[0])
-            last = s->probe_answer;
         canvas_put_ell(cv, y, cx, lim - cx, RD_DIM, last);
     }
     canvas_tag(cv, y, x - 1, w + 2, RD_TAG_SERVER, si);
     if (v->sel == RD_SEL_SERVER && v->sel_server == si)
         canvas_flag(cv, y, x, w, RD_F_SEL);
+}
+
+/* Line `sub` (1..) of a failed or lost server's reason, under its row,
+ * wrapped at the width member_height counted with. */
+static void reason_line(struct rd_canvas *cv, struct rd_view *v, const struct rd_source *src,
+                        int si, int sub, int y, int x, int w)
+{
+    char why[PP_REASON_MAX + 64], line[PP_REASON_MAX + 64];
+    const char *t = reason_text(&src->m->servers[si], why, sizeof why), *next = t;
+    int rw = reason_width(v);
+    size_t l = 0;
+    int i = 0;
+    for (; i < sub && *next; i++) {
+        t = next;
+        l = canvas_wrap_line(t, rw, &next);
+    }
+    if (i == sub && l > 0 && l < sizeof line) {
+        memcpy(line, t, l);
+        line[l] = 0;
+        canvas_put(cv, y, x + REASON_INDENT, w - REASON_INDENT, RD_NORMAL, line);
+    }
+    canvas_tag(cv, y, x - 1, w + 2, RD_TAG_SERVER, si);
 }
 
 static struct cols panel_cols(const struct rd_source *src, const int *mem, int n, int w,
@@ -347,17 +433,19 @@ void panel_render_area(struct rd_canvas *cv, struct rd_view *v, const struct rd_
                 } else {
                     canvas_fill(cv, sy, px, 1, vt, border);
                     canvas_fill(cv, sy, px + w - 1, 1, vt, border);
-                    int k = line - 1;
-                    if (k < n && !cols_done) {
+                    int sub, k = member_at(v, m, mem, n, line - 1, &sub);
+                    if (k >= 0 && !cols_done) {
                         /* only panels on screen pay for measuring */
                         colw = panel_cols(src, mem, n, w - 2, cv->utf8);
                         cols_done = true;
                     }
-                    if (k < n)
+                    if (k >= 0 && sub == 0)
                         server_line(cv, v, src, mem[k], sy, px + 1, w - 2, &colw);
-                    else if (n == 0 && k == 0)
+                    else if (k >= 0)
+                        reason_line(cv, v, src, mem[k], sub, sy, px + 1, w - 2);
+                    else if (n == 0 && line == 1)
                         canvas_put(cv, sy, px + 2, w - 4, RD_DIM, _("(no servers listed)"));
-                    if (k >= n)
+                    if (k < 0)
                         canvas_tag(cv, sy, px, w, RD_TAG_DOMAIN, p);
                 }
             }
