@@ -97,6 +97,9 @@ void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain,
     if (server >= 0) {
         e->srv[server].running = true;
         e->srv[server].kind = kind;
+        /* the server's line is the output of what runs on it now: a
+         * readiness answer left there is not what a drain is doing */
+        e->m->servers[server].last_line[0] = 0;
     }
 }
 

@@ -36,6 +36,10 @@ struct run {
     bool seen_over, seen_back;
     bool stale;                 /* a failover/failback event since the last answer */
     int stale_checked;          /* screens checked while the answer was stale */
+    /* per server: its last output line came from a readiness check */
+    bool *ready_out;
+    int nservers;
+    int old_lines;              /* ticks a step ran beside a readiness answer's line */
 };
 
 /* After each tick: did an answer come, did the pool move?  A move seen in
@@ -52,6 +56,18 @@ static void follow(struct run *x, const struct pp_model *m)
     /* an answer that lands while the move runs is as stale as the pool */
     if (moving && m->last_check >= 0)
         x->stale = true;
+    /* a server row shows the output of the command running on it, only:
+     * a step that has printed nothing yet shows nothing, not the line a
+     * readiness check left there before it */
+    for (int i = 0; i < m->nservers; i++)
+        if (x->ready_out[i] && m->servers[i].state == PP_SRV_RUNNING &&
+            m->servers[i].last_line[0]) {
+            if (!x->old_lines)
+                print_message("%s: %s runs its %s beside a readiness answer's line: %s\n",
+                              x->scenario, m->servers[i].name,
+                              pp_step_name(m->servers[i].step), m->servers[i].last_line);
+            x->old_lines++;
+        }
     x->seen_check = m->last_check;
     x->seen_phase = m->phase;
     x->seen_over = m->failed_over;
@@ -106,6 +122,10 @@ static void on_notice(void *ctx, const struct pp_notice *n)
     struct run *x = ctx;
     if (n->type == PP_N_ASK)
         x->asks++;
+    /* the command whose output this is (the last one started there) */
+    if (n->type == PP_N_OUTPUT && n->server >= 0 && n->server < x->nservers)
+        x->ready_out[n->server] =
+            strstr(runner_last_command(x->r, n->server), "UpgradeReadinessState") != NULL;
 }
 
 static const char *header(const struct rd_canvas *cv, char *buf, size_t n)
@@ -192,7 +212,10 @@ static void run_scenario(const char *name)
     diag_free(&d);
     struct pp_model m;
     assert_int_equal(model_init(&m, &cfg), 0);
-    struct run x = {.scenario = name, .seen_check = -1, .seen_phase = m.phase};
+    struct run x = {.scenario = name, .seen_check = -1, .seen_phase = m.phase,
+                    .nservers = m.nservers};
+    x.ready_out = calloc((size_t)m.nservers + 1, sizeof *x.ready_out);
+    assert_non_null(x.ready_out);
     struct pp_runner_opts o = {.training = true, .time_scale = 0, .operator_ = "tester"};
     struct pp_transport *t = sim_transport_new(&cfg);
     assert_non_null(t);
@@ -220,6 +243,10 @@ static void run_scenario(const char *name)
     print_message("%s: %d questions checked, %d screens with a stale answer\n", name, questions,
                   x.stale_checked);
     stale_screens += x.stale_checked;
+    if (x.old_lines)
+        fail_msg("%s: %d times a step ran beside the line of a readiness check", name,
+                 x.old_lines);
+    free(x.ready_out);
     assert_true(questions > 0);
     runner_free(x.r);
     model_free(&m);
