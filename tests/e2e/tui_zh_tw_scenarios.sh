@@ -37,7 +37,8 @@ wait_any() {
 # lower pane (walkthrough and output), which quotes the servers' own output
 # wrapped over several rows (the walkthrough's words are checked in
 # headless mode's `why`, e2e_i18n_scenarios); kept: title and status
-# lines, domain panels, checklist, question bar (its rows joined), event
+# lines, domain panels (each panel's rows joined: a failed server's reason
+# wraps under its row), checklist, question bar (its rows joined), event
 # line, key bar, or only the inside of the box an overlay titled TITLE.
 #   cut.py SCREEN [TITLE] > TEXT
 cat >"$TUI_DIR/cut.py" <<'PY'
@@ -65,9 +66,26 @@ if title:
 else:
     top = next(i for i, r in enumerate(rows) if "檢查清單" in r)
     sep = next(col for col, ch in cells(rows[top]) if ch == "│" and col > 20)
+    panels = {}   # a panel's left frame column -> its rows' text joined
+    def flush():
+        for x0 in sorted(panels):
+            out.append(panels[x0])
+        panels.clear()
     i = 0
     while i < len(rows):
         r = rows[i]
+        if i == top:
+            flush()
+        bars = [col for col, ch in cells(r) if ch == "│"] if i < top else []
+        if i < top and bars and "┌" not in r and "└" not in r:
+            # frames pair up; the last panel's right frame may be a scroll mark
+            for k in range(0, len(bars), 2):
+                x0, x1 = bars[k], bars[k + 1] if k + 1 < len(bars) else 10**6
+                panels[x0] = (panels.get(x0, "") + " " + between(r, x0, x1).strip()).strip()
+            i += 1
+            continue
+        if i < top:
+            flush()
         if i >= top and any(ch == "│" and col == sep for col, ch in cells(r)):
             out.append(between(r, -1, sep))
         elif i > top and r.startswith(" " * 18) and out:
