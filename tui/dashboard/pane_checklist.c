@@ -195,9 +195,10 @@ static void head_item(struct rd_canvas *cv, int y, int x, int w, const struct rd
         else if (!model_readiness_current(m)) {
             /* an answer from before the failover (or failback) is history:
              * said as such, never ticked as the pool's state now */
+            /* "was" comes first: at 80 columns the rest may be cut */
             snprintf(t, sizeof t,
-                     m->last_move_back ? _("Readiness not checked since failback (was %s at %s)")
-                                       : _("Readiness not checked since failover (was %s at %s)"),
+                     m->last_move_back ? _("Readiness was %s %s (before the failback)")
+                                       : _("Readiness was %s %s (before the failover)"),
                      pp_ready_name(m->readiness), clock_at(src, m->last_check, c, sizeof c));
             tick_line(cv, y, x, w, 0, "[ ]", RD_DIM, t, RD_HEADER);
         } else {

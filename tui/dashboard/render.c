@@ -334,10 +334,14 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     x = seg(cv, y, x, RD_HEADER, phase_word(m->phase));
     if (m->active_domain >= 0 && m->active_domain < m->ndomains)
         x = segf(cv, y, x, RD_NORMAL, " %s", m->domains[m->active_domain].name);
-    x = seg(cv, y, x, RD_NORMAL, dot);
-    int strikes = cfg ? cfg->timing.busy_strikes : 3;
-    x = segf(cv, y, x, m->busy_strikes ? RD_WARNING : RD_NORMAL, _("Busy %d/%d"), m->busy_strikes,
-             strikes);
+    /* the Busy series counts answers: one from before the last failover or
+     * failback is history too ("complete · Busy 3/3" said otherwise) */
+    if (current || m->last_check < 0) {
+        x = seg(cv, y, x, RD_NORMAL, dot);
+        int strikes = cfg ? cfg->timing.busy_strikes : 3;
+        x = segf(cv, y, x, m->busy_strikes ? RD_WARNING : RD_NORMAL, _("Busy %d/%d"),
+                 m->busy_strikes, strikes);
+    }
     if (m->phase == PP_PH_CHECKING) {
         x = seg(cv, y, x, RD_NORMAL, dot);
         if (m->check_server >= 0 && m->check_server < m->nservers)
