@@ -90,7 +90,7 @@ static const char *const templates[] = {
        "leaves at once)"),
 };
 
-#define MAXCAP 8
+#define MAXCAP 10   /* the start record has 9 values */
 
 struct caps {
     const char *p[MAXCAP];
