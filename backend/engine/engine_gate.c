@@ -76,7 +76,9 @@ static bool check_outside(const struct pp_engine *e, int i, int avoid)
 static int pick_check_server(struct pp_engine *e, bool *blocked)
 {
     struct pp_model *m = e->m;
-    int n = m->nservers, avoid = next_domain_guess(m);
+    /* while a domain is in flight no other starts, and a check read then
+     * (a recheck) decides nothing: only the domain in flight is avoided */
+    int n = m->nservers, avoid = m->active_domain >= 0 ? -1 : next_domain_guess(m);
     bool idle_inside = false;
     for (int k = 1; k <= n; k++) {
         int i = ((m->check_server < 0 ? -1 : m->check_server) + k) % n;

@@ -445,6 +445,30 @@ static void test_check_runs_outside_the_next_domain(void **st)
     drv_destroy(d);
 }
 
+/* ... but while a domain is in flight a recheck (which decides nothing)
+ * runs outside that domain only: in a two-domain pool that is the other
+ * domain, and the operator is not stopped with a question. */
+static void test_recheck_during_a_domain_runs_outside_it(void **st)
+{
+    (void)st;
+    struct drv *d = mk(INI_HEAD "[servers]\n"
+                       "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                       "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+                       INI_TIMING);
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(d->m.active_domain >= 0);
+    int active = d->m.active_domain;
+    drv_op(d, PP_OP_RECHECK, NULL);
+    int i = drv_find(d, PP_CMD_READINESS, -2);
+    assert_true(i >= 0);
+    assert_true(d->m.servers[d->runs[i].server].domain != active);
+    assert_int_not_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_destroy(d);
+}
+
 /* class 11: a pool whose Front Ends are all in the domain to start next has
  * nowhere to run the check: the operator is told so and asked, nothing
  * runs on a server that is about to be drained. */
@@ -529,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
         cmocka_unit_test(test_check_runs_outside_the_next_domain),
         cmocka_unit_test(test_check_with_no_server_outside_asks),
+        cmocka_unit_test(test_recheck_during_a_domain_runs_outside_it),
         cmocka_unit_test(test_settle_zero_does_not_spin),
         cmocka_unit_test(test_gate_refuses_whatever_asked),
     };
