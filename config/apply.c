@@ -141,6 +141,13 @@ static void apply_pool(struct cfg_loader *L, const struct cfg_entry *e)
             snprintf(c->profile, sizeof c->profile, "%s", cfg_profile_names[v]);
         if (L->user)
             L->profile_line = e->line;
+    } else if (is(k, "commands_from") && L->user) {
+        /* only the user's file names it; load_text applied that profile's
+         * text already (it has to come before the file's own keys) */
+        if ((v = set_enum(L, e, cfg_profile_names, CFG_PROFILE_COUNT - 1,
+                          "lync2013, sfb2015, sfb2019, linux-systemd")) >= 0)
+            snprintf(c->commands_from, sizeof c->commands_from, "%s", cfg_profile_names[v]);
+        L->commands_from_line = e->line;
     } else if (is(k, "mode")) {
         if ((v = set_enum(L, e, mode_names, 2, "graceful, downtime")) >= 0)
             c->mode = (enum pp_mode)v;
@@ -271,6 +278,16 @@ static void apply_timing(struct cfg_loader *L, const struct cfg_entry *e)
     const char *k = e->key;
     static const char *const steps[PP_STEP_COUNT] = {"drain_timeout", "upgrade_timeout",
                                                      "restart_timeout", "verify_timeout"};
+    /* validate.c holds a Lync / SfB profile to Microsoft's numbers: it
+     * needs where and how the file set them */
+    if (L->user && (is(k, "busy_retry") || is(k, "busy_strikes") || is(k, "settle"))) {
+        char *text = is(k, "settle") ? L->settle_text
+                     : is(k, "busy_retry") ? L->busy_retry_text : L->busy_strikes_text;
+        int *line = is(k, "settle") ? &L->settle_line
+                    : is(k, "busy_retry") ? &L->busy_retry_line : &L->busy_strikes_line;
+        cfg_show(text, sizeof L->settle_text, e->value);
+        *line = e->line;
+    }
     int st = cfg_lookup(k, steps, PP_STEP_COUNT);
     if (st >= 0)
         set_duration(L, e, false, &t->step_timeout[st]);
@@ -279,7 +296,7 @@ static void apply_timing(struct cfg_loader *L, const struct cfg_entry *e)
     else if (is(k, "busy_strikes"))
         set_int(L, e, 1, 100, &t->busy_strikes);
     else if (is(k, "settle"))
-        set_duration(L, e, true, &t->settle); /* 0: a lab that skips the wait */
+        set_duration(L, e, true, &t->settle); /* 0: a custom lab that skips the wait */
     else if (is(k, "readiness_timeout"))
         set_duration(L, e, false, &t->readiness_timeout);
     else if (is(k, "failover_timeout"))

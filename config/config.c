@@ -49,10 +49,12 @@ static void apply_builtin(struct cfg_loader *L, const char *name, const char *te
     cfg_doc_free(&d);
 }
 
-static int find_profile(const struct cfg_doc *doc)
+/* A [pool] key's profile name in the user's file, as a profile index; -1
+ * when absent or not a profile (apply.c reports that at its line). */
+static int find_profile(const struct cfg_doc *doc, const char *key)
 {
     for (int i = 0; i < doc->n; i++)
-        if (!strcasecmp(doc->e[i].section, "pool") && !strcasecmp(doc->e[i].key, "profile"))
+        if (!strcasecmp(doc->e[i].section, "pool") && !strcasecmp(doc->e[i].key, key))
             return cfg_lookup(doc->e[i].value, cfg_profile_names, CFG_PROFILE_COUNT);
     return -1;
 }
@@ -75,7 +77,8 @@ static int load_text(struct pp_config *cfg, const char *name, const char *text, 
                            .profile = -1};
     struct cfg_doc user;
     cfg_doc_parse(&user, name, text, len, diag);
-    L.profile = find_profile(&user);
+    L.profile = find_profile(&user, "profile");
+    L.commands_from = find_profile(&user, "commands_from");
 
     apply_builtin(&L, "(built-in defaults)", cfg_defaults_text());
     if (scenario) {
@@ -87,6 +90,16 @@ static int load_text(struct pp_config *cfg, const char *name, const char *text, 
         char pname[64];
         snprintf(pname, sizeof pname, "(built-in profile %s)", cfg_profile_names[L.profile]);
         apply_builtin(&L, pname, cfg_profile_text(L.profile));
+    }
+    /* profile = custom, commands_from = lync2013: the lync2013 text (shell,
+     * quorum rule, commands) on top of custom's, the pool still custom, so
+     * its file may choose other timings (a lab).  validate.c refuses the key
+     * with any other profile. */
+    if (L.profile == CFG_PROFILE_CUSTOM && L.commands_from >= 0 &&
+        L.commands_from != CFG_PROFILE_CUSTOM) {
+        char pname[64];
+        snprintf(pname, sizeof pname, "(built-in profile %s)", cfg_profile_names[L.commands_from]);
+        apply_builtin(&L, pname, cfg_profile_text(L.commands_from));
     }
     L.cur_file = name;
     cfg_check_sections(&L, &user);

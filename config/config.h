@@ -132,6 +132,8 @@ struct pp_config {
     /* [pool] */
     char fqdn[PP_NAME_MAX];
     char profile[16];                  /* lync2013 sfb2015 sfb2019 linux-systemd custom */
+    char commands_from[16];            /* custom only: the built-in profile whose shell,
+                                        * quorum rule and [commands] it starts from; "" none */
     enum pp_shell shell;               /* from the profile; [pool] shell overrides */
     enum pp_mode mode;
     char backup_pool[PP_NAME_MAX];     /* "" = not paired for disaster recovery */

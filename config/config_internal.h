@@ -73,6 +73,9 @@ bool cfg_pattern_format(const char *pattern, long i, char *out, size_t n);
 
 /* profiles.c: built-in INI texts. */
 #define CFG_PROFILE_COUNT 5
+#define CFG_PROFILE_CUSTOM 4      /* the last one: custom */
+/* Lync / SfB profiles: lync2013, sfb2015, sfb2019 (indices 0-2) */
+#define CFG_PROFILE_IS_LYNC(i) ((i) >= 0 && (i) <= 2)
 extern const char *const cfg_profile_names[CFG_PROFILE_COUNT];
 const char *cfg_defaults_text(void);
 const char *cfg_sim_defaults_text(void);
@@ -101,6 +104,12 @@ struct cfg_loader {
     int pool_line, servers_line, profile_line, fqdn_line, backup_line, failover_on_line;
     bool backup_bad;         /* backup_pool was given but refused */
     int quorum_line, scenario_line, sim_line;
+    int commands_from;       /* profile index whose commands a custom pool takes, -1 none */
+    int commands_from_line;
+    /* the safety timings as the user's file wrote them (line 0 = not set):
+     * a Lync / SfB profile refuses less than Microsoft's numbers */
+    int settle_line, busy_retry_line, busy_strikes_line;
+    char settle_text[72], busy_retry_text[72], busy_strikes_text[72];   /* cfg_show: 64+ */
     int title_line, goal_line, expect_line;
     int cmd_line[PP_CMD_COUNT];
     int cmd_backup_line[PP_CMD_COUNT];

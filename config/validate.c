@@ -336,6 +336,61 @@ static void check_quorum(struct cfg_loader *L)
          c->quorum == PP_QUORUM_NONE ? "none" : "majority", c->profile);
 }
 
+/* commands_from lends a custom pool a built-in profile's commands; a
+ * profile that is not custom has its own, and its own rules. */
+static void check_commands_from(struct cfg_loader *L)
+{
+    if (!L->commands_from_line || L->profile == CFG_PROFILE_CUSTOM || L->profile < 0)
+        return;
+    VERR(L, L->commands_from_line,
+         "commands_from: only a profile = custom pool takes another profile's commands (this "
+         "one is profile = %s)",
+         L->cfg->profile);
+}
+
+/* Microsoft's numbers for a Lync / SfB pool, kept as minimums outside
+ * training (the simulator compresses time; scenarios are exempt):
+ * - "Upgrade or update Front End Servers" (Lync Server 2013, the seed
+ *   document): when PoolUpgradeState is Busy, wait 10 minutes and check
+ *   again; Busy three times in a row, 10 minutes apart, is a pool problem
+ *   (the English page says "three"; its Chinese translation lost the word).
+ * - Microsoft's guidance for reliable Front End upgrades (FACTS.md "Extra
+ *   guidance"; not in the seed document): once a domain is back and the
+ *   pool is Ready again, wait 20 minutes before the next domain.
+ * A longer wait is allowed; fewer or more strikes are not (more would keep
+ * a failing pool waiting past Microsoft's verdict).  Only profile = custom
+ * chooses other numbers, and the journal's start record names those in
+ * force. */
+#define LYNC_SETTLE_MIN ((pp_ms)20 * 60000)
+#define LYNC_BUSY_RETRY_MIN ((pp_ms)10 * 60000)
+#define LYNC_BUSY_STRIKES 3
+
+static void check_minimums(struct cfg_loader *L)
+{
+    const struct pp_config *c = L->cfg;
+    if (L->scenario || !CFG_PROFILE_IS_LYNC(L->profile))
+        return;
+    const struct pp_timing *t = &c->timing;
+    if (t->settle < LYNC_SETTLE_MIN)
+        VERR(L, first_line(L->settle_line, L->profile_line),
+             "settle = %s: a %s pool waits at least 20m after each domain (Microsoft's upgrade "
+             "guidance: 20 minutes once the pool is Ready again); only profile = custom may "
+             "choose less (a lab: profile = custom, commands_from = %s)",
+             L->settle_text, c->profile, c->profile);
+    if (t->busy_retry < LYNC_BUSY_RETRY_MIN)
+        VERR(L, first_line(L->busy_retry_line, L->profile_line),
+             "busy_retry = %s: a %s pool waits at least 10m before checking a Busy pool again "
+             "(Microsoft, \"Upgrade or update Front End Servers\": wait 10 minutes); only "
+             "profile = custom may choose less (a lab: profile = custom, commands_from = %s)",
+             L->busy_retry_text, c->profile, c->profile);
+    if (t->busy_strikes != LYNC_BUSY_STRIKES)
+        VERR(L, first_line(L->busy_strikes_line, L->profile_line),
+             "busy_strikes = %s: a %s pool has a problem after Busy 3 times in a row (Microsoft, "
+             "\"Upgrade or update Front End Servers\"); only profile = custom may choose "
+             "another number (a lab: profile = custom, commands_from = %s)",
+             L->busy_strikes_text, c->profile, c->profile);
+}
+
 /* A package to stage needs somewhere to go and a way to hash it there. */
 static void check_update(struct cfg_loader *L)
 {
@@ -353,6 +408,8 @@ void cfg_validate(struct cfg_loader *L)
 {
     check_pool(L);
     check_quorum(L);
+    check_commands_from(L);
+    check_minimums(L);
     check_servers(L);
     check_commands(L);
     check_command_lengths(L);

@@ -393,11 +393,17 @@ void engine_handle(struct pp_engine *e, const struct pp_event *ev, pp_ms now,
             static const char *const rules[] = {"lync", "majority", "none"};
             char topo[9];
             eng_topology(e, topo);
+            /* ... and so are the timings in force: Microsoft's on a Lync /
+             * SfB pool, whatever a custom pool chose */
+            const struct pp_timing *t = &e->cfg->timing;
             snprintf(r->detail, sizeof r->detail,
-                     "pool %s profile %s mode %s, %d Front Ends, quorum %s, topology %s%s%s",
+                     "pool %s profile %s mode %s, %d Front Ends, quorum %s, Busy retry %llds, "
+                     "%d strikes, settle %llds, topology %s%s%s",
                      e->m->fqdn, e->m->profile,
                      e->m->mode == PP_MODE_GRACEFUL ? "graceful" : "downtime", e->m->nservers,
-                     rules[e->cfg->quorum], topo, e->m->training ? ", training scenario " : "",
+                     rules[e->cfg->quorum], (long long)(t->busy_retry / 1000), t->busy_strikes,
+                     (long long)(t->settle / 1000), topo,
+                     e->m->training ? ", training scenario " : "",
                      e->m->training ? e->m->scenario : "");
             gate_begin_check(e);
         }

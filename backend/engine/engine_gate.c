@@ -30,14 +30,56 @@ static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
     return e->cfg->commands[k] && e->cfg->commands[k][0];
 }
 
-/* A Front End that is up, not in the domain being upgraded, and idle.
- * (Issue 14 class 11 asks that the first check also avoid the domain about
- * to start; the SSH end-to-end tests still expect it on the first server,
- * so that part waits for them.) */
-static int pick_check_server(struct pp_engine *e)
+static bool dom_finished(const struct pp_domain *d)
+{
+    return d->state == PP_DOM_DONE || d->state == PP_DOM_DONE_EXCEPTIONS;
+}
+
+/* The domain the next offer will most likely name: the operator's choice,
+ * else the first open one that last reported ReadyForUpgrade True, else
+ * the first open one (gate_offer_domain's order); -1 when none is open. */
+static int next_domain_guess(const struct pp_model *m)
+{
+    if (m->chosen_domain >= 0 && m->chosen_domain < m->ndomains &&
+        m->chosen_domain != m->active_domain && !dom_finished(&m->domains[m->chosen_domain]))
+        return m->chosen_domain;
+    int first = -1;
+    for (int d = 0; d < m->ndomains; d++) {
+        if (dom_finished(&m->domains[d]) || d == m->active_domain)
+            continue;
+        if (m->domains[d].ready_flag == 1)
+            return d;
+        if (first < 0)
+            first = d;
+    }
+    return first;
+}
+
+/* May the readiness check (or the fabric read) run on server i?  Up, idle,
+ * and outside the domain in flight and the domain about to start: the
+ * check must not run on a server that is down, or drained a moment later
+ * (README, "Readiness gate"; FACTS.md: "pick one that is up and not in the
+ * domain being upgraded"). */
+static bool check_outside(const struct pp_engine *e, int i, int avoid)
+{
+    const struct pp_model *m = e->m;
+    const struct pp_server *s = &m->servers[i];
+    if (s->domain >= 0 && (s->domain == m->active_domain || s->domain == avoid ||
+                           m->domains[s->domain].state == PP_DOM_ACTIVE))
+        return false;
+    return true;
+}
+
+/* The next server in turn that may run the check; -1 when none.  *blocked
+ * is set when servers that are up and idle exist but all of them are in
+ * the domain about to start (a one-domain pool). */
+static int pick_check_server(struct pp_engine *e, bool *blocked)
 {
     struct pp_model *m = e->m;
-    int n = m->nservers;
+    /* while a domain is in flight no other starts, and a check read then
+     * (a recheck) decides nothing: only the domain in flight is avoided */
+    int n = m->nservers, avoid = m->active_domain >= 0 ? -1 : next_domain_guess(m);
+    bool idle_inside = false;
     for (int k = 1; k <= n; k++) {
         int i = ((m->check_server < 0 ? -1 : m->check_server) + k) % n;
         if (i < 0)
@@ -45,10 +87,14 @@ static int pick_check_server(struct pp_engine *e)
         const struct pp_server *s = &m->servers[i];
         if (!model_server_up(s) || e->srv[i].running)
             continue;
-        if (m->active_domain >= 0 && s->domain == m->active_domain)
+        if (!check_outside(e, i, avoid)) {
+            idle_inside |= s->domain == avoid && s->domain != m->active_domain;
             continue;
+        }
         return i;
     }
+    if (blocked)
+        *blocked = idle_inside;
     return -1;
 }
 
@@ -68,13 +114,23 @@ void gate_begin_check(struct pp_engine *e)
     struct pp_model *m = e->m;
     if (e->check_running || e->quit || e->stopped)
         return;
-    int s = pick_check_server(e);
+    bool blocked = false;
+    int s = pick_check_server(e, &blocked);
     m->next_check = PP_MS_NEVER;
     /* a new answer decides: an earlier proceed override was for the old gate */
     e->proceed_gate = false;
     e->proceed_domain = -1;
     if (m->phase != PP_PH_SETTLE && m->phase != PP_PH_DOMAIN)
         m->phase = PP_PH_CHECKING;
+    if (s < 0 && blocked) {
+        int d = next_domain_guess(m);
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                _("Every Front End that is up is in %s, the domain to start next: the readiness "
+                  "check runs on a Front End outside it, and there is none. Pass the gate for a "
+                  "domain by hand (override proceed, with a reason) or quit."),
+                d >= 0 ? m->domains[d].name : "?");
+        return;
+    }
     if (s < 0) {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE, "%s",
                 _("No Front End is up and outside the domain in progress to run the readiness "
@@ -239,7 +295,7 @@ static void settle_done(struct pp_engine *e)
 
 static void run_fabric(struct pp_engine *e, bool after)
 {
-    int s = pick_check_server(e);
+    int s = pick_check_server(e, NULL);
     if (s < 0) {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE, "%s",
                 _("No Front End is up to read the pool's fabric state on."));

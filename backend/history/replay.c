@@ -30,6 +30,9 @@ static int add_rec(void *ctx, const struct pp_jrec *r)
 struct derived {
     char pool[PP_NAME_MAX], profile[16], mode[16], scenario[64];
     char backup[PP_NAME_MAX], failover_on[PP_NAME_MAX];
+    char quorum[16];                     /* "" when the start record has none */
+    long long busy_retry_s, settle_s;    /* -1 when the start record has none */
+    int strikes;
 };
 
 static void parse_start(const struct pp_jrec *r, struct derived *d)
@@ -43,6 +46,22 @@ static void parse_start(const struct pp_jrec *r, struct derived *d)
     const char *sc = strstr(r->detail, "training scenario ");
     if (sc)
         snprintf(d->scenario, sizeof d->scenario, "%s", sc + strlen("training scenario "));
+    /* the rule and the timings in force: a custom pool's own choice */
+    const char *q = strstr(r->detail, ", quorum ");
+    char rule[16] = "";
+    if (q && sscanf(q, ", quorum %15[a-z]", rule) == 1 &&
+        (!strcmp(rule, "lync") || !strcmp(rule, "majority") || !strcmp(rule, "none")))
+        snprintf(d->quorum, sizeof d->quorum, "%s", rule);
+    const char *t = strstr(r->detail, ", Busy retry ");
+    long long retry, settle;
+    int strikes;
+    if (t && sscanf(t, ", Busy retry %llds, %d strikes, settle %llds", &retry, &strikes,
+                    &settle) == 3 && retry > 0 && retry <= 7 * 86400 && strikes >= 1 &&
+        strikes <= 100 && settle >= 0 && settle <= 7 * 86400) {
+        d->busy_retry_s = retry;
+        d->strikes = strikes;
+        d->settle_s = settle;
+    }
 }
 
 static void parse_failover(const struct pp_jrec *r, struct derived *d)
@@ -66,6 +85,7 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
 {
     struct derived d;
     memset(&d, 0, sizeof d);
+    d.busy_retry_s = d.settle_s = -1;
     for (int i = 0; i < rp->n; i++) {
         if (journal_event_parse(rp->recs[i].event) == PP_JEV_START && !d.pool[0])
             parse_start(&rp->recs[i], &d);
@@ -114,6 +134,8 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
         fprintf(f, "backup_pool = %s\nfailover_on = %s\n", d.backup, d.failover_on);
     if (big)
         fputs("quorum = majority\n", f);
+    else if (!lync_profile(d.profile) && d.quorum[0])
+        fprintf(f, "quorum = %s\n", d.quorum);   /* a custom pool's own rule */
     fputs("[servers]\n", f);
     for (int k = 0; k < nn; k++) {
         const char *dom = "";
@@ -125,6 +147,11 @@ static int derive_config(struct pp_replay *rp, char *err, size_t errn)
     /* nothing runs in a replay: every command is a no-op placeholder */
     fputs("[commands]\nreadiness = :\ndrain = :\ndrain_now = :\nupgrade = :\nrestart = :\n"
           "verify = :\nfailover = :\nfailback = :\n", f);
+    /* a Lync profile runs on Microsoft's timings (the defaults); a custom
+     * pool on those its start record names */
+    if ((big || !lync_profile(d.profile)) && d.busy_retry_s > 0)
+        fprintf(f, "[timing]\nbusy_retry = %llds\nbusy_strikes = %d\nsettle = %llds\n",
+                d.busy_retry_s, d.strikes, d.settle_s);
     free(names);
     int rc = fclose(f);
     struct pp_diag dg = {0};

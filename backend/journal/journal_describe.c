@@ -46,6 +46,10 @@ static const char *const templates[] = {
     N_("no answer"),
     N_("..."),
     N_("routing groups: %s, all with primary and %s secondaries"),
+    N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, Busy retry %ss, %s strikes, "
+       "settle %ss, topology %s, training scenario %s"),
+    N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, Busy retry %ss, %s strikes, "
+       "settle %ss, topology %s"),
     N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, topology %s, training scenario %s"),
     N_("pool %s profile %s mode %s, %s Front Ends, quorum %s, topology %s"),
     N_("pool %s profile %s mode %s, %s Front Ends, training scenario %s"),
@@ -86,7 +90,7 @@ static const char *const templates[] = {
        "leaves at once)"),
 };
 
-#define MAXCAP 8
+#define MAXCAP 10   /* the start record has 9 values */
 
 struct caps {
     const char *p[MAXCAP];

@@ -180,6 +180,31 @@ accept 8 "fe-01.contoso.com = Upgrade_Domain-1.a"
 accept 16 "settle = 1h30m"
 accept 12 "port = 2222"
 
+# ---- Microsoft's timings are minimums for a Lync / SfB pool (issue 14 class 9) ----
+refuse 16 16 "settle = 0s"
+refuse 16 16 "settle = 19m59s"
+refuse 14 14 "busy_retry = 1s"
+refuse 15 15 "busy_strikes = 100"
+refuse 15 15 "busy_strikes = 2"
+accept 14 "busy_retry = 15m"
+# the message names the minimum and where it comes from
+mkcfg 16 "settle = 0s"
+"$POOLPILOT" --check-config -c "$CFG" >"$H_DIR/out" 2>&1 </dev/null
+CASES=$((CASES + 1))
+if ! grep -q -F "$CFG:16: settle = 0s: a lync2013 pool waits at least 20m after each domain (Microsoft's upgrade guidance: 20 minutes once the pool is Ready again); only profile = custom may choose less" "$H_DIR/out"; then
+    FAILED=$((FAILED + 1))
+    printf 'settle = 0s: the message does not name the minimum and its source: %s\n' \
+        "$(head -1 "$H_DIR/out" | cut -c1-200)" >>"$REPORT"
+fi
+# a lab pool (profile = custom with the lync2013 commands) chooses its own
+LYNC_BASE=("${BASE[@]}")
+BASE[2]="profile = custom"
+BASE[5]="commands_from = lync2013"
+accept 16 "settle = 0s"
+accept 14 "busy_retry = 1s"
+accept 15 "busy_strikes = 100"
+BASE=("${LYNC_BASE[@]}")
+
 [ -e "$PWN" ] && h_fail "a payload ran: $PWN exists"
 h_log "$CASES hostile and legitimate configs checked, $FAILED wrong"
 if [ "$FAILED" -gt 0 ]; then

@@ -14,7 +14,7 @@ TIMING='[timing]
 busy_retry = 1s
 readiness_timeout = 30s'
 INI=$H_DIR/pool.ini
-pool_ini "$INI" lync2013 pool01.contoso.com "$TIMING"
+pool_ini "$INI" custom:lync2013 pool01.contoso.com "$TIMING"
 
 reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
 readiness_only() {      # every command any fake ran is a readiness check or the
@@ -71,7 +71,7 @@ reset_logs
 KH2=$H_DIR/known_hosts_2
 : >"$KH2"
 INI2=$H_DIR/unknown.ini
-POOL_KNOWN_HOSTS=$KH2 pool_ini "$INI2" lync2013 pool01.contoso.com "$TIMING"
+POOL_KNOWN_HOSTS=$KH2 pool_ini "$INI2" custom:lync2013 pool01.contoso.com "$TIMING"
 PROMPTS=0
 on_unknown() {
     case $1 in

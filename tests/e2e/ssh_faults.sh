@@ -26,8 +26,9 @@ verify_timeout = 60s
 readiness_timeout = 30s
 probe_timeout = 30s'
 INI=$H_DIR/pool.ini
-pool_ini "$INI" lync2013 pool01.contoso.com "$TIMING"
+pool_ini "$INI" custom:lync2013 pool01.contoso.com "$TIMING"
 D1=$(pool_dir fe01.contoso.com)
+D3=$(pool_dir fe03.contoso.com)
 
 no_logs() {
     local s
@@ -50,36 +51,38 @@ ends_with_stop() { jq -s -e 'last.event == "stop"' "$1" >/dev/null; }
 h_log "1: wrong key"
 ssh-keygen -q -t ed25519 -N '' -C wrong -f "$H_DIR/wrong_key" </dev/null
 INI_W=$H_DIR/wrong.ini
-POOL_IDENTITY=$H_DIR/wrong_key pool_ini "$INI_W" lync2013 pool01.contoso.com "$TIMING"
+POOL_IDENTITY=$H_DIR/wrong_key pool_ini "$INI_W" custom:lync2013 pool01.contoso.com "$TIMING"
 J=$H_DIR/wrong.jsonl
 timeout 120 "$POOLPILOT" -c "$INI_W" --headless --yes --journal "$J" </dev/null >"$H_DIR/wrong.out" 2>&1
 rc=$?
 pool_check "1: the run stops (exit 1, rc=$rc)" '[ $rc -eq 1 ]'
-pool_check "1: 'authentication failed' for $POOL_USER@fe01, naming the identity file" \
-    'grep "$POOL_USER@fe01.contoso.com" "$H_DIR/wrong.out" | grep -i "authentication failed" | grep -q -F "$H_DIR/wrong_key"'
+pool_check "1: 'authentication failed' for $POOL_USER@fe03, naming the identity file" \
+    'grep "$POOL_USER@fe03.contoso.com" "$H_DIR/wrong.out" | grep -i "authentication failed" | grep -q -F "$H_DIR/wrong_key"'
 pool_check "1: sshd saw the key and refused it (not a network problem)" \
-    '! grep -q "Accepted publickey" "$D1/sshd.log" && grep -q -i "Connection from" "$D1/sshd.log"'
+    '! grep -q "Accepted publickey" "$D3/sshd.log" && grep -q -i "Connection from" "$D3/sshd.log"'
 pool_check "1: nothing ran on any server" no_logs
 pool_check "1: no domain or step started; the journal ends with stop" 'no_step_started "$J" && ends_with_stop "$J"'
 
 # ---- 2. password prompts ------------------------------------------------------
 h_log "2: password prompt"
 SECRET=not-the-password-$RANDOM$RANDOM
-# fe01 allows passwords (every password is wrong: root's is locked, and an
-# ordinary user's sshd cannot read /etc/shadow)
+# fe03, where the first readiness check runs (the first Front End outside
+# UpgradeDomain1, the domain about to start), allows passwords (every
+# password is wrong: root's is locked, and an ordinary user's sshd cannot
+# read /etc/shadow)
 sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/; s/^PermitRootLogin .*/PermitRootLogin yes/' \
-    "$D1/sshd_config"
-sshd_restart "$D1" || h_fail "cannot restart fe01's sshd"
-disown "$(cat "$D1/listener.pid")" 2>/dev/null
+    "$D3/sshd_config"
+sshd_restart "$D3" || h_fail "cannot restart fe03's sshd"
+disown "$(cat "$D3/listener.pid")" 2>/dev/null
 INI_P=$H_DIR/password.ini
-pool_ini "$INI_P" lync2013 pool01.contoso.com "$TIMING"
+pool_ini "$INI_P" custom:lync2013 pool01.contoso.com "$TIMING"
 sed -i 's/^auth = key/auth = password/' "$INI_P"
 J=$H_DIR/password.jsonl
 PW_PROMPTS=0
 OTHER_PROMPTS=0
 on_password() {
     case $1 in
-    *"] ? "*"assword for $POOL_USER@fe01.contoso.com"*)
+    *"] ? "*"assword for $POOL_USER@fe03.contoso.com"*)
         PW_PROMPTS=$((PW_PROMPTS + 1))
         if [ $PW_PROMPTS -le 2 ]; then pool_say "$SECRET"; else pool_hangup; fi ;;
     *"] ? Password for "* | *"] ? "*"assword:"*)   # a prompt, not a question quoting a failure
@@ -90,21 +93,21 @@ on_password() {
 }
 POOL_OUT=$H_DIR/password.out pool_drive 90 on_password -c "$INI_P" --headless --journal "$J"
 pool_check "2: the run stops (exit 1, rc=$POOL_RC)" '[ "$POOL_RC" -eq 1 ]'
-pool_check "2: the operator is asked for $POOL_USER@fe01's password" '[ $PW_PROMPTS -ge 1 ]'
+pool_check "2: the operator is asked for $POOL_USER@fe03's password" '[ $PW_PROMPTS -ge 1 ]'
 pool_check "2: sshd checked the typed password and refused it" \
-    'grep -q "Failed password for $POOL_USER" "$D1/sshd.log"'
+    'grep -q "Failed password for $POOL_USER" "$D3/sshd.log"'
 pool_check "2: the servers that do not accept passwords are not asked" '[ $OTHER_PROMPTS -eq 0 ]'
 pool_check "2: they fail with the methods the server accepts" \
-    'grep "$POOL_USER@fe02.contoso.com" "$H_DIR/password.out" | grep -i "authentication failed" | grep -q "publickey"'
+    'grep "$POOL_USER@fe04.contoso.com" "$H_DIR/password.out" | grep -i "authentication failed" | grep -q "publickey"'
 pool_check "2: the password is in no output, journal or file" \
     '! grep -r -q -F "$SECRET" "$H_DIR/password.out" "$J" "$POOL_ROOT" "$XDG_STATE_HOME"'
 pool_check "2: nothing ran on any server" no_logs
 pool_check "2: no domain or step started" 'no_step_started "$J"'
 # back to keys only
 sed -i 's/^PasswordAuthentication yes/PasswordAuthentication no/; s/^PermitRootLogin .*/PermitRootLogin prohibit-password/' \
-    "$D1/sshd_config"
-sshd_restart "$D1" || h_fail "cannot restart fe01's sshd"
-disown "$(cat "$D1/listener.pid")" 2>/dev/null
+    "$D3/sshd_config"
+sshd_restart "$D3" || h_fail "cannot restart fe03's sshd"
+disown "$(cat "$D3/listener.pid")" 2>/dev/null
 
 # ---- 3 and 4. connections cut during the upgrade ------------------------------
 # fe01's update installer takes 60 s; when it is running there, every
@@ -180,7 +183,7 @@ h_log "5: a server that never comes back"
 reset_pool
 rm -f "$D1/on-reboot"            # no reboot hook: its sshd stays down
 INI_N=$H_DIR/never.ini
-pool_ini "$INI_N" lync2013 pool01.contoso.com "${TIMING/restart_timeout = 60s/restart_timeout = 4s}"
+pool_ini "$INI_N" custom:lync2013 pool01.contoso.com "${TIMING/restart_timeout = 60s/restart_timeout = 4s}"
 J=$H_DIR/never.jsonl
 timeout 120 "$POOLPILOT" -c "$INI_N" --headless --yes --journal "$J" </dev/null >"$H_DIR/never.out" 2>&1
 rc=$?

@@ -30,11 +30,14 @@ no_logs() {
 reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
 
 # ---- A. unknown host keys, every one refused -----------------------------
+# The first readiness check runs on the first Front End outside the domain
+# about to start (UpgradeDomain1 = fe01, fe02): fe03.
+CK=fe03.contoso.com
 h_log "A: unknown host keys, refused"
 KH_A=$H_DIR/known_hosts_a
 : >"$KH_A"
 INI_A=$H_DIR/a.ini
-POOL_KNOWN_HOSTS=$KH_A pool_ini "$INI_A" lync2013 pool01.contoso.com "$TIMING"
+POOL_KNOWN_HOSTS=$KH_A pool_ini "$INI_A" custom:lync2013 pool01.contoso.com "$TIMING"
 J=$H_DIR/a.jsonl
 PROMPTS_A=()
 on_a() {
@@ -47,13 +50,13 @@ on_a() {
 }
 POOL_OUT=$H_DIR/a.out pool_drive 60 on_a -c "$INI_A" --headless --journal "$J"
 pool_check "A: the run stops (exit 1, rc=$POOL_RC)" '[ "$POOL_RC" -eq 1 ]'
-pool_check "A: a host-key prompt was shown for fe01 first" \
-    '[ ${#PROMPTS_A[@]} -ge 1 ] && [[ ${PROMPTS_A[0]} == *fe01.contoso.com* ]]'
-FP1=$(fingerprint fe01.contoso.com)
-pool_check "A: the prompt shows fe01's SHA256 fingerprint ($FP1)" \
-    '[[ $FP1 == SHA256:* ]] && [[ ${PROMPTS_A[0]} == *"$FP1"* ]]'
+pool_check "A: a host-key prompt was shown for $CK first" \
+    '[ ${#PROMPTS_A[@]} -ge 1 ] && [[ ${PROMPTS_A[0]} == *$CK* ]]'
+FPC=$(fingerprint $CK)
+pool_check "A: the prompt shows $CK's SHA256 fingerprint ($FPC)" \
+    '[[ $FPC == SHA256:* ]] && [[ ${PROMPTS_A[0]} == *"$FPC"* ]]'
 pool_check "A: the prompt names its address and the known_hosts file" \
-    '[[ ${PROMPTS_A[0]} == *"$(addr_of fe01.contoso.com)"* ]] && [[ ${PROMPTS_A[0]} == *"$KH_A"* ]]'
+    '[[ ${PROMPTS_A[0]} == *"$(addr_of $CK)"* ]] && [[ ${PROMPTS_A[0]} == *"$KH_A"* ]]'
 pool_check "A: every prompt refused says nothing was run" \
     '[ "$(grep -c "refused: .*host key not accepted.*nothing was run" "$H_DIR/a.out")" -eq ${#PROMPTS_A[@]} ]'
 pool_check "A: nothing ran on any server (the fakes' logs are empty)" no_logs
@@ -68,7 +71,7 @@ pool_check "A: readiness never Ready, the journal ends with stop" \
 # run", but the runner replaces that with "no result marker ... output was
 # cut" (backend/runner_cmd.c on_end), which is not what happened.
 pool_check "A: the journal's readiness record says the host key was refused (not 'output was cut')" \
-    'jq -s -e "[.[] | select(.event==\"readiness\" and .server==\"fe01.contoso.com\")][0].detail | test(\"host key\"; \"i\")" "$J" >/dev/null'
+    'jq -s -e "[.[] | select(.event==\"readiness\" and .server==\"$CK\")][0].detail | test(\"host key\"; \"i\")" "$J" >/dev/null'
 
 # ---- B. unknown host key, accepted ---------------------------------------
 h_log "B: unknown host key, accepted"
@@ -76,7 +79,7 @@ reset_logs
 mkdir -p "$H_DIR/b"
 KH_B=$H_DIR/b/known_hosts      # does not exist yet: accepting creates it
 INI_B=$H_DIR/b.ini
-POOL_KNOWN_HOSTS=$KH_B pool_ini "$INI_B" lync2013 pool01.contoso.com "$TIMING"
+POOL_KNOWN_HOSTS=$KH_B pool_ini "$INI_B" custom:lync2013 pool01.contoso.com "$TIMING"
 J=$H_DIR/b.jsonl
 PROMPTS_B=()
 ASKED_START=0
@@ -92,34 +95,34 @@ on_b() {
     esac
 }
 POOL_OUT=$H_DIR/b.out pool_drive 60 on_b -c "$INI_B" --headless --journal "$J"
-A1=$(addr_of fe01.contoso.com)
-pool_check "B: one prompt, for fe01, with its fingerprint" \
-    '[ ${#PROMPTS_B[@]} -eq 1 ] && [[ ${PROMPTS_B[0]} == *fe01.contoso.com*"$FP1"* ]]'
-pool_check "B: known_hosts was created with one entry for [$A1]:$POOL_PORT" \
+AC=$(addr_of $CK)
+pool_check "B: one prompt, for $CK, with its fingerprint" \
+    '[ ${#PROMPTS_B[@]} -eq 1 ] && [[ ${PROMPTS_B[0]} == *$CK*"$FPC"* ]]'
+pool_check "B: known_hosts was created with one entry for [$AC]:$POOL_PORT" \
     '[ -f "$KH_B" ] && [ "$(grep -c . "$KH_B")" -eq 1 ] &&
-     ssh-keygen -F "[$A1]:$POOL_PORT" -f "$KH_B" >/dev/null'
-pool_check "B: the entry holds fe01's host key" \
-    '[ "$(ssh-keygen -F "[$A1]:$POOL_PORT" -f "$KH_B" | grep -v "^#" | awk "{print \$3}")" = \
-       "$(awk "{print \$2}" "$(pool_dir fe01.contoso.com)/host_key.pub")" ]'
-pool_check "B: the run went on: readiness ran on fe01 and was Ready" \
-    '[ "$(pool_log_count fe01.contoso.com .)" -eq 1 ] &&
-     [ "$(pool_log_count fe01.contoso.com Get-CsPoolUpgradeReadinessState)" -eq 1 ] &&
+     ssh-keygen -F "[$AC]:$POOL_PORT" -f "$KH_B" >/dev/null'
+pool_check "B: the entry holds $CK's host key" \
+    '[ "$(ssh-keygen -F "[$AC]:$POOL_PORT" -f "$KH_B" | grep -v "^#" | awk "{print \$3}")" = \
+       "$(awk "{print \$2}" "$(pool_dir $CK)/host_key.pub")" ]'
+pool_check "B: the run went on: readiness ran on $CK and was Ready" \
+    '[ "$(pool_log_count $CK .)" -eq 1 ] &&
+     [ "$(pool_log_count $CK Get-CsPoolUpgradeReadinessState)" -eq 1 ] &&
      [ "$(pool_events "$J" ".event==\"readiness\" and .state==\"Ready\"")" -eq 1 ]'
 pool_check "B: it reached the question to start a domain (answered quit: exit 1)" \
     '[ $ASKED_START -eq 1 ] && [ "$POOL_RC" -eq 1 ]'
 pool_check "B: nothing ran on the other servers" \
-    '[ "$(pool_log_count fe02.contoso.com .)$(pool_log_count fe03.contoso.com .)$(pool_log_count fe04.contoso.com .)" = 000 ]'
+    '[ "$(pool_log_count fe01.contoso.com .)$(pool_log_count fe02.contoso.com .)$(pool_log_count fe04.contoso.com .)" = 000 ]'
 # OpenSSH's own client trusts the line poolpilot wrote (strict checking)
 ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$KH_B" \
     -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -i "$POOL_ROOT/client_ed25519" \
-    -p "$POOL_PORT" "$POOL_USER@$A1" "echo openssh-ok" >"$H_DIR/b.ssh" 2>&1
+    -p "$POOL_PORT" "$POOL_USER@$AC" "echo openssh-ok" >"$H_DIR/b.ssh" 2>&1
 pool_check "B: OpenSSH's ssh accepts the entry with StrictHostKeyChecking=yes" \
     'grep -q openssh-ok "$H_DIR/b.ssh"'
 # the next run knows the key: no question about it
 reset_logs
 J=$H_DIR/b2.jsonl
 "$POOLPILOT" -c "$INI_B" --headless --journal "$J" </dev/null >"$H_DIR/b2.out" 2>&1
-pool_check "B: the next run does not ask about fe01's key again" \
+pool_check "B: the next run does not ask about $CK's key again" \
     '! grep -q "answer: accept | refuse" "$H_DIR/b2.out" &&
      [ "$(pool_events "$J" ".event==\"readiness\" and .state==\"Ready\"")" -eq 1 ]'
 
@@ -135,7 +138,7 @@ sshd_newkey "$D2" && sshd_restart "$D2" || h_fail "cannot give fe02 a new key"
 disown "$(cat "$D2/listener.pid")" 2>/dev/null
 KH_SUM=$(md5sum <"$KH_C")
 INI_C=$H_DIR/c.ini
-POOL_KNOWN_HOSTS=$KH_C pool_ini "$INI_C" lync2013 pool01.contoso.com "$TIMING"
+POOL_KNOWN_HOSTS=$KH_C pool_ini "$INI_C" custom:lync2013 pool01.contoso.com "$TIMING"
 J=$H_DIR/c.jsonl
 # --yes, and "accept" typed as well: neither may get past a changed key
 printf 'accept\naccept\nyes\n' | timeout 120 "$POOLPILOT" -c "$INI_C" --headless --yes \

@@ -13,7 +13,7 @@ source "$PP_SOURCE_DIR/tests/e2e/lib/pool.sh"
 h_init ssh_readiness
 pool_start 4   # pool.txt: each case below writes its own
 INI=$H_DIR/pool.ini
-pool_ini "$INI" lync2013 pool01.contoso.com '[timing]
+pool_ini "$INI" custom:lync2013 pool01.contoso.com '[timing]
 busy_retry = 1s
 busy_strikes = 3
 readiness_timeout = 30s'
@@ -91,8 +91,10 @@ pool_check "cp950-warning: the fake's answer holds the raw CP950 and ESC bytes" 
 # Over SSH a whole answer arrives in one chunk, and the runner notifies
 # only the chunk's last complete line (backend/runner_cmd.c sink_emit uses
 # outbuf_last), here the result marker, which it hides: no line is shown.
+# (the check runs on fe03: the first Front End outside UpgradeDomain1, the
+# domain about to start)
 pool_check "cp950-warning: verbose mode shows the warning line, cleaned (U+FFFD, no ESC)" \
-    'grep "fe01.contoso.com| WARNING: " "$H_DIR/cp950-warning.out" | grep -q "�"'
+    'grep "fe03.contoso.com| WARNING: " "$H_DIR/cp950-warning.out" | grep -q "�"'
 h_log "Format-List after a CP950 warning"
 run_case cp950-warning-list Ready "format list" "warning $BIG5_TEXT"
 # the same pool, with one name in CP950 bytes

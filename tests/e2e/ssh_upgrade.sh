@@ -1,7 +1,8 @@
 # A whole rolling upgrade over SSH through the real binary: 6 fake Front
-# Ends in 3 upgrade domains, each behind its own OpenSSH sshd, profile
-# lync2013 (the real PowerShell templates, sent as -EncodedCommand and
-# decoded by the fake), --headless --yes.  Every server must be drained,
+# Ends in 3 upgrade domains, each behind its own OpenSSH sshd, a custom pool
+# with the lync2013 commands (the real PowerShell templates, sent as
+# -EncodedCommand and decoded by the fake; custom for the short timings),
+# --headless --yes.  Every server must be drained,
 # patched and restarted exactly once, the restart must be a real sshd
 # restart (the reboot hook) followed by a new connection, and the journal
 # must be complete.
@@ -13,7 +14,7 @@ source "$PP_SOURCE_DIR/tests/e2e/lib/pool.sh"
 h_init ssh_upgrade
 pool_start 6
 INI=$H_DIR/pool.ini
-pool_ini "$INI" lync2013 pool01.contoso.com '[timing]
+pool_ini "$INI" custom:lync2013 pool01.contoso.com '[timing]
 settle = 1s
 busy_retry = 2s
 restart_timeout = 60s

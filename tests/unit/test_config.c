@@ -53,6 +53,8 @@ static void check_msgs(const char *text, const char *const *want)
 #define POOL "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n"
 #define SERVERS "[servers]\nfe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain2\n"
 #define BASE POOL SERVERS
+/* A lab: a custom pool that takes lync2013's commands (lines 1-4). */
+#define LAB "[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = lync2013\n"
 
 static int teardown(void **state)
 {
@@ -537,7 +539,9 @@ static void test_ssh(void **state)
 static void test_timing(void **state)
 {
     (void)state;
-    EXPECT_OK(BASE "[timing]\nbusy_retry = 5m\nbusy_strikes = 5\nsettle = 0s\ndrain_timeout = 2h\n"
+    /* a custom pool chooses its own safety timings (a Lync profile may not:
+     * test_lync_timing_minimums) */
+    EXPECT_OK(LAB SERVERS "[timing]\nbusy_retry = 5m\nbusy_strikes = 5\nsettle = 0s\ndrain_timeout = 2h\n"
                    "upgrade_timeout = 1h30m\nrestart_timeout = 45m\nverify_timeout = 90s\n"
                    "readiness_timeout = 168h\nfailover_timeout = 30m\nprobe_timeout = 500ms\n");
     assert_int_equal(C.timing.busy_retry, 5 * 60000);
@@ -571,6 +575,113 @@ static void test_timing(void **state)
            "t.ini:8: busy_strikes: '101' is not a number from 1 to 100");
     /* A refused value leaves the default in place. */
     assert_int_equal(C.timing.busy_strikes, 3);
+}
+
+/* Issue 14 class 9: a Lync / SfB pool keeps Microsoft's numbers as
+ * minimums (settle 20m, Busy retry 10m, exactly 3 Busy strikes) outside
+ * training, each refusal at its line naming the minimum and its source. */
+static void test_lync_timing_minimums(void **state)
+{
+    (void)state;
+    static const char *const lync[] = {"lync2013", "sfb2015", "sfb2019"};
+    for (int i = 0; i < 3; i++) {
+        char text[512], w1[512], w2[512], w3[512];
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\n" SERVERS
+                 "[timing]\nsettle = 0s\nbusy_retry = 9m59s\nbusy_strikes = 100\n",
+                 lync[i]);
+        snprintf(w1, sizeof w1,
+                 "t.ini:8: settle = 0s: a %s pool waits at least 20m after each domain "
+                 "(Microsoft's upgrade guidance: 20 minutes once the pool is Ready again); only "
+                 "profile = custom may choose less (a lab: profile = custom, commands_from = %s)",
+                 lync[i], lync[i]);
+        snprintf(w2, sizeof w2,
+                 "t.ini:9: busy_retry = 9m59s: a %s pool waits at least 10m before checking a "
+                 "Busy pool again (Microsoft, \"Upgrade or update Front End Servers\": wait 10 "
+                 "minutes); only profile = custom may choose less (a lab: profile = custom, "
+                 "commands_from = %s)",
+                 lync[i], lync[i]);
+        snprintf(w3, sizeof w3,
+                 "t.ini:10: busy_strikes = 100: a %s pool has a problem after Busy 3 times in a "
+                 "row (Microsoft, \"Upgrade or update Front End Servers\"); only profile = "
+                 "custom may choose another number (a lab: profile = custom, commands_from = %s)",
+                 lync[i], lync[i]);
+        EXPECT(text, w1, w2, w3);
+    }
+    /* one second short, fewer strikes: still refused */
+    EXPECT(BASE "[timing]\nsettle = 19m59s\n",
+           "t.ini:8: settle = 19m59s: a lync2013 pool waits at least 20m after each domain "
+           "(Microsoft's upgrade guidance: 20 minutes once the pool is Ready again); only "
+           "profile = custom may choose less (a lab: profile = custom, commands_from = lync2013)");
+    load(BASE "[timing]\nbusy_strikes = 2\n");
+    assert_int_equal(D.n, 1);
+    assert_non_null(strstr(D.msgs[0], "t.ini:8: busy_strikes = 2: "));
+    /* Microsoft's numbers, and longer waits, pass */
+    EXPECT_OK(BASE "[timing]\nsettle = 20m\nbusy_retry = 10m\nbusy_strikes = 3\n");
+    EXPECT_OK(BASE "[timing]\nsettle = 1h\nbusy_retry = 15m\n");
+    assert_int_equal(C.timing.settle, 3600000);
+    /* linux-systemd is not a Lync pool: its numbers are its own */
+    EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\n" SERVERS
+              "[timing]\nsettle = 0s\nbusy_retry = 1s\nbusy_strikes = 1\n");
+}
+
+/* Training compresses time: a scenario on a Lync profile may use any
+ * numbers (the simulator is not a pool). */
+static void test_lync_minimums_not_in_training(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pp_test_config_XXXXXX.ini";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    static const char text[] =
+        "[scenario]\ntitle = t\ngoal = g\nexpect = e\n"
+        "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n" SERVERS
+        "[timing]\nsettle = 0s\nbusy_retry = 1s\nbusy_strikes = 5\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    config_free(&C);
+    diag_free(&D);
+    int rc = config_load_scenario(&C, path, &D);
+    unlink(path);
+    if (rc != 0)
+        for (int i = 0; i < D.n; i++)
+            fprintf(stderr, "%s\n", D.msgs[i]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(C.timing.settle, 0);
+    assert_int_equal(C.timing.busy_strikes, 5);
+}
+
+/* profile = custom, commands_from = lync2013: lync2013's shell, quorum
+ * rule and commands, the timings the file chooses (the SSH lab tests). */
+static void test_custom_takes_commands_from(void **state)
+{
+    (void)state;
+    EXPECT_OK(LAB SERVERS "[timing]\nsettle = 1s\nbusy_retry = 1s\nbusy_strikes = 1\n");
+    assert_string_equal(C.profile, "custom");
+    assert_string_equal(C.commands_from, "lync2013");
+    assert_int_equal(C.shell, PP_SHELL_POWERSHELL);
+    assert_int_equal(C.quorum, PP_QUORUM_LYNC);
+    assert_non_null(strstr(C.commands[PP_CMD_READINESS], "Get-CsPoolUpgradeReadinessState"));
+    assert_non_null(strstr(C.commands[PP_CMD_DRAIN], "Stop-CsWindowsService -Graceful"));
+    assert_int_equal(C.timing.settle, 1000);
+    assert_int_equal(C.timing.busy_retry, 1000);
+    assert_int_equal(C.timing.busy_strikes, 1);
+    /* the file still overrides what it takes */
+    EXPECT_OK(LAB "quorum = majority\n" SERVERS "[commands]\nupgrade = Install-It\n");
+    assert_int_equal(C.quorum, PP_QUORUM_MAJORITY);
+    assert_string_equal(C.commands[PP_CMD_UPGRADE], "Install-It");
+    /* sfb2019's readiness cmdlet */
+    EXPECT_OK("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = sfb2019\n"
+              SERVERS);
+    assert_non_null(strstr(C.commands[PP_CMD_READINESS], "Get-CsUpgradeDomainInfo"));
+    /* only a custom pool borrows commands; custom itself is no source */
+    EXPECT(POOL "commands_from = sfb2015\n" SERVERS,
+           "t.ini:4: commands_from: only a profile = custom pool takes another profile's "
+           "commands (this one is profile = lync2013)");
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = custom\n"
+           SERVERS "[commands]\nreadiness = r\ndrain = d\nupgrade = u\nrestart = x\nverify = v\n",
+           "t.ini:4: commands_from: 'custom' is not one of lync2013, sfb2015, sfb2019, "
+           "linux-systemd");
 }
 
 static void test_parse_duration(void **state)
@@ -1079,6 +1190,9 @@ int main(void)
         cmocka_unit_test(test_dns_names),
         cmocka_unit_test_teardown(test_ssh, teardown),
         cmocka_unit_test_teardown(test_timing, teardown),
+        cmocka_unit_test_teardown(test_lync_timing_minimums, teardown),
+        cmocka_unit_test_teardown(test_lync_minimums_not_in_training, teardown),
+        cmocka_unit_test_teardown(test_custom_takes_commands_from, teardown),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test_teardown(test_commands_override_and_multiline, teardown),
         cmocka_unit_test_teardown(test_commands_placeholders, teardown),

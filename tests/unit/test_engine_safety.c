@@ -396,18 +396,95 @@ static void test_quorum_applies_while_failed_over(void **st)
     drv_destroy(d);
 }
 
-/* class 11: a domain simply too large for the quorum is said to be that. */
+/* class 11: a domain simply too large for the quorum is said to be that
+ * (UpgradeDomain2, the only other one, is not ReadyForUpgrade). */
 static void test_quorum_refusal_says_the_domain_is_too_large(void **st)
 {
     (void)st;
     struct drv *d = mk(INI_HEAD "[servers]\n"
                        "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                       "fe03.contoso.com = UpgradeDomain1\nfe04.contoso.com = UpgradeDomain2\n"
+                       INI_TIMING);
+    drv_start(d);
+    int i = drv_find(d, PP_CMD_READINESS, -2);
+    assert_true(i >= 0);
+    struct pp_readiness r;
+    drv_readiness(d, PP_READY_READY, model_find_domain(&d->m, "UpgradeDomain2"), &r);
+    drv_finish(d, i, PP_RES_OK, &r, "");
+    readiness_free(&r);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_non_null(strstr(d->m.ask_text, "UpgradeDomain1 cannot start"));
+    assert_non_null(strstr(d->m.ask_text, "too large"));
+    assert_null(strstr(d->m.ask_text, "mark them done"));
+    drv_destroy(d);
+}
+
+/* class 11: the readiness check runs on a Front End outside the domain
+ * about to start (README: "on a Front End that is up and outside the
+ * domain being upgraded"), the first one included, and each later one
+ * outside the next domain too. */
+static void test_check_runs_outside_the_next_domain(void **st)
+{
+    (void)st;
+    struct drv *d = drv_pool8("", "");
+    drv_start(d);
+    int i = drv_find(d, PP_CMD_READINESS, -2);
+    assert_true(i >= 0);
+    int ud1 = model_find_domain(&d->m, "UpgradeDomain1");
+    assert_true(d->m.servers[d->runs[i].server].domain != ud1);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.ask_domain, ud1);
+    /* the operator picks UpgradeDomain3: the recheck avoids it */
+    drv_op(d, PP_OP_CHOOSE, "UpgradeDomain3");
+    drv_op(d, PP_OP_RECHECK, NULL);
+    i = drv_find(d, PP_CMD_READINESS, -2);
+    assert_true(i >= 0);
+    assert_true(d->m.servers[d->runs[i].server].domain !=
+                model_find_domain(&d->m, "UpgradeDomain3"));
+    drv_destroy(d);
+}
+
+/* ... but while a domain is in flight a recheck (which decides nothing)
+ * runs outside that domain only: in a two-domain pool that is the other
+ * domain, and the operator is not stopped with a question. */
+static void test_recheck_during_a_domain_runs_outside_it(void **st)
+{
+    (void)st;
+    struct drv *d = mk(INI_HEAD "[servers]\n"
+                       "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                       "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
                        INI_TIMING);
     drv_start(d);
     drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(d->m.active_domain >= 0);
+    int active = d->m.active_domain;
+    drv_op(d, PP_OP_RECHECK, NULL);
+    int i = drv_find(d, PP_CMD_READINESS, -2);
+    assert_true(i >= 0);
+    assert_true(d->m.servers[d->runs[i].server].domain != active);
+    assert_int_not_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_destroy(d);
+}
+
+/* class 11: a pool whose Front Ends are all in the domain to start next has
+ * nowhere to run the check: the operator is told so and asked, nothing
+ * runs on a server that is about to be drained. */
+static void test_check_with_no_server_outside_asks(void **st)
+{
+    (void)st;
+    struct drv *d = mk("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\nquorum = none\n"
+                       "[servers]\nfe01.contoso.com = UpgradeDomain1\n"
+                       "fe02.contoso.com = UpgradeDomain1\n"
+                       "[commands]\nreadiness = r\ndrain = d\nupgrade = u\nrestart = x\n"
+                       "verify = v\n");
+    drv_start(d);
+    assert_int_equal(drv_find(d, PP_CMD_READINESS, -2), -1);
     assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
-    assert_non_null(strstr(d->m.ask_text, "too large"));
-    assert_null(strstr(d->m.ask_text, "mark them done"));
+    assert_non_null(strstr(d->m.ask_text, "in UpgradeDomain1, the domain to start next"));
+    assert_non_null(strstr(d->m.ask_text, "override proceed"));
     drv_destroy(d);
 }
 
@@ -474,6 +551,9 @@ int main(void)
         cmocka_unit_test(test_other_pools_journal_is_refused),
         cmocka_unit_test(test_journal_of_another_topology_is_refused),
         cmocka_unit_test(test_quorum_refusal_says_the_domain_is_too_large),
+        cmocka_unit_test(test_check_runs_outside_the_next_domain),
+        cmocka_unit_test(test_check_with_no_server_outside_asks),
+        cmocka_unit_test(test_recheck_during_a_domain_runs_outside_it),
         cmocka_unit_test(test_settle_zero_does_not_spin),
         cmocka_unit_test(test_gate_refuses_whatever_asked),
     };

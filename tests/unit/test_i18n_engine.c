@@ -297,6 +297,13 @@ static void test_event_lines_said(void **st)
     assert_string_equal(out, "在 fe07.contoso.com 上重跑升級");
     journal_say("retry fe04.contoso.com (verify)", out, sizeof out);   /* the command word stays */
     assert_string_equal(out, "retry fe04.contoso.com（驗證）");
+    /* the start record: nine values, the timings in force among them */
+    journal_say("pool pool01.contoso.com profile lync2013 mode graceful, 8 Front Ends, quorum "
+                "lync, Busy retry 600s, 3 strikes, settle 1200s, topology 6f67cc3d, training "
+                "scenario happy", out, sizeof out);
+    assert_string_equal(out, "集區 pool01.contoso.com，設定檔 lync2013，模式 graceful，8 台前端伺服器，"
+                             "仲裁規則 lync，Busy 重試間隔 600 秒，連續 3 次 Busy 即為問題，穩定等待 "
+                             "1200 秒，拓撲 6f67cc3d，訓練情境 happy");
 
     /* a detail that filled its field was cut: its fragment becomes "..." */
     snprintf(r.event, sizeof r.event, "readiness");

@@ -157,6 +157,39 @@ static void test_engine_journal_derived(void **st)
     free(d);
 }
 
+/* A lab journal (profile = custom with the lync2013 commands) replayed
+ * without its config: the quorum rule and the timings come from its start
+ * record, not from custom's defaults. */
+static void test_lab_journal_keeps_its_rule_and_timings(void **st)
+{
+    (void)st;
+    struct drv *d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = lync2013\n"
+                "[servers]\n"
+                "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+                "fe03.contoso.com = UpgradeDomain2\nfe04.contoso.com = UpgradeDomain2\n"
+                "[timing]\nbusy_retry = 2s\nbusy_strikes = 4\nsettle = 1s\n");
+    drv_start(d);
+    assert_true(drv_autorun(d, 20000) > 0);
+    assert_int_equal(d->exit_code, 0);
+    const char *path = write_journal(d, "lab.jsonl");
+    char warn[256], err[512];
+    struct pp_replay *rp = replay_open(path, NULL, warn, sizeof warn, err, sizeof err);
+    if (!rp)
+        fail_msg("%s", err);
+    const struct pp_config *c = replay_config(rp);
+    assert_string_equal(c->profile, "custom");
+    assert_int_equal(c->quorum, PP_QUORUM_LYNC);   /* custom alone would count a majority */
+    assert_int_equal(c->timing.busy_retry, 2000);
+    assert_int_equal(c->timing.busy_strikes, 4);
+    assert_int_equal(c->timing.settle, 1000);
+    replay_seek(rp, replay_count(rp));
+    assert_int_equal(replay_model(rp)->phase, PP_PH_COMPLETE);
+    replay_free(rp);
+    drv_free(d);
+    free(d);
+}
+
 static void test_decision_jumps(void **st)
 {
     (void)st;
@@ -254,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_journal_derived),
+        cmocka_unit_test(test_lab_journal_keeps_its_rule_and_timings),
         cmocka_unit_test(test_decision_jumps),
         cmocka_unit_test(test_config_given_and_mismatch),
         cmocka_unit_test(test_vector_journal),

@@ -207,8 +207,11 @@ static void run_one(struct pp_transport *t, struct run *r, const struct pp_cmd *
 
 static char *capture_script(const struct pp_config *cfg, const struct item *it)
 {
-    bool lync = !strcmp(cfg->profile, "lync2013");
-    bool v2019 = !strcmp(cfg->profile, "sfb2019");
+    /* a custom pool that takes a Lync / SfB profile's commands (a lab) is
+     * captured as that profile */
+    const char *p = cfg->commands_from[0] ? cfg->commands_from : cfg->profile;
+    bool lync = !strcmp(p, "lync2013");
+    bool v2019 = !strcmp(p, "sfb2019");
     const char *mod = lync ? "Lync" : "SkypeForBusiness";
     const char *cmdname = v2019 ? "Get-CsUpgradeDomainInfo" : "Get-CsPoolUpgradeReadinessState";
     const char *call = v2019 ? "Get-CsUpgradeDomainInfo"

@@ -215,10 +215,18 @@ pool_client_files() {
     done
 }
 
+# pool_ini FILE PROFILE FQDN [EXTRA]: PROFILE custom:lync2013 writes a lab
+# pool (profile = custom, commands_from = lync2013): the profile's commands
+# with the tests' short timings, which a lync2013 pool refuses.
 pool_ini() {
     local file=$1 profile=$2 fqdn=$3 extra=${4-} i
     {
-        printf '[pool]\nfqdn = %s\nprofile = %s\n\n[servers]\n' "$fqdn" "$profile"
+        if [[ $profile == custom:* ]]; then
+            printf '[pool]\nfqdn = %s\nprofile = custom\ncommands_from = %s\n\n[servers]\n' \
+                "$fqdn" "${profile#custom:}"
+        else
+            printf '[pool]\nfqdn = %s\nprofile = %s\n\n[servers]\n' "$fqdn" "$profile"
+        fi
         for ((i = 0; i < ${#POOL_NAMES[@]}; i++)); do
             printf '%s = %s\n' "${POOL_NAMES[$i]}" "${POOL_DOMAINS[$i]}"
         done

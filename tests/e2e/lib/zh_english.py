@@ -23,6 +23,7 @@ REMOTE = [   # what the simulated servers print (sim_output.c, sim_pool.c)
     r"TCP \d+ open", r"app\.service (inactive \(dead\)|active \(running\))",
     r"RTCSRV (Stopped|Paused|Starting)(, patched: (yes|no), restart pending: (yes|no))?",
     r"Start-CsWindowsService : Service '[^']*' failed to start \(event \d+: stuck in Starting\)\.?",
+    r"Start-CsWindowsService : Service '[^'…]*…",   # the same, cut short to fit its row
     r"VERBOSE: (Failover|Failback) of \S+ completed", r"Connection reset by peer",
     r"accepts connections on port \d+",
 ]
