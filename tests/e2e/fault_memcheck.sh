@@ -1,9 +1,18 @@
 #!/bin/bash
 # valgrind memcheck on headless training runs (issue: "valgrind memcheck
 # clean on a headless training run").  The suite's binary is built with
-# ASan, which valgrind cannot run, so this builds a plain poolpilot (gcc,
-# -O1 -g, no sanitizers) in $PP_BUILD_DIR/memcheck (kept: later runs only
-# rebuild what changed) or a temp dir, then runs under memcheck:
+# ASan, which valgrind cannot run, so this needs a plain poolpilot (gcc, no
+# sanitizers, with debug info):
+#   - in the suite, the one e2e_readme_commands built from a clean copy with
+#     `./bootstrap.sh run` (RelWithDebInfo: -O2 -g, what an operator runs),
+#     handed over in $PP_MEMCHECK_BIN (tests/CMakeLists.txt: this test
+#     DEPENDS on that one, so it starts after it, and still runs if it
+#     failed).  Building a second plain tree here cost about 30 CPU-seconds
+#     of the suite's budget;
+#   - alone, or when that binary is not there: a build of its own (gcc,
+#     -O1 -g) in $PP_BUILD_DIR/memcheck (kept: later runs only rebuild what
+#     changed) or a temp dir.
+# Then, under memcheck:
 #   - a whole training run (happy) and one with a failover (busy-three-times);
 #   - a run killed -9 mid-step (by the fault shim) and its resume: replay,
 #     lost steps, probes;
@@ -20,17 +29,30 @@ h_init nobin:memcheck
 SRC=${PP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 command -v valgrind >/dev/null || h_fail "valgrind is not installed (Debian: apt-get install valgrind)"
 T0=$SECONDS
-B=${PP_BUILD_DIR:+$PP_BUILD_DIR/memcheck}
-B=${B:-$H_DIR/build}
-mkdir -p "$B"
-CC=${PP_MEMCHECK_CC:-gcc} cmake -S "$SRC" -B "$B" -DPP_SANITIZE=OFF -DBUILD_TESTING=OFF \
-    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" >"$H_DIR/configure.log" 2>&1 ||
-    { tail -20 "$H_DIR/configure.log" >&2; h_fail "cannot configure the memcheck build"; }
-cmake --build "$B" -j2 --target poolpilot >"$H_DIR/build.log" 2>&1 ||
-    { grep -E 'error' "$H_DIR/build.log" | head -20 >&2; h_fail "the plain poolpilot does not build"; }
-P=$(find "$B" -name poolpilot -type f -perm -u+x | head -1)
-[ -x "$P" ] || h_fail "no poolpilot in $B"
-h_log "built a plain poolpilot in $((SECONDS - T0)) s"
+P=${PP_MEMCHECK_BIN:-}
+# (a binary older than any source file is stale: a run of this test alone
+# after an edit builds its own)
+if [ -n "$P" ] && [ -x "$P" ] &&
+    [ -z "$(cd "$SRC" && find CMakeLists.txt config backend tui po -newer "$P" -print -quit 2>/dev/null)" ]; then
+    # it must be a plain build: valgrind cannot run an ASan binary
+    if nm -D "$P" 2>/dev/null | grep -q __asan_init; then
+        h_fail "$P is built with ASan: memcheck needs a plain build"
+    fi
+    h_log "using the plain poolpilot e2e_readme_commands built: $P"
+else
+    [ -z "$P" ] || h_log "no current plain poolpilot at $P (e2e_readme_commands did not run?): building one"
+    B=${PP_BUILD_DIR:+$PP_BUILD_DIR/memcheck}
+    B=${B:-$H_DIR/build}
+    mkdir -p "$B"
+    CC=${PP_MEMCHECK_CC:-gcc} cmake -S "$SRC" -B "$B" -DPP_SANITIZE=OFF -DBUILD_TESTING=OFF \
+        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" >"$H_DIR/configure.log" 2>&1 ||
+        { tail -20 "$H_DIR/configure.log" >&2; h_fail "cannot configure the memcheck build"; }
+    cmake --build "$B" -j2 --target poolpilot >"$H_DIR/build.log" 2>&1 ||
+        { grep -E 'error' "$H_DIR/build.log" | head -20 >&2; h_fail "the plain poolpilot does not build"; }
+    P=$(find "$B" -name poolpilot -type f -perm -u+x | head -1)
+    [ -x "$P" ] || h_fail "no poolpilot in $B"
+    h_log "built a plain poolpilot in $((SECONDS - T0)) s"
+fi
 h_shim
 RUNS=0
 

@@ -13,11 +13,16 @@
 #     fail there: they do not exist) and --status/--report must get as far as
 #     looking for that pool's journal.  None may end "not found" or "usage".
 # (bootstrap.sh's test command is what runs this, so it is not re-run here.)
+# The plain poolpilot it built is then copied to $PP_MEMCHECK_BIN (when set),
+# where e2e_fault_memcheck, which ctest runs after this test, runs it under
+# valgrind instead of building another plain tree.
 set -u
 . "$(dirname "$0")/lib/checks.sh"
 . "$(dirname "$0")/lib/tui.sh"
 
 SRC=$PP_SOURCE_DIR
+# never hand over last run's binary
+[ -z "${PP_MEMCHECK_BIN:-}" ] || rm -f "$PP_MEMCHECK_BIN"
 C=$T/clone
 mkdir -p "$C"
 if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
@@ -37,6 +42,10 @@ rc=$?
 check "./bootstrap.sh run --training=happy --headless --yes --time-scale=max exits 0" \
     "[ $rc -eq 0 ] || { tail -5 \"$T/run.out\"; false; }"
 check "it built build/poolpilot where the README says" "[ -x \"$C/build/poolpilot\" ]"
+if [ -n "${PP_MEMCHECK_BIN:-}" ] && [ -x "$C/build/poolpilot" ]; then
+    mkdir -p "$(dirname "$PP_MEMCHECK_BIN")" && cp "$C/build/poolpilot" "$PP_MEMCHECK_BIN" ||
+        bad "handing the plain build over to e2e_fault_memcheck ($PP_MEMCHECK_BIN)"
+fi
 check "the run completed" "jq -s -e 'last.event == \"complete\"' \"$T/happy.jsonl\" >/dev/null"
 
 # 2. the README's run command with no arguments, on a terminal

@@ -71,7 +71,19 @@ h_init() {
     fi
     name=${name#nobin:}
     command -v jq >/dev/null || h_fail "jq is not installed"
-    H_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pp-$name.XXXXXX") || exit 1
+    # PP_MATRIX_TMPDIR (tests/CMakeLists.txt: /dev/shm for the kill -9 and
+    # disk matrices): the temp dir, and so the journals, on a tmpfs, where
+    # the console's fsync per record costs no disk wait.  Those tests kill
+    # the console or fail its writes through the fault shim; none depends on
+    # the disk (a kill -9 does not lose the page cache).  Only a writable
+    # directory on a mount that allows exec (the shim is LD_PRELOADed from
+    # here) is used; otherwise TMPDIR.
+    local base=${TMPDIR:-/tmp} m=${PP_MATRIX_TMPDIR:-}
+    if [ -n "$m" ] && [ -d "$m" ] && [ -w "$m" ] &&
+        ! findmnt -no OPTIONS --target "$m" 2>/dev/null | grep -qw noexec; then
+        base=$m
+    fi
+    H_DIR=$(mktemp -d "$base/pp-$name.XXXXXX") || exit 1
     trap h_cleanup EXIT
     export XDG_STATE_HOME=$H_DIR/state XDG_CONFIG_HOME=$H_DIR/config
     export LANG=C.UTF-8 TZ=UTC
