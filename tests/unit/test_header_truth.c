@@ -40,6 +40,8 @@ struct run {
      * servers so marked, listed (the fleet has 1000: a tick looks at few) */
     bool *ready_out;
     int *marked, nmarked;
+    bool *listed;   /* in marked[] already: a server is listed once, however
+                     * often a check prints on it between two ticks */
     int nservers;
     int old_lines;              /* ticks a step ran beside a readiness answer's line */
 };
@@ -64,6 +66,7 @@ static void follow(struct run *x, const struct pp_model *m)
     for (int k = 0; k < x->nmarked; k++) {
         int i = x->marked[k];
         if (!x->ready_out[i]) {
+            x->listed[i] = false;
             x->marked[k--] = x->marked[--x->nmarked];
             continue;
         }
@@ -132,8 +135,10 @@ static void on_notice(void *ctx, const struct pp_notice *n)
     /* the command whose output this is (the last one started there) */
     if (n->type == PP_N_OUTPUT && n->server >= 0 && n->server < x->nservers) {
         bool ready = strstr(runner_last_command(x->r, n->server), "UpgradeReadinessState");
-        if (ready && !x->ready_out[n->server])
+        if (ready && !x->listed[n->server]) {
+            x->listed[n->server] = true;
             x->marked[x->nmarked++] = n->server;
+        }
         x->ready_out[n->server] = ready;
     }
 }
@@ -235,6 +240,8 @@ static void run_scenario(const char *name)
                     .nservers = m.nservers};
     x.ready_out = calloc((size_t)m.nservers + 1, sizeof *x.ready_out);
     x.marked = calloc((size_t)m.nservers + 1, sizeof *x.marked);
+    x.listed = calloc((size_t)m.nservers + 1, sizeof *x.listed);
+    assert_non_null(x.listed);
     assert_non_null(x.ready_out);
     assert_non_null(x.marked);
     struct pp_runner_opts o = {.training = true, .time_scale = 0, .operator_ = "tester"};
@@ -269,6 +276,7 @@ static void run_scenario(const char *name)
                  x.old_lines);
     free(x.ready_out);
     free(x.marked);
+    free(x.listed);
     assert_true(questions > 0);
     runner_free(x.r);
     model_free(&m);
