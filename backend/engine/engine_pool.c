@@ -93,6 +93,7 @@ static void start_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind)
     e->pool_cmd_running = true;
     e->pool_rerun_ok = false;
     e->pool_unsure = PP_CMD_COUNT;
+    e->m->pool_unsure = -1;
     e->pool_tried[!fo] = true;
     eng_run(e, kind, -1, -1, e->cfg->timing.failover_timeout);
 }
@@ -221,6 +222,7 @@ void pool_set_unsure(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result 
                      const char *detail, bool console)
 {
     e->pool_unsure = kind;
+    e->m->pool_unsure = (int)kind;
     e->pool_unsure_res = res;
     e->pool_unsure_console = console;
     e->pool_probed = false;
@@ -251,6 +253,7 @@ void pool_override(struct pp_engine *e, enum pp_override ov)
     bool fo = kind == PP_CMD_FAILOVER;
     eng_clear_ask(e);
     e->pool_unsure = PP_CMD_COUNT;
+    m->pool_unsure = -1;
     switch (ov) {
     case PP_OV_DONE:
         if (fo) {

@@ -61,8 +61,10 @@ static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s
             m->failed_back = true;
         if (ov == PP_OV_RETRY)
             e->pool_rerun_ok = true;
-        if (ov == PP_OV_DONE || ov == PP_OV_SKIP || ov == PP_OV_RETRY)
+        if (ov == PP_OV_DONE || ov == PP_OV_SKIP || ov == PP_OV_RETRY) {
             e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
+        }
         return;
     }
     if (d >= 0 && ov == PP_OV_DONE) {
@@ -154,8 +156,10 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
             e->pool_tried[!fo] = true;
             e->pool_rerun_ok = false;
             e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
         } else if (!strcmp(r->result, "ok")) {
             e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
             if (fo)
                 m->failed_over = true;
             else

@@ -119,6 +119,11 @@ struct pp_model {
     char backup_pool[PP_NAME_MAX];
     bool failed_over;
     bool failed_back;
+    /* A failover / failback (PP_CMD_FAILOVER / PP_CMD_FAILBACK) that did not
+     * end ok and waits for the operator to say what is true (after the
+     * pool's state was read); -1 none.  Screens offer override done /
+     * skip / retry on the pool by it. */
+    int pool_unsure;
 
     int active_domain;            /* -1 when none */
     int chosen_domain;            /* operator's pick, -1 = first ready */
