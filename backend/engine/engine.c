@@ -278,6 +278,7 @@ static void start_resumed(struct pp_engine *e)
         s->state = PP_SRV_LOST;
         s->last_result = PP_RES_LOST;
         s->lost_count++;
+        s->lost_console = true;
         s->probed = false;
     }
     int open = 0;

@@ -206,6 +206,7 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         } else if (res == PP_RES_LOST) {
             sv->state = PP_SRV_LOST;
             sv->lost_count++;
+            sv->lost_console = !strcmp(r->detail, "the console stopped while this step ran");
             sv->probed = false;
         } else if (res == PP_RES_CANCELLED && sv->forced_drain) {
             sv->state = PP_SRV_QUEUED;

@@ -73,6 +73,8 @@ struct pp_server {
     pp_ms finished;           /* when it reached a final state */
     enum pp_result last_result;
     int lost_count;           /* outcomes lost for the current step */
+    bool lost_console;        /* the last one was lost because the console itself
+                               * stopped (killed, crashed), not the connection */
     bool forced_drain;        /* drain re-run without -Graceful by override */
     bool probed;              /* after a lost outcome, the probe ran */
     char probe_answer[160];   /* last line of that probe */
