@@ -227,6 +227,25 @@ static void explain_operator(struct walk_ctx *c)
                                   "recheck or quit."));
         return;
     }
+    if (m->pool_unsure >= 0) {
+        /* a failover / failback that did not end ok: its state was read */
+        bool fo = m->pool_unsure == PP_CMD_FAILOVER;
+        walk_title(c, "pool-unsure",
+                   fo ? _("Is %s failed over? Its state was read") : _("Is %s failed back? Its state was read"),
+                   m->fqdn);
+        walk_para(c, WALK_WHAT, "%s", m->ask_text);
+        walk_para(c, WALK_WHY,
+                  _("A failover or failback that failed, or that was running when the console "
+                    "or the connection went away, may have done all, part or none of its work. "
+                    "Running it again blind could move users twice; poolpilot read the pool's "
+                    "state (read-only) and shows it, but a reading it does not clearly "
+                    "understand is Unknown. --yes decides none of this."));
+        walk_para(c, WALK_YOU,
+                  _("Compare the reading with what you see (Topology Builder, the registrar's "
+                    "pool state, the backup pool's users), then override done, skip or retry on "
+                    "the pool with your reason; recheck reads it again."));
+        return;
+    }
     if (m->phase == PP_PH_PROBLEM && !m->failed_over) {
         explain_pool_problem(c, false);
         return;

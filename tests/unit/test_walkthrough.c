@@ -286,6 +286,26 @@ static void test_settle_wait(void **st)
     done(d);
 }
 
+/* A failover that failed: its state is read, and the walkthrough says
+ * what the reading means and that --yes decides none of it. */
+static void test_failover_failed_state_read(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_INSUFFICIENT);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_FAILOVER, -1), PP_RES_FAILED, NULL, "port 9001");
+    drv_finish(d, drv_find(d, PP_CMD_POOL_STATE, -1), PP_RES_OK, NULL, "PoolState=FailingOver");
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    const struct pp_walk *w = explain(d);
+    assert_string_equal(w->topic, "pool-unsure");
+    says(w, "PoolState=FailingOver");
+    says(w, "it cannot tell (Unknown)");
+    says(w, "--yes decides none of this");
+    done(d);
+}
+
 static void test_pool_problem_with_and_without_pair(void **st)
 {
     (void)st;
@@ -435,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_failed_step_and_force),
         cmocka_unit_test(test_lost_outcome),
         cmocka_unit_test(test_lost_to_the_console),
+        cmocka_unit_test(test_failover_failed_state_read),
         cmocka_unit_test(test_settle_wait),
         cmocka_unit_test(test_pool_problem_with_and_without_pair),
         cmocka_unit_test(test_complete_and_goal),
