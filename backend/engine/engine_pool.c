@@ -121,23 +121,23 @@ static void pool_ask(struct pp_engine *e)
     const char *reading = e->pool_truth == POOL_TRUTH_OVER  ? _("it reads as failed over")
                           : e->pool_truth == POOL_TRUTH_NOT ? _("it reads as not failed over")
                                                             : _("it cannot tell (Unknown)");
-    const char *evidence = e->pool_probe_answer[0] ? e->pool_probe_answer : _("no answer");
+    /* the evidence is cut to leave room for the choices: ask_text holds
+     * PP_REASON_MAX bytes, and a translation takes more than the English */
+    char evidence[100];
+    eng_copy(evidence, sizeof evidence, e->pool_probe_answer[0] ? e->pool_probe_answer : _("no answer"));
+    utf8_trim_tail(evidence);
     if (fo)
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("The failover of %s: %s. The pool's state, read on %s: \"%s\"; %s. What is "
-                  "true? override done %s: it is failed over (the domains go on); override "
-                  "retry %s: it is not, run the failover again; override skip %s: it is not, do "
-                  "not run it; recheck reads the state again; quit stops. --yes answers none of "
-                  "these."),
-                m->fqdn, how, e->cfg->failover_on, evidence, reading, m->fqdn, m->fqdn, m->fqdn);
+                _("Failover of %s: %s. Read on %s: \"%s\" (%s). What is true? Override on the "
+                  "pool: done = it is failed over; retry = it is not, run it again; skip = it "
+                  "is not, leave it. Recheck reads again; --yes answers none."),
+                m->fqdn, how, e->cfg->failover_on, evidence, reading);
     else
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("The failback of %s: %s. The pool's state, read on %s: \"%s\"; %s. What is "
-                  "true? override done %s: it is failed back (the run ends); override retry %s: "
-                  "it is not, run the failback again; override skip %s: it is not, the pool "
-                  "stays failed over; recheck reads the state again; quit stops. --yes answers "
-                  "none of these."),
-                m->fqdn, how, e->cfg->failover_on, evidence, reading, m->fqdn, m->fqdn, m->fqdn);
+                _("Failback of %s: %s. Read on %s: \"%s\" (%s). What is true? Override on the "
+                  "pool: done = it is failed back; retry = it is not, run it again; skip = it "
+                  "is not, it stays failed over. Recheck reads again; --yes answers none."),
+                m->fqdn, how, e->cfg->failover_on, evidence, reading);
 }
 
 void pool_probe(struct pp_engine *e)

@@ -200,6 +200,7 @@ static void test_lost_failover_probed_and_yes_does_not_rerun(void **st)
     assert_false(model_ask_confirmable(b->m.ask));
     assert_non_null(strstr(b->m.ask_text, "PoolState=FailedOver"));
     assert_non_null(strstr(b->m.ask_text, "the console stopped"));
+    assert_non_null(strstr(b->m.ask_text, "--yes answers none."));   /* not cut */
     /* --yes: a confirmation and an override marked automatic */
     struct pp_event ev = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true,
                           .ask_id = b->m.ask_id};
