@@ -351,6 +351,8 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
     bool about_s = sv && m->ask_server == s;
     switch (ev->ov) {
     case PP_OV_FORCE:
+        if (!sv)
+            break;   /* override_valid() allows force on a server only */
         if (about_s)
             eng_clear_ask(e);
         if (e->srv[s].running) {
@@ -378,6 +380,8 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
                 gate_start_failover(e);
             break;
         }
+        if (!sv)
+            break;   /* retry names the pool or a server (override_valid) */
         if (about_s)
             eng_clear_ask(e);
         e->srv[s].server_confirmed = true;
