@@ -245,14 +245,37 @@ static const char sim_defaults_text[] =
     "    Write-Output ([string]$groups + ' routing groups, each with a primary and a secondary')\n"
 
 /* Planned failover (no -DisasterMode: the pool is still up), run on a
- * Front End of the backup pool, and the failback after the upgrade. */
+ * Front End of the backup pool, and the failback after the upgrade.
+ *
+ * pool_state: read-only, run (on the same host) after a failover or
+ * failback whose outcome is unknown or that failed, before anything may
+ * run it again.  Get-CsPoolBackupRelationship -PoolFqdn returns the backup
+ * pool of a Registrar pool (read-only; Get-CsPoolBackupRelationship.md).
+ * Set-CsRegistrarConfiguration documents the registrar pool's -PoolState:
+ * Active, FailedOver, FailingOver, FailedBack (Set-CsRegistrarConfiguration.md);
+ * Get-CsRegistrarConfiguration -Identity service:Registrar:<pool> returns the
+ * service-scoped settings (Get-CsRegistrarConfiguration.md).  That the
+ * returned object carries the value as a PoolState property is believed,
+ * not documented (docs/POWERSHELL.md): no value, no service-scoped
+ * settings, or an error is printed as Unknown, and the engine reads only
+ * FailedOver / Active / FailedBack from the last line; the operator
+ * decides in every case. */
 #define PS_FAILOVER(MODULE)                                                                    \
     "failover =\n"                                                                             \
     "    Import-Module " MODULE "\n"                                                          \
     "    Invoke-CsPoolFailOver -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"                  \
     "failback =\n"                                                                             \
     "    Import-Module " MODULE "\n"                                                          \
-    "    Invoke-CsPoolFailBack -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"
+    "    Invoke-CsPoolFailBack -PoolFqdn '{pool}' -Confirm:$false -Verbose\n"                  \
+    "pool_state =\n"                                                                           \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    $rel = @(Get-CsPoolBackupRelationship -PoolFqdn '{pool}')\n"                         \
+    "    Write-Output ($rel | Format-List * | Out-String -Width 250)\n"                       \
+    "    $reg = @(Get-CsRegistrarConfiguration -Identity 'service:Registrar:{pool}')\n"       \
+    "    Write-Output ($reg | Format-List Identity, PoolState | Out-String -Width 250)\n"     \
+    "    $state = 'Unknown'\n"                                                                \
+    "    if ($reg.Count -eq 1 -and [string]$reg[0].PoolState) { $state = [string]$reg[0].PoolState }\n" \
+    "    Write-Output ('PoolState=' + $state)\n"
 
 /* Staging: the package goes where PS_UPGRADE looks for the installer
  * (C:\\Updates\\ + the package's own name), and the server hashes it with

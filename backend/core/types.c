@@ -10,7 +10,7 @@
 static const char *const step_names[PP_STEP_COUNT] = {"drain", "upgrade", "restart", "verify"};
 static const char *const kind_names[PP_CMD_COUNT] = {
     "readiness", "drain", "drain_now", "upgrade", "restart",
-    "verify", "probe", "fabric", "failover", "failback"};
+    "verify", "probe", "pool_state", "fabric", "failover", "failback"};
 static const char *const result_names[] = {"", "ok", "failed", "timeout", "lost", "cancelled"};
 static const char *const ready_names[] = {"Unknown", "Ready", "Busy", "InsufficientActiveFrontEnds"};
 
@@ -58,7 +58,7 @@ int pp_ready_parse(const char *s) { return lookup(ready_names, 4, s, 0); }
 static const char *const labels[] = {
     /* steps and command kinds */
     N_("drain"), N_("upgrade"), N_("restart"), N_("verify"), N_("readiness"),
-    N_("drain_now"), N_("probe"), N_("fabric"), N_("failover"), N_("failback"),
+    N_("drain_now"), N_("probe"), N_("pool_state"), N_("fabric"), N_("failover"), N_("failback"),
     /* results */
     N_("ok"), N_("failed"), N_("timeout"), N_("lost"), N_("cancelled"),
     /* TRANSLATORS: journal event names, shown at the start of an event line */

@@ -36,6 +36,9 @@ enum pp_cmd_kind {
     PP_CMD_RESTART,
     PP_CMD_VERIFY,
     PP_CMD_PROBE,       /* read-only service state, after an unknown outcome */
+    PP_CMD_POOL_STATE,  /* read-only: is the pool failed over?  After a failover /
+                         * failback whose outcome is unknown or failed, before
+                         * anything may run it again (on the failover host) */
     PP_CMD_FABRIC,      /* routing-group health before/after settle */
     PP_CMD_FAILOVER,
     PP_CMD_FAILBACK,

@@ -145,7 +145,8 @@ void eng_clear_ask(struct pp_engine *e)
 
 int eng_running_count(const struct pp_engine *e)
 {
-    int n = e->pool_cmd_running;   /* checks and probes run on a server: counted below */
+    int n = e->pool_cmd_running + e->pool_probe_running;   /* on the failover host; checks
+                                                             * and probes of servers below */
     for (int i = 0; i < e->m->nservers; i++)
         n += e->srv[i].running;
     return n;
@@ -191,6 +192,7 @@ struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
     e->proceed_domain = -1;
     e->last_strike = -1;
     e->pool_cmd_inflight = PP_CMD_COUNT;
+    e->pool_unsure = PP_CMD_COUNT;
     return e;
 }
 
@@ -279,6 +281,7 @@ static void start_resumed(struct pp_engine *e)
         s->state = PP_SRV_LOST;
         s->last_result = PP_RES_LOST;
         s->lost_count++;
+        s->lost_console = true;
         s->probed = false;
     }
     int open = 0;
@@ -298,25 +301,20 @@ static void start_resumed(struct pp_engine *e)
             dom_advance(e);
         }
     } else if (e->pool_cmd_inflight != PP_CMD_COUNT) {
-        /* a failover or failback was running: its outcome is unknown too */
+        /* a failover or failback was running: its outcome is unknown too.
+         * Read the pool's state before anyone decides; never re-run it
+         * blind (--yes cannot: the question that follows is not one a
+         * confirmation answers). */
         bool fo = e->pool_cmd_inflight == PP_CMD_FAILOVER;
         struct pp_jrec *l = eng_journal(e, fo ? PP_JEV_FAILOVER : PP_JEV_FAILBACK);
         eng_copy(l->result, sizeof l->result, "lost");
         eng_copy(l->detail, sizeof l->detail, "the console stopped while it ran");
+        pool_set_unsure(e, e->pool_cmd_inflight, PP_RES_LOST, l->detail, true);
         e->pool_cmd_inflight = PP_CMD_COUNT;
-        m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
-        if (fo)
-            eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
-                    _("The failover of %s was running when the console stopped; its outcome is "
-                      "unknown. Check the pool's state (Get-CsPoolFailoverState or the "
-                      "registrar's pool state), then run the failover again?"),
-                    m->fqdn);
-        else
-            eng_ask(e, PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,
-                    _("The failback of %s was running when the console stopped; its outcome is "
-                      "unknown. Check the pool's state (Get-CsPoolFailoverState or the "
-                      "registrar's pool state), then run the failback again?"),
-                    m->fqdn);
+        pool_probe(e);
+    } else if (e->pool_unsure != PP_CMD_COUNT) {
+        /* one ended failed or lost and nobody had said what is true */
+        pool_probe(e);
     } else if (m->failed_over && !m->failed_back) {
         /* users are on the backup pool: no readiness gate */
         if (open == 0 && m->ndomains > 0)
@@ -361,6 +359,10 @@ static void handle_cmd_done(struct pp_engine *e, const struct pp_event *ev)
     case PP_CMD_PROBE:
         if (s >= 0 && s < e->m->nservers)
             dom_on_probe(e, s, ev->result, ev->detail);
+        break;
+    case PP_CMD_POOL_STATE:
+        if (e->pool_probe_running)
+            pool_on_probe(e, ev->result, ev->detail);
         break;
     default:
         if (s >= 0 && s < e->m->nservers)

@@ -187,6 +187,14 @@ static bool ask_next_question(struct pp_engine *e, const struct pp_domain *dom)
                         _("%s: the outcome of its %s was lost twice. Check the server by hand, "
                           "then override retry (run it again), done or skip."),
                         sv->name, step);
+            else if (sv->lost_console)
+                /* the console died, not the link: say so (a dropped
+                 * connection points at the network, this does not) */
+                eng_ask(e, PP_ASK_RERUN, s, sv->domain, sv->step,
+                        _("%s: the outcome of its %s is unknown (the console stopped while it "
+                          "ran). The probe says: %s. Run %s again?"),
+                        sv->name, step, sv->probe_answer[0] ? sv->probe_answer : _("(no probe)"),
+                        step);
             else
                 eng_ask(e, PP_ASK_RERUN, s, sv->domain, sv->step,
                         _("%s: the outcome of its %s is unknown (the connection dropped). The "
@@ -322,6 +330,7 @@ void dom_on_step(struct pp_engine *e, int s, enum pp_cmd_kind kind, enum pp_resu
     case PP_RES_LOST:
         sv->state = PP_SRV_LOST;
         sv->lost_count++;
+        sv->lost_console = false;   /* the connection dropped; the console is here */
         sv->probed = false;
         break;
     default:   /* failed, timeout, cancelled: only an override goes on */

@@ -457,7 +457,16 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
     m->phase = PP_PH_PROBLEM;
     m->next_check = PP_MS_NEVER;
     m->settle_until = PP_MS_NEVER;
-    if (e->cfg->backup_pool[0] && !m->failed_over) {
+    if (e->cfg->backup_pool[0] && !m->failed_over && e->pool_tried[0]) {
+        /* a failover already ran in this journal and the pool is not failed
+         * over: running it again is an operator's override, never a
+         * question --yes could confirm */
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                _("The pool has a problem: %s. A failover of %s already ran in this run and did "
+                  "not leave it failed over: override retry %s runs it again (--yes does not); "
+                  "quit stops the run."),
+                m->problem, m->fqdn, m->fqdn);
+    } else if (e->cfg->backup_pool[0] && !m->failed_over) {
         eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
                 _("The pool has a problem: %s. It is paired with %s for disaster recovery: fail "
                   "%s over to it (Invoke-CsPoolFailOver, run on %s), then upgrade its servers "
@@ -471,71 +480,18 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
     }
 }
 
-void gate_start_failover(struct pp_engine *e)
-{
-    struct pp_jrec *j = eng_journal(e, PP_JEV_FAILOVER);
-    snprintf(j->detail, sizeof j->detail, "failing %s over to %s (run on %s)", e->m->fqdn,
-             e->cfg->backup_pool, e->cfg->failover_on);
-    e->m->phase = PP_PH_FAILOVER;
-    model_pool_moved(e->m, false);
-    e->pool_cmd_running = true;
-    eng_run(e, PP_CMD_FAILOVER, -1, -1, e->cfg->timing.failover_timeout);
-}
-
-void gate_start_failback(struct pp_engine *e)
-{
-    struct pp_jrec *j = eng_journal(e, PP_JEV_FAILBACK);
-    snprintf(j->detail, sizeof j->detail, "failing %s back from %s (run on %s)", e->m->fqdn,
-             e->cfg->backup_pool, e->cfg->failover_on);
-    e->m->phase = PP_PH_FAILBACK;
-    model_pool_moved(e->m, true);
-    e->pool_cmd_running = true;
-    eng_run(e, PP_CMD_FAILBACK, -1, -1, e->cfg->timing.failover_timeout);
-}
-
-void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
-                      const char *detail)
-{
-    struct pp_model *m = e->m;
-    bool fo = kind == PP_CMD_FAILOVER;
-    struct pp_jrec *j = eng_journal(e, fo ? PP_JEV_FAILOVER : PP_JEV_FAILBACK);
-    eng_copy(j->result, sizeof j->result, pp_result_name(res));
-    eng_copy(j->detail, sizeof j->detail, detail);
-    /* ended, well or not: whatever the pool answered before is history */
-    model_pool_moved(m, !fo);
-    if (e->stopped)
-        return;
-    if (res == PP_RES_OK) {
-        if (fo) {
-            m->failed_over = true;
-            m->problem[0] = 0;
-            eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate"),
-                     m->fqdn, e->cfg->backup_pool);
-            if (!e->quit)
-                gate_offer_domain(e);
-        } else {
-            m->failed_back = true;
-            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
-        }
-        return;
-    }
-    m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
-    const char *what = detail && *detail ? detail : _("no detail");
-    if (fo)
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("Failover %s: %s. A known failure (DCOM/WCF, port 9001) leaves the pool marked "
-                  "failed until Set-CsRegistrarConfiguration -PoolState Active. override retry "
-                  "on %s runs it again; quit stops the run."),
-                pp_result_name(res), what, m->fqdn);
-    else
-        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
-                _("Failback %s: %s.  override retry on %s runs it again; quit stops the run."),
-                pp_result_name(res), what, m->fqdn);
-}
-
 void gate_all_done(struct pp_engine *e)
 {
     struct pp_model *m = e->m;
+    if (m->failed_over && !m->failed_back && e->pool_tried[1]) {
+        m->phase = PP_PH_FAILBACK_ASK;
+        eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+                _("All %d domains are done. A failback of %s already ran in this run and did not "
+                  "end ok: override retry %s runs it again (--yes does not); override proceed on "
+                  "it ends the run without failing back."),
+                m->ndomains, m->fqdn, m->fqdn);
+        return;
+    }
     if (m->failed_over && !m->failed_back) {
         m->phase = PP_PH_FAILBACK_ASK;
         eng_ask(e, PP_ASK_FAILBACK, -1, -1, PP_STEP_NONE,

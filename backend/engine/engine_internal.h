@@ -17,6 +17,9 @@ struct eng_srv {
     bool rerun_ok;           /* operator accepted re-running the lost step */
 };
 
+/* What the pool-state probe read (engine_pool.c). */
+enum pool_truth { POOL_TRUTH_UNKNOWN, POOL_TRUTH_OVER, POOL_TRUTH_NOT };
+
 struct pp_engine {
     const struct pp_config *cfg;
     struct pp_model *m;
@@ -33,6 +36,20 @@ struct pp_engine {
     bool pool_cmd_running;   /* failover / failback on the backup pool host */
     bool settle_pending;     /* restored: a domain ended, its settle wait had not */
     enum pp_cmd_kind pool_cmd_inflight;   /* restored: started, no end; COUNT = none */
+    /* A failover / failback that did not end ok (failed, timed out, lost),
+     * not yet resolved by the operator: COUNT = none.  Nothing re-runs it
+     * before its state is read (pool_probe) and an override says so. */
+    enum pp_cmd_kind pool_unsure;
+    enum pp_result pool_unsure_res;
+    bool pool_unsure_console;   /* lost because the console stopped, not the connection */
+    char pool_unsure_detail[PP_REASON_MAX];
+    bool pool_probe_running;    /* the pool_state command runs on the failover host */
+    bool pool_probed;           /* ... and has ended for the current pool_unsure */
+    enum pool_truth pool_truth;
+    char pool_probe_answer[160];
+    bool pool_tried[2];         /* a failover [0] / failback [1] started in this journal */
+    bool pool_rerun_ok;         /* an operator's override retry on the pool: the one way
+                                 * a pool command runs again */
     pp_ms last_strike;       /* when the last counted Busy came */
     int unknown_streak;      /* consecutive unreadable checks */
     bool settle_final;       /* after the last domain: wait for Ready, no timer */
@@ -77,6 +94,16 @@ void gate_start_failback(struct pp_engine *e);
 void gate_all_done(struct pp_engine *e);
 void gate_settle(struct pp_engine *e, bool final);
 void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* engine_pool.c: failover / failback, and the read of the pool's state
+ * after one did not end ok */
+enum pool_truth pool_reading(const char *line);
+void pool_set_unsure(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
+                     const char *detail, bool console);
+void pool_probe(struct pp_engine *e);
+void pool_on_probe(struct pp_engine *e, enum pp_result res, const char *detail);
+bool pool_override_valid(const struct pp_engine *e, enum pp_override ov, char *why, size_t n);
+void pool_override(struct pp_engine *e, enum pp_override ov);
 
 /* engine_domain.c: one domain's servers through their steps */
 void dom_start(struct pp_engine *e, int d);

@@ -170,6 +170,14 @@ static void on_recheck(struct pp_engine *e)
         eng_note(e, "%s", _("a readiness check is already running"));
         return;
     }
+    if (e->pool_unsure != PP_CMD_COUNT || e->pool_probe_running) {
+        /* a failover / failback with an unknown outcome: read its state again */
+        if (e->pool_probe_running)
+            eng_note(e, "%s", _("the pool's state is being read: wait for it"));
+        else
+            pool_probe(e);
+        return;
+    }
     switch (m->phase) {
     case PP_PH_PROBLEM:
         if (e->pool_cmd_running)
@@ -250,7 +258,7 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
     const struct pp_server *sv = s >= 0 ? &m->servers[s] : NULL;
     /* While a failover or failback runs, nothing that resumes work is
      * accepted, whatever its target: the pool command ends first. */
-    if (e->pool_cmd_running && ov != PP_OV_SKIP && ov != PP_OV_DONE)
+    if ((e->pool_cmd_running || e->pool_probe_running) && ov != PP_OV_SKIP && ov != PP_OV_DONE)
         return snprintf(why, n, "%s", _("a pool-level command (failover / failback) runs: wait "
                                         "for its end")), false;
     switch (ov) {
@@ -263,6 +271,8 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             return snprintf(why, n, "%s", _("downtime mode already stops at once")), false;
         return true;
     case PP_OV_RETRY:
+        if (pool && e->pool_unsure != PP_CMD_COUNT)
+            return pool_override_valid(e, ov, why, n);
         if (pool)
             return (m->phase == PP_PH_PROBLEM && m->ask == PP_ASK_OPERATOR && !m->failed_over &&
                     e->cfg->backup_pool[0]) ||
@@ -284,6 +294,8 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
         return true;
     case PP_OV_SKIP:
     case PP_OV_DONE:
+        if (pool)
+            return pool_override_valid(e, ov, why, n);
         if (sv) {
             if (e->srv[s].running)
                 return snprintf(why, n, _("%s is running a command; wait for it or force it"),
@@ -339,6 +351,8 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
     bool about_s = sv && m->ask_server == s;
     switch (ev->ov) {
     case PP_OV_FORCE:
+        if (!sv)
+            break;   /* override_valid() allows force on a server only */
         if (about_s)
             eng_clear_ask(e);
         if (e->srv[s].running) {
@@ -353,14 +367,21 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
         }
         break;
     case PP_OV_RETRY:
+        if (pool && e->pool_unsure != PP_CMD_COUNT) {
+            pool_override(e, ev->ov);
+            break;
+        }
         if (pool) {
             eng_clear_ask(e);
+            e->pool_rerun_ok = true;   /* the operator's override: the gate lets it run */
             if (m->phase == PP_PH_FAILBACK_ASK)
                 gate_start_failback(e);
             else
                 gate_start_failover(e);
             break;
         }
+        if (!sv)
+            break;   /* retry names the pool or a server (override_valid) */
         if (about_s)
             eng_clear_ask(e);
         e->srv[s].server_confirmed = true;
@@ -377,6 +398,10 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
         break;
     case PP_OV_SKIP:
     case PP_OV_DONE:
+        if (pool) {
+            pool_override(e, ev->ov);
+            break;
+        }
         if (sv) {
             if (about_s)
                 eng_clear_ask(e);

@@ -52,6 +52,21 @@ static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s
         }
         return;
     }
+    if (d < 0 && !strcmp(r->state, "pool")) {
+        /* the operator said what is true of a failover / failback whose
+         * outcome was unknown (engine_pool.c), or ran it again */
+        if (ov == PP_OV_DONE && e->pool_unsure == PP_CMD_FAILOVER)
+            m->failed_over = true;
+        else if (ov == PP_OV_DONE && e->pool_unsure == PP_CMD_FAILBACK)
+            m->failed_back = true;
+        if (ov == PP_OV_RETRY)
+            e->pool_rerun_ok = true;
+        if (ov == PP_OV_DONE || ov == PP_OV_SKIP || ov == PP_OV_RETRY) {
+            e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
+        }
+        return;
+    }
     if (d >= 0 && ov == PP_OV_DONE) {
         for (int i = 0; i < m->domains[d].nmembers; i++) {
             struct pp_server *x = &m->servers[m->domains[d].members[i]];
@@ -133,13 +148,27 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
             m->busy_strikes = n;
     } else if (ev == PP_JEV_FAILOVER || ev == PP_JEV_FAILBACK) {
         bool fo = ev == PP_JEV_FAILOVER;
+        enum pp_cmd_kind kind = fo ? PP_CMD_FAILOVER : PP_CMD_FAILBACK;
         /* the start record has no result; the end record has one */
-        e->pool_cmd_inflight = r->result[0] ? PP_CMD_COUNT : fo ? PP_CMD_FAILOVER : PP_CMD_FAILBACK;
-        if (!strcmp(r->result, "ok")) {
+        e->pool_cmd_inflight = r->result[0] ? PP_CMD_COUNT : kind;
+        if (!r->result[0]) {
+            /* it ran in this journal: only an override runs it again */
+            e->pool_tried[!fo] = true;
+            e->pool_rerun_ok = false;
+            e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
+        } else if (!strcmp(r->result, "ok")) {
+            e->pool_unsure = PP_CMD_COUNT;
+            m->pool_unsure = -1;
             if (fo)
                 m->failed_over = true;
             else
                 m->failed_back = true;
+        } else {
+            /* failed or lost, and nobody has said yet what is true */
+            int res = pp_result_parse(r->result);
+            pool_set_unsure(e, kind, res < 0 ? PP_RES_FAILED : (enum pp_result)res, r->detail,
+                            !strcmp(r->detail, "the console stopped while it ran"));
         }
     } else if (ev == PP_JEV_WAIT && !strcmp(r->result, "ok")) {
         e->settle_pending = false;   /* "settle wait complete" */
@@ -177,6 +206,7 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         } else if (res == PP_RES_LOST) {
             sv->state = PP_SRV_LOST;
             sv->lost_count++;
+            sv->lost_console = !strcmp(r->detail, "the console stopped while this step ran");
             sv->probed = false;
         } else if (res == PP_RES_CANCELLED && sv->forced_drain) {
             sv->state = PP_SRV_QUEUED;

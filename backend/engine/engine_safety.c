@@ -86,6 +86,10 @@ static bool domain_why(const struct pp_engine *e, int d, char *why, size_t n)
         return snprintf(why, n, "%s is already done", dom->name), false;
     if (e->pool_cmd_running || e->pool_cmd_inflight != PP_CMD_COUNT)
         return snprintf(why, n, "a pool-level command (failover / failback) runs"), false;
+    if (e->pool_unsure != PP_CMD_COUNT || e->pool_probe_running)
+        return snprintf(why, n, "the outcome of the last %s is unknown: the pool's state is read "
+                                "and an operator decides first", pp_cmd_kind_name(e->pool_unsure)),
+               false;
     for (int i = 0; i < m->nservers; i++) {
         const struct pp_server *sv = &m->servers[i];
         if (sv->domain == d)
@@ -116,6 +120,10 @@ static bool step_why(const struct pp_engine *e, int s, char *why, size_t n)
         return snprintf(why, n, "%s is not in the upgrade domain in flight", sv->name), false;
     if (e->pool_cmd_running || e->pool_cmd_inflight != PP_CMD_COUNT)
         return snprintf(why, n, "a pool-level command (failover / failback) runs"), false;
+    if (e->pool_unsure != PP_CMD_COUNT || e->pool_probe_running)
+        return snprintf(why, n, "the outcome of the last %s is unknown: the pool's state is read "
+                                "and an operator decides first", pp_cmd_kind_name(e->pool_unsure)),
+               false;
     if (e->srv[s].running)
         return snprintf(why, n, "%s is already running a command", sv->name), false;
     if (model_server_settled(sv))

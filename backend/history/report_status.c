@@ -155,6 +155,10 @@ static void server_line(struct st *s, const struct pp_cl_server *v, int width)
         if (st && st->running)
             fprintf(s->out, "  %s: outcome unknown (started %s, no end recorded)", step,
                     when(s, st->started, t, sizeof t));
+        else if (st && !strcmp(st->detail, "the console stopped while this step ran"))
+            /* the console died, not the link (issue 10, item 6) */
+            fprintf(s->out, "  %s: outcome unknown (the console stopped while it ran; recorded "
+                            "lost at %s)", step, when(s, st->ended, t, sizeof t));
         else if (st)
             fprintf(s->out, "  %s: outcome unknown (connection lost at %s)", step,
                     when(s, st->ended, t, sizeof t));

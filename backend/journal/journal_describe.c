@@ -69,6 +69,14 @@ static const char *const templates[] = {
     N_("%s ready"),
     N_("the console stopped while this step ran"),
     N_("the console stopped while it ran"),
+    /* the read of the pool's state after a failover / failback that did
+       not end ok (a probe record of the pool) */
+    N_("the probe reads the pool as failed over"),
+    N_("the probe reads the pool as not failed over"),
+    N_("the probe cannot tell whether the pool is failed over"),
+    N_("it already ran in this journal without a known good end: only an operator's override "
+       "retry runs it again"),
+    N_("a pool-level command or the read of the pool's state runs"),
     N_("immediate stop (forced by override)"),
     N_("immediate stop (scheduled downtime)"),
     N_("trainer injected a fault"),

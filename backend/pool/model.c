@@ -126,6 +126,7 @@ int model_init(struct pp_model *m, const struct pp_config *cfg)
     m->check_server = -1;
     m->active_domain = -1;
     m->chosen_domain = -1;
+    m->pool_unsure = -1;
     m->ask = PP_ASK_NONE;
     m->ask_server = m->ask_domain = -1;
     m->ask_step = PP_STEP_NONE;

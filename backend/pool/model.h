@@ -73,6 +73,8 @@ struct pp_server {
     pp_ms finished;           /* when it reached a final state */
     enum pp_result last_result;
     int lost_count;           /* outcomes lost for the current step */
+    bool lost_console;        /* the last one was lost because the console itself
+                               * stopped (killed, crashed), not the connection */
     bool forced_drain;        /* drain re-run without -Graceful by override */
     bool probed;              /* after a lost outcome, the probe ran */
     char probe_answer[160];   /* last line of that probe */
@@ -123,6 +125,11 @@ struct pp_model {
     char backup_pool[PP_NAME_MAX];
     bool failed_over;
     bool failed_back;
+    /* A failover / failback (PP_CMD_FAILOVER / PP_CMD_FAILBACK) that did not
+     * end ok and waits for the operator to say what is true (after the
+     * pool's state was read); -1 none.  Screens offer override done /
+     * skip / retry on the pool by it. */
+    int pool_unsure;
 
     int active_domain;            /* -1 when none */
     int chosen_domain;            /* operator's pick, -1 = first ready */

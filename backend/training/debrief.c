@@ -19,6 +19,7 @@ struct db_srv {
     char fail_result[16];
     bool draining;           /* a graceful drain runs now */
     bool gone;               /* its restart ended without it coming back */
+    bool lost_console;       /* its last lost step: the console stopped, not the link */
 };
 
 struct db_state {
@@ -307,6 +308,10 @@ static int on_decline(struct pp_debrief *db, const struct pp_jrec *r)
                                     "a DR pair: nothing could be upgraded"));
     if (!strcmp(s, "failback"))
         return note(db, q, true, N_("declined the failback: the pool stayed failed over"));
+    if (!strcmp(s, "rerun") && srv(db, r->server) && srv(db, r->server)->lost_console)
+        return note(db, q, true, N_("declined to re-run %s on %s after the console stopped while "
+                                    "it ran: the expected answer is the re-run after the probe"),
+                    r->step, r->server);
     if (!strcmp(s, "rerun"))
         return note(db, q, true, N_("declined to re-run %s on %s after its outcome was lost: "
                                     "the expected answer is the re-run after the probe"),
@@ -376,6 +381,8 @@ static void on_step_end(struct pp_debrief *db, const struct pp_jrec *r)
     }
     snprintf(s->fail_step, sizeof s->fail_step, "%s", r->step);
     snprintf(s->fail_result, sizeof s->fail_result, "%s", r->result);
+    s->lost_console = !strcmp(r->result, "lost") &&
+                      !strcmp(r->detail, "the console stopped while this step ran");
     if (!strcmp(r->step, "restart") && strcmp(r->result, "cancelled"))
         s->gone = true;
 }

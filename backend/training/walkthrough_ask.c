@@ -117,10 +117,16 @@ static void explain_server_held(struct walk_ctx *c, int s)
     if (sv->state == PP_SRV_LOST && sv->lost_count < 2) {
         /* one drop, and the offered re-run was declined: say that, not "twice" */
         walk_title(c, "lost-declined", _("%s: the outcome of its %s is unknown"), nm, step);
-        walk_para(c, WALK_WHAT,
-                  _("The connection to %s dropped once during its %s, and the re-run poolpilot "
-                    "offered was declined."),
-                  nm, step);
+        if (sv->lost_console)
+            walk_para(c, WALK_WHAT,
+                      _("The console stopped once while %s's %s ran, and the re-run poolpilot "
+                        "offered was declined."),
+                      nm, step);
+        else
+            walk_para(c, WALK_WHAT,
+                      _("The connection to %s dropped once during its %s, and the re-run "
+                        "poolpilot offered was declined."),
+                      nm, step);
         walk_para(c, WALK_WHY, _("Nobody knows whether the step finished: poolpilot runs "
                                  "nothing more there until you decide."));
         walk_para(c, WALK_YOU, _("Check the server by hand, then override retry (run the step "
@@ -129,10 +135,17 @@ static void explain_server_held(struct walk_ctx *c, int s)
     }
     if (sv->state == PP_SRV_LOST) {
         walk_title(c, "lost-twice", _("%s: the outcome of its %s was lost twice"), nm, step);
-        walk_para(c, WALK_WHAT,
-                  _("The connection to %s dropped twice during its %s. poolpilot does not try a "
-                    "third time by itself."),
-                  nm, step);
+        if (sv->lost_console)
+            walk_para(c, WALK_WHAT,
+                      _("The outcome of %s's %s was lost twice, the last time because the "
+                        "console stopped while it ran. poolpilot does not try a third time by "
+                        "itself."),
+                      nm, step);
+        else
+            walk_para(c, WALK_WHAT,
+                      _("The connection to %s dropped twice during its %s. poolpilot does not "
+                        "try a third time by itself."),
+                      nm, step);
         walk_para(c, WALK_WHY, _("Twice in a row points at the server or the network, not at "
                                  "bad luck: someone should look at it before anything runs "
                                  "there again."));
@@ -178,10 +191,16 @@ static void explain_rerun(struct walk_ctx *c)
     c->w->server = s;
     const char *step = pp_step_label(sv->step);
     walk_title(c, "rerun", _("Unknown outcome: run %s again on %s?"), step, nm);
-    walk_para(c, WALK_WHAT,
-              _("The connection to %s dropped while its %s ran: nobody knows whether the step "
-                "finished on the server."),
-              nm, step);
+    if (sv->lost_console)
+        walk_para(c, WALK_WHAT,
+                  _("The console stopped (it was killed or crashed) while %s's %s ran: nobody "
+                    "knows whether the step finished on the server."),
+                  nm, step);
+    else
+        walk_para(c, WALK_WHAT,
+                  _("The connection to %s dropped while its %s ran: nobody knows whether the "
+                    "step finished on the server."),
+                  nm, step);
     if (sv->probed && sv->probe_answer[0])
         walk_more(c, _("poolpilot ran a read-only probe, which says: %s."), sv->probe_answer);
     walk_para(c, WALK_WHY,
@@ -206,6 +225,25 @@ static void explain_operator(struct walk_ctx *c)
         walk_title(c, "declined", _("Start of %s declined"), m->domains[m->ask_domain].name);
         walk_para(c, WALK_WHAT, _("The run waits: nothing starts until you choose a domain, "
                                   "recheck or quit."));
+        return;
+    }
+    if (m->pool_unsure >= 0) {
+        /* a failover / failback that did not end ok: its state was read */
+        bool fo = m->pool_unsure == PP_CMD_FAILOVER;
+        walk_title(c, "pool-unsure",
+                   fo ? _("Is %s failed over? Its state was read") : _("Is %s failed back? Its state was read"),
+                   m->fqdn);
+        walk_para(c, WALK_WHAT, "%s", m->ask_text);
+        walk_para(c, WALK_WHY,
+                  _("A failover or failback that failed, or that was running when the console "
+                    "or the connection went away, may have done all, part or none of its work. "
+                    "Running it again blind could move users twice; poolpilot read the pool's "
+                    "state (read-only) and shows it, but a reading it does not clearly "
+                    "understand is Unknown. --yes decides none of this."));
+        walk_para(c, WALK_YOU,
+                  _("Compare the reading with what you see (Topology Builder, the registrar's "
+                    "pool state, the backup pool's users), then override done, skip or retry on "
+                    "the pool with your reason; recheck reads it again."));
         return;
     }
     if (m->phase == PP_PH_PROBLEM && !m->failed_over) {

@@ -11,7 +11,10 @@
 #     without checking readiness again;
 #   - a failover or failback that was running at the kill has an unknown
 #     outcome, like a step: the resumed journal says so (a failover /
-#     failback record with result "lost") before anything else is run;
+#     failback record with result "lost") before anything else is run,
+#     reads the pool's state (a probe record of the pool) and never runs
+#     the command again: --yes confirms no pool-level re-run, so the
+#     restart stops asking for a person (exit 1, its input is empty);
 #   - the usual invariants (h_journal_check) and every server verified.
 # One thing is the simulator's, not the console's: each process simulates a
 # fresh pool, which is not failed over, so a failback after a resume fails
@@ -73,17 +76,27 @@ for ((k = 1; k <= N; k++)); do
       | (if ($last.event // "") != "" and ($last.result // "") == ""
          then $last.event else "" end) as $inflight
       | . as $all
-      | [
+      | if $inflight != "" then [
+          # a pool command in flight at the kill: recorded lost, the pool
+          # state read (a probe record of the pool), never run again without
+          # an override, and --yes waits for a person (exit 1 on no input)
+          (if ([$post[] | select(.event == $inflight)][0].result // "") != "lost"
+           then "\($inflight) in flight at the kill: the resumed journal does not record it lost (next \($inflight) record: \([$post[] | select(.event == $inflight)][0] // "none" | tojson))"
+           else empty end),
+          (if ([$post[] | select(.event == "probe" and .state == "pool")] | length) == 0
+           then "\($inflight) in flight at the kill: no probe of the pool state after it"
+           else empty end),
+          ($post[] | select(.event == $inflight and (.result // "") == "")
+           | "seq \(.seq): the lost \($inflight) ran again (--yes re-ran a pool-level command)"),
+          (if $rc != 1 then "\($inflight) in flight at the kill: the restart exited \($rc), not 1 (waiting for a person)"
+           else empty end)
+        ] | .[] else [
           ($servers[] as $s
            | select([$all[] | select(.event == "step-end" and .server == $s and .step == "verify"
                                       and .result == "ok")] | length == 0)
            | "\($s) never verified"),
           (if $rc == 0 and ([$all[] | select(.event == "complete")] | length) == 0
            then "exit 0 without a complete record" else empty end),
-          (if $inflight != "" and
-              ([$post[] | select(.event == $inflight)][0].result // "") != "lost"
-           then "\($inflight) in flight at the kill: the resumed journal does not record it lost (next \($inflight) record: \([$post[] | select(.event == $inflight)][0] // "none" | tojson))"
-           else empty end),
           (if $fo and ($fb | not) then
              ([$post[] | select(.event == "failback" and .result == "ok")][0].seq // 1e9) as $back
              | $post[] | select((.event == "readiness" or .event == "pool-problem") and .seq < $back)
@@ -99,7 +112,7 @@ for ((k = 1; k <= N; k++)); do
            then empty   # the fresh simulated pool was never failed over
            else "restart exited \($rc): \([.[-3:][] | "\(.event) \(.result // .state // "") \(.reason // .detail // "")"] | join(" / "))"
            end)
-        ] | .[]' "$J")
+        ] | .[] end' "$J")
     if [ -n "$inv$out" ]; then
         FAILS=$((FAILS + 1))
         { echo "point $k ($(sed -n "${k}p" "$J" | jq -r '"\(.event) \(.result // "")"')):"

@@ -358,6 +358,8 @@ static void test_lost_step_probe_rerun_then_stop(void **st)
     drv_finish(d, p, PP_RES_OK, NULL, "RTCSRV Stopped; patched: no");
     assert_int_equal(d->m.ask, PP_ASK_RERUN);
     assert_non_null(strstr(d->m.ask_text, "patched: no"));
+    /* a genuinely dropped connection keeps its wording */
+    assert_non_null(strstr(d->m.ask_text, "the connection dropped"));
     struct pp_event yes = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true};
     drv_event(d, &yes);
     assert_string_equal(drv_last(d, "confirm")->reason, "auto (--yes)");
@@ -529,6 +531,19 @@ static void test_resume_from_journal(void **st)
     assert_int_equal(drv_find(b, PP_CMD_DRAIN, -2), -1);       /* nothing redone */
     drv_finish(b, drv_find(b, PP_CMD_PROBE, 1), PP_RES_OK, NULL, "installer still running");
     assert_int_equal(b->m.ask, PP_ASK_RERUN);
+    /* issue 10 item 6: the console died, not the connection; say so */
+    assert_non_null(strstr(b->m.ask_text, "the console stopped while it ran"));
+    assert_null(strstr(b->m.ask_text, "connection"));
+    /* a second restart reads it from the journal's lost record */
+    struct drv *c2 = mk("", "");
+    for (int i = 0; i < a->nrec; i++)
+        assert_int_equal(engine_restore(c2->e, &a->recs[i], err, sizeof err), 0);
+    for (int i = 0; i < b->nrec; i++)
+        assert_int_equal(engine_restore(c2->e, &b->recs[i], err, sizeof err), 0);
+    c2->nrec = 0;
+    drv_start(c2);
+    assert_true(c2->m.servers[1].lost_console);
+    done(c2);
     done(a);
     done(b);
 
@@ -578,11 +593,14 @@ static void test_resume_around_failover(void **st)
     drv_start(a);
     drv_answer_check(a, PP_READY_INSUFFICIENT);
     drv_op(a, PP_OP_CONFIRM, NULL);
-    /* killed while the failover ran: its outcome is unknown, asked again */
+    /* killed while the failover ran: its outcome is unknown; the pool's
+     * state is read first (never re-run blind), then the operator says */
     struct drv *b = resume_of(a, DR);
-    assert_int_equal(b->m.ask, PP_ASK_FAILOVER);
+    assert_int_equal(b->m.ask, PP_ASK_NONE);
     assert_string_equal(drv_last(b, "failover")->result, "lost");
-    assert_int_equal(b->nruns, 0);
+    assert_int_equal(b->nruns, 1);
+    assert_true(drv_find(b, PP_CMD_POOL_STATE, -1) >= 0);
+    assert_int_equal(drv_find(b, PP_CMD_FAILOVER, -1), -1);
     done(b);
     drv_finish(a, drv_find(a, PP_CMD_FAILOVER, -1), PP_RES_OK, NULL, "");
     drv_op(a, PP_OP_CONFIRM, NULL);

@@ -5,7 +5,8 @@
  *     another total, too few active, a server in another domain, a server
  *     nobody configured, random ReadyForUpgrade flags);
  *   - command outcomes: ok, failed, timeout, lost, hang (never ends; a
- *     cancel ends it);
+ *     cancel ends it); the pool-state probe after a failover / failback
+ *     that did not end ok reads failed over, not, or nothing clear;
  *   - console restarts: a new engine restored from the journal so far, the
  *     commands in flight forgotten;
  *   - operator actions: confirm (the current question, a replaced one, by
@@ -168,7 +169,11 @@ static void answer_run(struct walk *w)
     }
     enum pp_result res = x < 70 ? PP_RES_OK : x < 80 ? PP_RES_FAILED : x < 88 ? PP_RES_TIMEOUT
                                                                                : PP_RES_LOST;
-    drv_finish(d, i, res, NULL, "random");
+    /* the pool-state probe after a failover / failback that did not end
+     * ok: every reading, clear or not (engine_pool.c) */
+    static const char *const states[] = {"PoolState=FailedOver", "PoolState=Active",
+                                         "PoolState=FailingOver", "PoolState=", "random"};
+    drv_finish(d, i, res, NULL, d->runs[i].kind == PP_CMD_POOL_STATE ? states[rnd(5)] : "random");
 }
 
 /* A cancel the engine asked for ends the run on that server. */

@@ -164,7 +164,123 @@ static void test_resume_with_failover_in_flight_reports_it_lost(void **st)
     assert_string_equal(fo->result, "lost");
     assert_int_equal(drv_find(b, PP_CMD_FAILOVER, -1), -1);   /* not re-run blindly */
     assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
-    assert_int_not_equal(b->m.ask, PP_ASK_NONE);              /* put to the operator */
+    /* the pool's state is read first, then it is put to the operator */
+    int p = drv_find(b, PP_CMD_POOL_STATE, -1);
+    assert_true(p >= 0);
+    drv_finish(b, p, PP_RES_OK, NULL, "PoolState=Active BackupPool=pool02.contoso.com");
+    assert_int_equal(b->m.ask, PP_ASK_OPERATOR);
+    done(a);
+    done(b);
+}
+
+/* Issue 14 class 7: a failover lost to a console kill is probed, never
+ * re-run blind, and --yes confirms nothing: not the question, not an
+ * override.  Only an operator's override retry (target typed back, a
+ * reason) runs Invoke-CsPoolFailOver again.  Failed on the old code: the
+ * resumed engine asked PP_ASK_FAILOVER, which --yes confirmed, and the
+ * failover ran again with no probe. */
+static void test_lost_failover_probed_and_yes_does_not_rerun(void **st)
+{
+    (void)st;
+    struct drv *a = mk();
+    to_failover_running(a);
+    struct drv *b = resume_from(a);
+    assert_int_equal(drv_find(b, PP_CMD_FAILOVER, -1), -1);
+    int p = drv_find(b, PP_CMD_POOL_STATE, -1);
+    assert_true(p >= 0);
+    assert_int_equal(b->m.ask, PP_ASK_NONE);   /* nothing to answer while it reads */
+    drv_finish(b, p, PP_RES_OK, NULL, "PoolState=FailedOver BackupPool=pool02.contoso.com");
+    const struct pp_jrec *pr = drv_last(b, "probe");
+    assert_non_null(pr);
+    assert_string_equal(pr->state, "pool");
+    assert_string_equal(pr->action, "failover");
+    assert_string_equal(pr->reason, "the probe reads the pool as failed over");
+    /* the evidence is on screen, and the question is not a confirmation */
+    assert_int_equal(b->m.ask, PP_ASK_OPERATOR);
+    assert_false(model_ask_confirmable(b->m.ask));
+    assert_non_null(strstr(b->m.ask_text, "PoolState=FailedOver"));
+    assert_non_null(strstr(b->m.ask_text, "the console stopped"));
+    assert_non_null(strstr(b->m.ask_text, "--yes answers none."));   /* not cut */
+    /* --yes: a confirmation and an override marked automatic */
+    struct pp_event ev = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true,
+                          .ask_id = b->m.ask_id};
+    drv_event(b, &ev);
+    ev = (struct pp_event){.type = PP_EV_OPERATOR, .op = PP_OP_OVERRIDE, .ov = PP_OV_RETRY,
+                           .target = "pool01.contoso.com", .reason = "yes", .automatic = true};
+    drv_event(b, &ev);
+    assert_int_equal(drv_find(b, PP_CMD_FAILOVER, -1), -1);
+    assert_int_equal(drv_count(b, "override"), 0);
+    /* a recheck reads the state again; it runs nothing else */
+    drv_op(b, PP_OP_RECHECK, NULL);
+    p = drv_find(b, PP_CMD_POOL_STATE, -1);
+    assert_true(p >= 0);
+    assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
+    drv_finish(b, p, PP_RES_OK, NULL, "PoolState=FailingOver");
+    assert_string_equal(drv_last(b, "probe")->reason,
+                        "the probe cannot tell whether the pool is failed over");
+    /* the operator's override retry, and only it, runs the failover again */
+    drv_override(b, PP_OV_RETRY, "pool01.contoso.com", "registrar says FailingOver, rerun");
+    assert_true(drv_find(b, PP_CMD_FAILOVER, -1) >= 0);
+    assert_int_equal(drv_count(b, "override"), 1);
+    done(a);
+    done(b);
+}
+
+/* The operator reads the evidence and says the failover took effect
+ * (override done on the pool): the domains go on without the gate, as
+ * after a failover that ended ok, and a restart remembers it. */
+static void test_lost_failover_operator_says_done(void **st)
+{
+    (void)st;
+    struct drv *a = mk();
+    to_failover_running(a);
+    struct drv *b = resume_from(a);
+    drv_finish(b, drv_find(b, PP_CMD_POOL_STATE, -1), PP_RES_OK, NULL, "PoolState=FailedOver");
+    drv_override(b, PP_OV_DONE, "pool01.contoso.com", "registrar reads FailedOver");
+    assert_true(b->m.failed_over);
+    assert_int_equal(b->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(drv_find(b, PP_CMD_FAILOVER, -1), -1);
+    struct drv *c = resume_from(b);
+    assert_true(c->m.failed_over);
+    assert_int_equal(drv_find(c, PP_CMD_POOL_STATE, -1), -1);
+    assert_int_equal(c->m.ask, PP_ASK_START_DOMAIN);
+    done(a);
+    done(b);
+    done(c);
+}
+
+/* A failover that FAILED live (not lost) is probed too; and after the
+ * operator says it did not happen (override skip), the next pool problem
+ * does not offer a failover --yes could confirm: it already ran. */
+static void test_failed_failover_probed_then_never_reoffered_to_yes(void **st)
+{
+    (void)st;
+    struct drv *a = mk();
+    to_failover_running(a);
+    drv_finish(a, drv_find(a, PP_CMD_FAILOVER, -1), PP_RES_FAILED, NULL,
+               "Invoke-CsPoolFailOver : Could not connect on port 9001");
+    assert_int_equal(a->m.ask, PP_ASK_NONE);
+    int p = drv_find(a, PP_CMD_POOL_STATE, -1);
+    assert_true(p >= 0);
+    drv_finish(a, p, PP_RES_FAILED, NULL, "Get-CsRegistrarConfiguration : access denied");
+    assert_string_equal(drv_last(a, "probe")->reason,
+                        "the probe cannot tell whether the pool is failed over");
+    assert_int_equal(a->m.ask, PP_ASK_OPERATOR);
+    drv_override(a, PP_OV_SKIP, "pool01.contoso.com", "checked by hand: Active");
+    assert_false(a->m.failed_over);
+    assert_int_equal(drv_find(a, PP_CMD_FAILOVER, -1), -1);
+    /* a new series of checks: Busy three times again */
+    drv_op(a, PP_OP_RECHECK, NULL);
+    for (int k = 0; k < 3; k++) {
+        if (k)
+            assert_true(drv_wake(a));
+        drv_answer_check(a, PP_READY_BUSY);
+    }
+    assert_int_equal(a->m.ask, PP_ASK_OPERATOR);   /* not PP_ASK_FAILOVER */
+    assert_false(model_ask_confirmable(a->m.ask));
+    /* after a restart too */
+    struct drv *b = resume_from(a);
+    assert_int_not_equal(b->m.ask, PP_ASK_FAILOVER);
     done(a);
     done(b);
 }
@@ -206,6 +322,9 @@ int main(void)
         cmocka_unit_test(test_resume_after_failback_completes),
         cmocka_unit_test(test_resume_with_failover_in_flight_reports_it_lost),
         cmocka_unit_test(test_resume_with_failback_in_flight_reports_it_lost),
+        cmocka_unit_test(test_lost_failover_probed_and_yes_does_not_rerun),
+        cmocka_unit_test(test_lost_failover_operator_says_done),
+        cmocka_unit_test(test_failed_failover_probed_then_never_reoffered_to_yes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

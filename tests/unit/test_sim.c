@@ -825,7 +825,14 @@ static void test_fabric_and_failover(void **state)
     assert_non_null(strstr(out, "without a secondary (fe04.contoso.com down)"));
     free(out);
 
-    /* failover and failback run on the backup pool's Front End (-1) */
+    /* failover and failback run on the backup pool's Front End (-1), and
+     * so does the read of the pool's state: its last line is what the
+     * engine reads (engine_pool.c), the truth of the simulated pool */
+    out = h_run(&h, -1, PP_CMD_POOL_STATE, &res);
+    assert_int_equal(res, PP_RES_OK);
+    answer_line(out, line, sizeof line);
+    assert_string_equal(line, "PoolState=Active BackupPool=pool02.contoso.com");
+    free(out);
     assert_int_equal(run(&h, -1, PP_CMD_FAILBACK), PP_RES_FAILED);   /* not failed over */
     uint64_t id = h_start(&h, -1, PP_CMD_FAILOVER, 0);
     const struct rev *e = h_wait(&h, id);
@@ -833,6 +840,11 @@ static void test_fabric_and_failover(void **state)
     assert_int_equal(e->server, -1);
     out = h_out(&h, id, false);
     assert_non_null(strstr(out, "Invoke-CsPoolFailOver -PoolFqdn pool01.contoso.com -Verbose"));
+    free(out);
+    out = h_run(&h, -1, PP_CMD_POOL_STATE, &res);
+    assert_int_equal(res, PP_RES_OK);
+    answer_line(out, line, sizeof line);
+    assert_string_equal(line, "PoolState=FailedOver BackupPool=pool02.contoso.com");
     free(out);
     assert_int_equal(run(&h, -1, PP_CMD_FAILBACK), PP_RES_OK);
     h_free(&h);

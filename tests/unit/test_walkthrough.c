@@ -231,6 +231,39 @@ static void test_lost_outcome(void **st)
     done(d);
 }
 
+/* Issue 10 item 6: a step lost because the console itself stopped (a
+ * resume after kill -9) is explained as that, not as a dropped connection
+ * (which points at the network, wrongly). */
+static void test_lost_to_the_console(void **st)
+{
+    (void)st;
+    struct drv *a = mk("", "");
+    drv_start(a);
+    drv_answer_check(a, PP_READY_READY);
+    drv_op(a, PP_OP_CONFIRM, NULL);
+    drv_finish_all_ok(a);   /* drains; the upgrades run, then the console dies */
+    struct drv *d = mk("", "");
+    char err[256];
+    for (int i = 0; i < a->nrec; i++)
+        assert_int_equal(engine_restore(d->e, &a->recs[i], err, sizeof err), 0);
+    drv_start(d);
+    int i = drv_find(d, PP_CMD_PROBE, 0);
+    assert_true(i >= 0);
+    drv_finish(d, i, PP_RES_OK, NULL, "RTCSRV Stopped, patched: no");
+    assert_int_equal(d->m.ask, PP_ASK_RERUN);
+    assert_int_equal(d->m.ask_server, 0);
+    const struct pp_walk *w = explain(d);
+    assert_string_equal(w->topic, "rerun");
+    says(w, "The console stopped");
+    if (strstr(all_text(w), "connection"))
+        fail_msg("a step lost to the console explained as a connection drop:\n%s", all_text(w));
+    drv_op(d, PP_OP_DECLINE, NULL);
+    w = explain(d);
+    says(w, "The console stopped once");
+    done(a);
+    done(d);
+}
+
 static void test_settle_wait(void **st)
 {
     (void)st;
@@ -250,6 +283,26 @@ static void test_settle_wait(void **st)
     says(w, "Settle: 15 min left");
     says(w, "waits 20 min (settle)");
     says(w, "wait 20 minutes before the next one");
+    done(d);
+}
+
+/* A failover that failed: its state is read, and the walkthrough says
+ * what the reading means and that --yes decides none of it. */
+static void test_failover_failed_state_read(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_INSUFFICIENT);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_FAILOVER, -1), PP_RES_FAILED, NULL, "port 9001");
+    drv_finish(d, drv_find(d, PP_CMD_POOL_STATE, -1), PP_RES_OK, NULL, "PoolState=FailingOver");
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    const struct pp_walk *w = explain(d);
+    assert_string_equal(w->topic, "pool-unsure");
+    says(w, "PoolState=FailingOver");
+    says(w, "it cannot tell (Unknown)");
+    says(w, "--yes decides none of this");
     done(d);
 }
 
@@ -401,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_domain_steps),
         cmocka_unit_test(test_failed_step_and_force),
         cmocka_unit_test(test_lost_outcome),
+        cmocka_unit_test(test_lost_to_the_console),
+        cmocka_unit_test(test_failover_failed_state_read),
         cmocka_unit_test(test_settle_wait),
         cmocka_unit_test(test_pool_problem_with_and_without_pair),
         cmocka_unit_test(test_complete_and_goal),

@@ -284,7 +284,10 @@ static void open_override(struct dashboard *d)
         dlg_open_override(&v->dlg, DLG_T_DOMAIN, v->sel_domain, m->domains[v->sel_domain].name,
                           PP_SRV_PENDING, false);
     } else if (v->sel == RD_SEL_POOL) {
-        dlg_open_override(&v->dlg, DLG_T_POOL, -1, m->fqdn, PP_SRV_PENDING, false);
+        bool retry = (m->phase == PP_PH_PROBLEM && m->ask == PP_ASK_OPERATOR &&
+                      m->backup_pool[0] && !m->failed_over) ||
+                     (m->phase == PP_PH_FAILBACK_ASK && m->failed_over);
+        dlg_open_pool_override(&v->dlg, m->fqdn, m->pool_unsure >= 0, retry);
     } else {
         note(d, _("select a server, a domain or the pool first"));
     }

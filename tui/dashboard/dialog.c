@@ -13,6 +13,19 @@
 
 static const char ov_keys[PP_OV_COUNT] = {'f', 'r', 's', 'd', 'p'};
 
+/* The pool's overrides say what they mean for the pool. */
+static const char *override_help_for(const struct dlg *g, enum pp_override o)
+{
+    if (g->tkind != DLG_T_POOL)
+        return dlg_override_help(o);
+    switch (o) {
+    case PP_OV_RETRY: return _("run the failover or failback again");
+    case PP_OV_SKIP: return _("it did not take effect: do not run it again");
+    case PP_OV_DONE: return _("it took effect (the pool's state says so)");
+    default: return dlg_override_help(o);
+    }
+}
+
 const char *dlg_override_help(enum pp_override o)
 {
     switch (o) {
@@ -45,6 +58,19 @@ static void open_common(struct dlg *g, enum dlg_kind k)
     g->kind = k;
 }
 
+/* The first override that applies: retry, then force, then in order. */
+static void pick_default(struct dlg *g)
+{
+    g->ov = PP_OV_COUNT;
+    if (g->allowed[PP_OV_RETRY])
+        g->ov = PP_OV_RETRY;
+    else if (g->allowed[PP_OV_FORCE])
+        g->ov = PP_OV_FORCE;
+    for (int i = 0; g->ov == PP_OV_COUNT && i < PP_OV_COUNT; i++)
+        if (g->allowed[i])
+            g->ov = (enum pp_override)i;
+}
+
 void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *name,
                        enum pp_srv_state st, bool drain_running)
 {
@@ -69,14 +95,17 @@ void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *
         g->allowed[PP_OV_PROCEED] = true;
         break;
     }
-    g->ov = PP_OV_COUNT;
-    if (g->allowed[PP_OV_RETRY])
-        g->ov = PP_OV_RETRY;
-    else if (g->allowed[PP_OV_FORCE])
-        g->ov = PP_OV_FORCE;
-    for (int i = 0; g->ov == PP_OV_COUNT && i < PP_OV_COUNT; i++)
-        if (g->allowed[i])
-            g->ov = (enum pp_override)i;
+    pick_default(g);
+}
+
+void dlg_open_pool_override(struct dlg *g, const char *name, bool unsure, bool retry)
+{
+    dlg_open_override(g, DLG_T_POOL, -1, name, PP_SRV_PENDING, false);
+    /* a failover / failback whose outcome is not known: the operator says
+     * what is true (done / skip) or runs it again (retry) */
+    g->allowed[PP_OV_RETRY] = unsure || retry;
+    g->allowed[PP_OV_DONE] = g->allowed[PP_OV_SKIP] = unsure;
+    pick_default(g);
 }
 
 bool dlg_server_overridable(enum pp_srv_state st, bool drain_running)
@@ -376,7 +405,7 @@ static void render_override(const struct dlg *g, struct rd_canvas *cv)
             bool cur = g->ov == (enum pp_override)o;
             snprintf(t, sizeof t, "%s %c %-8s %s", cur ? (cv->utf8 ? "▸" : ">") : " ", ov_keys[o],
                      engine_override_name((enum pp_override)o),
-                     g->allowed[o] ? dlg_override_help((enum pp_override)o) : _("(does not apply)"));
+                     g->allowed[o] ? override_help_for(g, (enum pp_override)o) : _("(does not apply)"));
             canvas_put_ell(cv, b.line, b.x + 2, b.w - 4, g->allowed[o] ? RD_NORMAL : RD_DIM, t);
             if (cur)
                 canvas_flag(cv, b.line, b.x + 2, b.w - 4, RD_F_SEL);
@@ -388,7 +417,7 @@ static void render_override(const struct dlg *g, struct rd_canvas *cv)
         box_text(cv, &b, RD_DIM, _("Up/Down or a letter to choose, Enter next, Esc cancel"));
         return;
     }
-    snprintf(t, sizeof t, "%s: %s", engine_override_name(g->ov), dlg_override_help(g->ov));
+    snprintf(t, sizeof t, "%s: %s", engine_override_name(g->ov), override_help_for(g, g->ov));
     if (g->stage == DLG_ST_NAME) {
         char q[PP_NAME_MAX + 80];
         snprintf(q, sizeof q, _("Type the %s's name to confirm:  %s"), target_word(g->tkind),

@@ -64,6 +64,10 @@ struct dlg {
  * depends on the target kind (and the server's state for the default). */
 void dlg_open_override(struct dlg *g, enum dlg_target k, int index, const char *name,
                        enum pp_srv_state st, bool drain_running);
+/* The pool's override wizard: proceed always; retry when the pool command
+ * can be run again (unsure, or retry: the engine offers it); done and skip
+ * when a failover / failback's outcome waits for the operator's word. */
+void dlg_open_pool_override(struct dlg *g, const char *name, bool unsure, bool retry);
 /* Does any override apply to a server in state st (a verified or
  * hand-marked server has none)?  The same rule dlg_open_override offers by. */
 bool dlg_server_overridable(enum pp_srv_state st, bool drain_running);

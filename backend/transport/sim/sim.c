@@ -297,6 +297,12 @@ static void answer(struct sim *s, int slot, pp_ms at, const struct pp_tsink *sin
             finish(s, slot, at, PP_RES_FAILED, 1, line, sink);
         }
         return;
+    case PP_CMD_POOL_STATE:
+        emit_line(s, slot, "Get-CsRegistrarConfiguration: PoolState", false, sink);
+        sim_pool_state_answer(s, line, sizeof line);
+        emit_line(s, slot, line, false, sink);
+        end_ok(s, slot, at, sink);
+        return;
     default:   /* probe */
         sim_probe_answer(s, slot, line, sizeof line);
         emit_line(s, slot, line, false, sink);
@@ -403,7 +409,8 @@ static void process(struct sim *s, const struct sim_ev *e, const struct pp_tsink
 
 static bool host_kind(enum pp_cmd_kind k)
 {
-    return k == PP_CMD_FAILOVER || k == PP_CMD_FAILBACK || k == PP_CMD_PROBE;
+    return k == PP_CMD_FAILOVER || k == PP_CMD_FAILBACK || k == PP_CMD_PROBE ||
+           k == PP_CMD_POOL_STATE;
 }
 
 int sim_cmd_slot(const struct sim *s, int server, enum pp_cmd_kind kind)

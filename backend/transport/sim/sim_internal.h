@@ -181,6 +181,7 @@ char *sim_readiness_answer(struct sim *s);
 bool sim_fabric_answer(struct sim *s, char *buf, size_t n);
 /* Probe: the one clear line describing the server's true state. */
 void sim_probe_answer(const struct sim *s, int slot, char *buf, size_t n);
+void sim_pool_state_answer(const struct sim *s, char *buf, size_t n);
 
 /* sim_output.c: fills c->beats for a command starting at `now`. */
 enum sim_plan {

@@ -132,6 +132,10 @@ void sim_fail_text(const struct sim *s, int slot, char *buf, size_t n)
         snprintf(buf, n, "Get-CsWindowsService : Cannot open Service Control Manager on "
                  "computer '%s'. Access is denied.", name);
         break;
+    case PP_CMD_POOL_STATE:
+        snprintf(buf, n, "Get-CsRegistrarConfiguration : Cannot get the registrar settings of "
+                 "pool %s: the logon has no network credentials (double hop).", s->pool);
+        break;
     case PP_CMD_FABRIC:
         snprintf(buf, n, "Get-CsPoolFabricState : Cannot reach the fabric of pool %s: the "
                  "logon has no network credentials (double hop).", s->pool);
@@ -346,6 +350,10 @@ int sim_script(struct sim *s, int slot, pp_ms t0, enum sim_plan plan)
         rc |= beat(c, t0, BEAT_LINE, s->lync ? "Get-CsWindowsService -Name RTCSRV"
                                              : "systemctl is-active app.service");
         rc |= beat(c, t0 + 1500, BEAT_ANSWER, NULL);
+        break;
+    case PP_CMD_POOL_STATE:
+        rc |= beat(c, t0, BEAT_LINE, "Get-CsPoolBackupRelationship -PoolFqdn %s", s->pool);
+        rc |= beat(c, t0 + 2000, BEAT_ANSWER, NULL);
         break;
     case PP_CMD_DRAIN:
     case PP_CMD_DRAIN_NOW:

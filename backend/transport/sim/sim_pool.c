@@ -394,6 +394,15 @@ void sim_probe_answer(const struct sim *s, int slot, char *buf, size_t n)
              v->reboot_pending ? "yes" : "no");
 }
 
+/* What the pool_state template prints last (config/profiles.c): the
+ * registrar pool's PoolState as Set-CsRegistrarConfiguration names its
+ * values, and the backup pool Get-CsPoolBackupRelationship returns. */
+void sim_pool_state_answer(const struct sim *s, char *buf, size_t n)
+{
+    snprintf(buf, n, "PoolState=%s BackupPool=%s", s->failed_over ? "FailedOver" : "Active",
+             s->backup_pool && s->backup_pool[0] ? s->backup_pool : "(none)");
+}
+
 /* ---- trainer controls ----
  * busy / not-ready: the next readiness check (pool-wide / that server's
  * domain).  fail / hang / drop on a server running a command of kind `on`:

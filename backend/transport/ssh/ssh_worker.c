@@ -127,7 +127,7 @@ static const char ps_prefix[] = "powershell -NoProfile -NonInteractive -EncodedC
 static bool stoppable(const struct ssh_cmd *c)
 {
     bool read_only = c->kind == PP_CMD_READINESS || c->kind == PP_CMD_PROBE ||
-                     c->kind == PP_CMD_FABRIC;
+                     c->kind == PP_CMD_POOL_STATE || c->kind == PP_CMD_FABRIC;
     return read_only && !c->internal && strncmp(c->command, ps_prefix, sizeof ps_prefix - 1) == 0 &&
            strlen(c->command) >= sizeof ps_prefix - 1 + 2 * KILL_TOKEN;
 }

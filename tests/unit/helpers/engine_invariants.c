@@ -9,6 +9,7 @@ void inv_init(struct inv *c, const struct drv *d)
     memset(c, 0, sizeof *c);
     c->bad_record = -1;
     c->last_strike = -1;
+    c->pool_unsure = c->pool_last = -1;
     c->nservers = d->m.nservers;
     c->ok_done = calloc((size_t)(c->nservers ? c->nservers : 1), sizeof *c->ok_done);
     if (!c->ok_done)
@@ -67,10 +68,29 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
     if (!strcmp(ev, "readiness")) {
         c->ready_seen = !strcmp(r->state, "Ready");
         snprintf(c->ready_detail, sizeof c->ready_detail, "%s;", r->detail);
+    } else if ((!strcmp(ev, "failover") || !strcmp(ev, "failback")) && !r->result[0]) {
+        int k = !strcmp(ev, "failback");
+        if (c->pool_started[k] && !c->pool_retry)
+            return "a pool-level command ran again without an operator's override retry";
+        if (c->pool_unsure >= 0)
+            return "a pool-level command ran again before the pool's state was read";
+        c->pool_started[k] = true;
+        c->pool_retry = false;
+        c->pool_last = k;
+    } else if ((!strcmp(ev, "failover") || !strcmp(ev, "failback")) && strcmp(r->result, "ok")) {
+        c->pool_unsure = !strcmp(ev, "failback");
+    } else if (!strcmp(ev, "probe") && !strcmp(r->state, "pool")) {
+        c->pool_unsure = -1;
     } else if (!strcmp(ev, "failover") && !strcmp(r->result, "ok")) {
         c->failed_over = true;
     } else if (!strcmp(ev, "failback") && !strcmp(r->result, "ok")) {
         c->failed_over = false;
+    } else if (!strcmp(ev, "override") && !strcmp(r->state, "pool") &&
+               !strcmp(r->action, "retry")) {
+        c->pool_retry = true;
+    } else if (!strcmp(ev, "override") && !strcmp(r->state, "pool") && !strcmp(r->action, "done")) {
+        /* the operator says the failover (or failback) took effect */
+        c->failed_over = c->pool_last == 0;
     } else if (!strcmp(ev, "override") && !strcmp(r->action, "proceed")) {
         c->proceed = true;
     } else if (!strcmp(ev, "domain-start")) {

@@ -12,7 +12,11 @@
  *   - a server runs a step only in the domain in flight;
  *   - Busy answered busy_strikes times in a row (busy_retry apart) is a
  *     pool problem before anything else is checked or started, across
- *     restarts too. */
+ *     restarts too;
+ *   - a pool-level command (failover / failback) that already started in
+ *     this journal starts again only after an operator's override retry
+ *     on the pool, and never while its outcome is unknown before the
+ *     pool's state was read (a `probe` record of the pool). */
 #ifndef PP_ENGINE_INVARIANTS_H
 #define PP_ENGINE_INVARIANTS_H
 
@@ -32,6 +36,10 @@ struct inv {
     int strikes;                /* consecutive Busy answers, counted as the engine must */
     long long last_strike;      /* ts of the last counted one, -1 */
     bool problem_due;           /* strikes reached: a pool-problem must come next */
+    bool pool_started[2];       /* a failover [0] / failback [1] start record seen */
+    bool pool_retry;            /* an override retry on the pool since the last start */
+    int pool_unsure;            /* -1, or [0]/[1]: ended not ok, no probe of the pool yet */
+    int pool_last;              /* the last pool command started, -1 */
 };
 
 void inv_init(struct inv *c, const struct drv *d);
