@@ -40,9 +40,13 @@ tmux -S "$TUI_SOCK" send-keys -t pp -H 1b 5b 4d 20 "$(printf %x $((col + 33)))" 
     1b 5b 4d 23 "$(printf %x $((col + 33)))" "$(printf %x $((row + 33)))"
 tui_wait "Output fe04.contoso.com"
 
-# Tab to the output pane of fe01 (which ran the readiness check); search it
-tui_keys g j j
-tui_wait "Output fe01.contoso.com"
+# Tab to the output pane of the server that ran the readiness check (the
+# journal names it; it is outside UpgradeDomain1, the domain about to start,
+# so the first in turn is fe03: g j j l = pool, UpgradeDomain1, fe01, fe03)
+ck=$(jq -r 'select(.event=="readiness") | .server' "$TUI_DIR/j.jsonl" | head -1)
+[ "$ck" = fe03.contoso.com ] || tui_fail "the readiness check ran on '$ck', not the first server outside UpgradeDomain1"
+tui_keys g j j l
+tui_wait "Output fe03.contoso.com"
 tui_keys Tab Tab
 tui_wait "/ search"
 tui_keys /
