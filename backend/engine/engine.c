@@ -316,9 +316,13 @@ static void start_resumed(struct pp_engine *e)
         /* one ended failed or lost and nobody had said what is true */
         pool_probe(e);
     } else if (m->failed_over && !m->failed_back) {
-        /* users are on the backup pool: no readiness gate */
+        /* users are on the backup pool: no readiness gate between domains,
+         * but the settle wait that had not ended starts over, and the
+         * failback waits for a fresh Ready (gate_all_done) */
         if (open == 0 && m->ndomains > 0)
             gate_all_done(e);
+        else if (e->settle_pending)
+            gate_settle(e, false);
         else
             gate_offer_domain(e);
     } else if (open == 0 && m->ndomains > 0) {

@@ -67,6 +67,7 @@ void dom_start(struct pp_engine *e, int d)
     m->active_domain = d;
     m->phase = PP_PH_DOMAIN;
     m->chosen_domain = -1;
+    e->settle_pending = false;
     m->next_check = PP_MS_NEVER;
     e->proceed_gate = false;
     e->proceed_domain = -1;
@@ -154,20 +155,16 @@ void dom_finish(struct pp_engine *e, int d)
     m->active_domain = -1;
     e->proceed_gate = false;
     e->proceed_domain = -1;
+    e->settle_pending = true;
     bool open = false;
     for (int k = 0; k < m->ndomains; k++)
         if (m->domains[k].state != PP_DOM_DONE && m->domains[k].state != PP_DOM_DONE_EXCEPTIONS)
             open = true;
     if (e->quit)
         return;
-    if (m->failed_over) {
-        /* users are on the backup pool: no settle wait to protect them */
-        if (open)
-            gate_offer_domain(e);
-        else
-            gate_all_done(e);
-        return;
-    }
+    /* failed over too: the settle wait and the fabric checks protect the
+     * pool's own routing groups, not its users (issue 11 item 6); the last
+     * domain's "settle" is the readiness answer a failback needs */
     gate_settle(e, !open);
 }
 

@@ -283,12 +283,30 @@ static void on_unknown(struct pp_engine *e, bool settling, const char *why)
                 (long long)(unknown_retry(e) / 1000));
 }
 
+/* Failed over to the backup pool: users are served there, but the pool's
+ * own routing groups still need their primaries and secondaries back
+ * before the next domain goes down (issue 11 item 6).  So the settle wait
+ * and both fabric checks hold as they do in service; only the readiness
+ * answer does not gate the next domain (the pool serves nobody), and it
+ * is asked for again before the failback. */
+static bool serving_backup(const struct pp_model *m)
+{
+    return m->failed_over && !m->failed_back;
+}
+
 static void settle_done(struct pp_engine *e)
 {
     struct pp_jrec *r = eng_journal(e, PP_JEV_WAIT);
     eng_copy(r->result, sizeof r->result, "ok");
     eng_copy(r->reason, sizeof r->reason, "settle wait complete");
     e->m->settle_until = PP_MS_NEVER;
+    e->fabric_failed = 0;
+    e->settle_pending = false;
+    if (serving_backup(e->m)) {
+        e->m->phase = PP_PH_CHOOSE;
+        gate_offer_domain(e);
+        return;
+    }
     e->m->phase = PP_PH_CHECKING;
     gate_begin_check(e);
 }
@@ -303,6 +321,7 @@ static void run_fabric(struct pp_engine *e, bool after)
     }
     e->fabric_running = true;
     e->fabric_after = after;
+    e->fabric_failed = 0;
     eng_run(e, PP_CMD_FABRIC, s, -1, e->cfg->timing.probe_timeout);
 }
 
@@ -322,6 +341,42 @@ static void on_ready_settling(struct pp_engine *e)
     }
     pp_ms next = e->now + settle_check_interval(e);
     m->next_check = next < m->settle_until ? next : PP_MS_NEVER;
+}
+
+/* The settle wait of a failed-over pool: the timer and the fabric check
+ * before it start at once, with no readiness answer to wait for. */
+static void settle_start_failed_over(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    m->settle_until = e->now + e->cfg->timing.settle;
+    m->next_check = PP_MS_NEVER;
+    wait_record(e, "failed over: settle %llds before the next domain",
+                (long long)(e->cfg->timing.settle / 1000));
+    if (has_template(e, PP_CMD_FABRIC) && !e->fabric_before_done)
+        run_fabric(e, false);
+}
+
+/* Failed over, every domain done: the failback needs the pool Ready.  Only
+ * a fresh Ready answer lets the failback be proposed; anything else is put
+ * to the operator (a recheck asks again; override proceed on the pool
+ * accepts the answer, journaled with its reason as "accept-unready"). */
+static void failback_readiness(struct pp_engine *e, enum pp_ready state, const char *why)
+{
+    struct pp_model *m = e->m;
+    if (state == PP_READY_READY) {
+        e->failback_held = false;
+        e->failback_checked = true;
+        gate_all_done(e);
+        return;
+    }
+    e->failback_held = true;
+    m->next_check = PP_MS_NEVER;
+    const char *what = state == PP_READY_UNKNOWN ? why : pp_ready_name(state);
+    eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
+            _("All %d domains are done; %s is failed over to %s. A failback needs the pool "
+              "Ready, and the readiness check answered: %s. A recheck asks again; override "
+              "proceed on %s accepts this answer and proposes the failback."),
+            m->ndomains, m->fqdn, e->cfg->backup_pool, what, m->fqdn);
 }
 
 void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_readiness *r,
@@ -385,6 +440,18 @@ void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_
     }
     if (state != PP_READY_UNKNOWN)
         e->unknown_streak = 0;
+    if (serving_backup(m)) {
+        /* between domains the answer is shown and gates nothing (no
+         * strikes either: the pool serves nobody); before the failback it
+         * decides */
+        if (settling && e->settle_final)
+            failback_readiness(e, state, why);
+        else if (settling && m->settle_until == PP_MS_NEVER && !e->fabric_running)
+            settle_start_failed_over(e);   /* a recheck started the wait over */
+        else if (!settling)
+            gate_offer_domain(e);          /* a recheck at the domain question */
+        return;
+    }
     switch (state) {
     case PP_READY_READY:
         m->busy_strikes = 0;
@@ -418,18 +485,21 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
         return;
     if (res != PP_RES_OK) {
         e->m->settle_until = PP_MS_NEVER;
+        e->fabric_failed = e->fabric_after ? 2 : 1;
         const char *what = detail && *detail ? detail : pp_result_name(res);
         if (e->fabric_after)
             eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                     _("Fabric state after the settle wait: %s. The next domain is held while a "
                       "routing group lacks a primary or a secondary. A recheck re-runs the checks; "
-                      "override proceed on the pool goes on."),
+                      "override proceed on the pool accepts this fabric check only (the "
+                      "readiness gate still holds)."),
                     what);
         else
             eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                     _("Fabric state before the settle wait: %s. The next domain is held while a "
                       "routing group lacks a primary or a secondary. A recheck re-runs the checks; "
-                      "override proceed on the pool goes on."),
+                      "override proceed on the pool accepts this fabric check only (the settle "
+                      "wait and the check after it still hold)."),
                     what);
         return;
     }
@@ -437,6 +507,28 @@ void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail)
         e->fabric_before_done = true;
     else
         settle_done(e);
+}
+
+/* override proceed on the pool, the fabric check that failed accepted
+ * (journaled "accept-fabric"): that check passes, nothing else does.  The
+ * one before the wait: the wait starts over (with a fresh readiness answer
+ * unless failed over), without reading the fabric again before it; the
+ * one after: the wait has run, and the readiness gate comes next. */
+void gate_accept_fabric(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    int which = e->fabric_failed;
+    e->fabric_failed = 0;
+    if (which == 2) {
+        settle_done(e);
+        return;
+    }
+    e->fabric_before_done = true;
+    m->settle_until = PP_MS_NEVER;
+    if (serving_backup(m))
+        settle_start_failed_over(e);
+    else
+        gate_begin_check(e);
 }
 
 /* fmt is English and marked N_() by the caller: the journal's reason is
@@ -467,11 +559,18 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
                   "quit stops the run."),
                 m->problem, m->fqdn, m->fqdn);
     } else if (e->cfg->backup_pool[0] && !m->failed_over) {
+        /* What Microsoft has checked before a pool failover ("Failing over
+         * a pool in Lync Server 2013", docs/POWERSHELL.md): the Central
+         * Management store must work while the users fail over, so a pool
+         * that hosts it has it failed over first; an Edge pool whose next
+         * hop is this pool is pointed at another pool first.  poolpilot
+         * cannot see either from here: the question names them. */
         eng_ask(e, PP_ASK_FAILOVER, -1, -1, PP_STEP_NONE,
-                _("The pool has a problem: %s. It is paired with %s for disaster recovery: fail "
-                  "%s over to it (Invoke-CsPoolFailOver, run on %s), then upgrade its servers "
-                  "without the readiness gate, and fail back at the end?"),
-                m->problem, e->cfg->backup_pool, m->fqdn, e->cfg->failover_on);
+                _("The pool has a problem: %s. It is paired with %s: fail %s over to it "
+                  "(Invoke-CsPoolFailOver, run on %s), upgrade without the readiness gate, and "
+                  "fail back once it is Ready? Microsoft asks first: does %s host the Central "
+                  "Management store, or is it an Edge pool's next hop? Move those first."),
+                m->problem, e->cfg->backup_pool, m->fqdn, e->cfg->failover_on, m->fqdn);
     } else {
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
                 _("The pool has a problem: %s. It is not paired for disaster recovery: stop here "
@@ -483,6 +582,12 @@ void gate_problem(struct pp_engine *e, const char *fmt, ...)
 void gate_all_done(struct pp_engine *e)
 {
     struct pp_model *m = e->m;
+    if (serving_backup(m) && !e->failback_checked) {
+        /* however the last domain ended (its settle, a domain marked done
+         * by hand, a resume): a fresh readiness answer first */
+        gate_settle(e, true);
+        return;
+    }
     if (m->failed_over && !m->failed_back && e->pool_tried[1]) {
         m->phase = PP_PH_FAILBACK_ASK;
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
@@ -534,6 +639,13 @@ void gate_offer_domain(struct pp_engine *e)
     }
     if (open == 0) {
         gate_all_done(e);
+        return;
+    }
+    if (e->settle_pending && !e->proceed_gate && e->proceed_domain < 0) {
+        /* a domain ended and its settle wait has not completed: whatever
+         * came between (a pool problem and a recheck, a failover), the
+         * wait runs first.  Only an override passing the gate ends it. */
+        gate_settle(e, false);
         return;
     }
     char refusal[PP_REASON_MAX] = "";
@@ -637,6 +749,13 @@ void gate_settle(struct pp_engine *e, bool final)
     e->settle_final = final;
     m->settle_until = PP_MS_NEVER;
     e->fabric_before_done = false;
+    e->fabric_failed = 0;
+    e->failback_checked = false;
+    e->failback_held = false;
+    if (serving_backup(m) && !final) {
+        settle_start_failed_over(e);
+        return;
+    }
     gate_begin_check(e);
 }
 
@@ -645,7 +764,8 @@ void gate_on_timer(struct pp_engine *e)
     struct pp_model *m = e->m;
     if (e->quit || e->stopped)
         return;
-    if (m->phase == PP_PH_SETTLE && m->settle_until <= e->now && m->readiness == PP_READY_READY &&
+    if (m->phase == PP_PH_SETTLE && m->settle_until <= e->now &&
+        (m->readiness == PP_READY_READY || serving_backup(m)) && !e->settle_final &&
         !e->check_running && !e->fabric_running) {
         m->settle_until = PP_MS_NEVER;
         if (has_template(e, PP_CMD_FABRIC))

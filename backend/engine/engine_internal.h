@@ -33,8 +33,20 @@ struct pp_engine {
     bool fabric_running;
     bool fabric_after;       /* the running fabric check is the "after" one */
     bool fabric_before_done;
+    /* The fabric check that failed and holds the settle wait: 0 none, 1 the
+     * one before the wait, 2 the one after.  Override proceed on the pool
+     * then accepts that one check ("accept-fabric") and nothing else: the
+     * settle wait, the other fabric check and the readiness answer still
+     * hold (issue 11 item 5). */
+    int fabric_failed;
+    /* Failed over, every domain done: a fresh readiness answer said Ready
+     * (or an operator's override accepted another answer) since the last
+     * settle began; the failback question needs it (issue 11 item 6). */
+    bool failback_checked;
+    bool failback_held;      /* ... the answer was not Ready: the operator decides */
     bool pool_cmd_running;   /* failover / failback on the backup pool host */
-    bool settle_pending;     /* restored: a domain ended, its settle wait had not */
+    bool settle_pending;     /* a domain ended, its settle wait had not (live and restored):
+                              * a failover's end starts the wait, it does not skip it */
     enum pp_cmd_kind pool_cmd_inflight;   /* restored: started, no end; COUNT = none */
     /* A failover / failback that did not end ok (failed, timed out, lost),
      * not yet resolved by the operator: COUNT = none.  Nothing re-runs it
@@ -93,6 +105,9 @@ void gate_start_failover(struct pp_engine *e);
 void gate_start_failback(struct pp_engine *e);
 void gate_all_done(struct pp_engine *e);
 void gate_settle(struct pp_engine *e, bool final);
+/* override proceed on the pool while a failed fabric check holds the settle
+ * wait: passes that check only */
+void gate_accept_fabric(struct pp_engine *e);
 void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* engine_pool.c: failover / failback, and the read of the pool's state

@@ -325,6 +325,11 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             if (m->active_domain >= 0 || m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
                 m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
+            /* a failed fabric check, or the answer before a failback: the
+             * override passes that one rule (proceed_rule) */
+            if (m->phase == PP_PH_SETTLE && !e->check_running && !e->fabric_running &&
+                (e->fabric_failed || e->failback_held))
+                return true;
             /* the gate is open already, or does not apply: nothing to pass */
             if (m->ask == PP_ASK_START_DOMAIN || m->failed_over || e->proceed_gate)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
@@ -342,6 +347,21 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
     default:
         return snprintf(why, n, "%s", _("unknown override")), false;
     }
+}
+
+/* The one rule an override proceed passes, as the journal names it. */
+static const char *proceed_rule(const struct pp_engine *e, bool pool)
+{
+    const struct pp_model *m = e->m;
+    if (!pool)
+        return "proceed-domain";
+    if (m->phase == PP_PH_FAILBACK_ASK)
+        return "skip-failback";
+    if (m->phase == PP_PH_SETTLE && e->fabric_failed)
+        return "accept-fabric";
+    if (m->phase == PP_PH_SETTLE && e->failback_held)
+        return "accept-unready";
+    return "proceed-gate";
 }
 
 static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s, int d, bool pool)
@@ -442,6 +462,16 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
             eng_finish(e, 0, N_("all domains done; failback skipped by override"));
             break;
         }
+        if (pool && m->phase == PP_PH_SETTLE && e->fabric_failed) {
+            gate_accept_fabric(e);   /* that check only: the wait and the gate hold */
+            break;
+        }
+        if (pool && m->phase == PP_PH_SETTLE && e->failback_held) {
+            e->failback_held = false;
+            e->failback_checked = true;   /* the operator's word for this answer */
+            gate_all_done(e);
+            break;
+        }
         if (pool) {
             e->proceed_gate = true;
             m->problem[0] = 0;
@@ -493,6 +523,8 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
     eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
     eng_copy(r->action, sizeof r->action, engine_override_name(ev->ov));
     eng_copy(r->reason, sizeof r->reason, ev->reason);
+    if (ev->ov == PP_OV_PROCEED)   /* the one rule it passes, said in the journal */
+        eng_copy(r->result, sizeof r->result, proceed_rule(e, pool));
     if (s >= 0) {
         eng_copy(r->server, sizeof r->server, m->servers[s].name);
         if (m->servers[s].domain >= 0)

@@ -207,7 +207,8 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
         if (fo) {
             m->failed_over = true;
             m->problem[0] = 0;
-            eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate"),
+            eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate; "
+                          "quorum, the settle wait and the fabric checks still hold"),
                      m->fqdn, e->cfg->backup_pool);
             if (!e->quit)
                 gate_offer_domain(e);
@@ -264,7 +265,8 @@ void pool_override(struct pp_engine *e, enum pp_override ov)
             m->failed_over = true;
             m->problem[0] = 0;
             eng_note(e, _("%s is failed over to %s (the operator's word): domains go on without "
-                          "the readiness gate"),
+                          "the readiness gate; quorum, the settle wait and the fabric checks "
+                          "still hold"),
                      m->fqdn, e->cfg->backup_pool);
             if (!e->quit)
                 gate_offer_domain(e);

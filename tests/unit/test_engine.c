@@ -607,10 +607,14 @@ static void test_resume_around_failover(void **st)
     for (int k = 0; k < 4; k++)
         drv_finish_all_ok(a);
     assert_int_equal(a->m.domains[0].state, PP_DOM_DONE);
-    /* killed after a domain while failed over: no readiness gate on resume */
+    /* killed after a domain while failed over: no readiness gate on
+     * resume, but the settle wait starts over (issue 11 item 6) */
     b = resume_of(a, DR);
     assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
-    assert_int_equal(b->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(b->m.phase, PP_PH_SETTLE);
+    assert_true(b->m.settle_until == b->now + 20 * 60000);
+    assert_true(drv_find(b, PP_CMD_FABRIC, -2) >= 0);
+    assert_int_not_equal(b->m.ask, PP_ASK_START_DOMAIN);
     done(b);
     /* the run goes on to the end: every domain, then back to the home pool */
     assert_true(drv_autorun(a, 10000) > 0);
@@ -653,6 +657,131 @@ static void test_mark_domain_done_by_hand(void **st)
     done(d);
 }
 
+
+/* Issue 11 item 5: override proceed on a failed fabric check passes that
+ * check only.  Before, it set the pool's proceed flag and offered the next
+ * domain at once: no settle wait, no fabric check after it, no Ready. */
+static void test_fabric_override_passes_that_check_only(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(drv_finish_all_ok(d), 2);
+    drv_answer_check(d, PP_READY_READY);
+    int f = drv_find(d, PP_CMD_FABRIC, -2);
+    assert_true(f >= 0);
+    drv_finish(d, f, PP_RES_FAILED, NULL, "routing group 3: no secondary");
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "secondary is rebuilding, checked");
+    assert_string_equal(drv_last(d, "override")->result, "accept-fabric");
+    /* the wait starts over on a fresh Ready; the fabric is not read again before it */
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.phase, PP_PH_SETTLE);
+    assert_true(drv_find(d, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(d->m.settle_until == d->now + 20 * 60000);
+    assert_int_equal(drv_find(d, PP_CMD_FABRIC, -2), -1);
+    pp_ms until = d->m.settle_until;
+    while (drv_find(d, PP_CMD_FABRIC, -2) < 0) {
+        assert_true(drv_wake(d));
+        if (drv_find(d, PP_CMD_READINESS, -2) >= 0)
+            drv_answer_check(d, PP_READY_READY);
+        assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    }
+    assert_true(d->now >= until);
+    /* the check after the wait fails too: accepting it leaves the gate */
+    drv_finish(d, drv_find(d, PP_CMD_FABRIC, -2), PP_RES_TIMEOUT, NULL, "");
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "read it by hand: all primaries");
+    assert_string_equal(drv_last(d, "override")->result, "accept-fabric");
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_true(drv_find(d, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_int_equal(d->m.ask_domain, 1);
+    done(d);
+}
+
+/* Issue 11 item 6: failed over, the settle wait and both fabric checks
+ * still come between domains, and the failback needs a fresh Ready: Busy
+ * or Unknown is put to the operator, whose override is journaled as
+ * accepting that answer.  Before, the next domain came at once and the
+ * failback was proposed with no check. */
+static void test_failed_over_settles_and_failback_needs_ready(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR, "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_INSUFFICIENT);
+    assert_int_equal(d->m.ask, PP_ASK_FAILOVER);
+    assert_non_null(strstr(d->m.ask_text, "Central Management store"));
+    assert_non_null(strstr(d->m.ask_text, "Edge pool's next hop"));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_FAILOVER, -1), PP_RES_OK, NULL, "failed over");
+    for (int dom = 0; dom < 4; dom++) {
+        assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+        drv_op(d, PP_OP_CONFIRM, NULL);
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(drv_finish_all_ok(d), 2);
+        if (dom == 3)
+            break;
+        assert_int_equal(d->m.phase, PP_PH_SETTLE);
+        assert_true(d->m.settle_until == d->now + 20 * 60000);
+        assert_int_equal(drv_find(d, PP_CMD_READINESS, -2), -1);
+        pp_ms until = d->m.settle_until;
+        assert_int_equal(drv_finish_all_ok(d), 1);   /* fabric before */
+        assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+        while (drv_find(d, PP_CMD_FABRIC, -2) < 0)
+            assert_true(drv_wake(d));
+        assert_true(d->now >= until);
+        if (dom == 1) {
+            /* a failed check after the wait holds the next domain */
+            drv_finish(d, drv_find(d, PP_CMD_FABRIC, -2), PP_RES_FAILED, NULL, "no primary");
+            assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+            drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "checked by hand");
+            assert_string_equal(drv_last(d, "override")->result, "accept-fabric");
+        } else {
+            assert_int_equal(drv_finish_all_ok(d), 1);   /* fabric after */
+        }
+    }
+    assert_int_equal(drv_count(d, "domain-done"), 4);
+    /* before the failback: a readiness check; Busy is put to the operator */
+    assert_int_not_equal(d->m.ask, PP_ASK_FAILBACK);
+    assert_true(drv_find(d, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_int_equal(drv_count(d, "pool-problem"), 1);   /* no strike while failed over */
+    drv_op(d, PP_OP_RECHECK, NULL);
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_FAILBACK);
+    assert_true(model_readiness_current(&d->m));   /* fresh: read after the failover */
+    drv_op(d, PP_OP_DECLINE, NULL);
+    assert_int_equal(drv_count(d, "failback"), 0);
+    done(d);
+
+    /* Unknown before the failback: the operator's override accepts it */
+    d = mk(DR, "");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_INSUFFICIENT);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_FAILOVER, -1), PP_RES_OK, NULL, "failed over");
+    for (int dom = 0; dom < 4; dom++)
+        drv_override(d, PP_OV_DONE, d->m.domains[dom].name, "patched by hand last night");
+    assert_true(drv_find(d, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(d, PP_READY_UNKNOWN);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_int_equal(drv_count(d, "failback"), 0);
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "Get-CsPoolFabricState clean by hand");
+    assert_string_equal(drv_last(d, "override")->result, "accept-unready");
+    assert_int_equal(d->m.ask, PP_ASK_FAILBACK);
+    done(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +810,8 @@ int main(void)
         cmocka_unit_test(test_mark_domain_done_by_hand),
         cmocka_unit_test(test_resume_around_failover),
         cmocka_unit_test(test_resume_after_domain_done_settles),
+        cmocka_unit_test(test_fabric_override_passes_that_check_only),
+        cmocka_unit_test(test_failed_over_settles_and_failback_needs_ready),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,21 @@ static void test_resume_after_failover_skips_the_gate(void **st)
     done(b);
 }
 
+/* Failed over, a domain done: the settle wait runs with its two fabric
+ * checks (no readiness answer); then the next domain is offered. */
+static void settle_failed_over(struct drv *d)
+{
+    assert_int_equal(d->m.phase, PP_PH_SETTLE);
+    pp_ms until = d->m.settle_until;
+    assert_true(until != PP_MS_NEVER);
+    assert_int_equal(drv_finish_all_ok(d), 1);   /* fabric before */
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    while (drv_find(d, PP_CMD_FABRIC, -2) < 0)
+        assert_true(drv_wake(d));
+    assert_true(d->now >= until);
+    assert_int_equal(drv_finish_all_ok(d), 1);   /* fabric after */
+}
+
 /* The same between two domains: UpgradeDomain1 done while failed over. */
 static void test_resume_between_domains_while_failed_over(void **st)
 {
@@ -102,11 +117,16 @@ static void test_resume_between_domains_while_failed_over(void **st)
     for (int k = 0; k < 4; k++)
         assert_int_equal(drv_finish_all_ok(a), 2);
     assert_int_equal(drv_count(a, "domain-done"), 1);
-    assert_int_equal(a->m.ask, PP_ASK_START_DOMAIN);   /* the live engine: no gate */
-    assert_int_equal(a->m.ask_domain, 1);
+    /* the live engine: no readiness gate, but the settle wait (issue 11
+     * item 6) */
+    assert_int_equal(a->m.phase, PP_PH_SETTLE);
+    assert_int_equal(drv_find(a, PP_CMD_READINESS, -2), -1);
 
     struct drv *b = resume_from(a);
     assert_int_equal(drv_find(b, PP_CMD_READINESS, -2), -1);
+    assert_int_equal(b->m.phase, PP_PH_SETTLE);
+    assert_int_not_equal(b->m.ask, PP_ASK_START_DOMAIN);
+    settle_failed_over(b);
     assert_int_equal(b->m.ask, PP_ASK_START_DOMAIN);
     assert_int_equal(b->m.ask_domain, 1);
     done(a);
@@ -298,7 +318,12 @@ static void test_resume_with_failback_in_flight_reports_it_lost(void **st)
         drv_op(a, PP_OP_CONFIRM, NULL);
         for (int k = 0; k < 4; k++)
             assert_int_equal(drv_finish_all_ok(a), 2);
+        if (dom < 3)
+            settle_failed_over(a);
     }
+    /* the failback needs a fresh Ready (issue 11 item 6) */
+    assert_true(drv_find(a, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(a, PP_READY_READY);
     assert_int_equal(a->m.ask, PP_ASK_FAILBACK);
     drv_op(a, PP_OP_CONFIRM, NULL);
     assert_true(drv_find(a, PP_CMD_FAILBACK, -1) >= 0);

@@ -411,6 +411,8 @@ static void test_more_questions(void **st)
     for (int it = 0; it < 2000 && d->m.ask != PP_ASK_FAILBACK; it++) {
         if (d->m.ask == PP_ASK_START_DOMAIN)
             drv_op(d, PP_OP_CONFIRM, NULL);
+        else if (drv_find(d, PP_CMD_READINESS, -2) >= 0)
+            drv_answer_check(d, PP_READY_READY);   /* the failback needs Ready */
         else if (drv_finish_all_ok(d) == 0 && !drv_wake(d))
             break;
     }

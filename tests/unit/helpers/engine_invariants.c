@@ -47,7 +47,9 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
     else if (c->problem_due && (!strcmp(ev, "readiness") || !strcmp(ev, "domain-start") ||
                                 !strcmp(ev, "step-start")))
         return "Busy three times in a row was not a pool problem";
-    if (!strcmp(ev, "readiness") && !c->open_domain[0]) {
+    if (!strcmp(ev, "readiness") && !c->open_domain[0] && !c->failed_over) {
+        /* (failed over, an answer gates no domain and counts no strike:
+         * it decides only the failback) */
         /* the engine's strike rule: a Busy counts when it comes busy_retry
          * after the last counted one; Ready (and a problem) ends the series */
         long long ts = atoll(r->ts);
@@ -65,11 +67,17 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
         c->strikes = 0;   /* r after a problem starts a new series */
         c->last_strike = -1;
     }
+    if (!strcmp(ev, "wait") && !strcmp(r->result, "ok"))
+        c->settle_due = false;
+    if (!strcmp(ev, "readiness") && !strcmp(r->state, "Ready"))
+        c->failback_ok = true;
     if (!strcmp(ev, "readiness")) {
         c->ready_seen = !strcmp(r->state, "Ready");
         snprintf(c->ready_detail, sizeof c->ready_detail, "%s;", r->detail);
     } else if ((!strcmp(ev, "failover") || !strcmp(ev, "failback")) && !r->result[0]) {
         int k = !strcmp(ev, "failback");
+        if (k && !c->failback_ok)
+            return "a failback started without a Ready answer since the last domain ended";
         if (c->pool_started[k] && !c->pool_retry)
             return "a pool-level command ran again without an operator's override retry";
         if (c->pool_unsure >= 0)
@@ -92,10 +100,20 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
         /* the operator says the failover (or failback) took effect */
         c->failed_over = c->pool_last == 0;
     } else if (!strcmp(ev, "override") && !strcmp(r->action, "proceed")) {
-        c->proceed = true;
+        /* the journal names the one rule it passes */
+        if (!strcmp(r->result, "proceed-gate") || !strcmp(r->result, "proceed-domain")) {
+            c->proceed = true;
+            c->settle_due = false;   /* not fixed yet: passing the gate ends the wait */
+        } else if (!strcmp(r->result, "accept-unready")) {
+            c->failback_ok = true;
+        } else if (strcmp(r->result, "accept-fabric") && strcmp(r->result, "skip-failback")) {
+            return "an override proceed that does not name the rule it passes";
+        }
     } else if (!strcmp(ev, "domain-start")) {
         if (c->open_domain[0])
             return "two domains in flight";
+        if (c->settle_due)
+            return "a domain started before the settle wait after the last one had completed";
         snprintf(c->open_domain, sizeof c->open_domain, "%s", r->domain);
         char pat[PP_DOMAIN_NAME_MAX + 16];
         snprintf(pat, sizeof pat, " %s ready;", r->domain);
@@ -105,6 +123,8 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
     } else if (!strcmp(ev, "domain-done")) {
         /* a domain marked done by hand while not running moves no gate */
         if (!strcmp(r->domain, c->open_domain)) {
+            c->settle_due = true;
+            c->failback_ok = false;
             c->open_domain[0] = 0;
             c->ready_seen = false;
             c->proceed = false;

@@ -16,7 +16,13 @@
  *   - a pool-level command (failover / failback) that already started in
  *     this journal starts again only after an operator's override retry
  *     on the pool, and never while its outcome is unknown before the
- *     pool's state was read (a `probe` record of the pool). */
+ *     pool's state was read (a `probe` record of the pool);
+ *   - after a domain ends, the next starts only once the settle wait has
+ *     completed ("wait" ok), failed over too, unless a proceed override
+ *     passing the gate ("proceed-gate" / "proceed-domain") came since: an
+ *     accepted fabric check passes nothing else (issue 11 items 5, 6);
+ *   - a failback starts only after a Ready answer since the last domain
+ *     ended, or an operator's "accept-unready" override (item 6). */
 #ifndef PP_ENGINE_INVARIANTS_H
 #define PP_ENGINE_INVARIANTS_H
 
@@ -40,6 +46,8 @@ struct inv {
     bool pool_retry;            /* an override retry on the pool since the last start */
     int pool_unsure;            /* -1, or [0]/[1]: ended not ok, no probe of the pool yet */
     int pool_last;              /* the last pool command started, -1 */
+    bool settle_due;            /* a domain ended; no "settle wait complete" since */
+    bool failback_ok;           /* Ready (or accept-unready) since the last domain ended */
 };
 
 void inv_init(struct inv *c, const struct drv *d);
