@@ -1003,13 +1003,14 @@ static int run_script(const char *script)
         any = true;
         ok = false;
     }
-    if (strstr(script, "Test-Path -LiteralPath $pp_pkg")) {
+    bool pkgcheck = strstr(script, "Test-Path -LiteralPath $pp_pkg") != NULL;
+    if (pkgcheck) {
         /* the package check names the installer (…UpdateInstaller.exe):
          * it must not run as if it were the upgrade */
         any = true;
         ok = c_package(script);
     }
-    while (ok && !any) {
+    while (ok && !pkgcheck) {
         const struct cmdlet *next = NULL;
         const char *at = NULL;
         for (size_t i = 0; i < sizeof cmdlets / sizeof cmdlets[0]; i++) {
