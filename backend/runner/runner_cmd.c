@@ -42,6 +42,12 @@ static char *expand(const struct pp_runner *r, enum pp_cmd_kind kind, int server
     return remote_expand(tmpl, &s, r->cfg->shell, err, errn);
 }
 
+char *runner_expand_script(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                           int domain, char *err, size_t errn)
+{
+    return expand(r, kind, server, domain, err, errn);
+}
+
 char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
                            int domain, char *err, size_t errn)
 {
@@ -53,25 +59,6 @@ char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int
     if (!cmd)
         snprintf(err, errn, "out of memory");
     return cmd;
-}
-
-static void dry_finish(struct pp_runner *r)
-{
-    bool ready = r->m->readiness == PP_READY_READY;
-    int problems = r->dry_problems + !ready;
-    char text[200];
-    if (problems)
-        snprintf(text, sizeof text, _("dry run: %d problem(s): %s%s"), problems,
-                 ready ? "" : _("the pool is not Ready"),
-                 r->dry_problems ? (ready ? _("servers unreachable") : _("; servers unreachable"))
-                                 : "");
-    else
-        snprintf(text, sizeof text, "%s",
-                 _("dry run complete: the pool is Ready and every server answers"));
-    r->exit_code = problems ? 1 : 0;
-    struct pp_notice n = {.type = PP_N_EXIT, .server = -1, .text = text, .code = r->exit_code};
-    if (r->fn)
-        r->fn(r->ctx, &n);
 }
 
 /* A dry run's read-only probe of one server: it proves the host key, the
@@ -89,8 +76,11 @@ static void dry_probe_done(struct pp_runner *r, int server, enum pp_result res,
                  pp_result_name(res), detail);
     r->dry_problems += res != PP_RES_OK;
     runner_notify(r, res == PP_RES_OK ? PP_N_EVENT : PP_N_ERROR, server, line);
+    /* the server answers: is the installer there? */
+    if (res == PP_RES_OK && server >= 0)
+        runner_dry_package_start(r, server);
     if (--r->dry_pending == 0)
-        dry_finish(r);
+        runner_dry_finish(r);
 }
 
 static void enqueue_done(struct pp_runner *r, enum pp_cmd_kind kind, int server,
@@ -169,6 +159,38 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
         runner_cmd_free(c);
         enqueue_done(r, a->kind, a->server, PP_RES_FAILED, "the transport refused the command");
     }
+}
+
+int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
+                     bool pkgcheck, pp_ms timeout)
+{
+    char *cmd = remote_wrap(script, r->cfg->shell);
+    if (!cmd)
+        return -1;
+    int bi = buf_index(r, server);
+    char line[300];
+    const char *nl = strchr(script, '\n');
+    snprintf(line, sizeof line, "$ %s on %s: %.*s%s", pp_cmd_kind_name(kind), host_of(r, server),
+             (int)(nl ? nl - script : (long)strlen(script)), script, nl ? " ..." : "");
+    outbuf_add_line(&r->out[bi], line);
+    struct pp_cmdrec *c = mem_calloc(1, sizeof *c, "runner command");
+    c->id = ++r->next_id;
+    c->server = server;
+    c->domain = -1;
+    c->kind = kind;
+    c->pkgcheck = pkgcheck;
+    c->started = r->now;
+    c->next = r->cmds;
+    r->cmds = c;
+    struct pp_cmd pc = {.id = c->id, .server = server, .host = host_of(r, server), .kind = kind,
+                        .command = cmd, .timeout = timeout, .domain = ""};
+    int rc = transport_start(r->t, &pc, r->now);
+    free(cmd);
+    if (rc < 0) {
+        r->cmds = c->next;
+        runner_cmd_free(c);
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 void runner_cancel_server(struct pp_runner *r, int server)
@@ -276,6 +298,11 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
     } else if (res != PP_RES_OK && tev->data && tev->data[0]) {
         text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);
     }
+    if (c->pkgcheck) {
+        runner_dry_package_done(r, c, res, detail);
+        runner_cmd_free(c);
+        return;
+    }
     if (r->opts.dry_run && r->planned && c->kind == PP_CMD_PROBE) {
         dry_probe_done(r, c->server, res, detail);
         runner_cmd_free(c);
@@ -369,92 +396,4 @@ void runner_poll_transport(struct pp_runner *r)
 {
     struct pp_tsink sink = {.emit = sink_emit, .ctx = r};
     transport_poll(r->t, r->now, &sink);
-}
-
-/* Multi-line scripts in the plan: continuation lines indented under their
- * server's line. Heap string. */
-static char *indent(const char *script)
-{
-    size_t n = 0;
-    for (const char *p = script; *p; p++)
-        n += *p == '\n' ? 7 : 1;
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (const char *p = script; *p; p++) {
-        *o++ = *p;
-        if (*p == '\n') {
-            memcpy(o, "      ", 6);
-            o += 6;
-        }
-    }
-    *o = 0;
-    return out;
-}
-
-/* --dry-run: once the readiness check has answered and the engine would
- * start something, print every command it would run, and stop. */
-void runner_dry_plan(struct pp_runner *r)
-{
-    if (r->planned)
-        return;
-    r->planned = true;
-    const struct pp_model *m = r->m;
-    runner_notify(r, PP_N_EVENT, -1, _("dry run: nothing below is run"));
-    static const enum pp_cmd_kind steps[] = {PP_CMD_DRAIN, PP_CMD_UPGRADE, PP_CMD_RESTART,
-                                             PP_CMD_VERIFY};
-    for (int d = 0; d < m->ndomains; d++) {
-        const struct pp_domain *dom = &m->domains[d];
-        for (int i = 0; i < dom->nmembers; i++) {
-            int s = dom->members[i];
-            for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
-                enum pp_cmd_kind kind = steps[k];
-                if (kind == PP_CMD_DRAIN && m->mode == PP_MODE_DOWNTIME)
-                    kind = PP_CMD_DRAIN_NOW;
-                char err[PP_REASON_MAX] = "";
-                char *script = expand(r, kind, s, d, err, sizeof err);
-                char *shown = script ? indent(script) : NULL;
-                char *msg = NULL;
-                if (asprintf(&msg, _("would run on %s (%s) %s:\n      %s"), m->servers[s].name,
-                             dom->name, pp_cmd_kind_name(kind), shown ? shown : err) > 0)
-                    runner_notify(r, PP_N_EVENT, s, msg);
-                free(msg);
-                free(shown);
-                free(script);
-            }
-        }
-    }
-    if (r->cfg->backup_pool[0]) {
-        enum pp_cmd_kind fk[] = {PP_CMD_FAILOVER, PP_CMD_FAILBACK};
-        for (int k = 0; k < 2; k++) {
-            char err[PP_REASON_MAX] = "";
-            char *script = expand(r, fk[k], -1, -1, err, sizeof err);
-            char *shown = script ? indent(script) : NULL;
-            char *msg = NULL;
-            if (asprintf(&msg, _("would run on %s if the pool has a problem, %s:\n      %s"),
-                         r->cfg->failover_on, pp_cmd_kind_name(fk[k]), shown ? shown : err) > 0)
-                runner_notify(r, PP_N_EVENT, -1, msg);
-            free(msg);
-            free(shown);
-            free(script);
-        }
-    }
-    runner_stage_plan(r, true);
-    /* the plan is only as good as the servers: reach each one read-only */
-    if (!r->cfg->commands[PP_CMD_PROBE] || !r->cfg->commands[PP_CMD_PROBE][0]) {
-        runner_notify(r, PP_N_EVENT, -1,
-                      _("dry run: no probe command, so the servers' host keys and logons are not "
-                        "checked"));
-        dry_finish(r);
-        return;
-    }
-    r->dry_pending = m->nservers + 1;   /* +1 holds the count while starting */
-    for (int s = 0; s < m->nservers; s++) {
-        struct pp_action a = {.type = PP_ACT_RUN, .kind = PP_CMD_PROBE, .server = s,
-                              .domain = m->servers[s].domain,
-                              .timeout = r->cfg->timing.probe_timeout};
-        runner_run(r, &a);
-    }
-    if (--r->dry_pending == 0)
-        dry_finish(r);
 }

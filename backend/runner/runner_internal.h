@@ -18,6 +18,7 @@ struct pp_cmdrec {
     char *out;            /* stdout kept for parsing (bounded) */
     size_t nout;
     bool truncated;       /* more than PP_CMD_OUT_MAX: unreadable */
+    bool pkgcheck;        /* dry run: the read-only package check (runner_dry.c) */
     char tail[4096];      /* last bytes of stdout, for the result marker */
     size_t ntail;
 };
@@ -69,6 +70,7 @@ struct pp_runner {
     bool planned;            /* dry run: plan printed */
     int dry_pending;         /* dry run: connection probes still running */
     int dry_problems;        /* dry run: servers that could not be reached */
+    int dry_missing;         /* dry run: servers without the update package (or unchecked) */
     char restore_err[PP_REASON_MAX * 2];
 
     /* staging (runner_stage.c): NULL without [update] package */
@@ -113,6 +115,19 @@ void runner_cancel_server(struct pp_runner *r, int server);
 void runner_poll_transport(struct pp_runner *r);
 void runner_cmd_free(struct pp_cmdrec *c);
 void runner_dry_plan(struct pp_runner *r);
+/* runner_dry.c: the dry run's package check on one server; its answer */
+void runner_dry_package_start(struct pp_runner *r, int server);
+void runner_dry_package_done(struct pp_runner *r, const struct pp_cmdrec *c, enum pp_result res,
+                             const char *detail);
+/* Starts a read-only command on server (not an engine action: its end
+ * comes back to the dry run).  0, or -1 when the transport refused it. */
+int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
+                     bool pkgcheck, pp_ms timeout);
+void runner_dry_finish(struct pp_runner *r);
+/* The template of kind expanded for server/domain, unwrapped (what the
+ * operator reads); heap, or NULL with err. */
+char *runner_expand_script(const struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                           int domain, char *err, size_t errn);
 /* Builds the command line for kind on server (-1 = failover host);
  * heap string or NULL with err. */
 char *runner_build_command(const struct pp_runner *r, enum pp_cmd_kind kind, int server,

@@ -43,6 +43,13 @@ void stage_sftp_path(const char *path, char *out, size_t n);
 /* hash_command with {path} quoted for the shell (single quotes in both
  * PowerShell and POSIX sh).  Heap, or NULL. */
 char *stage_hash_script(const char *tmpl, const char *path, enum pp_shell shell);
+/* --dry-run's read-only check that the package is at path on a server:
+ * prints "pp-package-size N" (then the hash command's answer, when tmpl is
+ * not empty) or "pp-package-missing", and changes nothing.  Heap, or NULL. */
+char *stage_check_script(const char *hash_tmpl, const char *path, enum pp_shell shell);
+/* Reads that answer: 1 present (*size, hex = its SHA-256 or ""), 0 missing,
+ * -1 not understood. */
+int stage_check_parse(const char *out, size_t len, uint64_t *size, char hex[PP_SHA256_HEX + 1]);
 /* The first 64-hex-digit word of a hash command's output, lowercased into
  * hex.  0, or -1 when there is none. */
 int stage_parse_hash(const char *out, size_t len, char hex[PP_SHA256_HEX + 1]);

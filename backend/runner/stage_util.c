@@ -140,6 +140,65 @@ char *stage_hash_script(const char *tmpl, const char *path, enum pp_shell shell)
     return out;
 }
 
+/* Test-Path -PathType Leaf and Get-Item's Length (FileInfo.Length), both
+ * read-only: docs/POWERSHELL.md, "The dry run's package check".  The path
+ * is quoted as the hash command's {path} is; the hash line is the very
+ * command staging verifies a copy with. */
+char *stage_check_script(const char *hash_tmpl, const char *path, enum pp_shell shell)
+{
+    char *q = stage_hash_script("{path}", path, shell);
+    char *h = hash_tmpl && hash_tmpl[0] ? stage_hash_script(hash_tmpl, path, shell) : NULL;
+    char *out = NULL;
+    int rc;
+    if (!q || (hash_tmpl && hash_tmpl[0] && !h)) {
+        rc = -1;
+    } else if (shell == PP_SHELL_POWERSHELL) {
+        rc = asprintf(&out,
+                      "$pp_pkg = %s\n"
+                      "if (Test-Path -LiteralPath $pp_pkg -PathType Leaf) {\n"
+                      "'pp-package-size ' + (Get-Item -LiteralPath $pp_pkg).Length\n"
+                      "%s\n"
+                      "} else { 'pp-package-missing' }",
+                      q, h ? h : "");
+    } else {
+        rc = asprintf(&out,
+                      "pp_pkg=%s\n"
+                      "if [ -f \"$pp_pkg\" ]; then\n"
+                      "echo \"pp-package-size $(wc -c <\"$pp_pkg\")\"\n"
+                      "%s\n"
+                      "else echo pp-package-missing; fi",
+                      q, h ? h : ":");
+    }
+    free(q);
+    free(h);
+    return rc < 0 ? NULL : out;
+}
+
+int stage_check_parse(const char *out, size_t len, uint64_t *size, char hex[PP_SHA256_HEX + 1])
+{
+    static const char sz[] = "pp-package-size ", miss[] = "pp-package-missing";
+    hex[0] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i > 0 && out[i - 1] != '\n')
+            continue;
+        if (len - i >= sizeof miss - 1 && !memcmp(out + i, miss, sizeof miss - 1))
+            return 0;
+        if (len - i > sizeof sz - 1 && !memcmp(out + i, sz, sizeof sz - 1)) {
+            const char *p = out + i + sizeof sz - 1;
+            while (p < out + len && *p == ' ')
+                p++;
+            if (p >= out + len || !isdigit((unsigned char)*p))
+                return -1;
+            *size = strtoull(p, NULL, 10);
+            const char *rest = strchr(p, '\n');
+            if (rest && stage_parse_hash(rest, len - (size_t)(rest - out), hex) < 0)
+                hex[0] = 0;
+            return 1;
+        }
+    }
+    return -1;
+}
+
 int stage_parse_hash(const char *out, size_t len, char hex[PP_SHA256_HEX + 1])
 {
     for (size_t i = 0; i + PP_SHA256_HEX <= len; i++) {

@@ -91,7 +91,8 @@ check "quit exits 1 with a stop record" "[ $? -eq 1 ] && jq -s -e 'last.event==\
 # 5. --dry-run runs only the readiness check and prints the plan
 "$POOLPILOT" --training=happy --time-scale=max --headless --dry-run >"$T/dry.out" 2>&1
 check "dry run exits 0" "[ $? -eq 0 ]"
-check "dry run prints 32 planned steps" "[ \$(grep -c 'would run on fe0[1-8].contoso.com' \"$T/dry.out\") -eq 32 ]"
+check "dry run prints 32 planned steps" "[ \$(grep -c 'would run on fe0[1-8].contoso.com (UpgradeDomain[0-9]) [a-z_]*:' \"$T/dry.out\") -eq 32 ]"
+check "dry run plans a readiness check before each domain" "[ \$(grep -c 'would run before UpgradeDomain[0-9] on fe0.* readiness:' \"$T/dry.out\") -ge 2 ]"
 check "dry run starts no step" "! grep -q 'step-start' \"$T/dry.out\""
 
 # 6. --check-config: examples load, a bad file lists every problem as FILE:LINE

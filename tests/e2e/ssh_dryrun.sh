@@ -15,12 +15,23 @@ busy_retry = 1s
 readiness_timeout = 30s'
 INI=$H_DIR/pool.ini
 pool_ini "$INI" custom:lync2013 pool01.contoso.com "$TIMING"
+# the same pool with an update package, a copy of it on every server
+PKG=$H_DIR/SkypeServerUpdateInstaller.exe
+head -c 70000 /dev/urandom >"$PKG"
+SUM=$(sha256sum "$PKG" | cut -d' ' -f1)
+REMOTE=$H_DIR/remote
+for s in "${SERVERS[@]}"; do mkdir -p "$REMOTE/$s" && cp "$PKG" "$REMOTE/$s/"; done
+INIP=$H_DIR/package.ini
+pool_ini "$INIP" custom:lync2013 pool01.contoso.com "$TIMING
+[update]
+package = $PKG
+remote_path = $REMOTE/{server}/{file}"
 
 reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
 readiness_only() {      # every command any fake ran is a readiness check or the
     local s n=0            # read-only probe; prints how many readiness checks ran
     for s in "${SERVERS[@]}"; do
-        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Format-Table -AutoSize Name, Status')" ] ||
+        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Format-Table -AutoSize Name, Status|Test-Path -LiteralPath \$pp_pkg -PathType Leaf')" ] ||
             { echo -1; return; }
         n=$((n + $(pool_log_count "$s" Get-CsPoolUpgradeReadinessState)))
     done
@@ -36,10 +47,10 @@ untouched() {           # no fake changed state
 }
 
 # ---- 1. the plan ------------------------------------------------------------
-h_log "1: dry run of a Ready pool"
+h_log "1: dry run of a Ready pool, the update package on every server"
 J=$H_DIR/dry.jsonl
 KH_SUM=$(md5sum <"$POOL_ROOT/known_hosts")
-timeout 120 "$POOLPILOT" -c "$INI" --headless --dry-run --journal "$J" </dev/null >"$H_DIR/dry.out" 2>&1
+timeout 120 "$POOLPILOT" -c "$INIP" --headless --dry-run --journal "$J" </dev/null >"$H_DIR/dry.out" 2>&1
 rc=$?
 OUT=$H_DIR/dry.out
 pool_check "1: exits 0 (rc=$rc)" '[ $rc -eq 0 ]'
@@ -51,7 +62,19 @@ for s in "${SERVERS[@]}"; do
         pool_check "1: plan: $step on $s" 'grep -q "would run on $s (UpgradeDomain[12]) $step:" "$OUT"'
     done
 done
-pool_check "1: 16 planned commands in all" '[ "$(grep -c "would run on fe0" "$OUT")" -eq 16 ]'
+pool_check "1: 16 planned steps in all" \
+    '[ "$(grep -c "would run on fe0.*) \(drain\|upgrade\|restart\|verify\):" "$OUT")" -eq 16 ]'
+for d in UpgradeDomain1 UpgradeDomain2; do
+    pool_check "1: plan: the readiness check before $d, on a server outside it" \
+        'grep "would run before $d on fe0" "$OUT" | grep -q "readiness:"'
+done
+pool_check "1: plan: the probe of each server, for an unknown outcome" \
+    '[ "$(grep -c "would run on fe0.* when a step.s outcome is unknown, probe:" "$OUT")" -eq 4 ]'
+for s in "${SERVERS[@]}"; do
+    pool_check "1: $s holds the update package (size, the SHA-256 its own hash command printed)" \
+        'grep -q -F "dry run: $s holds the update package at $REMOTE/$s/$(basename "$PKG") (70000 bytes" "$OUT" &&
+         grep "dry run: $s holds the update package" "$OUT" | grep -q -i "sha256 $SUM"'
+done
 pool_check "1: the plan shows the real scripts (graceful drain, restart, the server's own name)" \
     'grep -q "Stop-CsWindowsService -Graceful -NoWait" "$OUT" && grep -q "Restart-Computer -Force" "$OUT" &&
      grep -q -F "\$tcp.Connect('"'"'fe03.contoso.com'"'"', 5061)" "$OUT"'
@@ -86,6 +109,24 @@ pool_check "2: nothing ran anywhere, known_hosts still empty" \
 pool_check "2: the readiness is reported Unknown, never Ready" \
     'grep -q "] readiness fe0.* Unknown" "$H_DIR/unknown.out" && ! grep -q "] readiness fe0.* Ready" "$H_DIR/unknown.out"'
 
+# ---- 4. one server lacks the package ------------------------------------
+# The installer missing on one server is found before the window, not when
+# that server has been drained: a per-server line, exit not 0, nothing run.
+h_log "4: dry run, fe02 lacks the update package"
+reset_logs
+rm -f "$REMOTE/fe02.contoso.com/$(basename "$PKG")"
+timeout 120 "$POOLPILOT" -c "$INIP" --headless --dry-run </dev/null >"$H_DIR/missing.out" 2>&1
+rc=$?
+pool_check "4: exit not 0 (rc=$rc)" '[ $rc -ne 0 ]'
+pool_check "4: fe02's line says the package is missing, and where" \
+    'grep -q -F "dry run: fe02.contoso.com: the update package is missing: no file $REMOTE/fe02.contoso.com/" "$H_DIR/missing.out"'
+pool_check "4: the others still hold it" \
+    '[ "$(grep -c "dry run: fe0[134].contoso.com holds the update package" "$H_DIR/missing.out")" -eq 3 ]'
+pool_check "4: the summary names the missing package" \
+    'grep -q "problem(s):.*servers without the update package" "$H_DIR/missing.out"'
+pool_check "4: nothing but read-only checks ran, no server changed" \
+    '[ "$(readiness_only)" -ge 1 ] && untouched && [ ! -e "$REMOTE/fe02.contoso.com/$(basename "$PKG")" ]'
+
 # ---- 3. a changed host key on a server the readiness check does not use -----
 # A dry run is the pre-flight check before a maintenance window: "connects,
 # checks host keys" must cover every server of the pool, not only the one
@@ -105,6 +146,6 @@ pool_check "3: the dry run reports fe04's changed host key (known_hosts:4)" \
 pool_check "3: and does not call the pool ready to go (exit not 0, rc=$rc)" '[ $rc -ne 0 ]'
 
 if [ $POOL_FAILS -gt 0 ]; then
-    for f in dry unknown changed; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
+    for f in dry unknown changed missing; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
 fi
 pool_done ssh_dryrun

@@ -864,6 +864,46 @@ static bool c_boot_check(const char *s)
     return true;
 }
 
+/* --dry-run's package check (stage_check_script): Test-Path -PathType
+ * Leaf, Get-Item's Length and, when the script hashes it, Get-FileHash's
+ * answer, all of the file at $pp_pkg on this (test) host.  Read-only. */
+static bool c_package(const char *s)
+{
+    (void)s;
+    const char *q = strstr(whole_script, "$pp_pkg = '");
+    char path[4096];
+    size_t n = 0;
+    for (q = q ? q + 11 : ""; *q && n + 1 < sizeof path; q++) {
+        if (*q == '\'' && q[1] == '\'')
+            q++;
+        else if (*q == '\'')
+            break;
+        path[n++] = *q;
+    }
+    path[n] = 0;
+    struct stat st;
+    if (!n || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        printf("pp-package-missing\n");
+        return true;
+    }
+    printf("pp-package-size %lld\n", (long long)st.st_size);
+    if (strstr(whole_script, "Get-FileHash")) {
+        /* the test host's sha256sum stands in for Get-FileHash (upper case, as it prints) */
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "sha256sum -- '%s'", path);
+        FILE *f = popen(cmd, "r");
+        char hex[65] = "";
+        if (!f || fscanf(f, "%64s", hex) != 1)
+            hex[0] = 0;
+        if (f)
+            pclose(f);
+        for (char *h = hex; *h; h++)
+            *h = (char)toupper((unsigned char)*h);
+        printf("%s\n", hex);
+    }
+    return true;
+}
+
 static bool c_fabric(const char *s)
 {
     (void)s;
@@ -963,7 +1003,14 @@ static int run_script(const char *script)
         any = true;
         ok = false;
     }
-    while (ok) {
+    bool pkgcheck = strstr(script, "Test-Path -LiteralPath $pp_pkg") != NULL;
+    if (pkgcheck) {
+        /* the package check names the installer (…UpdateInstaller.exe):
+         * it must not run as if it were the upgrade */
+        any = true;
+        ok = c_package(script);
+    }
+    while (ok && !pkgcheck) {
         const struct cmdlet *next = NULL;
         const char *at = NULL;
         for (size_t i = 0; i < sizeof cmdlets / sizeof cmdlets[0]; i++) {

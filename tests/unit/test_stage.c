@@ -105,6 +105,43 @@ static void test_hash_script_quotes(void **state)
     free(s);
 }
 
+/* --dry-run's package check: read-only, the path quoted as {path} is, the
+ * staging hash command reused; its answer read back. */
+static void test_check_script(void **state)
+{
+    (void)state;
+    char *s = stage_check_script("(Get-FileHash -Algorithm SHA256 -LiteralPath {path}).Hash",
+                                 "C:\\Up'dates\\x.exe", PP_SHELL_POWERSHELL);
+    assert_non_null(strstr(s, "$pp_pkg = 'C:\\Up''dates\\x.exe'\n"));
+    assert_non_null(strstr(s, "Test-Path -LiteralPath $pp_pkg -PathType Leaf"));
+    assert_non_null(strstr(s, "(Get-Item -LiteralPath $pp_pkg).Length"));
+    assert_non_null(strstr(s, "(Get-FileHash -Algorithm SHA256 -LiteralPath 'C:\\Up''dates\\x.exe').Hash"));
+    assert_null(strstr(s, "Remove-") ? s : NULL);
+    free(s);
+    s = stage_check_script("", "/tmp/x", PP_SHELL_POSIX);
+    assert_non_null(strstr(s, "pp_pkg='/tmp/x'\nif [ -f \"$pp_pkg\" ]"));
+    free(s);
+
+    uint64_t size = 0;
+    char hex[65];
+    const char *ok = "\xEF\xBB\xBFpp-package-size 70000\r\n"
+                     "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\r\n"
+                     "@@POOLPILOT-RESULT@@ ok\r\n";
+    /* the BOM sits before the first line: only a line start counts */
+    const char *ok2 = strchr(ok, 'p');
+    assert_int_equal(stage_check_parse(ok2, strlen(ok2), &size, hex), 1);
+    assert_int_equal(size, 70000);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *posix = "pp-package-size     12\n:\n";
+    assert_int_equal(stage_check_parse(posix, strlen(posix), &size, hex), 1);
+    assert_int_equal(size, 12);
+    assert_string_equal(hex, "");
+    const char *miss = "pp-package-missing\n@@POOLPILOT-RESULT@@ ok\n";
+    assert_int_equal(stage_check_parse(miss, strlen(miss), &size, hex), 0);
+    const char *junk = "Running REPLICA\n";
+    assert_int_equal(stage_check_parse(junk, strlen(junk), &size, hex), -1);
+}
+
 static void test_parse_hash(void **state)
 {
     (void)state;
@@ -215,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_sha256_missing_file),
         cmocka_unit_test(test_sftp_path),        cmocka_unit_test(test_remote_path),
         cmocka_unit_test(test_hash_script_quotes), cmocka_unit_test(test_parse_hash),
+        cmocka_unit_test(test_check_script),
         cmocka_unit_test(test_stage_record),     cmocka_unit_test(test_rate_chunks),
         cmocka_unit_test(test_update_config),
     };
