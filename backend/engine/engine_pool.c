@@ -191,6 +191,32 @@ void pool_on_probe(struct pp_engine *e, enum pp_result res, const char *detail)
     pool_ask(e);
 }
 
+/* A failover or failback took effect (it ended ok, or the operator says so
+ * after the probe): failed over, the domains go on without the readiness
+ * gate; failed back, the run is complete. */
+static void pool_moved_ok(struct pp_engine *e, bool fo, bool operators_word)
+{
+    struct pp_model *m = e->m;
+    if (!fo) {
+        m->failed_back = true;
+        eng_finish(e, 0, N_("all domains done; the pool is failed back"));
+        return;
+    }
+    m->failed_over = true;
+    m->problem[0] = 0;
+    if (operators_word)
+        eng_note(e, _("%s is failed over to %s (the operator's word): domains go on without "
+                      "the readiness gate; quorum, the settle wait and the fabric checks "
+                      "still hold"),
+                 m->fqdn, e->cfg->backup_pool);
+    else
+        eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate; "
+                      "quorum, the settle wait and the fabric checks still hold"),
+                 m->fqdn, e->cfg->backup_pool);
+    if (!e->quit)
+        gate_offer_domain(e);
+}
+
 void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
                       const char *detail)
 {
@@ -204,18 +230,7 @@ void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result
     if (e->stopped)
         return;
     if (res == PP_RES_OK) {
-        if (fo) {
-            m->failed_over = true;
-            m->problem[0] = 0;
-            eng_note(e, _("%s is failed over to %s: domains go on without the readiness gate; "
-                          "quorum, the settle wait and the fabric checks still hold"),
-                     m->fqdn, e->cfg->backup_pool);
-            if (!e->quit)
-                gate_offer_domain(e);
-        } else {
-            m->failed_back = true;
-            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
-        }
+        pool_moved_ok(e, fo, false);
         return;
     }
     /* failed, timed out, lost: whatever it did to the pool is unknown */
@@ -261,19 +276,7 @@ void pool_override(struct pp_engine *e, enum pp_override ov)
     m->pool_unsure = -1;
     switch (ov) {
     case PP_OV_DONE:
-        if (fo) {
-            m->failed_over = true;
-            m->problem[0] = 0;
-            eng_note(e, _("%s is failed over to %s (the operator's word): domains go on without "
-                          "the readiness gate; quorum, the settle wait and the fabric checks "
-                          "still hold"),
-                     m->fqdn, e->cfg->backup_pool);
-            if (!e->quit)
-                gate_offer_domain(e);
-        } else {
-            m->failed_back = true;
-            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
-        }
+        pool_moved_ok(e, fo, true);
         break;
     case PP_OV_SKIP:
         if (fo) {

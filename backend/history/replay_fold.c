@@ -57,7 +57,8 @@ static void wait_record(struct pp_model *m, struct replay_fold *f, const struct 
         m->phase = PP_PH_CHECKING;
         return;
     }
-    if (sscanf(why, "Ready: settle %llds", &secs) == 1) {
+    if (sscanf(why, "Ready: settle %llds", &secs) == 1 ||
+        sscanf(why, "failed over: settle %llds", &secs) == 1) {
         m->settle_until = t + (pp_ms)secs * 1000;
         m->phase = PP_PH_SETTLE;
         return;

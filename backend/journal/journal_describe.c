@@ -25,6 +25,7 @@ static const char *const templates[] = {
     N_("auto (--yes)"),
     N_("settle wait complete"),
     N_("Ready: settle %s before the next domain"),
+    N_("failed over: settle %s before the next domain"),
     N_("Busy (strike %s of %s): next check in %s"),
     N_("readiness unknown (%s): next check in %s"),
     N_("no open domain reports ReadyForUpgrade True: next check in %s"),

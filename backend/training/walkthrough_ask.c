@@ -32,17 +32,19 @@ static void explain_start_domain(struct walk_ctx *c)
         walk_more(c, P_("At most %d server runs at a time (parallel).",
                         "At most %d servers run at a time (parallel).", par),
                   par);
-    if (m->failed_over) {
+    /* failed over, only the readiness gate is lifted: quorum, one domain at
+     * a time, the settle wait and the fabric checks protect the pool's own
+     * routing groups whoever it serves (issue 14 class 3, issue 11 item 6) */
+    if (m->failed_over && !m->failed_back)
         walk_para(c, WALK_WHY,
                   _("The pool is failed over to %s: users are served there, so the readiness "
-                    "gate and the quorum rule do not hold this domain back."),
+                    "gate does not hold this domain back. Quorum, the settle wait and the "
+                    "fabric checks still do: they protect the pool's own routing groups."),
                   m->backup_pool);
-    } else {
-        char q[WALK_TEXT];
-        walk_quorum(c, d, q, sizeof q);
-        walk_para(c, WALK_WHY, "%s", q);
-        walk_para(c, WALK_WHY, "%s", walk_why_one_domain());
-    }
+    char q[WALK_TEXT];
+    walk_quorum(c, d, q, sizeof q);
+    walk_para(c, WALK_WHY, "%s", q);
+    walk_para(c, WALK_WHY, "%s", walk_why_one_domain());
     walk_para(c, WALK_YOU, _("Confirm starts it. Choose picks another domain that is ready "
                              "instead. Decline holds the run until you decide."));
 }

@@ -13,7 +13,7 @@ drain_timeout restart_timeout drain_now parallel graceful downtime quorum majori
 confirm settle keys action
 lync2013 sfb2015 sfb2019 linux-systemd
 Microsoft Lync Server Skype for Business SSH TCP SIP TLS DCOM WCF poolpilot Windows Markdown
-INI KB fabric Esc Enter Tab Space PgUp PgDn Home End Up Down md json csv XDG_CONFIG_HOME
+INI KB fabric Edge Esc Enter Tab Space PgUp PgDn Home End Up Down md json csv XDG_CONFIG_HOME
 XDG_STATE_HOME POOLPILOT_CONFIG SUDO_USER USER jsonl ini
 debrief stopped N
 lync cmdlet SFTP SHA-256 update package hash_command stage_parallel stage_rate
