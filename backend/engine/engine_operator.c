@@ -341,6 +341,17 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
                 return snprintf(why, n, _("%s cannot be started now"), m->domains[d].name), false;
             if ((m->ask == PP_ASK_START_DOMAIN && m->ask_domain == d) || e->proceed_domain == d)
                 return snprintf(why, n, _("%s is offered already"), m->domains[d].name), false;
+            /* proceed on a domain passes its ReadyForUpgrade only: the
+             * settle wait and the fabric checks after the last domain are
+             * other rules (issue 11 item 5), and the next readiness answer
+             * would overtake it anyway */
+            if (e->settle_pending)
+                return snprintf(why, n,
+                                _("the settle wait and the fabric checks after the last domain come "
+                                  "first; proceed on %s passes only its ReadyForUpgrade: give it "
+                                  "once they are done"),
+                                m->domains[d].name),
+                       false;
             return true;
         }
         return snprintf(why, n, "%s", _("proceed applies to the pool or a domain")), false;

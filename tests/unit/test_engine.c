@@ -706,6 +706,42 @@ static void test_fabric_override_passes_that_check_only(void **st)
     done(d);
 }
 
+/* Issue 11 item 5, the domain's form: override proceed on a domain passes
+ * its ReadyForUpgrade only.  Given at a fabric hold before the settle wait,
+ * it offered that domain at once (no wait, no fabric check, no Ready); it
+ * is refused until the settle wait and its checks are done, and nothing
+ * is journaled. */
+static void test_domain_proceed_does_not_end_the_settle_wait(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(drv_finish_all_ok(d), 2);
+    drv_answer_check(d, PP_READY_READY);
+    drv_finish(d, drv_find(d, PP_CMD_FABRIC, -2), PP_RES_FAILED, NULL,
+               "routing group 3: no secondary");
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    int before = d->nrec;
+    drv_override(d, PP_OV_PROCEED, "UpgradeDomain3", "hostile: skip the wait");
+    assert_int_equal(d->nrec, before);
+    assert_non_null(strstr(d->last_note, "ReadyForUpgrade"));
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);        /* the fabric hold stands */
+    assert_int_equal(d->m.phase, PP_PH_SETTLE);
+    assert_int_equal(d->m.active_domain, -1);
+    /* during the wait itself (fabric accepted), refused the same */
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "secondary is rebuilding, checked");
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(d->m.settle_until > d->now);
+    before = d->nrec;
+    drv_override(d, PP_OV_PROCEED, "UpgradeDomain3", "hostile: skip the wait");
+    assert_int_equal(d->nrec, before);
+    assert_true(d->m.settle_until > d->now);
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    done(d);
+}
+
 /* Issue 11 item 6: failed over, the settle wait and both fabric checks
  * still come between domains, and the failback needs a fresh Ready: Busy
  * or Unknown is put to the operator, whose override is journaled as
@@ -811,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_resume_around_failover),
         cmocka_unit_test(test_resume_after_domain_done_settles),
         cmocka_unit_test(test_fabric_override_passes_that_check_only),
+        cmocka_unit_test(test_domain_proceed_does_not_end_the_settle_wait),
         cmocka_unit_test(test_failed_over_settles_and_failback_needs_ready),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
