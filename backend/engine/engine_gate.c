@@ -531,6 +531,31 @@ void gate_accept_fabric(struct pp_engine *e)
         gate_begin_check(e);
 }
 
+/* override proceed on the pool during a settle wait, the pool in service
+ * and nothing else holding it (journaled "skip-settle"): the wait itself
+ * ends now, and that is all.  The fabric check after it still runs, and
+ * the readiness gate still decides the next domain (issue 11 item 5: an
+ * override passes one rule).  The last domain's settle is its readiness
+ * answer, not a wait: there the override passes the gate as before. */
+bool gate_skip_settle_applies(const struct pp_engine *e)
+{
+    const struct pp_model *m = e->m;
+    return m->phase == PP_PH_SETTLE && e->settle_pending && !e->settle_final &&
+           !e->fabric_failed && !e->failback_held && !m->problem[0] && !m->failed_over &&
+           m->active_domain < 0;
+}
+
+void gate_skip_settle(struct pp_engine *e)
+{
+    struct pp_model *m = e->m;
+    m->settle_until = PP_MS_NEVER;
+    m->next_check = PP_MS_NEVER;
+    if (has_template(e, PP_CMD_FABRIC))
+        run_fabric(e, true);
+    else
+        settle_done(e);
+}
+
 /* fmt is English and marked N_() by the caller: the journal's reason is
  * formatted from it as written, the screen's m->problem from its
  * translation. */

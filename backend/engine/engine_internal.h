@@ -108,6 +108,8 @@ void gate_settle(struct pp_engine *e, bool final);
 /* override proceed on the pool while a failed fabric check holds the settle
  * wait: passes that check only */
 void gate_accept_fabric(struct pp_engine *e);
+bool gate_skip_settle_applies(const struct pp_engine *e);
+void gate_skip_settle(struct pp_engine *e);
 void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* engine_pool.c: failover / failback, and the read of the pool's state

@@ -330,6 +330,10 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             if (m->phase == PP_PH_SETTLE && !e->check_running && !e->fabric_running &&
                 (e->fabric_failed || e->failback_held))
                 return true;
+            if (gate_skip_settle_applies(e) && (e->check_running || e->fabric_running))
+                return snprintf(why, n, "%s",
+                                _("a readiness or fabric check is running: wait for its answer")),
+                       false;
             /* the gate is open already, or does not apply: nothing to pass */
             if (m->ask == PP_ASK_START_DOMAIN || m->failed_over || e->proceed_gate)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
@@ -372,6 +376,8 @@ static const char *proceed_rule(const struct pp_engine *e, bool pool)
         return "accept-fabric";
     if (m->phase == PP_PH_SETTLE && e->failback_held)
         return "accept-unready";
+    if (gate_skip_settle_applies(e))
+        return "skip-settle";
     return "proceed-gate";
 }
 
@@ -481,6 +487,10 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
             e->failback_held = false;
             e->failback_checked = true;   /* the operator's word for this answer */
             gate_all_done(e);
+            break;
+        }
+        if (pool && gate_skip_settle_applies(e)) {
+            gate_skip_settle(e);   /* the wait only: the fabric check and the gate hold */
             break;
         }
         if (pool) {

@@ -742,6 +742,39 @@ static void test_domain_proceed_does_not_end_the_settle_wait(void **st)
     done(d);
 }
 
+/* Issue 11 item 5, the settle wait's form: override proceed on the pool
+ * during the wait ends the wait, nothing more.  Before, it set the pool's
+ * proceed flag and offered the next domain at once: no fabric check after
+ * the wait, no readiness answer (journaled as passing "the gate"). */
+static void test_pool_proceed_in_settle_skips_the_wait_only(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(drv_finish_all_ok(d), 2);
+    drv_answer_check(d, PP_READY_READY);
+    drv_finish(d, drv_find(d, PP_CMD_FABRIC, -2), PP_RES_OK, NULL,
+               "routing groups: all with primary");
+    assert_true(d->m.settle_until > d->now);
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "CAB approved a shorter wait");
+    assert_string_equal(drv_last(d, "override")->result, "skip-settle");
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    /* the fabric check after the wait runs */
+    int f = drv_find(d, PP_CMD_FABRIC, -2);
+    assert_true(f >= 0);
+    drv_finish(d, f, PP_RES_OK, NULL, "routing groups: all with primary");
+    /* then the gate: Busy holds the next domain, Ready offers it */
+    assert_true(drv_find(d, PP_CMD_READINESS, -2) >= 0);
+    drv_answer_check(d, PP_READY_BUSY);
+    assert_int_not_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    assert_true(drv_wake(d));
+    drv_answer_check(d, PP_READY_READY);
+    assert_int_equal(d->m.ask, PP_ASK_START_DOMAIN);
+    done(d);
+}
+
 /* Issue 11 item 6: failed over, the settle wait and both fabric checks
  * still come between domains, and the failback needs a fresh Ready: Busy
  * or Unknown is put to the operator, whose override is journaled as
@@ -848,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_resume_after_domain_done_settles),
         cmocka_unit_test(test_fabric_override_passes_that_check_only),
         cmocka_unit_test(test_domain_proceed_does_not_end_the_settle_wait),
+        cmocka_unit_test(test_pool_proceed_in_settle_skips_the_wait_only),
         cmocka_unit_test(test_failed_over_settles_and_failback_needs_ready),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

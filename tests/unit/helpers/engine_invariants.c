@@ -101,9 +101,13 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
         c->failed_over = c->pool_last == 0;
     } else if (!strcmp(ev, "override") && !strcmp(r->action, "proceed")) {
         /* the journal names the one rule it passes */
-        if (!strcmp(r->result, "proceed-gate") || !strcmp(r->result, "proceed-domain")) {
+        if (!strcmp(r->result, "proceed-gate")) {
             c->proceed = true;
-            c->settle_due = false;   /* not fixed yet: passing the gate ends the wait */
+            c->settle_due = false;   /* a pool problem, or the last domain's answer */
+        } else if (!strcmp(r->result, "proceed-domain")) {
+            c->proceed = true;       /* that domain's ReadyForUpgrade only: the wait stands */
+        } else if (!strcmp(r->result, "skip-settle")) {
+            c->settle_due = false;   /* the wait only: the gate still decides */
         } else if (!strcmp(r->result, "accept-unready")) {
             c->failback_ok = true;
         } else if (strcmp(r->result, "accept-fabric") && strcmp(r->result, "skip-failback")) {
