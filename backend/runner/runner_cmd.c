@@ -78,7 +78,7 @@ static void dry_probe_done(struct pp_runner *r, int server, enum pp_result res,
     runner_notify(r, res == PP_RES_OK ? PP_N_EVENT : PP_N_ERROR, server, line);
     /* the server answers: is the installer there? */
     if (res == PP_RES_OK && server >= 0)
-        runner_dry_package_start(r, server);
+        runner_dry_package_start(r, server);   /* then its patch level */
     if (--r->dry_pending == 0)
         runner_dry_finish(r);
 }
@@ -162,7 +162,7 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
 }
 
 int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
-                     bool pkgcheck, pp_ms timeout)
+                     enum pp_raw_check raw, pp_ms timeout)
 {
     char *cmd = remote_wrap(script, r->cfg->shell);
     if (!cmd)
@@ -178,7 +178,7 @@ int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, con
     c->server = server;
     c->domain = -1;
     c->kind = kind;
-    c->pkgcheck = pkgcheck;
+    c->raw = raw;
     c->started = r->now;
     c->next = r->cmds;
     r->cmds = c;
@@ -298,8 +298,11 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
     } else if (res != PP_RES_OK && tev->data && tev->data[0]) {
         text_clean(NULL, tev->data, strlen(tev->data), detail, sizeof detail);
     }
-    if (c->pkgcheck) {
-        runner_dry_package_done(r, c, res, detail);
+    if (c->raw != PP_RAW_NONE) {
+        if (c->raw == PP_RAW_PATCH)
+            runner_dry_patch_done(r, c, res, detail);
+        else
+            runner_dry_package_done(r, c, res, detail);
         runner_cmd_free(c);
         return;
     }

@@ -3,7 +3,8 @@
  * then reach every server of the config read-only: the probe (host key,
  * logon, shell) and, with [update] package, whether the installer is at
  * its remote_path there (size, and its SHA-256 by the very hash command
- * staging verifies a copy with).  Nothing that changes state is sent, and
+ * staging verifies a copy with), and on Skype for Business Server 2015/2019
+ * its patch level (Get-CsServerPatchVersion).  Nothing that changes state is sent, and
  * no server outside the config is touched. */
 #include "backend/runner/runner_internal.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "backend/core/i18n.h"
+#include "backend/runner/patch_level.h"
 #include "backend/runner/stage.h"
 
 /* Multi-line scripts in the plan: continuation lines indented under their
@@ -119,6 +121,9 @@ void runner_dry_plan(struct pp_runner *r)
         runner_notify(r, PP_N_EVENT, -1,
                       _("dry run: the training simulator has no files: the update package is not "
                         "looked for on the servers"));
+    if (!r->opts.training && r->cfg->shell == PP_SHELL_POWERSHELL && !patch_level_script(r->cfg))
+        runner_notify(r, PP_N_EVENT, -1,
+                      _("dry run: patch levels not read (the profile has no patch-level command)"));
     r->dry_pending = 1;   /* holds the count while starting */
     if (!has_template(r, PP_CMD_PROBE)) {
         runner_notify(r, PP_N_EVENT, -1,
@@ -143,7 +148,7 @@ void runner_dry_plan(struct pp_runner *r)
 void runner_dry_finish(struct pp_runner *r)
 {
     bool ready = r->m->readiness == PP_READY_READY;
-    int problems = r->dry_problems + r->dry_missing + !ready;
+    int problems = r->dry_problems + r->dry_missing + r->dry_patch_unknown + !ready;
     char text[400];
     if (problems) {
         int n = snprintf(text, sizeof text, _("dry run: %d problem(s):"), problems);
@@ -156,9 +161,14 @@ void runner_dry_finish(struct pp_runner *r)
             n += snprintf(text + n, sizeof text - (size_t)n, "%s%s", sep, _("servers unreachable"));
             sep = "; ";
         }
-        if (r->dry_missing && n < (int)sizeof text)
+        if (r->dry_missing && n < (int)sizeof text) {
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s%s", sep,
+                          _("servers without the update package"));
+            sep = "; ";
+        }
+        if (r->dry_patch_unknown && n < (int)sizeof text)
             snprintf(text + n, sizeof text - (size_t)n, "%s%s", sep,
-                     _("servers without the update package"));
+                     _("servers whose patch level is unknown"));
     } else {
         snprintf(text, sizeof text, "%s",
                  _("dry run complete: the pool is Ready and every server answers"));
@@ -178,8 +188,12 @@ static void package_problem(struct pp_runner *r, int server, const char *line)
 void runner_dry_package_start(struct pp_runner *r, int server)
 {
     const struct pp_update_cfg *u = &r->cfg->update;
-    if (!u->package[0] || r->opts.training || server < 0 || server >= r->m->nservers)
+    if (server < 0 || server >= r->m->nservers)
         return;
+    if (!u->package[0] || r->opts.training) {
+        runner_dry_patch_start(r, server);
+        return;
+    }
     const char *name = r->m->servers[server].name;
     char path[PP_PATH_MAX], err[PP_REASON_MAX], line[PP_REASON_MAX + PP_PATH_MAX];
     if (stage_remote_path(u->remote_path, name, u->package, path, sizeof path, err,
@@ -187,16 +201,18 @@ void runner_dry_package_start(struct pp_runner *r, int server)
         snprintf(line, sizeof line, _("dry run: %s: the update package cannot be looked for: %s"),
                  name, err);
         package_problem(r, server, line);
+        runner_dry_patch_start(r, server);
         return;
     }
     char *script = stage_check_script(u->hash_command, path, r->cfg->shell);
     r->dry_pending++;
-    if (!script || runner_start_raw(r, server, PP_CMD_PROBE, script, true,
+    if (!script || runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PACKAGE,
                                     r->cfg->timing.probe_timeout) < 0) {
         snprintf(line, sizeof line, _("dry run: %s: the update package cannot be looked for: %s"),
                  name, "the transport refused the command");
         package_problem(r, server, line);
         r->dry_pending--;
+        runner_dry_patch_start(r, server);
     }
     free(script);
 }
@@ -246,6 +262,54 @@ void runner_dry_package_done(struct pp_runner *r, const struct pp_cmdrec *c, enu
         snprintf(line, sizeof line, _("dry run: %s holds the update package at %s (%llu bytes, "
                                       "%s, sha256 %s)"),
                  name, path, (unsigned long long)size, bytes, hex);
+        runner_notify(r, PP_N_EVENT, s, line);
+    }
+    runner_dry_patch_start(r, s);   /* before this check stops counting */
+    if (--r->dry_pending == 0)
+        runner_dry_finish(r);
+}
+
+static void patch_unknown(struct pp_runner *r, int server, const char *evidence)
+{
+    char line[PP_REASON_MAX + PP_NAME_MAX + 80];
+    snprintf(line, sizeof line, _("dry run: %s patch level: Unknown (%s)"),
+             r->m->servers[server].name, evidence);
+    r->dry_patch_unknown++;
+    runner_notify(r, PP_N_ERROR, server, line);
+}
+
+/* Only PowerShell profiles whose product has Get-CsServerPatchVersion
+ * (patch_level.c); the simulator has no patch levels. */
+void runner_dry_patch_start(struct pp_runner *r, int server)
+{
+    const char *script = patch_level_script(r->cfg);
+    if (!script || r->opts.training || server < 0 || server >= r->m->nservers)
+        return;
+    r->dry_pending++;
+    if (runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PATCH,
+                         r->cfg->timing.probe_timeout) < 0) {
+        patch_unknown(r, server, "the transport refused the command");
+        r->dry_pending--;
+    }
+}
+
+void runner_dry_patch_done(struct pp_runner *r, const struct pp_cmdrec *c, enum pp_result res,
+                           const char *detail)
+{
+    int s = c->server;
+    struct pp_patch_level pl;
+    char ev[PP_REASON_MAX + 80];
+    if (res != PP_RES_OK) {
+        snprintf(ev, sizeof ev, "Get-CsServerPatchVersion: %s %s", pp_result_name(res), detail);
+        patch_unknown(r, s, ev);
+    } else if (c->truncated || !patch_level_parse(c->out ? c->out : "", c->nout, &pl)) {
+        snprintf(ev, sizeof ev, _("no version in the answer of Get-CsServerPatchVersion: %s"),
+                 c->truncated ? _("the answer is too large") : detail[0] ? detail : _("no output"));
+        patch_unknown(r, s, ev);
+    } else {
+        char line[PP_NAME_MAX + PP_PATCH_NAME_MAX + PP_PATCH_VERSION_MAX + 80];
+        snprintf(line, sizeof line, _("dry run: %s patch level: %s %s (highest of %d component(s))"),
+                 r->m->servers[s].name, pl.component, pl.version, pl.ncomponents);
         runner_notify(r, PP_N_EVENT, s, line);
     }
     if (--r->dry_pending == 0)

@@ -7,6 +7,9 @@
 
 #define PP_CMD_OUT_MAX (1 << 20)   /* kept per command for parsing: 1 MiB */
 
+/* The dry run's own read-only commands (runner_dry.c). */
+enum pp_raw_check { PP_RAW_NONE, PP_RAW_PACKAGE, PP_RAW_PATCH };
+
 /* A command in flight. */
 struct pp_cmdrec {
     struct pp_cmdrec *next;
@@ -18,7 +21,7 @@ struct pp_cmdrec {
     char *out;            /* stdout kept for parsing (bounded) */
     size_t nout;
     bool truncated;       /* more than PP_CMD_OUT_MAX: unreadable */
-    bool pkgcheck;        /* dry run: the read-only package check (runner_dry.c) */
+    enum pp_raw_check raw; /* dry run: a read-only check of runner_dry.c, not an engine action */
     char tail[4096];      /* last bytes of stdout, for the result marker */
     size_t ntail;
 };
@@ -71,6 +74,7 @@ struct pp_runner {
     int dry_pending;         /* dry run: connection probes still running */
     int dry_problems;        /* dry run: servers that could not be reached */
     int dry_missing;         /* dry run: servers without the update package (or unchecked) */
+    int dry_patch_unknown;   /* dry run: servers whose patch level could not be read */
     char restore_err[PP_REASON_MAX * 2];
 
     /* staging (runner_stage.c): NULL without [update] package */
@@ -115,14 +119,19 @@ void runner_cancel_server(struct pp_runner *r, int server);
 void runner_poll_transport(struct pp_runner *r);
 void runner_cmd_free(struct pp_cmdrec *c);
 void runner_dry_plan(struct pp_runner *r);
-/* runner_dry.c: the dry run's package check on one server; its answer */
+/* runner_dry.c: the dry run's package check on one server, then (one
+ * command at a time on a server) its patch-level read; their answers */
 void runner_dry_package_start(struct pp_runner *r, int server);
 void runner_dry_package_done(struct pp_runner *r, const struct pp_cmdrec *c, enum pp_result res,
                              const char *detail);
+/* runner_dry.c: the dry run's patch-level read on one server; its answer */
+void runner_dry_patch_start(struct pp_runner *r, int server);
+void runner_dry_patch_done(struct pp_runner *r, const struct pp_cmdrec *c, enum pp_result res,
+                           const char *detail);
 /* Starts a read-only command on server (not an engine action: its end
  * comes back to the dry run).  0, or -1 when the transport refused it. */
 int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
-                     bool pkgcheck, pp_ms timeout);
+                     enum pp_raw_check raw, pp_ms timeout);
 void runner_dry_finish(struct pp_runner *r);
 /* The template of kind expanded for server/domain, unwrapped (what the
  * operator reads); heap, or NULL with err. */

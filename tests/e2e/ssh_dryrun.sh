@@ -1,8 +1,9 @@
 # --dry-run over SSH through the real binary: it connects, checks host keys
 # and readiness, prints every command it would run on each server, and
-# runs nothing else: the fakes' command logs hold only readiness checks and
-# the read-only probe (which proves every server's host key and logon), no
-# server changes state, no journal is written.
+# runs nothing else: the fakes' command logs hold only readiness checks,
+# the read-only probe (which proves every server's host key and logon), the
+# package check and (SfB 2015) the patch-level read; no server changes
+# state, no journal is written.
 # shellcheck disable=SC2034,SC2016  # variables are read in pool_check's eval'ed strings
 set -u
 : "${PP_SOURCE_DIR:?}"
@@ -15,23 +16,24 @@ busy_retry = 1s
 readiness_timeout = 30s'
 INI=$H_DIR/pool.ini
 pool_ini "$INI" custom:lync2013 pool01.contoso.com "$TIMING"
-# the same pool with an update package, a copy of it on every server
+# the same pool as SfB 2015 (whose patch level is read) with an update
+# package, a copy of it on every server
 PKG=$H_DIR/SkypeServerUpdateInstaller.exe
 head -c 70000 /dev/urandom >"$PKG"
 SUM=$(sha256sum "$PKG" | cut -d' ' -f1)
 REMOTE=$H_DIR/remote
 for s in "${SERVERS[@]}"; do mkdir -p "$REMOTE/$s" && cp "$PKG" "$REMOTE/$s/"; done
 INIP=$H_DIR/package.ini
-pool_ini "$INIP" custom:lync2013 pool01.contoso.com "$TIMING
+pool_ini "$INIP" custom:sfb2015 pool01.contoso.com "$TIMING
 [update]
 package = $PKG
 remote_path = $REMOTE/{server}/{file}"
 
 reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
-readiness_only() {      # every command any fake ran is a readiness check or the
-    local s n=0            # read-only probe; prints how many readiness checks ran
+readiness_only() {      # every command any fake ran is a readiness check, the read-only
+    local s n=0            # probe or a dry-run check; prints how many readiness checks ran
     for s in "${SERVERS[@]}"; do
-        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Format-Table -AutoSize Name, Status|Test-Path -LiteralPath \$pp_pkg -PathType Leaf')" ] ||
+        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Format-Table -AutoSize Name, Status|Test-Path -LiteralPath \$pp_pkg -PathType Leaf|Get-CsServerPatchVersion -ErrorAction Stop')" ] ||
             { echo -1; return; }
         n=$((n + $(pool_log_count "$s" Get-CsPoolUpgradeReadinessState)))
     done
@@ -75,6 +77,11 @@ for s in "${SERVERS[@]}"; do
         'grep -q -F "dry run: $s holds the update package at $REMOTE/$s/$(basename "$PKG") (70000 bytes" "$OUT" &&
          grep "dry run: $s holds the update package" "$OUT" | grep -q -i "sha256 $SUM"'
 done
+for s in "${SERVERS[@]}"; do
+    pool_check "1: $s's patch level, the highest of its components" \
+        'grep -q -F "dry run: $s patch level: Skype for Business Server 2015, Front End Server 6.0.9319.102 (highest of 2 component(s))" "$OUT"'
+done
+pool_check "1: the summary calls the pool ready" 'grep -q "dry run complete: the pool is Ready" "$OUT"'
 pool_check "1: the plan shows the real scripts (graceful drain, restart, the server's own name)" \
     'grep -q "Stop-CsWindowsService -Graceful -NoWait" "$OUT" && grep -q "Restart-Computer -Force" "$OUT" &&
      grep -q -F "\$tcp.Connect('"'"'fe03.contoso.com'"'"', 5061)" "$OUT"'
@@ -127,6 +134,28 @@ pool_check "4: the summary names the missing package" \
 pool_check "4: nothing but read-only checks ran, no server changed" \
     '[ "$(readiness_only)" -ge 1 ] && untouched && [ ! -e "$REMOTE/fe02.contoso.com/$(basename "$PKG")" ]'
 
+# ---- 5. one server's patch level cannot be read ------------------------
+# An answer without a version is Unknown, never a guess, and is a problem
+# of the dry run on its own.
+h_log "5: dry run, Get-CsServerPatchVersion missing on fe03, unreadable on fe04"
+reset_logs
+cp "$PKG" "$REMOTE/fe02.contoso.com/"
+: >"$(pool_dir fe03.contoso.com)/patch-missing"
+: >"$(pool_dir fe04.contoso.com)/patch-unnamed"
+timeout 120 "$POOLPILOT" -c "$INIP" --headless --dry-run </dev/null >"$H_DIR/patch.out" 2>&1
+rc=$?
+rm -f "$(pool_dir fe03.contoso.com)/patch-missing" "$(pool_dir fe04.contoso.com)/patch-unnamed"
+pool_check "5: exit 1 (rc=$rc)" '[ $rc -eq 1 ]'
+pool_check "5: fe03's patch level is Unknown, with the cmdlet's error" \
+    'grep -q -F "dry run: fe03.contoso.com patch level: Unknown (Get-CsServerPatchVersion: failed The term '"'"'Get-CsServerPatchVersion'"'"' is not recognized" "$H_DIR/patch.out"'
+pool_check "5: fe04's is Unknown: its answer has no version" \
+    'grep -q -F "dry run: fe04.contoso.com patch level: Unknown (no version in the answer of Get-CsServerPatchVersion" "$H_DIR/patch.out"'
+pool_check "5: the others' are read" \
+    '[ "$(grep -c "dry run: fe0[12].contoso.com patch level: Skype for Business Server 2015, Front End Server 6.0.9319.102" "$H_DIR/patch.out")" -eq 2 ]'
+pool_check "5: the summary: the unknown patch levels, nothing else" \
+    'grep -q "dry run: 2 problem(s): servers whose patch level is unknown$" "$H_DIR/patch.out"'
+pool_check "5: nothing but read-only checks ran, no server changed" '[ "$(readiness_only)" -ge 1 ] && untouched'
+
 # ---- 3. a changed host key on a server the readiness check does not use -----
 # A dry run is the pre-flight check before a maintenance window: "connects,
 # checks host keys" must cover every server of the pool, not only the one
@@ -144,8 +173,11 @@ pool_check "3: nothing but readiness ran, nothing ran on fe04" \
 pool_check "3: the dry run reports fe04's changed host key (known_hosts:4)" \
     'grep -i "fe04.contoso.com.*host key has changed" "$H_DIR/changed.out" | grep -q -F "$POOL_ROOT/known_hosts:4"'
 pool_check "3: and does not call the pool ready to go (exit not 0, rc=$rc)" '[ $rc -ne 0 ]'
+pool_check "3: Lync Server 2013 has no patch-level cmdlet: said, not tried" \
+    'grep -q "dry run: patch levels not read (the profile has no patch-level command)" "$H_DIR/changed.out" &&
+     ! grep -q "patch level: Unknown" "$H_DIR/changed.out"'
 
 if [ $POOL_FAILS -gt 0 ]; then
-    for f in dry unknown changed missing; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
+    for f in dry unknown changed missing patch; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
 fi
 pool_done ssh_dryrun

@@ -79,7 +79,7 @@
  *     Stop-CsWindowsService, Start-CsWindowsService, Get-CsWindowsService,
  *     Restart-Computer (crash like "reboot"), *UpdateInstaller*, Get-CsPoolFabricState,
  *     Test-CsRegistration, Invoke-CsPoolFailOver, Invoke-CsPoolFailBack,
- *     Get-CsServerPatchVersion
+ *     Get-CsServerPatchVersion (as pp-patch lines under the dry run's read)
  *   and always ends with the marker line "@@POOLPILOT-RESULT@@ ok" or "... failed"
  *   (exit status 0 / 1).  A script with none of them fails.
  *   Windows PowerShell behaviours it imitates, read from the script's text:
@@ -959,12 +959,34 @@ static bool c_stop_process(const char *s)
     printf("stopped %d process(es)\n", n);
     return true;
 }
+/* Get-CsServerPatchVersion: one object per installed component.  Under
+ * --dry-run's patch-level read (patch_level.c: "'pp-patch ' +
+ * $pp_c.ComponentName + ' ' + $pp_c.Version" per object) each becomes its
+ * pp-patch line: Core Components first, behind the Front End's (6.0.9319.102
+ * is the November 2015 CU, the cmdlet's first).  STATE/patch-missing: the
+ * cmdlet does not exist (SfB 2015 before that CU), a terminating error the
+ * wrapper's catch reports; STATE/patch-unnamed: objects without the
+ * ComponentName and Version properties the read believes in. */
 static bool c_version(const char *s)
 {
     (void)s;
-    char *p = state_file("patched");
-    printf("Version : %s\n", p ? "6.0.9319.620" : "6.0.9319.0");
-    free(p);
+    bool patched = state_has("patched");
+    if (!strstr(whole_script, "'pp-patch '")) {
+        printf("Version : %s\n", patched ? "6.0.9319.620" : "6.0.9319.0");
+        return true;
+    }
+    if (state_has("patch-missing")) {
+        ps_error("The term 'Get-CsServerPatchVersion' is not recognized as the name of a "
+                 "cmdlet, function, script file, or operable program.");
+        return false;
+    }
+    if (state_has("patch-unnamed")) {
+        printf("pp-patch  \npp-patch  \n");
+        return true;
+    }
+    printf("pp-patch Skype for Business Server 2015, Core Components 6.0.9319.0\n"
+           "pp-patch Skype for Business Server 2015, Front End Server %s\n",
+           patched ? "6.0.9319.620" : "6.0.9319.102");
     return true;
 }
 

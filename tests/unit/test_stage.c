@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend/journal/journal.h"
+#include "backend/runner/patch_level.h"
 #include "backend/runner/stage.h"
 #include "backend/transport/ssh/ssh_internal.h"
 #include "config/config.h"
@@ -246,6 +247,79 @@ static void test_update_config(void **state)
     diag_free(&d);
 }
 
+/* --dry-run's patch-level read: the highest version of the pp-patch lines,
+ * whatever the line endings or a BOM; nothing guessed from anything else. */
+static void test_patch_level_parse(void **state)
+{
+    (void)state;
+    struct pp_patch_level pl;
+    const char *ok = "\xEF\xBB\xBFpp-patch Skype for Business Server 2015, Core Components 6.0.9319.534\r\n"
+                     "pp-patch Skype for Business Server 2015, Front End Server 6.0.9319.598\r\n"
+                     "pp-patch Skype for Business Server 2015, Web Components Server 6.0.9319.10\r\n";
+    assert_int_equal(patch_level_parse(ok, strlen(ok), &pl), 1);
+    assert_string_equal(pl.component, "Skype for Business Server 2015, Front End Server");
+    assert_string_equal(pl.version, "6.0.9319.598");
+    assert_int_equal(pl.ncomponents, 3);
+    /* no trailing newline, a component name left empty */
+    const char *bare = "pp-patch  7.0.2046.0";
+    assert_int_equal(patch_level_parse(bare, strlen(bare), &pl), 1);
+    assert_string_equal(pl.component, "");
+    assert_string_equal(pl.version, "7.0.2046.0");
+    /* no lines, no pp-patch line, garbage versions: no patch level */
+    assert_int_equal(patch_level_parse("", 0, &pl), 0);
+    assert_int_equal(pl.ncomponents, 0);
+    const char *fl = "ComponentName : Front End Server\r\nVersion       : 6.0.9319.598\r\n";
+    assert_int_equal(patch_level_parse(fl, strlen(fl), &pl), 0);
+    const char *bad = "pp-patch Front End Server \r\npp-patch Front End Server 6..1\n"
+                      "pp-patch Front End Server 6.0.\npp-patch Front End Server 6\n"
+                      "pp-patch Front End Server v6.0\npp-patch Front End Server 1.2.3.4.5\n"
+                      "pp-patch Front End Server 6.1234567890\n  pp-patch X 6.0\npp-patchX 6.0\n";
+    assert_int_equal(patch_level_parse(bad, strlen(bad), &pl), 0);
+    /* the length is the answer's: nothing past it is read */
+    assert_int_equal(patch_level_parse(ok, 10, &pl), 0);
+}
+
+static void test_patch_level_cmp(void **state)
+{
+    (void)state;
+    assert_true(patch_level_cmp("6.0.9319.598", "6.0.9319.534") > 0);
+    assert_true(patch_level_cmp("6.0.9319.10", "6.0.9319.9") > 0);   /* numeric, not text */
+    assert_true(patch_level_cmp("6.0", "6.0.1") < 0);
+    assert_int_equal(patch_level_cmp("7.0.2046.0", "7.0.2046.0"), 0);
+    assert_true(patch_level_cmp("5.0.8308.1", "6.0.0.0") < 0);
+}
+
+/* Read only where the product has the cmdlet: SfB 2015/2019, PowerShell. */
+static void test_patch_level_script(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ini;
+        bool reads;
+    } cases[] = {
+        {"[pool]\nfqdn = p.contoso.com\nprofile = sfb2015\n[servers]\nfe01.contoso.com =\n", true},
+        {"[pool]\nfqdn = p.contoso.com\nprofile = sfb2019\n[servers]\nfe01.contoso.com =\n", true},
+        {"[pool]\nfqdn = p.contoso.com\nprofile = lync2013\n[servers]\nfe01.contoso.com =\n", false},
+        {"[pool]\nfqdn = p.contoso.com\nprofile = linux-systemd\n[servers]\nfe01.contoso.com = D1\n",
+         false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pp_config c;
+        struct pp_diag d = {0};
+        assert_int_equal(config_load_string(&c, "pool.ini", cases[i].ini, &d), 0);
+        const char *s = patch_level_script(&c);
+        assert_int_equal(s != NULL, cases[i].reads);
+        if (s) {
+            assert_non_null(strstr(s, "Get-CsServerPatchVersion -ErrorAction Stop"));
+            assert_non_null(strstr(s, "'pp-patch ' + $pp_c.ComponentName + ' ' + $pp_c.Version"));
+            c.shell = PP_SHELL_POSIX;   /* [pool] shell = posix: no PowerShell, no read */
+            assert_null(patch_level_script(&c));
+        }
+        config_free(&c);
+        diag_free(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +329,8 @@ int main(void)
         cmocka_unit_test(test_check_script),
         cmocka_unit_test(test_stage_record),     cmocka_unit_test(test_rate_chunks),
         cmocka_unit_test(test_update_config),
+        cmocka_unit_test(test_patch_level_parse), cmocka_unit_test(test_patch_level_cmp),
+        cmocka_unit_test(test_patch_level_script),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
