@@ -5,7 +5,10 @@
  *
  * "Verified" means the last finished `stage` record of the server is ok and
  * its SHA-256 equals the package's: [update] sha256 when set, else the local
- * file's, hashed once at start.  No [update] package: nothing is checked. */
+ * file's, hashed once at start.  No [update] package: nothing is checked.
+ * A verified copy in the journal is then checked on the server itself just
+ * before its drain (runner_stage_precheck): the drain is sent only when the
+ * server's own SHA-256 of the file at remote_path is the package's. */
 #include "backend/runner/runner_internal.h"
 
 #include <stdlib.h>

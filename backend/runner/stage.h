@@ -4,7 +4,9 @@
  * pool, and counts as staged only once the server's own SHA-256 of it
  * ([update] hash_command) equals the local file's.  Each result is
  * journaled as a `stage` record (server, result, sha256); the run refuses
- * to drain a server that has no such record for this package (runner_cmd.c).
+ * to drain a server that has no such record for this package, or whose copy
+ * the server itself, asked just before the drain, does not hold
+ * (runner_stage.c).
  *
  * The pure helpers are separate so tests call them without a transport. */
 #ifndef PP_STAGE_H
