@@ -3,7 +3,8 @@
 # runs nothing else: the fakes' command logs hold only readiness checks,
 # the read-only probe (which proves every server's host key and logon), the
 # package check and (SfB 2015) the patch-level read; no server changes
-# state, no journal is written.
+# state, no journal is written.  Case 6 is a real run on the same pool: the
+# package check just before each drain (issue 13).
 # shellcheck disable=SC2034,SC2016  # variables are read in pool_check's eval'ed strings
 set -u
 : "${PP_SOURCE_DIR:?}"
