@@ -97,6 +97,22 @@ static const char *const templates[] = {
     N_("done %s (%s)"),
     N_("signal received: running commands finish and are journaled (a second signal "
        "leaves at once)"),
+    /* a drain refused for the update package (runner_stage.c, stage_util.c):
+       the journal's check, then the server's own answer just before it */
+    N_("%s: not drained: the update package cannot be checked (%s)"),
+    N_("%s: not drained: the update package is not staged there (no verified copy in the "
+       "journal): run poolpilot --stage, then retry"),
+    N_("%s: not drained: its staged copy (sha256 %s...) is not this package (%s...): run "
+       "poolpilot --stage, then retry"),
+    N_("%s: not drained: the update package is missing on the server: no file %s: run "
+       "poolpilot --stage, then retry"),
+    N_("%s: not drained: %s on the server is another file: sha256 %s, not %s: run poolpilot "
+       "--stage, then retry"),
+    N_("%s: not drained: cannot tell whether the update package is on the server (%s)"),
+    N_("%s: not drained: its copy of the update package cannot be verified on the server (the "
+       "profile has no hash_command)"),
+    N_("%s: not drained: the check of its copy of the update package was cancelled"),
+    N_("%s: not drained: the journal cannot be written"),
 };
 
 #define MAXCAP 10   /* the start record has 9 values */

@@ -100,6 +100,12 @@ static int buf_index(const struct pp_runner *r, int server)
     return server >= 0 && server < r->m->nservers ? server : r->m->nservers;
 }
 
+void runner_end_unsent(struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                       enum pp_result res, const char *detail)
+{
+    enqueue_done(r, kind, server, res, detail);
+}
+
 void runner_run(struct pp_runner *r, const struct pp_action *a)
 {
     char err[PP_REASON_MAX] = "";
@@ -117,6 +123,15 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
         enqueue_done(r, a->kind, a->server, PP_RES_FAILED, err);
         return;
     }
+    /* the journal says staged: the server itself is asked before its drain */
+    if ((a->kind == PP_CMD_DRAIN || a->kind == PP_CMD_DRAIN_NOW) && runner_stage_precheck(r, a))
+        return;
+    runner_send(r, a);
+}
+
+void runner_send(struct pp_runner *r, const struct pp_action *a)
+{
+    char err[PP_REASON_MAX] = "";
     char *script = expand(r, a->kind, a->server, a->domain, err, sizeof err);
     char *cmd = script ? remote_wrap(script, r->cfg->shell) : NULL;
     if (!cmd) {
@@ -161,12 +176,12 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
     }
 }
 
-int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
-                     enum pp_raw_check raw, pp_ms timeout)
+struct pp_cmdrec *runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind,
+                                   const char *script, enum pp_raw_check raw, pp_ms timeout)
 {
     char *cmd = remote_wrap(script, r->cfg->shell);
     if (!cmd)
-        return -1;
+        return NULL;
     int bi = buf_index(r, server);
     char line[300];
     const char *nl = strchr(script, '\n');
@@ -189,8 +204,9 @@ int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, con
     if (rc < 0) {
         r->cmds = c->next;
         runner_cmd_free(c);
+        return NULL;
     }
-    return rc < 0 ? -1 : 0;
+    return c;
 }
 
 void runner_cancel_server(struct pp_runner *r, int server)
@@ -301,6 +317,8 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
     if (c->raw != PP_RAW_NONE) {
         if (c->raw == PP_RAW_PATCH)
             runner_dry_patch_done(r, c, res, detail);
+        else if (c->raw == PP_RAW_PRECHECK)
+            runner_stage_precheck_done(r, c, res, detail);
         else
             runner_dry_package_done(r, c, res, detail);
         runner_cmd_free(c);

@@ -206,8 +206,8 @@ void runner_dry_package_start(struct pp_runner *r, int server)
     }
     char *script = stage_check_script(u->hash_command, path, r->cfg->shell);
     r->dry_pending++;
-    if (!script || runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PACKAGE,
-                                    r->cfg->timing.probe_timeout) < 0) {
+    if (!script || !runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PACKAGE,
+                                     r->cfg->timing.probe_timeout)) {
         snprintf(line, sizeof line, _("dry run: %s: the update package cannot be looked for: %s"),
                  name, "the transport refused the command");
         package_problem(r, server, line);
@@ -286,8 +286,8 @@ void runner_dry_patch_start(struct pp_runner *r, int server)
     if (!script || r->opts.training || server < 0 || server >= r->m->nservers)
         return;
     r->dry_pending++;
-    if (runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PATCH,
-                         r->cfg->timing.probe_timeout) < 0) {
+    if (!runner_start_raw(r, server, PP_CMD_PROBE, script, PP_RAW_PATCH,
+                          r->cfg->timing.probe_timeout)) {
         patch_unknown(r, server, "the transport refused the command");
         r->dry_pending--;
     }

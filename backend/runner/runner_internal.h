@@ -7,8 +7,9 @@
 
 #define PP_CMD_OUT_MAX (1 << 20)   /* kept per command for parsing: 1 MiB */
 
-/* The dry run's own read-only commands (runner_dry.c). */
-enum pp_raw_check { PP_RAW_NONE, PP_RAW_PACKAGE, PP_RAW_PATCH };
+/* The runner's own read-only commands, not engine actions: the dry run's
+ * (runner_dry.c) and the package check just before a drain (runner_stage.c). */
+enum pp_raw_check { PP_RAW_NONE, PP_RAW_PACKAGE, PP_RAW_PATCH, PP_RAW_PRECHECK };
 
 /* A command in flight. */
 struct pp_cmdrec {
@@ -21,7 +22,9 @@ struct pp_cmdrec {
     char *out;            /* stdout kept for parsing (bounded) */
     size_t nout;
     bool truncated;       /* more than PP_CMD_OUT_MAX: unreadable */
-    enum pp_raw_check raw; /* dry run: a read-only check of runner_dry.c, not an engine action */
+    enum pp_raw_check raw; /* a read-only check of the runner's own, not an engine action */
+    enum pp_cmd_kind then_kind; /* PP_RAW_PRECHECK: the drain it stands before (with domain) */
+    pp_ms then_timeout;
     char tail[4096];      /* last bytes of stdout, for the result marker */
     size_t ntail;
 };
@@ -100,6 +103,13 @@ void runner_stage_init(struct pp_runner *r);
 void runner_stage_record(struct pp_runner *r, const struct pp_jrec *rec);
 void runner_stage_load(struct pp_runner *r, const char *path);
 bool runner_stage_refuses(const struct pp_runner *r, int server, char *why, size_t n);
+/* Before the drain a (PP_CMD_DRAIN / DRAIN_NOW) with [update] package, on a
+ * real pool: asks the server, read-only, whether it holds the package; the
+ * drain is sent (runner_send) only when it does.  true when it took the
+ * action over (the check runs, or the drain ended failed). */
+bool runner_stage_precheck(struct pp_runner *r, const struct pp_action *a);
+void runner_stage_precheck_done(struct pp_runner *r, const struct pp_cmdrec *c,
+                                enum pp_result res, const char *detail);
 /* Shows which servers hold the package: all of them (dry run), or the
  * count and the first refusals (start of a run: the dashboard's log). */
 void runner_stage_plan(struct pp_runner *r, bool all);
@@ -115,6 +125,11 @@ bool runner_waiting(const struct pp_runner *r);
 
 /* runner_cmd.c */
 void runner_run(struct pp_runner *r, const struct pp_action *a);
+/* Sends a's command as it is, no check before it (runner_run's last part). */
+void runner_send(struct pp_runner *r, const struct pp_action *a);
+/* The end of an engine action that sent nothing, or whose command never ran. */
+void runner_end_unsent(struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                       enum pp_result res, const char *detail);
 void runner_cancel_server(struct pp_runner *r, int server);
 void runner_poll_transport(struct pp_runner *r);
 void runner_cmd_free(struct pp_cmdrec *c);
@@ -129,8 +144,9 @@ void runner_dry_patch_start(struct pp_runner *r, int server);
 void runner_dry_patch_done(struct pp_runner *r, const struct pp_cmdrec *c, enum pp_result res,
                            const char *detail);
 /* Starts a read-only command on server (not an engine action: its end
- * comes back to the dry run).  0, or -1 when the transport refused it. */
-int runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
+ * comes back to whoever started it, by raw).  Its record, or NULL when the
+ * transport refused it. */
+struct pp_cmdrec *runner_start_raw(struct pp_runner *r, int server, enum pp_cmd_kind kind, const char *script,
                      enum pp_raw_check raw, pp_ms timeout);
 void runner_dry_finish(struct pp_runner *r);
 /* The template of kind expanded for server/domain, unwrapped (what the

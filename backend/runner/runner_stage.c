@@ -5,7 +5,10 @@
  *
  * "Verified" means the last finished `stage` record of the server is ok and
  * its SHA-256 equals the package's: [update] sha256 when set, else the local
- * file's, hashed once at start.  No [update] package: nothing is checked. */
+ * file's, hashed once at start.  No [update] package: nothing is checked.
+ * A verified copy in the journal is then checked on the server itself just
+ * before its drain (runner_stage_precheck): the drain is sent only when the
+ * server's own SHA-256 of the file at remote_path is the package's. */
 #include "backend/runner/runner_internal.h"
 
 #include <stdlib.h>
@@ -110,4 +113,102 @@ void runner_stage_plan(struct pp_runner *r, bool all)
                 "staged: %d of %d servers hold the update package", r->m->nservers),
              staged, r->m->nservers);
     runner_notify(r, PP_N_EVENT, -1, line);
+}
+
+/* The output pane says why a drain was not sent, as for the journal's refusals. */
+static void refuse(struct pp_runner *r, enum pp_cmd_kind kind, int server, enum pp_result res,
+                   const char *why)
+{
+    char said[PP_REASON_MAX * 2], line[PP_REASON_MAX * 2 + 32];
+    journal_say(why, said, sizeof said);   /* the journal keeps the English */
+    snprintf(line, sizeof line, _("= drain refused: %s"), said);
+    outbuf_add_line(&r->out[server], line);
+    runner_end_unsent(r, kind, server, res, why);
+}
+
+/* The journal says when the copy was verified; a copy deleted or replaced
+ * since then shows only on the server.  So the server is asked, with the
+ * read-only check --dry-run uses (stage_check_script), just before the drain:
+ * a drained server whose installer then fails is out of service for nothing. */
+bool runner_stage_precheck(struct pp_runner *r, const struct pp_action *a)
+{
+    const struct pp_update_cfg *u = &r->cfg->update;
+    int s = a->server;
+    if (!u->package[0] || r->opts.training || r->opts.dry_run || s < 0 || s >= r->m->nservers)
+        return false;   /* the simulator has no files */
+    const char *name = r->m->servers[s].name;
+    char path[PP_PATH_MAX], err[PP_REASON_MAX], why[PP_REASON_MAX + PP_PATH_MAX];
+    if (!u->hash_command || !u->hash_command[0]) {
+        /* a size alone proves nothing: never guess it is the package */
+        snprintf(why, sizeof why, "%s: not drained: its copy of the update package cannot be "
+                                  "verified on the server (the profile has no hash_command)",
+                 name);
+        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        return true;
+    }
+    if (stage_remote_path(u->remote_path, name, u->package, path, sizeof path, err,
+                          sizeof err) < 0) {
+        snprintf(why, sizeof why, "%s: not drained: cannot tell whether the update package is "
+                                  "on the server (%s)",
+                 name, err);
+        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        return true;
+    }
+    pp_ms timeout = r->cfg->timing.probe_timeout;
+    if (a->timeout > 0 && (timeout <= 0 || a->timeout < timeout))
+        timeout = a->timeout;
+    char *script = stage_check_script(u->hash_command, path, r->cfg->shell);
+    struct pp_cmdrec *c = script ? runner_start_raw(r, s, PP_CMD_PROBE, script,
+                                                    PP_RAW_PRECHECK, timeout)
+                                 : NULL;
+    free(script);
+    if (!c) {
+        snprintf(why, sizeof why, "%s: not drained: cannot tell whether the update package is "
+                                  "on the server (%s)",
+                 name, "the transport refused the command");
+        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        return true;
+    }
+    /* what runs once it answers: the engine's drain, as it asked for it */
+    c->domain = a->domain;
+    c->then_kind = a->kind;
+    c->then_timeout = a->timeout;
+    return true;
+}
+
+void runner_stage_precheck_done(struct pp_runner *r, const struct pp_cmdrec *c,
+                                enum pp_result res, const char *detail)
+{
+    const struct pp_update_cfg *u = &r->cfg->update;
+    int s = c->server;
+    const char *name = r->m->servers[s].name;
+    char path[PP_PATH_MAX], err[PP_REASON_MAX], why[PP_REASON_MAX + PP_PATH_MAX];
+    if (stage_remote_path(u->remote_path, name, u->package, path, sizeof path, err,
+                          sizeof err) < 0)
+        snprintf(path, sizeof path, "%s", u->remote_path);
+    if (res == PP_RES_CANCELLED) {
+        /* the step was cancelled (force drain): its end says so, and the
+         * engine decides what runs next */
+        snprintf(why, sizeof why, "%s: not drained: the check of its copy of the update package "
+                                  "was cancelled",
+                 name);
+        refuse(r, c->then_kind, s, PP_RES_CANCELLED, why);
+        return;
+    }
+    if (r->halted ||
+        !stage_precheck_verdict(name, path, r->pkg_sha, res, c->truncated, c->out, c->nout,
+                                detail, why, sizeof why)) {
+        if (r->halted)
+            snprintf(why, sizeof why, "%s: not drained: the journal cannot be written", name);
+        /* a timeout of the check is not a drain that ran past its time */
+        refuse(r, c->then_kind, s, PP_RES_FAILED, why);
+        return;
+    }
+    char line[PP_REASON_MAX + PP_PATH_MAX];
+    snprintf(line, sizeof line, _("= %s holds the update package at %s (sha256 %s): draining"),
+             name, path, r->pkg_sha);
+    outbuf_add_line(&r->out[s], line);
+    struct pp_action a = {.type = PP_ACT_RUN, .kind = c->then_kind, .server = s,
+                          .domain = c->domain, .timeout = c->then_timeout};
+    runner_send(r, &a);
 }

@@ -4,7 +4,9 @@
  * pool, and counts as staged only once the server's own SHA-256 of it
  * ([update] hash_command) equals the local file's.  Each result is
  * journaled as a `stage` record (server, result, sha256); the run refuses
- * to drain a server that has no such record for this package (runner_cmd.c).
+ * to drain a server that has no such record for this package, or whose copy
+ * the server itself, asked just before the drain, does not hold
+ * (runner_stage.c).
  *
  * The pure helpers are separate so tests call them without a transport. */
 #ifndef PP_STAGE_H
@@ -50,6 +52,16 @@ char *stage_check_script(const char *hash_tmpl, const char *path, enum pp_shell 
 /* Reads that answer: 1 present (*size, hex = its SHA-256 or ""), 0 missing,
  * -1 not understood. */
 int stage_check_parse(const char *out, size_t len, uint64_t *size, char hex[PP_SHA256_HEX + 1]);
+/* The check just before a drain (issue 13): reads the answer of
+ * stage_check_script on server (res: how the command ended; out, nout: its
+ * stdout, truncated when cut; detail: its last line or the transport's
+ * reason) against the package's SHA-256 sha.  true only when the file is at
+ * path and hashes to sha; else false with why, "SERVER: not drained: ..."
+ * saying what the server answered (missing, another file, or the evidence
+ * when it cannot tell): an English journal text. */
+bool stage_precheck_verdict(const char *server, const char *path, const char *sha,
+                            enum pp_result res, bool truncated, const char *out, size_t nout,
+                            const char *detail, char *why, size_t n);
 /* The first 64-hex-digit word of a hash command's output, lowercased into
  * hex.  0, or -1 when there is none. */
 int stage_parse_hash(const char *out, size_t len, char hex[PP_SHA256_HEX + 1]);

@@ -199,6 +199,49 @@ int stage_check_parse(const char *out, size_t len, uint64_t *size, char hex[PP_S
     return -1;
 }
 
+bool stage_precheck_verdict(const char *server, const char *path, const char *sha,
+                            enum pp_result res, bool truncated, const char *out, size_t nout,
+                            const char *detail, char *why, size_t n)
+{
+    uint64_t size = 0;
+    char hex[PP_SHA256_HEX + 1] = "";
+    char ev[PP_REASON_MAX];
+    int got = res == PP_RES_OK && !truncated ? stage_check_parse(out ? out : "", nout, &size, hex)
+                                             : -1;
+    if (got == 0) {
+        snprintf(why, n, "%s: not drained: the update package is missing on the server: no file "
+                         "%s: run poolpilot --stage, then retry",
+                 server, path);
+        return false;
+    }
+    if (got == 1 && hex[0] && sha && sha[0] && strcmp(hex, sha) == 0) {
+        why[0] = 0;
+        return true;
+    }
+    if (got == 1 && hex[0]) {
+        snprintf(why, n, "%s: not drained: %s on the server is another file: sha256 %s, not %s: "
+                         "run poolpilot --stage, then retry",
+                 server, path, hex, sha && sha[0] ? sha : "(unknown)");
+        return false;
+    }
+    /* cannot tell: the evidence, never a guess */
+    if (got == 1)
+        snprintf(ev, sizeof ev, "%s is there (%llu bytes) but its hash command printed no SHA-256",
+                 path, (unsigned long long)size);
+    else if (res != PP_RES_OK)
+        snprintf(ev, sizeof ev, "the check of %s ended %s%s%s", path, pp_result_name(res),
+                 detail && detail[0] ? ": " : "", detail ? detail : "");
+    else if (truncated)
+        snprintf(ev, sizeof ev, "the answer of the check of %s is too large", path);
+    else
+        snprintf(ev, sizeof ev, "the answer of the check of %s is not understood%s%s", path,
+                 detail && detail[0] ? ": " : "", detail ? detail : "");
+    snprintf(why, n, "%s: not drained: cannot tell whether the update package is on the server "
+                     "(%s)",
+             server, ev);
+    return false;
+}
+
 int stage_parse_hash(const char *out, size_t len, char hex[PP_SHA256_HEX + 1])
 {
     for (size_t i = 0; i + PP_SHA256_HEX <= len; i++) {

@@ -3,7 +3,8 @@
 # runs nothing else: the fakes' command logs hold only readiness checks,
 # the read-only probe (which proves every server's host key and logon), the
 # package check and (SfB 2015) the patch-level read; no server changes
-# state, no journal is written.
+# state, no journal is written.  Case 6 is a real run on the same pool: the
+# package check just before each drain (issue 13).
 # shellcheck disable=SC2034,SC2016  # variables are read in pool_check's eval'ed strings
 set -u
 : "${PP_SOURCE_DIR:?}"
@@ -156,6 +157,65 @@ pool_check "5: the summary: the unknown patch levels, nothing else" \
     'grep -q "dry run: 2 problem(s): servers whose patch level is unknown$" "$H_DIR/patch.out"'
 pool_check "5: nothing but read-only checks ran, no server changed" '[ "$(readiness_only)" -ge 1 ] && untouched'
 
+# ---- 6. the real run asks the server before each drain (issue 13) -------
+# The journal says every server holds a verified copy (the `stage` records
+# --stage writes), but fe02's copy was deleted, then replaced by other bytes,
+# after staging: its drain fails with what the server answered and is never
+# sent; fe01 (same domain), whose copy is intact, is drained.
+INIR=$H_DIR/run.ini
+pool_ini "$INIR" custom:lync2013 pool01.contoso.com '[timing]
+settle = 1s
+busy_retry = 1s
+restart_timeout = 60s
+drain_timeout = 60s
+upgrade_timeout = 60s
+verify_timeout = 60s
+readiness_timeout = 30s
+probe_timeout = 30s'"
+[update]
+package = $PKG
+remote_path = $REMOTE/{server}/{file}
+hash_command = (Get-FileHash -Algorithm SHA256 -LiteralPath {path}).Hash"
+staged_journal() {   # staged_journal FILE: a `stage` ok record for every server
+    local s i=0
+    for s in "${SERVERS[@]}"; do
+        i=$((i + 1))
+        printf '{"seq":%d,"ts":"2026-12-01T10:00:0%dZ","operator":"op","event":"stage","server":"%s","result":"ok","detail":"sha256 %s"}\n' \
+            "$i" "$i" "$s" "$SUM"
+    done >"$1"
+}
+reset_state() { local s d; for s in "${SERVERS[@]}"; do d=$(pool_dir "$s"); rm -f "$d/log" "$d/patched" "$d/services" "$d/boots"; done; }
+drains() { pool_log_count "$1" 'Stop-CsWindowsService'; }
+fe02_drain() { jq -r 'select(.event=="step-end" and .server=="fe02.contoso.com" and .step=="drain") | .result + " " + (.detail // .reason // "")' "$1" | tail -n1; }
+F2=$REMOTE/fe02.contoso.com/$(basename "$PKG")
+for case in missing other; do
+    h_log "6: the run, fe02's staged copy is $case on the server"
+    reset_state
+    if [ "$case" = missing ]; then rm -f "$F2"; else head -c 70000 /dev/zero >"$F2"; fi
+    OTHER=$(sha256sum "$F2" 2>/dev/null | cut -d' ' -f1)
+    JR=$H_DIR/run-$case.jsonl
+    staged_journal "$JR"
+    timeout 120 "$POOLPILOT" -c "$INIR" --headless --yes --journal "$JR" </dev/null >"$H_DIR/run-$case.out" 2>&1
+    rc=$?
+    pool_check "6 $case: the run stops (exit 1, rc=$rc)" '[ $rc -eq 1 ]'
+    if [ "$case" = missing ]; then
+        pool_check "6 $case: fe02's drain failed: the server has no file there" \
+            '[ "$(fe02_drain "$JR")" = "failed fe02.contoso.com: not drained: the update package is missing on the server: no file $F2: run poolpilot --stage, then retry" ]'
+    else
+        pool_check "6 $case: fe02's drain failed: the server holds another file" \
+            '[ "$(fe02_drain "$JR")" = "failed fe02.contoso.com: not drained: $F2 on the server is another file: sha256 $OTHER, not $SUM: run poolpilot --stage, then retry" ]'
+    fi
+    pool_check "6 $case: the server was asked (the package check ran on fe02)" \
+        '[ "$(pool_log_count fe02.contoso.com "Test-Path -LiteralPath \\\$pp_pkg")" -ge 1 ]'
+    pool_check "6 $case: fe02 was never drained, nothing changed it" \
+        '[ "$(drains fe02.contoso.com)" -eq 0 ] && [ ! -e "$(pool_dir fe02.contoso.com)/services" ] && [ ! -e "$(pool_dir fe02.contoso.com)/patched" ]'
+    pool_check "6 $case: fe01, whose copy is intact, was drained" \
+        '[ "$(drains fe01.contoso.com)" -ge 1 ] && jq -s -e "[.[] | select(.event==\"step-end\" and .server==\"fe01.contoso.com\" and .step==\"drain\" and .result==\"ok\")] | length == 1" "$JR" >/dev/null'
+    pool_check "6 $case: the output says why" 'grep -q "fe02.contoso.com: not drained: " "$H_DIR/run-$case.out"'
+done
+cp "$PKG" "$F2"
+reset_state
+
 # ---- 3. a changed host key on a server the readiness check does not use -----
 # A dry run is the pre-flight check before a maintenance window: "connects,
 # checks host keys" must cover every server of the pool, not only the one
@@ -178,6 +238,6 @@ pool_check "3: Lync Server 2013 has no patch-level cmdlet: said, not tried" \
      ! grep -q "patch level: Unknown" "$H_DIR/changed.out"'
 
 if [ $POOL_FAILS -gt 0 ]; then
-    for f in dry unknown changed missing patch; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
+    for f in dry unknown changed missing patch run-missing run-other; do echo "--- $f.out"; grep -v "^      " "$H_DIR/$f.out" | tail -n 20; done
 fi
 pool_done ssh_dryrun

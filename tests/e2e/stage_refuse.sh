@@ -1,7 +1,9 @@
 # The run refuses to drain a server that holds no verified copy of the
 # update package, before anything is sent to it (issue 13), and --dry-run
-# lists which servers are staged.  On the simulated pool: the check is the
-# runner's, the same for every transport.  The journal is seeded with the
+# lists which servers are staged.  On the simulated pool: the journal's
+# check is the runner's, the same for every transport (the simulator has no
+# files, so the server itself is asked only on a real pool: ssh_dryrun.sh
+# case 6 and tests/unit/test_runner_precheck.c).  The journal is seeded with the
 # `stage` records poolpilot --stage writes (tests/e2e/stage_sftp.sh makes
 # them against real sshds).
 set -u

@@ -292,6 +292,19 @@ static void test_event_lines_said(void **st)
     /* a server's own output, separators and all */
     journal_say("Update installed; a restart is required", out, sizeof out);
     assert_string_equal(out, "Update installed; a restart is required");
+    /* a drain refused by the server's answer just before it (issue 13) */
+    journal_say("fe02.contoso.com: not drained: the update package is missing on the server: no "
+                "file C:\\Updates\\x.exe: run poolpilot --stage, then retry", out, sizeof out);
+    assert_string_equal(out, "fe02.contoso.com：未清空：伺服器上缺少更新套件：沒有檔案 "
+                             "C:\\Updates\\x.exe：請執行 poolpilot --stage 後重試");
+    journal_say("fe02.contoso.com: not drained: C:\\Updates\\x.exe on the server is another "
+                "file: sha256 00ff, not 11ee: run poolpilot --stage, then retry", out, sizeof out);
+    assert_string_equal(out, "fe02.contoso.com：未清空：伺服器上的 C:\\Updates\\x.exe 是另一個"
+                             "檔案：sha256 為 00ff，而不是 11ee：請執行 poolpilot --stage 後重試");
+    journal_say("fe02.contoso.com: not drained: cannot tell whether the update package is on the "
+                "server (the check of C:\\x.exe ended timeout: no end within 30s)", out, sizeof out);
+    assert_string_equal(out, "fe02.contoso.com：未清空：無法判斷伺服器上是否有更新套件（the check "
+                             "of C:\\x.exe ended timeout: no end within 30s）");
     /* a step name inside a template is said too */
     journal_say("re-run upgrade on fe07.contoso.com", out, sizeof out);
     assert_string_equal(out, "在 fe07.contoso.com 上重跑升級");

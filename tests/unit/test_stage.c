@@ -143,6 +143,54 @@ static void test_check_script(void **state)
     assert_int_equal(stage_check_parse(junk, strlen(junk), &size, hex), -1);
 }
 
+/* The check before a drain: only the package's own SHA-256 at its path
+ * lets the drain go; anything else refuses, saying what the server answered. */
+static void test_precheck_verdict(void **state)
+{
+    (void)state;
+    char why[1024];
+    const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const char *path = "C:\\Updates\\x.exe";
+    const char *good = "pp-package-size 4\r\n9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\r\n";
+    assert_true(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, false, good, strlen(good), "",
+                                       why, sizeof why));
+    assert_string_equal(why, "");
+    /* the same answer cut short, or from a command that did not end ok: no */
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, true, good, strlen(good),
+                                        "", why, sizeof why));
+    assert_non_null(strstr(why, "fe01: not drained: cannot tell whether the update package is "
+                                "on the server (the answer of the check of C:\\Updates\\x.exe is "
+                                "too large)"));
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_TIMEOUT, false, good,
+                                        strlen(good), "no end within 30s", why, sizeof why));
+    assert_string_equal(why, "fe01: not drained: cannot tell whether the update package is on "
+                             "the server (the check of C:\\Updates\\x.exe ended timeout: no end "
+                             "within 30s)");
+    const char *miss = "pp-package-missing\n";
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, false, miss, strlen(miss),
+                                        "", why, sizeof why));
+    assert_string_equal(why, "fe01: not drained: the update package is missing on the server: "
+                             "no file C:\\Updates\\x.exe: run poolpilot --stage, then retry");
+    const char *other = "pp-package-size 4\n"
+                        "0000000000000000000000000000000000000000000000000000000000000000\n";
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, false, other,
+                                        strlen(other), "", why, sizeof why));
+    assert_non_null(strstr(why, "fe01: not drained: C:\\Updates\\x.exe on the server is another "
+                                "file: sha256 0000000000000000000000000000000000000000000000000000"
+                                "000000000000, not 9f86d081"));
+    const char *nohash = "pp-package-size 4\nGet-FileHash : access denied\n";
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, false, nohash,
+                                        strlen(nohash), "", why, sizeof why));
+    assert_non_null(strstr(why, "(4 bytes) but its hash command printed no SHA-256"));
+    assert_false(stage_precheck_verdict("fe01", path, sha, PP_RES_OK, false, "hello", 5, "hello",
+                                        why, sizeof why));
+    assert_non_null(strstr(why, "is not understood: hello)"));
+    /* the package's own hash unknown: nothing matches it */
+    assert_false(stage_precheck_verdict("fe01", path, "", PP_RES_OK, false, good, strlen(good),
+                                        "", why, sizeof why));
+    assert_non_null(strstr(why, "another file"));
+}
+
 static void test_parse_hash(void **state)
 {
     (void)state;
@@ -326,7 +374,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_sha256_missing_file),
         cmocka_unit_test(test_sftp_path),        cmocka_unit_test(test_remote_path),
         cmocka_unit_test(test_hash_script_quotes), cmocka_unit_test(test_parse_hash),
-        cmocka_unit_test(test_check_script),
+        cmocka_unit_test(test_check_script),     cmocka_unit_test(test_precheck_verdict),
         cmocka_unit_test(test_stage_record),     cmocka_unit_test(test_rate_chunks),
         cmocka_unit_test(test_update_config),
         cmocka_unit_test(test_patch_level_parse), cmocka_unit_test(test_patch_level_cmp),
