@@ -117,10 +117,7 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
     if ((a->kind == PP_CMD_DRAIN || a->kind == PP_CMD_DRAIN_NOW) &&
         runner_stage_refuses(r, a->server, err, sizeof err)) {
         /* nothing is sent: the server stays in service */
-        char line[PP_REASON_MAX + 16];
-        snprintf(line, sizeof line, "= drain refused: %s", err);
-        outbuf_add_line(&r->out[buf_index(r, a->server)], line);
-        enqueue_done(r, a->kind, a->server, PP_RES_FAILED, err);
+        runner_drain_refuse(r, a->kind, a->server, PP_RES_FAILED, err);
         return;
     }
     /* the journal says staged: the server itself is asked before its drain */

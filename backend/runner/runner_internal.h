@@ -128,6 +128,8 @@ void runner_run(struct pp_runner *r, const struct pp_action *a);
 /* Sends a's command as it is, no check before it (runner_run's last part). */
 void runner_send(struct pp_runner *r, const struct pp_action *a);
 /* The end of an engine action that sent nothing, or whose command never ran. */
+void runner_drain_refuse(struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                         enum pp_result res, const char *why);
 void runner_end_unsent(struct pp_runner *r, enum pp_cmd_kind kind, int server,
                        enum pp_result res, const char *detail);
 void runner_cancel_server(struct pp_runner *r, int server);

@@ -115,9 +115,10 @@ void runner_stage_plan(struct pp_runner *r, bool all)
     runner_notify(r, PP_N_EVENT, -1, line);
 }
 
-/* The output pane says why a drain was not sent, as for the journal's refusals. */
-static void refuse(struct pp_runner *r, enum pp_cmd_kind kind, int server, enum pp_result res,
-                   const char *why)
+/* The output pane says why a drain was not sent (in the operator's
+ * language; the journal keeps the English), and the drain ends unsent. */
+void runner_drain_refuse(struct pp_runner *r, enum pp_cmd_kind kind, int server,
+                         enum pp_result res, const char *why)
 {
     char said[PP_REASON_MAX * 2], line[PP_REASON_MAX * 2 + 32];
     journal_say(why, said, sizeof said);   /* the journal keeps the English */
@@ -143,7 +144,7 @@ bool runner_stage_precheck(struct pp_runner *r, const struct pp_action *a)
         snprintf(why, sizeof why, "%s: not drained: its copy of the update package cannot be "
                                   "verified on the server (the profile has no hash_command)",
                  name);
-        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        runner_drain_refuse(r, a->kind, s, PP_RES_FAILED, why);
         return true;
     }
     if (stage_remote_path(u->remote_path, name, u->package, path, sizeof path, err,
@@ -151,7 +152,7 @@ bool runner_stage_precheck(struct pp_runner *r, const struct pp_action *a)
         snprintf(why, sizeof why, "%s: not drained: cannot tell whether the update package is "
                                   "on the server (%s)",
                  name, err);
-        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        runner_drain_refuse(r, a->kind, s, PP_RES_FAILED, why);
         return true;
     }
     pp_ms timeout = r->cfg->timing.probe_timeout;
@@ -166,7 +167,7 @@ bool runner_stage_precheck(struct pp_runner *r, const struct pp_action *a)
         snprintf(why, sizeof why, "%s: not drained: cannot tell whether the update package is "
                                   "on the server (%s)",
                  name, "the transport refused the command");
-        refuse(r, a->kind, s, PP_RES_FAILED, why);
+        runner_drain_refuse(r, a->kind, s, PP_RES_FAILED, why);
         return true;
     }
     /* what runs once it answers: the engine's drain, as it asked for it */
@@ -192,7 +193,7 @@ void runner_stage_precheck_done(struct pp_runner *r, const struct pp_cmdrec *c,
         snprintf(why, sizeof why, "%s: not drained: the check of its copy of the update package "
                                   "was cancelled",
                  name);
-        refuse(r, c->then_kind, s, PP_RES_CANCELLED, why);
+        runner_drain_refuse(r, c->then_kind, s, PP_RES_CANCELLED, why);
         return;
     }
     if (r->halted ||
@@ -201,7 +202,7 @@ void runner_stage_precheck_done(struct pp_runner *r, const struct pp_cmdrec *c,
         if (r->halted)
             snprintf(why, sizeof why, "%s: not drained: the journal cannot be written", name);
         /* a timeout of the check is not a drain that ran past its time */
-        refuse(r, c->then_kind, s, PP_RES_FAILED, why);
+        runner_drain_refuse(r, c->then_kind, s, PP_RES_FAILED, why);
         return;
     }
     char line[PP_REASON_MAX + PP_PATH_MAX];
