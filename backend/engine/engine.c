@@ -327,7 +327,7 @@ static void start_resumed(struct pp_engine *e)
             gate_offer_domain(e);
     } else if (open == 0 && m->ndomains > 0) {
         if (m->failed_back)
-            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
+            gate_complete(e, GATE_END_FAILED_BACK);
         else
             gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
     } else if (m->busy_strikes >= e->cfg->timing.busy_strikes) {

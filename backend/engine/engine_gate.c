@@ -605,7 +605,52 @@ void gate_all_done(struct pp_engine *e)
                 m->ndomains, m->fqdn, e->cfg->backup_pool, e->cfg->failover_on);
         return;
     }
-    eng_finish(e, 0, N_("all domains done"));
+    gate_complete(e, GATE_END_DONE);
+}
+
+/* Lync Server 2013 / Skype for Business Server pools have a Back End whose
+ * databases an update changes too: Microsoft's "Install an update on a Back
+ * End Server" applies them, after the Front Ends, with Install-CsDatabase
+ * -Update -ConfiguredDatabases -SqlServerFqdn (docs/POWERSHELL.md).  Other
+ * profiles have no such step. */
+static bool has_backend_db(const struct pp_config *c)
+{
+    return !strcmp(c->profile, "lync2013") || !strcmp(c->profile, "sfb2015") ||
+           !strcmp(c->profile, "sfb2019");
+}
+
+/* Every domain is done (and the pool failed back, if it was failed over).
+ * A pool with a Back End poolpilot did not update is not called finished
+ * without saying so: a `backend` record (state "open") puts the open item
+ * on the checklist, and the completion text names what is left to do. */
+void gate_complete(struct pp_engine *e, enum gate_end end)
+{
+    static const char *const plain[] = {
+        [GATE_END_DONE] = N_("all domains done"),
+        [GATE_END_FAILED_BACK] = N_("all domains done; the pool is failed back"),
+        [GATE_END_NO_FAILBACK] = N_("all domains done; failback skipped by override"),
+    };
+    static const char *const open[] = {
+        [GATE_END_DONE] = N_("all domains done; Back End not updated by poolpilot: run "
+                             "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn "
+                             "<your Back End> on a Front End"),
+        [GATE_END_FAILED_BACK] = N_("all domains done; the pool is failed back; Back End not "
+                                    "updated by poolpilot: run Install-CsDatabase -Update "
+                                    "-ConfiguredDatabases -SqlServerFqdn <your Back End> on a "
+                                    "Front End"),
+        [GATE_END_NO_FAILBACK] = N_("all domains done; failback skipped by override; Back End "
+                                    "not updated by poolpilot: run Install-CsDatabase -Update "
+                                    "-ConfiguredDatabases -SqlServerFqdn <your Back End> on a "
+                                    "Front End"),
+    };
+    if (!has_backend_db(e->cfg)) {
+        eng_finish(e, 0, plain[end]);
+        return;
+    }
+    struct pp_jrec *r = eng_journal(e, PP_JEV_BACKEND);
+    eng_copy(r->state, sizeof r->state, "open");
+    eng_copy(r->reason, sizeof r->reason, PP_BACKEND_OPEN);
+    eng_finish(e, 0, open[end]);
 }
 
 static bool domain_open(const struct pp_domain *d)

@@ -104,6 +104,10 @@ void gate_offer_domain(struct pp_engine *e);
 void gate_start_failover(struct pp_engine *e);
 void gate_start_failback(struct pp_engine *e);
 void gate_all_done(struct pp_engine *e);
+/* the run's end once every domain is done: complete, saying so when the
+ * Back End is left open */
+enum gate_end { GATE_END_DONE, GATE_END_FAILED_BACK, GATE_END_NO_FAILBACK };
+void gate_complete(struct pp_engine *e, enum gate_end end);
 void gate_settle(struct pp_engine *e, bool final);
 /* override proceed on the pool while a failed fabric check holds the settle
  * wait: passes that check only */

@@ -459,7 +459,7 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
     case PP_OV_PROCEED:
         eng_clear_ask(e);
         if (pool && m->phase == PP_PH_FAILBACK_ASK) {
-            eng_finish(e, 0, N_("all domains done; failback skipped by override"));
+            gate_complete(e, GATE_END_NO_FAILBACK);
             break;
         }
         if (pool && m->phase == PP_PH_SETTLE && e->fabric_failed) {

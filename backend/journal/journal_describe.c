@@ -83,6 +83,9 @@ static const char *const templates[] = {
     N_("trainer injected a fault"),
     N_("the simulated pool refused the fault"),
     N_("input ended while the run waits for the operator"),
+    /* PP_BACKEND_OPEN (journal.h): the Back End left to the operator */
+    N_("Back End not updated by poolpilot: run Install-CsDatabase -Update -ConfiguredDatabases "
+       "-SqlServerFqdn <your Back End> on a Front End"),
     /* a decision as the debrief names it */
     N_("start %s"),
     N_("decline: %s"),

@@ -575,6 +575,41 @@ static void test_resume_complete_run_exits(void **st)
     done(b);
 }
 
+/* No Back End configured (issue 11 item 13): a Lync pool's run does not
+ * end as if the pool were finished.  The Back End is journaled as an open
+ * item and the completion text says what is left to do. */
+static void test_backend_not_configured_completes_open(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    assert_true(drv_autorun(d, 10000) > 0);
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 0);
+    const struct pp_jrec *b = drv_last(d, "backend");
+    assert_non_null(b);
+    assert_string_equal(b->state, "open");
+    assert_non_null(strstr(b->reason, "Install-CsDatabase -Update -ConfiguredDatabases "
+                                      "-SqlServerFqdn <your Back End> on a Front End"));
+    assert_non_null(strstr(drv_last(d, "complete")->reason, "Back End not updated by poolpilot"));
+    /* the open item comes before the end, and nothing ran for it */
+    assert_string_equal(d->recs[d->nrec - 1].event, "complete");
+    assert_string_equal(d->recs[d->nrec - 2].event, "backend");
+    done(d);
+    /* a pool without a Back End (linux-systemd) ends as before */
+    d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.example.com\nprofile = linux-systemd\n[servers]\n"
+                "a1.example.com = UD1\na2.example.com = UD1\nb1.example.com = UD2\n"
+                "b2.example.com = UD2\nc1.example.com = UD3\nc2.example.com = UD3\n");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(drv_autorun(d, 10000) > 0);
+    assert_true(d->exited);
+    assert_null(drv_last(d, "backend"));
+    assert_string_equal(drv_last(d, "complete")->reason, "all domains done");
+    done(d);
+}
+
 /* Replays a's journal into a fresh engine and starts it. */
 static struct drv *resume_of(struct drv *a, const char *pool_extra)
 {
@@ -807,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_discovery_and_mismatch),
         cmocka_unit_test(test_resume_from_journal),
         cmocka_unit_test(test_resume_complete_run_exits),
+        cmocka_unit_test(test_backend_not_configured_completes_open),
         cmocka_unit_test(test_mark_domain_done_by_hand),
         cmocka_unit_test(test_resume_around_failover),
         cmocka_unit_test(test_resume_after_domain_done_settles),
