@@ -10,7 +10,7 @@
 static const char *const step_names[PP_STEP_COUNT] = {"drain", "upgrade", "restart", "verify"};
 static const char *const kind_names[PP_CMD_COUNT] = {
     "readiness", "drain", "drain_now", "upgrade", "restart",
-    "verify", "probe", "pool_state", "fabric", "failover", "failback"};
+    "verify", "probe", "pool_state", "fabric", "failover", "failback", "backend"};
 static const char *const result_names[] = {"", "ok", "failed", "timeout", "lost", "cancelled"};
 static const char *const ready_names[] = {"Unknown", "Ready", "Busy", "InsufficientActiveFrontEnds"};
 

@@ -98,6 +98,8 @@ static int pick_check_server(struct pp_engine *e, bool *blocked)
     return -1;
 }
 
+int gate_pick_server(struct pp_engine *e) { return pick_check_server(e, NULL); }
+
 static void wait_record(struct pp_engine *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void wait_record(struct pp_engine *e, const char *fmt, ...)
@@ -588,6 +590,12 @@ void gate_all_done(struct pp_engine *e)
         gate_settle(e, true);
         return;
     }
+    if (backend_pending(e)) {
+        /* the Back End after every Front End, and before the failback
+         * (engine_backend.c says why) */
+        backend_offer(e);
+        return;
+    }
     if (m->failed_over && !m->failed_back && e->pool_tried[1]) {
         m->phase = PP_PH_FAILBACK_ASK;
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
@@ -643,13 +651,15 @@ void gate_complete(struct pp_engine *e, enum gate_end end)
                                     "-ConfiguredDatabases -SqlServerFqdn <your Back End> on a "
                                     "Front End"),
     };
-    if (!has_backend_db(e->cfg)) {
+    if (!has_backend_db(e->cfg) || e->backend == BE_OK) {
         eng_finish(e, 0, plain[end]);
         return;
     }
-    struct pp_jrec *r = eng_journal(e, PP_JEV_BACKEND);
-    eng_copy(r->state, sizeof r->state, "open");
-    eng_copy(r->reason, sizeof r->reason, PP_BACKEND_OPEN);
+    if (e->backend != BE_OPEN) {   /* override skip journaled it already */
+        struct pp_jrec *r = eng_journal(e, PP_JEV_BACKEND);
+        eng_copy(r->state, sizeof r->state, "open");
+        eng_copy(r->reason, sizeof r->reason, PP_BACKEND_OPEN);
+    }
     eng_finish(e, 0, open[end]);
 }
 
