@@ -48,8 +48,14 @@ bool backend_awaits_override(const struct pp_engine *e)
             (e->backend == BE_NOT_RUN && e->m->ask == PP_ASK_OPERATOR));
 }
 
+static void item(struct pp_engine *e, const char *what)
+{
+    eng_copy(e->m->backend_item, sizeof e->m->backend_item, what);
+}
+
 static void ask_unsure(struct pp_engine *e)
 {
+    item(e, "failed");
     char how[PP_REASON_MAX];
     char said[PP_REASON_MAX + 64];
     journal_say(e->backend_detail, said, sizeof said);
@@ -102,6 +108,7 @@ void backend_offer(struct pp_engine *e)
         return;
     }
     e->backend_server = s;
+    item(e, "asked");
     eng_ask(e, PP_ASK_BACKEND, -1, -1, PP_STEP_NONE,
             _("All %d domains are done. Update the Back End databases of %s: run "
               "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn %s on %s?"),
@@ -138,6 +145,7 @@ void backend_start(struct pp_engine *e)
              e->cfg->backend, m->servers[s].name);
     m->phase = PP_PH_BACKEND;
     e->backend = BE_RUNNING;
+    item(e, "running");
     e->backend_tried = true;
     e->backend_rerun_ok = false;
     e->backend_server = s;
@@ -147,6 +155,7 @@ void backend_start(struct pp_engine *e)
 void backend_declined(struct pp_engine *e)
 {
     e->backend = BE_DECLINED;
+    item(e, "declined");
     e->m->phase = PP_PH_BACKEND;
     eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
             _("Back End update declined. Override on %s: retry = run it; done = you updated the "
@@ -165,6 +174,7 @@ void backend_on_done(struct pp_engine *e, enum pp_result res, const char *detail
     eng_copy(j->detail, sizeof j->detail, detail);
     if (res == PP_RES_OK) {
         e->backend = BE_OK;
+        item(e, "ok");
         if (!e->stopped && !e->quit) {
             eng_note(e, _("the Back End databases on %s are updated"), e->cfg->backend);
             gate_all_done(e);
@@ -172,6 +182,7 @@ void backend_on_done(struct pp_engine *e, enum pp_result res, const char *detail
         return;
     }
     e->backend = BE_UNSURE;
+    item(e, "failed");
     e->backend_res = res;
     e->backend_console = false;
     eng_copy(e->backend_detail, sizeof e->backend_detail, detail);
@@ -203,10 +214,12 @@ void backend_override(struct pp_engine *e, enum pp_override ov, const char *who,
         eng_copy(j->state, sizeof j->state, "done");
         eng_copy(j->reason, sizeof j->reason, reason);
         e->backend = BE_OK;
+        item(e, "done");
     } else {
         eng_copy(j->state, sizeof j->state, "open");
         eng_copy(j->reason, sizeof j->reason, PP_BACKEND_OPEN);
         e->backend = BE_OPEN;
+        item(e, "open");
     }
     gate_all_done(e);
 }
@@ -217,17 +230,22 @@ void backend_restore(struct pp_engine *e, const struct pp_jrec *r)
 {
     if (!strcmp(r->state, "open")) {
         e->backend = BE_OPEN;
+        item(e, "open");
     } else if (!strcmp(r->state, "done")) {
         e->backend = BE_OK;
+        item(e, "done");
     } else if (!r->result[0]) {
         e->backend_inflight = true;
         e->backend_tried = true;
         e->backend_server = model_find_server(e->m, r->server);
+        item(e, "running");
     } else {
         e->backend_inflight = false;
         if (!strcmp(r->result, "ok")) {
             e->backend = BE_OK;
+            item(e, "ok");
         } else {
+            item(e, "failed");
             int res = PP_RES_FAILED;
             for (int k = PP_RES_OK; k <= PP_RES_CANCELLED; k++)
                 if (!strcmp(r->result, pp_result_name((enum pp_result)k)))
@@ -254,6 +272,7 @@ void backend_resume(struct pp_engine *e)
     eng_copy(l->result, sizeof l->result, "lost");
     eng_copy(l->detail, sizeof l->detail, "the console stopped while it ran");
     e->backend = BE_UNSURE;
+    item(e, "failed");
     e->backend_res = PP_RES_LOST;
     e->backend_console = true;
     eng_copy(e->backend_detail, sizeof e->backend_detail, l->detail);

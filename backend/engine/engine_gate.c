@@ -660,6 +660,7 @@ void gate_complete(struct pp_engine *e, enum gate_end end)
         eng_copy(r->state, sizeof r->state, "open");
         eng_copy(r->reason, sizeof r->reason, PP_BACKEND_OPEN);
     }
+    eng_copy(e->m->backend_item, sizeof e->m->backend_item, "open");
     eng_finish(e, 0, open[end]);
 }
 

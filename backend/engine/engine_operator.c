@@ -330,7 +330,7 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             if (m->phase == PP_PH_FAILBACK_ASK && m->active_domain < 0)
                 return true;
             if (m->active_domain >= 0 || m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
-                m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
+                m->phase == PP_PH_FAILBACK || m->phase == PP_PH_BACKEND || e->pool_cmd_running)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
             /* a failed fabric check, or the answer before a failback: the
              * override passes that one rule (proceed_rule) */

@@ -148,6 +148,10 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
         /* the Back End's update: started (no result) or ended */
         if (!r->result[0] && !r->state[0])
             m->phase = PP_PH_BACKEND;
+        snprintf(m->backend_item, sizeof m->backend_item, "%s",
+                 r->state[0] ? r->state
+                 : !r->result[0] ? "running"
+                 : !strcmp(r->result, "ok") ? "ok" : "failed");
     } else if (ev == PP_JEV_DOMAIN_START) {
         int d = model_find_domain(m, r->domain);
         if (d >= 0)

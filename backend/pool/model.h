@@ -132,6 +132,11 @@ struct pp_model {
      * pool's state was read); -1 none.  Screens offer override done /
      * skip / retry on the pool by it. */
     int pool_unsure;
+    /* The Back End's update (issue 11 item 13) as the checklist pane shows
+     * it: "" not reached; "asked", "running", "ok", "done" (the operator's
+     * word), "failed" (failed, timed out or lost: an override decides),
+     * "declined", "open" (left to the operator) */
+    char backend_item[16];
 
     int active_domain;            /* -1 when none */
     int chosen_domain;            /* operator's pick, -1 = first ready */

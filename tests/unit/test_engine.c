@@ -592,6 +592,7 @@ static void test_backend_not_configured_completes_open(void **st)
     assert_non_null(strstr(b->reason, "Install-CsDatabase -Update -ConfiguredDatabases "
                                       "-SqlServerFqdn <your Back End> on a Front End"));
     assert_non_null(strstr(drv_last(d, "complete")->reason, "Back End not updated by poolpilot"));
+    assert_string_equal(d->m.backend_item, "open");
     /* the open item comes before the end, and nothing ran for it */
     assert_string_equal(d->recs[d->nrec - 1].event, "complete");
     assert_string_equal(d->recs[d->nrec - 2].event, "backend");
@@ -657,6 +658,11 @@ static void test_backend_configured_asked_and_run(void **st)
     assert_non_null(strstr(d->m.ask_text, "Install-CsDatabase -Update -ConfiguredDatabases "
                                           "-SqlServerFqdn sql01.contoso.com on fe0"));
     assert_int_equal(drv_count(d, "backend"), 0);
+    /* no gate holds the pool here: a proceed would change nothing */
+    int before = d->nrec;
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "go on");
+    assert_int_equal(d->nrec, before);
+    assert_int_equal(d->m.ask, PP_ASK_BACKEND);
     drv_op(d, PP_OP_CONFIRM, NULL);
     int i = drv_find(d, PP_CMD_BACKEND, -2);
     assert_true(i >= 0);
@@ -669,6 +675,7 @@ static void test_backend_configured_asked_and_run(void **st)
     assert_string_equal(drv_last(d, "backend")->result, "ok");
     assert_string_equal(drv_last(d, "complete")->reason, "all domains done");
     assert_string_equal(drv_last(d, "confirm")->state, "backend");
+    assert_string_equal(d->m.backend_item, "ok");   /* the checklist pane's line */
     done(d);
 }
 
