@@ -156,6 +156,10 @@ static void apply_pool(struct cfg_loader *L, const struct cfg_entry *e)
             L->backup_bad = true;
         if (L->user)
             L->backup_line = e->line;
+    } else if (is(k, "backend")) {
+        (void)set_opt_dns(L, e, c->backend, sizeof c->backend);
+        if (L->user)
+            L->backend_line = e->line;
     } else if (is(k, "failover_on")) {
         (void)set_opt_dns(L, e, c->failover_on, sizeof c->failover_on);
         if (L->user)
@@ -314,7 +318,7 @@ static void apply_command(struct cfg_loader *L, const struct cfg_entry *e)
         char b[96];
         AERR(L, e->line,
              "unknown command '%s' in [commands] (readiness, drain, drain_now, upgrade, restart, "
-             "verify, probe, pool_state, fabric, failover, failback)",
+             "verify, probe, pool_state, fabric, failover, failback, backend)",
              cfg_show(b, sizeof b, e->key));
         return;
     }

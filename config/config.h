@@ -138,6 +138,8 @@ struct pp_config {
     enum pp_mode mode;
     char backup_pool[PP_NAME_MAX];     /* "" = not paired for disaster recovery */
     char failover_on[PP_NAME_MAX];     /* a Front End of the backup pool */
+    char backend[PP_NAME_MAX];         /* the Back End's SQL Server FQDN ({backend}); "" =
+                                        * poolpilot does not update the Back End */
     enum pp_confirm confirm;
     int parallel;                      /* servers of a domain at once; 0 = all */
     enum pp_quorum quorum;

@@ -102,6 +102,7 @@ struct cfg_loader {
     int cap_servers;
     int servers_declared;    /* [servers] lines seen, valid or not */
     int pool_line, servers_line, profile_line, fqdn_line, backup_line, failover_on_line;
+    int backend_line;
     bool backup_bad;         /* backup_pool was given but refused */
     int quorum_line, scenario_line, sim_line;
     int commands_from;       /* profile index whose commands a custom pool takes, -1 none */

@@ -7,7 +7,7 @@
  * Templates are script bodies only: backend/remote.c wraps PowerShell ones
  * (UTF-8 output, progress off, $ErrorActionPreference='Stop', try/catch,
  * result marker, -EncodedCommand) and POSIX ones (sh -c, marker line).
- * Placeholders {server} {pool} {domain} {backup_pool} are substituted with
+ * Placeholders {server} {pool} {domain} {backup_pool} {backend} are substituted with
  * validated DNS / domain names only; PowerShell templates quote them as
  * single-quoted strings ('{server}').
  *
@@ -277,6 +277,21 @@ static const char sim_defaults_text[] =
     "    if ($reg.Count -eq 1 -and [string]$reg[0].PoolState) { $state = [string]$reg[0].PoolState }\n" \
     "    Write-Output ('PoolState=' + $state)\n"
 
+/* The Back End's databases, once, after every Front End (issue 11 item
+ * 13): Microsoft's "Install an update on a Back End Server or Standard
+ * Edition server" applies an update's database changes with
+ * Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn (the
+ * ByConfigured parameter set, Install-CsDatabase.md).  Run on a Front End
+ * of the pool that is up; that a Front End may run it (the Management Shell
+ * with SQL rights on the Back End) is believed, from the cumulative
+ * updates' KB install notes (docs/POWERSHELL.md).  -Confirm:$false: nobody
+ * answers a prompt over SSH.  Only run when [pool] backend is set. */
+#define PS_BACKEND(MODULE)                                                                     \
+    "backend =\n"                                                                              \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn '{backend}' -Confirm:$false -Verbose\n" \
+    "    Write-Output 'Back End databases updated on {backend}'\n"
+
 /* Staging: the package goes where PS_UPGRADE looks for the installer
  * (C:\\Updates\\ + the package's own name), and the server hashes it with
  * Get-FileHash (PowerShell 4.0 and later: Windows Server 2012 R2, or WMF 4
@@ -293,7 +308,7 @@ static const char sim_defaults_text[] =
     "quorum = lync\n"                                                                          \
     "\n"                                                                                       \
     "[commands]\n" READINESS PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER, NAME)                       \
-        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_UPDATE
+        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_BACKEND(MODULE) PS_UPDATE
 
 static const char lync2013_text[] =
     PS_PROFILE("Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),

@@ -137,6 +137,13 @@ static void check_servers(struct cfg_loader *L)
     free(k);
 }
 
+/* Pools with a Back End whose databases [pool] backend names. */
+static bool backend_profile(const struct pp_config *c)
+{
+    const char *p = *c->commands_from ? c->commands_from : c->profile;
+    return !strcmp(p, "lync2013") || !strcmp(p, "sfb2015") || !strcmp(p, "sfb2019");
+}
+
 static void check_pool(struct cfg_loader *L)
 {
     struct pp_config *c = L->cfg;
@@ -160,6 +167,17 @@ static void check_pool(struct cfg_loader *L)
     } else if (*c->failover_on && !L->backup_bad) {
         VERR(L, L->failover_on_line, "failover_on needs backup_pool (the disaster-recovery pair)");
     }
+    if (*c->backend) {
+        if (!backend_profile(c))
+            VERR(L, L->backend_line,
+                 "backend applies to lync2013, sfb2015 and sfb2019 pools (the Back End's SQL "
+                 "Server), not to profile %s", c->profile);
+        else if ((*c->fqdn && strcasecmp(c->backend, c->fqdn) == 0) ||
+                 server_index(c, c->backend) >= 0)
+            VERR(L, L->backend_line,
+                 "backend must name the Back End's SQL Server, not this pool or one of its "
+                 "Front Ends");
+    }
     if (*c->failover_on && server_index(c, c->failover_on) >= 0)
         VERR(L, L->failover_on_line,
              "failover_on must be a Front End of the backup pool, not of this pool");
@@ -174,6 +192,8 @@ static void check_commands(struct cfg_loader *L)
     need[c->mode == PP_MODE_DOWNTIME ? PP_CMD_DRAIN_NOW : PP_CMD_DRAIN] = true;
     if (*c->backup_pool)
         need[PP_CMD_FAILOVER] = need[PP_CMD_FAILBACK] = true;
+    if (*c->backend && backend_profile(c))
+        need[PP_CMD_BACKEND] = true;
 
     char missing[256] = "";
     for (int k = 0; k < PP_CMD_COUNT; k++) {
@@ -230,7 +250,8 @@ static size_t ps_cmdline_length(const struct pp_config *c, const char *tmpl)
     size_t units = utf16_units(tmpl) + PP_PS_WRAP_CHARS;
     units += count_of(tmpl, "{server}") * server + count_of(tmpl, "{pool}") * strlen(c->fqdn) +
              count_of(tmpl, "{domain}") * domain +
-             count_of(tmpl, "{backup_pool}") * strlen(c->backup_pool);
+             count_of(tmpl, "{backup_pool}") * strlen(c->backup_pool) +
+             count_of(tmpl, "{backend}") * strlen(c->backend);
     return strlen(PP_PS_PREFIX) + (2 * units + 2) / 3 * 4;
 }
 

@@ -124,7 +124,7 @@ const char *cfg_show(char *buf, size_t n, const char *s)
 void cfg_scan_placeholders(const char *s, bool *uses_backup, cfg_bad_placeholder_fn bad,
                            void *ctx)
 {
-    static const char *const known[] = {"server", "pool", "domain", "backup_pool"};
+    static const char *const known[] = {"server", "pool", "domain", "backup_pool", "backend"};
     char msg[200];
     for (const char *p = s; *p;) {
         if (p[0] == '{' && p[1] == '{') {
@@ -147,7 +147,7 @@ void cfg_scan_placeholders(const char *s, bool *uses_backup, cfg_bad_placeholder
             continue;
         }
         int k = -1;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             if (strlen(known[i]) == n && strncasecmp(known[i], p + 1, n) == 0)
                 k = i;
         bool after_dollar = p > s && p[-1] == '$';
@@ -162,7 +162,7 @@ void cfg_scan_placeholders(const char *s, bool *uses_backup, cfg_bad_placeholder
             continue;
         } else if (k < 0) {
             snprintf(msg, sizeof msg, "unknown placeholder {%.*s} (known: {server} {pool} {domain} "
-                     "{backup_pool}; write {{ for a literal brace)", shown, p + 1);
+                     "{backup_pool} {backend}; write {{ for a literal brace)", shown, p + 1);
             if (bad)
                 bad(ctx, msg);
         } else if (!lower) {

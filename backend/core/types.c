@@ -10,7 +10,7 @@
 static const char *const step_names[PP_STEP_COUNT] = {"drain", "upgrade", "restart", "verify"};
 static const char *const kind_names[PP_CMD_COUNT] = {
     "readiness", "drain", "drain_now", "upgrade", "restart",
-    "verify", "probe", "pool_state", "fabric", "failover", "failback"};
+    "verify", "probe", "pool_state", "fabric", "failover", "failback", "backend"};
 static const char *const result_names[] = {"", "ok", "failed", "timeout", "lost", "cancelled"};
 static const char *const ready_names[] = {"Unknown", "Ready", "Busy", "InsufficientActiveFrontEnds"};
 
@@ -59,6 +59,8 @@ static const char *const labels[] = {
     /* steps and command kinds */
     N_("drain"), N_("upgrade"), N_("restart"), N_("verify"), N_("readiness"),
     N_("drain_now"), N_("probe"), N_("pool_state"), N_("fabric"), N_("failover"), N_("failback"),
+    /* TRANSLATORS: the Back End databases' update (a journal event) */
+    N_("backend"),
     /* results */
     N_("ok"), N_("failed"), N_("timeout"), N_("lost"), N_("cancelled"),
     /* TRANSLATORS: journal event names, shown at the start of an event line */
@@ -72,7 +74,9 @@ static const char *const labels[] = {
     /* a run's phase and a server's state (headless status) */
     N_("checking"), N_("busy-wait"), N_("problem"), N_("settle"), N_("failback-ask"),
     N_("stopped"), N_("pending"), N_("queued"), N_("running"), N_("verified"), N_("skipped"),
-    N_("marked-done")};
+    N_("marked-done"),
+    /* TRANSLATORS: a backend record's state: the Back End update is left to the operator */
+    N_("open")};
 
 const char *pp_label(const char *name)
 {

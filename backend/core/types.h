@@ -42,6 +42,8 @@ enum pp_cmd_kind {
     PP_CMD_FABRIC,      /* routing-group health before/after settle */
     PP_CMD_FAILOVER,
     PP_CMD_FAILBACK,
+    PP_CMD_BACKEND,     /* the Back End databases' update (Install-CsDatabase -Update),
+                         * once, after every domain: on a Front End of the pool */
     PP_CMD_COUNT
 };
 

@@ -193,6 +193,7 @@ struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
     e->last_strike = -1;
     e->pool_cmd_inflight = PP_CMD_COUNT;
     e->pool_unsure = PP_CMD_COUNT;
+    e->backend_server = -1;
     return e;
 }
 
@@ -284,6 +285,7 @@ static void start_resumed(struct pp_engine *e)
         s->lost_console = true;
         s->probed = false;
     }
+    backend_resume(e);   /* the Back End's update running when it died: lost, asked */
     int open = 0;
     for (int d = 0; d < m->ndomains; d++)
         open += m->domains[d].state != PP_DOM_DONE && m->domains[d].state != PP_DOM_DONE_EXCEPTIONS;
@@ -327,7 +329,7 @@ static void start_resumed(struct pp_engine *e)
             gate_offer_domain(e);
     } else if (open == 0 && m->ndomains > 0) {
         if (m->failed_back)
-            eng_finish(e, 0, N_("all domains done; the pool is failed back"));
+            gate_complete(e, GATE_END_FAILED_BACK);
         else
             gate_settle(e, true);   /* the last domain's end: wait for Ready, then done */
     } else if (m->busy_strikes >= e->cfg->timing.busy_strikes) {
@@ -354,6 +356,9 @@ static void handle_cmd_done(struct pp_engine *e, const struct pp_event *ev)
     case PP_CMD_FABRIC:
         e->fabric_running = false;
         gate_on_fabric(e, ev->result, ev->detail);
+        break;
+    case PP_CMD_BACKEND:
+        backend_on_done(e, ev->result, ev->detail);
         break;
     case PP_CMD_FAILOVER:
     case PP_CMD_FAILBACK:

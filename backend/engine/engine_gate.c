@@ -98,6 +98,8 @@ static int pick_check_server(struct pp_engine *e, bool *blocked)
     return -1;
 }
 
+int gate_pick_server(struct pp_engine *e) { return pick_check_server(e, NULL); }
+
 static void wait_record(struct pp_engine *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void wait_record(struct pp_engine *e, const char *fmt, ...)
@@ -613,6 +615,12 @@ void gate_all_done(struct pp_engine *e)
         gate_settle(e, true);
         return;
     }
+    if (backend_pending(e)) {
+        /* the Back End after every Front End, and before the failback
+         * (engine_backend.c says why) */
+        backend_offer(e);
+        return;
+    }
     if (m->failed_over && !m->failed_back && e->pool_tried[1]) {
         m->phase = PP_PH_FAILBACK_ASK;
         eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
@@ -630,7 +638,55 @@ void gate_all_done(struct pp_engine *e)
                 m->ndomains, m->fqdn, e->cfg->backup_pool, e->cfg->failover_on);
         return;
     }
-    eng_finish(e, 0, N_("all domains done"));
+    gate_complete(e, GATE_END_DONE);
+}
+
+/* Lync Server 2013 / Skype for Business Server pools have a Back End whose
+ * databases an update changes too: Microsoft's "Install an update on a Back
+ * End Server" applies them, after the Front Ends, with Install-CsDatabase
+ * -Update -ConfiguredDatabases -SqlServerFqdn (docs/POWERSHELL.md).  Other
+ * profiles have no such step. */
+static bool has_backend_db(const struct pp_config *c)
+{
+    return !strcmp(c->profile, "lync2013") || !strcmp(c->profile, "sfb2015") ||
+           !strcmp(c->profile, "sfb2019");
+}
+
+/* Every domain is done (and the pool failed back, if it was failed over).
+ * A pool with a Back End poolpilot did not update is not called finished
+ * without saying so: a `backend` record (state "open") puts the open item
+ * on the checklist, and the completion text names what is left to do. */
+void gate_complete(struct pp_engine *e, enum gate_end end)
+{
+    static const char *const plain[] = {
+        [GATE_END_DONE] = N_("all domains done"),
+        [GATE_END_FAILED_BACK] = N_("all domains done; the pool is failed back"),
+        [GATE_END_NO_FAILBACK] = N_("all domains done; failback skipped by override"),
+    };
+    static const char *const open[] = {
+        [GATE_END_DONE] = N_("all domains done; Back End not updated by poolpilot: run "
+                             "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn "
+                             "<your Back End> on a Front End"),
+        [GATE_END_FAILED_BACK] = N_("all domains done; the pool is failed back; Back End not "
+                                    "updated by poolpilot: run Install-CsDatabase -Update "
+                                    "-ConfiguredDatabases -SqlServerFqdn <your Back End> on a "
+                                    "Front End"),
+        [GATE_END_NO_FAILBACK] = N_("all domains done; failback skipped by override; Back End "
+                                    "not updated by poolpilot: run Install-CsDatabase -Update "
+                                    "-ConfiguredDatabases -SqlServerFqdn <your Back End> on a "
+                                    "Front End"),
+    };
+    if (!has_backend_db(e->cfg) || e->backend == BE_OK) {
+        eng_finish(e, 0, plain[end]);
+        return;
+    }
+    if (e->backend != BE_OPEN) {   /* override skip journaled it already */
+        struct pp_jrec *r = eng_journal(e, PP_JEV_BACKEND);
+        eng_copy(r->state, sizeof r->state, "open");
+        eng_copy(r->reason, sizeof r->reason, PP_BACKEND_OPEN);
+    }
+    eng_copy(e->m->backend_item, sizeof e->m->backend_item, "open");
+    eng_finish(e, 0, open[end]);
 }
 
 static bool domain_open(const struct pp_domain *d)

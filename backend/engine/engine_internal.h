@@ -17,6 +17,16 @@ struct eng_srv {
     bool rerun_ok;           /* operator accepted re-running the lost step */
 };
 
+/* The Back End's update (engine_backend.c). */
+enum be_state {
+    BE_NOT_RUN,     /* not asked yet, or asked */
+    BE_RUNNING,
+    BE_OK,          /* ended ok, or the operator's override done */
+    BE_UNSURE,      /* failed, timed out or lost: never re-run blind */
+    BE_DECLINED,    /* the operator said no: an override decides */
+    BE_OPEN         /* override skip: the run completes with it open */
+};
+
 /* What the pool-state probe read (engine_pool.c). */
 enum pool_truth { POOL_TRUTH_UNKNOWN, POOL_TRUTH_OVER, POOL_TRUTH_NOT };
 
@@ -74,6 +84,15 @@ struct pp_engine {
     bool resume_check;       /* resumed with membership unknown: check first */
     bool started;
     int records;             /* journal records restored */
+    /* the Back End's update (engine_backend.c) */
+    enum be_state backend;
+    enum pp_result backend_res;
+    bool backend_console;    /* lost because the console stopped */
+    bool backend_inflight;   /* restored: started, no end */
+    bool backend_tried;      /* started in this journal */
+    bool backend_rerun_ok;   /* an operator's override retry: the one way it runs again */
+    int backend_server;      /* where it runs / ran / would run; -1 */
+    char backend_detail[PP_REASON_MAX];
     bool lenient;            /* engine_restore_lenient(): topology not bound */
 };
 
@@ -104,7 +123,13 @@ void gate_offer_domain(struct pp_engine *e);
 void gate_start_failover(struct pp_engine *e);
 void gate_start_failback(struct pp_engine *e);
 void gate_all_done(struct pp_engine *e);
+/* the run's end once every domain is done: complete, saying so when the
+ * Back End is left open */
+enum gate_end { GATE_END_DONE, GATE_END_FAILED_BACK, GATE_END_NO_FAILBACK };
+void gate_complete(struct pp_engine *e, enum gate_end end);
 void gate_settle(struct pp_engine *e, bool final);
+/* a Front End that is up and idle, to read or run a pool-wide command on; -1 */
+int gate_pick_server(struct pp_engine *e);
 /* override proceed on the pool while a failed fabric check holds the settle
  * wait: passes that check only */
 void gate_accept_fabric(struct pp_engine *e);
@@ -121,6 +146,20 @@ void pool_probe(struct pp_engine *e);
 void pool_on_probe(struct pp_engine *e, enum pp_result res, const char *detail);
 bool pool_override_valid(const struct pp_engine *e, enum pp_override ov, char *why, size_t n);
 void pool_override(struct pp_engine *e, enum pp_override ov);
+
+/* engine_backend.c: the Back End databases' update once every domain is
+ * done (issue 11 item 13) */
+bool backend_configured(const struct pp_engine *e);
+bool backend_pending(const struct pp_engine *e);   /* configured, not settled */
+void backend_offer(struct pp_engine *e);
+void backend_start(struct pp_engine *e);
+void backend_declined(struct pp_engine *e);
+void backend_on_done(struct pp_engine *e, enum pp_result res, const char *detail);
+bool backend_awaits_override(const struct pp_engine *e);
+bool backend_override_valid(const struct pp_engine *e, enum pp_override ov, char *why, size_t n);
+void backend_override(struct pp_engine *e, enum pp_override ov, const char *who, const char *reason);
+void backend_restore(struct pp_engine *e, const struct pp_jrec *r);
+void backend_resume(struct pp_engine *e);   /* PP_EV_START after a restore */
 
 /* engine_domain.c: one domain's servers through their steps */
 void dom_start(struct pp_engine *e, int d);

@@ -14,7 +14,8 @@
 static const char *const ask_subject[] = {
     [PP_ASK_NONE] = "",          [PP_ASK_START_DOMAIN] = "domain", [PP_ASK_START_SERVER] = "server",
     [PP_ASK_START_STEP] = "step", [PP_ASK_FAILOVER] = "failover",  [PP_ASK_FAILBACK] = "failback",
-    [PP_ASK_RERUN] = "rerun",     [PP_ASK_FORCE_DRAIN] = "",       [PP_ASK_OPERATOR] = ""};
+    [PP_ASK_RERUN] = "rerun",     [PP_ASK_FORCE_DRAIN] = "",       [PP_ASK_OPERATOR] = "",
+    [PP_ASK_BACKEND] = "backend"};
 
 static const char *who(const struct pp_engine *e, const struct pp_event *ev)
 {
@@ -105,6 +106,9 @@ static void on_confirm(struct pp_engine *e, const struct pp_event *ev)
     case PP_ASK_FAILBACK:
         gate_start_failback(e);
         break;
+    case PP_ASK_BACKEND:
+        backend_start(e);
+        break;
     case PP_ASK_RERUN:
         m->servers[s].state = PP_SRV_QUEUED;
         m->servers[s].probed = false;
@@ -152,6 +156,9 @@ static void on_decline(struct pp_engine *e, const struct pp_event *ev)
                 _("Failback declined: the pool stays failed over to %s. Override retry on %s "
                   "runs the failback; override proceed on it ends the run without failing back."),
                 e->cfg->backup_pool, m->fqdn);
+        break;
+    case PP_ASK_BACKEND:
+        backend_declined(e);
         break;
     case PP_ASK_RERUN:
         eng_ask(e, PP_ASK_OPERATOR, s, d, m->servers[s].step,
@@ -323,7 +330,7 @@ static bool override_valid(struct pp_engine *e, enum pp_override ov, int s, int 
             if (m->phase == PP_PH_FAILBACK_ASK && m->active_domain < 0)
                 return true;
             if (m->active_domain >= 0 || m->phase == PP_PH_DOMAIN || m->phase == PP_PH_FAILOVER ||
-                m->phase == PP_PH_FAILBACK || e->pool_cmd_running)
+                m->phase == PP_PH_FAILBACK || m->phase == PP_PH_BACKEND || e->pool_cmd_running)
                 return snprintf(why, n, "%s", _("no gate holds the pool now")), false;
             /* a failed fabric check, or the answer before a failback: the
              * override passes that one rule (proceed_rule) */
@@ -476,7 +483,7 @@ static void apply_override(struct pp_engine *e, const struct pp_event *ev, int s
     case PP_OV_PROCEED:
         eng_clear_ask(e);
         if (pool && m->phase == PP_PH_FAILBACK_ASK) {
-            eng_finish(e, 0, N_("all domains done; failback skipped by override"));
+            gate_complete(e, GATE_END_NO_FAILBACK);
             break;
         }
         if (pool && m->phase == PP_PH_SETTLE && e->fabric_failed) {
@@ -536,6 +543,24 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
         return;
     }
     char why[PP_REASON_MAX];
+    if (pool && backend_awaits_override(e)) {
+        /* the Back End's update waits for the operator's word: retry, done
+         * or skip on the pool answer it (engine_backend.c) */
+        if (!backend_override_valid(e, ev->ov, why, sizeof why)) {
+            eng_note(e, _("override %s %s refused: %s"), engine_override_name(ev->ov), ev->target,
+                     why);
+            return;
+        }
+        struct pp_jrec *r = eng_journal(e, PP_JEV_OVERRIDE);
+        eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+        eng_copy(r->action, sizeof r->action, engine_override_name(ev->ov));
+        eng_copy(r->reason, sizeof r->reason, ev->reason);
+        eng_copy(r->result, sizeof r->result, "backend");
+        eng_copy(r->state, sizeof r->state, "pool");
+        eng_copy(r->detail, sizeof r->detail, m->fqdn);
+        backend_override(e, ev->ov, who(e, ev), ev->reason);
+        return;
+    }
     if (!override_valid(e, ev->ov, s, d, pool, why, sizeof why)) {
         eng_note(e, _("override %s %s refused: %s"), engine_override_name(ev->ov), ev->target, why);
         return;

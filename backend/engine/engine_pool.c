@@ -199,7 +199,7 @@ static void pool_moved_ok(struct pp_engine *e, bool fo, bool operators_word)
     struct pp_model *m = e->m;
     if (!fo) {
         m->failed_back = true;
-        eng_finish(e, 0, N_("all domains done; the pool is failed back"));
+        gate_complete(e, GATE_END_FAILED_BACK);
         return;
     }
     m->failed_over = true;

@@ -52,6 +52,8 @@ static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s
         }
         return;
     }
+    if (d < 0 && !strcmp(r->state, "pool") && !strcmp(r->result, "backend"))
+        return;   /* the Back End's: the `backend` record after it says what it did */
     if (d < 0 && !strcmp(r->state, "pool")) {
         /* the operator said what is true of a failover / failback whose
          * outcome was unknown (engine_pool.c), or ran it again */
@@ -227,6 +229,8 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         if (m->active_domain == d)
             m->active_domain = -1;
         e->settle_pending = true;
+    } else if (ev == PP_JEV_BACKEND) {
+        backend_restore(e, r);
     } else if (ev == PP_JEV_COMPLETE) {
         m->phase = PP_PH_COMPLETE;
     }

@@ -144,6 +144,14 @@ void replay_fold_record(struct pp_replay *rp, struct replay_fold *f, const struc
         }
         else if (strcmp(r->result, "ok"))
             m->phase = fo ? PP_PH_PROBLEM : PP_PH_FAILBACK_ASK;
+    } else if (ev == PP_JEV_BACKEND) {
+        /* the Back End's update: started (no result) or ended */
+        if (!r->result[0] && !r->state[0])
+            m->phase = PP_PH_BACKEND;
+        snprintf(m->backend_item, sizeof m->backend_item, "%s",
+                 r->state[0] ? r->state
+                 : !r->result[0] ? "running"
+                 : !strcmp(r->result, "ok") ? "ok" : "failed");
     } else if (ev == PP_JEV_DOMAIN_START) {
         int d = model_find_domain(m, r->domain);
         if (d >= 0)
@@ -174,6 +182,7 @@ static enum pp_ask_kind ask_of(const char *subject)
     if (!strcmp(subject, "step")) return PP_ASK_START_STEP;
     if (!strcmp(subject, "failover")) return PP_ASK_FAILOVER;
     if (!strcmp(subject, "failback")) return PP_ASK_FAILBACK;
+    if (!strcmp(subject, "backend")) return PP_ASK_BACKEND;
     if (!strcmp(subject, "rerun")) return PP_ASK_RERUN;
     return PP_ASK_OPERATOR;
 }

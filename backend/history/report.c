@@ -175,6 +175,19 @@ static void md_summary(FILE *f, const struct pp_checklist *c)
             fputs("none", f);
         fputs(" |\n", f);
     }
+    if (c->backend_ts[0]) {
+        /* an open item stays on the report: the pool is not finished */
+        fputs("| Back End | ", f);
+        if (!strcmp(c->backend_state, "open")) {
+            fputs("**open**: ", f);
+            md_text(f, c->backend_text);
+        } else {
+            md_text(f, c->backend_result[0] ? c->backend_result : "started");
+            fputs(" at ", f);
+            md_time(f, c->backend_ts);
+        }
+        fputs(" |\n", f);
+    }
     fprintf(f, "| Overrides | %d |\n| Journal records | %lld |\n", c->noverrides, c->records);
 }
 
@@ -493,6 +506,19 @@ static void report_json(FILE *f, const struct pp_checklist *c, const struct pp_d
         js_ts(f, "ts", c->failback_ts);
         fputs(",", f);
         js_key(f, "result", c->failback_result);
+        fputs("}", f);
+    } else
+        fputs("null", f);
+    fputs(",\n  \"backend\":", f);
+    if (c->backend_ts[0]) {
+        fputs("{", f);
+        js_ts(f, "ts", c->backend_ts);
+        fputs(",", f);
+        js_key(f, "state", !strcmp(c->backend_state, "open") ? "open" : "run");
+        fputs(",", f);
+        js_key(f, "result", c->backend_result);
+        fputs(",", f);
+        js_key(f, "text", c->backend_text);
         fputs("}", f);
     } else
         fputs("null", f);

@@ -278,6 +278,17 @@ static void header(struct st *s)
             fputs("; not failed back", s->out);
         fputc('\n', s->out);
     }
+    if (c->backend_ts[0]) {
+        fputs("Back End: ", s->out);
+        if (!strcmp(c->backend_state, "open")) {
+            fputs("OPEN: ", s->out);
+            put(s, c->backend_text);
+        } else {
+            put(s, c->backend_result[0] ? c->backend_result : "started");
+            fprintf(s->out, " at %s", when(s, c->backend_ts, t, sizeof t));
+        }
+        fputc('\n', s->out);
+    }
 }
 
 static void footer(struct st *s)

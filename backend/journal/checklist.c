@@ -354,6 +354,13 @@ int checklist_add(struct pp_checklist *c, const struct pp_jrec *r)
         }
         return add_timeline(c, r, rec_text(r));
     }
+    if (ev == PP_JEV_BACKEND) {
+        COPY(c->backend_ts, r->ts);
+        COPY(c->backend_result, r->result);
+        COPY(c->backend_state, r->state);
+        COPY(c->backend_text, rec_text(r));
+        return add_timeline(c, r, rec_text(r));
+    }
     if (ev == PP_JEV_DOMAIN_START) {
         if (di < 0)
             return 0;

@@ -9,7 +9,7 @@
  *
  * Events read (the engine writes them, with these stable names):
  *   start resume readiness wait pool-problem failover failback domain-start
- *   step-start step-end probe confirm override domain-done complete stop note
+ *   step-start step-end probe confirm override domain-done complete stop note backend
  * Other events are counted and otherwise ignored (forward compatibility).
  *
  * Ownership: checklist_new() returns a checklist the caller frees with
@@ -138,6 +138,11 @@ struct pp_checklist {
 
     char failover_ts[PP_TS_MAX], failover_result[16];   /* last failover record */
     char failback_ts[PP_TS_MAX], failback_result[16];
+    /* the last `backend` record: the Back End databases' update.  state
+     * "open": poolpilot did not update them (the operator's item, shown
+     * as open); otherwise result "" = started, or how it ended */
+    char backend_ts[PP_TS_MAX], backend_result[16], backend_state[16];
+    char backend_text[PP_REASON_MAX];
 
     bool complete;
     char complete_ts[PP_TS_MAX];

@@ -29,7 +29,13 @@
     X(STEP_START, "step-start") X(STEP_END, "step-end") X(PROBE, "probe")                    \
     X(CONFIRM, "confirm") X(DECLINE, "decline") X(OVERRIDE, "override")                      \
     X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")      \
-    X(REFUSED, "refused") X(STAGE, "stage")
+    X(REFUSED, "refused") X(STAGE, "stage") X(BACKEND, "backend")
+
+/* A `backend` record's reason when the Back End databases were left to the
+ * operator (state "open"): the checklist shows it as an open item. */
+#define PP_BACKEND_OPEN                                                                       \
+    "Back End not updated by poolpilot: run Install-CsDatabase -Update -ConfiguredDatabases " \
+    "-SqlServerFqdn <your Back End> on a Front End"
 
 enum pp_jev {
     PP_JEV_OTHER,   /* a name this version does not know (a newer console's) */

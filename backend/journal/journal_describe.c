@@ -83,6 +83,10 @@ static const char *const templates[] = {
     N_("trainer injected a fault"),
     N_("the simulated pool refused the fault"),
     N_("input ended while the run waits for the operator"),
+    N_("updating the Back End databases on %s (run on %s)"),
+    /* PP_BACKEND_OPEN (journal.h): the Back End left to the operator */
+    N_("Back End not updated by poolpilot: run Install-CsDatabase -Update -ConfiguredDatabases "
+       "-SqlServerFqdn <your Back End> on a Front End"),
     /* a decision as the debrief names it */
     N_("start %s"),
     N_("decline: %s"),

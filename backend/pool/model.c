@@ -266,7 +266,7 @@ const char *model_phase_name(enum pp_phase p)
 {
     static const char *const n[] = {"start",  "checking", "busy-wait", "problem",
                                     "failover", "choose", "domain", "settle",
-                                    "failback-ask", "failback", "complete", "stopped"};
+                                    "failback-ask", "failback", "backend", "complete", "stopped"};
     return (p >= 0 && p <= PP_PH_STOPPED) ? n[p] : "?";
 }
 

@@ -40,6 +40,7 @@ enum pp_phase {
     PP_PH_SETTLE,        /* after a domain: Ready again + settle wait */
     PP_PH_FAILBACK_ASK,  /* all domains done while failed over */
     PP_PH_FAILBACK,
+    PP_PH_BACKEND,       /* every domain done: the Back End's update asked / runs */
     PP_PH_COMPLETE,
     PP_PH_STOPPED        /* the operator stopped, or nothing can go on */
 };
@@ -54,7 +55,8 @@ enum pp_ask_kind {
     PP_ASK_FAILBACK,
     PP_ASK_RERUN,         /* unknown outcome: probed; re-run the step? */
     PP_ASK_FORCE_DRAIN,   /* graceful drain overran: needs override force */
-    PP_ASK_OPERATOR       /* stuck: only an override or quit helps; text says why */
+    PP_ASK_OPERATOR,      /* stuck: only an override or quit helps; text says why */
+    PP_ASK_BACKEND        /* every domain done: run the Back End's update ([pool] backend)? */
 };
 /* Can a plain "yes" answer this question (and --yes answer it for the
  * operator)?  Not "none", and not the two that only an override answers.
@@ -130,6 +132,11 @@ struct pp_model {
      * pool's state was read); -1 none.  Screens offer override done /
      * skip / retry on the pool by it. */
     int pool_unsure;
+    /* The Back End's update (issue 11 item 13) as the checklist pane shows
+     * it: "" not reached; "asked", "running", "ok", "done" (the operator's
+     * word), "failed" (failed, timed out or lost: an override decides),
+     * "declined", "open" (left to the operator) */
+    char backend_item[16];
 
     int active_domain;            /* -1 when none */
     int chosen_domain;            /* operator's pick, -1 = first ready */

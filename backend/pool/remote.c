@@ -61,8 +61,8 @@ static void printable(char *dst, size_t n, const char *s)
 
 /* ---- remote_expand ---- */
 
-static const char *const ph_names[] = {"server", "pool", "domain", "backup_pool"};
-#define PH_COUNT 4
+static const char *const ph_names[] = {"server", "pool", "domain", "backup_pool", "backend"};
+#define PH_COUNT 5
 
 static const char *ph_value(const struct pp_subst *s, int k)
 {
@@ -72,7 +72,8 @@ static const char *ph_value(const struct pp_subst *s, int k)
     case 0: return s->server;
     case 1: return s->pool;
     case 2: return s->domain;
-    default: return s->backup_pool;
+    case 3: return s->backup_pool;
+    default: return s->backend;
     }
 }
 
@@ -190,7 +191,7 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
         if (k < 0 || !lower) {
             seterr(err, errn, "%s placeholder {%.*s}%s", k < 0 ? "unknown" : "misspelt",
                    (int)(wn > 40 ? 40 : wn), p + 1,
-                   k < 0 ? " (known: {server} {pool} {domain} {backup_pool}; write {{ for a literal brace)"
+                   k < 0 ? " (known: {server} {pool} {domain} {backup_pool} {backend}; write {{ for a literal brace)"
                          : " (placeholders are lower case)");
             free(b.p);
             return NULL;
@@ -198,7 +199,7 @@ char *remote_expand(const char *tmpl, const struct pp_subst *s, enum pp_shell sh
         const char *v = ph_value(s, k);
         if (!v || !*v) {
             seterr(err, errn, "the template needs {%s} but there is no %s here",
-                   ph_names[k], k == 3 ? "backup pool" : ph_names[k]);
+                   ph_names[k], k == 3 ? "backup pool" : k == 4 ? "[pool] backend" : ph_names[k]);
             free(b.p);
             return NULL;
         }

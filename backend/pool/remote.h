@@ -22,7 +22,7 @@
 #define PP_MARKER "@@POOLPILOT-RESULT@@"
 
 struct pp_subst {
-    const char *server, *pool, *domain, *backup_pool;  /* NULL or "" = absent */
+    const char *server, *pool, *domain, *backup_pool, *backend;  /* NULL or "" = absent */
 };
 
 /* Expands a template.  Returns a heap string, or NULL with err set

@@ -38,6 +38,7 @@ static char *expand(const struct pp_runner *r, enum pp_cmd_kind kind, int server
         .pool = r->cfg->fqdn,
         .domain = domain >= 0 && domain < r->m->ndomains ? r->m->domains[domain].name : NULL,
         .backup_pool = r->cfg->backup_pool,
+        .backend = r->cfg->backend,
     };
     return remote_expand(tmpl, &s, r->cfg->shell, err, errn);
 }

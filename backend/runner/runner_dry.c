@@ -116,6 +116,14 @@ void runner_dry_plan(struct pp_runner *r)
             plan_line(r, -1, head, PP_CMD_POOL_STATE, -1);
         }
     }
+    if (r->cfg->backend[0] && has_template(r, PP_CMD_BACKEND) && m->nservers > 0) {
+        /* asked once every domain is done, on a Front End that is up then
+         * (engine_backend.c); the plan names the pool's first */
+        snprintf(head, sizeof head,
+                 _("would run on a Front End that is up (e.g. %s) once every domain is done,"),
+                 m->servers[0].name);
+        plan_line(r, 0, head, PP_CMD_BACKEND, -1);
+    }
     runner_stage_plan(r, true);
     if (r->cfg->update.package[0] && r->opts.training)
         runner_notify(r, PP_N_EVENT, -1,

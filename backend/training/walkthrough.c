@@ -502,6 +502,13 @@ void walkthrough_explain(const struct pp_model *m, const struct pp_config *cfg, 
     case PP_PH_FAILBACK: explain_failover_running(&c, true); break;
     case PP_PH_DOMAIN: explain_domain(&c); break;
     case PP_PH_SETTLE: explain_settle(&c); break;
+    case PP_PH_BACKEND:
+        walk_title(&c, "backend", "%s", _("Updating the Back End"));
+        walk_para(&c, WALK_WHAT, "%s",
+                  _("Install-CsDatabase -Update -ConfiguredDatabases runs on a Front End: it "
+                    "applies the update's changes to the Back End's databases. The run goes on "
+                    "when it ends."));
+        break;
     default: explain_checking(&c); break;
     }
 }

@@ -310,6 +310,16 @@ void walk_explain_ask(struct walk_ctx *c)
         walk_para(c, WALK_YOU, _("Confirm fails back. Decline leaves the pool failed over; "
                                  "override proceed on the pool then ends the run without it."));
         break;
+    case PP_ASK_BACKEND:
+        walk_title(c, "backend-ask", "%s", _("Update the Back End?"));
+        walk_para(c, WALK_WHAT, "%s",
+                  _("Every domain is done: every Front End runs the update. Microsoft's "
+                    "procedure ends with the Back End's databases (Install-CsDatabase -Update "
+                    "-ConfiguredDatabases), run once, on a Front End."));
+        walk_para(c, WALK_YOU, "%s",
+                  _("Confirm runs it. Decline leaves it to an override on the pool: retry runs "
+                    "it, done says you did it, skip ends the run with the Back End open."));
+        break;
     case PP_ASK_RERUN:
         explain_rerun(c);
         break;

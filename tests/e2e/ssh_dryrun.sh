@@ -29,6 +29,8 @@ pool_ini "$INIP" custom:sfb2015 pool01.contoso.com "$TIMING
 [update]
 package = $PKG
 remote_path = $REMOTE/{server}/{file}"
+# the Back End's update is the run's last step: the plan shows it too
+sed -i '/^commands_from = /a backend = sql01.contoso.com' "$INIP"
 
 reset_logs() { local s; for s in "${SERVERS[@]}"; do rm -f "$(pool_dir "$s")/log"; done; }
 readiness_only() {      # every command any fake ran is a readiness check, the read-only
@@ -71,6 +73,8 @@ for d in UpgradeDomain1 UpgradeDomain2; do
     pool_check "1: plan: the readiness check before $d, on a server outside it" \
         'grep "would run before $d on fe0" "$OUT" | grep -q "readiness:"'
 done
+pool_check "1: plan: the Back End's update, once every domain is done" \
+    'grep "would run on a Front End that is up (e.g. fe01.contoso.com) once every domain is done, backend:" "$OUT" >/dev/null && grep -q "Install-CsDatabase -Update -ConfiguredDatabases.*sql01.contoso.com" "$OUT"'
 pool_check "1: plan: the probe of each server, for an unknown outcome" \
     '[ "$(grep -c "would run on fe0.* when a step.s outcome is unknown, probe:" "$OUT")" -eq 4 ]'
 for s in "${SERVERS[@]}"; do

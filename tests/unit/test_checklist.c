@@ -235,6 +235,32 @@ static void add(struct pp_checklist *c, const char *event, const char *domain,
     assert_int_equal(checklist_add(c, &r), 0);
 }
 
+/* The Back End's update (issue 11 item 13): its last record is what the
+ * checklist shows; an open item stays open after the run completes. */
+static void test_backend_item(void **state)
+{
+    (void)state;
+    struct pp_checklist *c = checklist_new();
+    assert_non_null(c);
+    add(c, "backend", NULL, "fe01.contoso.com", NULL, NULL, "updating the Back End databases");
+    assert_string_equal(c->backend_result, "");
+    assert_string_equal(c->backend_state, "");
+    add(c, "backend", NULL, "fe01.contoso.com", NULL, "failed", "Cannot open database");
+    assert_string_equal(c->backend_result, "failed");
+    struct pp_jrec r = {0};
+    strcpy(r.event, "backend");
+    strcpy(r.state, "open");
+    strcpy(r.reason, PP_BACKEND_OPEN);
+    assert_int_equal(checklist_add(c, &r), 0);
+    add(c, "complete", NULL, NULL, NULL, NULL, NULL);
+    checklist_finish(c, false);
+    assert_true(c->complete);
+    assert_string_equal(c->backend_state, "open");
+    assert_string_equal(c->backend_text, PP_BACKEND_OPEN);
+    assert_int_equal(c->unknown_events, 0);
+    checklist_free(c);
+}
+
 static void test_edge_cases(void **state)
 {
     (void)state;
@@ -397,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_fold_good_run),
         cmocka_unit_test(test_fold_stopped_run),
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_backend_item),
         cmocka_unit_test(test_load_names_and_liveness),
         cmocka_unit_test(test_ts_ms),
         cmocka_unit_test(test_names),

@@ -355,6 +355,26 @@ static void test_pool_values(void **state)
            "t.ini:2: fqdn: 'pool01_contoso.com' is not a valid DNS name");
 }
 
+/* [pool] backend: the Back End's SQL Server (issue 11 item 13) */
+static void test_pool_backend(void **state)
+{
+    (void)state;
+    EXPECT_OK(BASE "[pool]\nbackend = sql01.contoso.com\n");
+    assert_string_equal(C.backend, "sql01.contoso.com");
+    assert_non_null(strstr(C.commands[PP_CMD_BACKEND],
+                           "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn "
+                           "'{backend}'"));
+    EXPECT(BASE "[pool]\nbackend = sql01;contoso.com\n",
+           "t.ini:8: backend: 'sql01;contoso.com' is not a valid DNS name");
+    EXPECT(BASE "[pool]\nbackend = fe01.contoso.com\n",
+           "t.ini:8: backend must name the Back End's SQL Server, not this pool or one of its "
+           "Front Ends");
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = linux-systemd\nbackend = sql01.contoso.com\n"
+           SERVERS,
+           "t.ini:4: backend applies to lync2013, sfb2015 and sfb2019 pools (the Back End's SQL "
+           "Server), not to profile linux-systemd");
+}
+
 static void test_pool_backup(void **state)
 {
     (void)state;
@@ -751,11 +771,11 @@ static void test_commands_placeholders(void **state)
                 "    install\n"
                 "    echo {Server} {pool} {pool_fqdn}\n"
                 "verify = echo ${server} ${HOME} ${env:TEMP} ${Domain}\n",
-           "t.ini:8: unknown placeholder {sever} (known: {server} {pool} {domain} {backup_pool}; "
-           "write {{ for a literal brace)",
+           "t.ini:8: unknown placeholder {sever} (known: {server} {pool} {domain} {backup_pool} "
+           "{backend}; write {{ for a literal brace)",
            "t.ini:11: placeholder {Server} must be written in lower case: {server}",
-           "t.ini:11: unknown placeholder {pool_fqdn} (known: {server} {pool} {domain} {backup_pool}; "
-           "write {{ for a literal brace)",
+           "t.ini:11: unknown placeholder {pool_fqdn} (known: {server} {pool} {domain} {backup_pool} "
+           "{backend}; write {{ for a literal brace)",
            "t.ini:12: ${server} is ambiguous: write {server} for the placeholder or ${{server}} for "
            "the shell variable",
            "t.ini:12: ${Domain} is ambiguous: write {domain} for the placeholder or ${{domain}} for "
@@ -777,7 +797,7 @@ static void test_templates_expand(void **state)
     (void)state;
     static const char *const profiles[] = {"lync2013", "sfb2015", "sfb2019", "linux-systemd"};
     const struct pp_subst sub = {"fe01.contoso.com", "pool01.contoso.com", "UpgradeDomain1",
-                                 "pool02.contoso.com"};
+                                 "pool02.contoso.com", "sql01.contoso.com"};
     for (size_t i = 0; i < sizeof profiles / sizeof *profiles; i++) {
         char text[256];
         snprintf(text, sizeof text, "[pool]\nfqdn = p.contoso.com\nprofile = %s\n" SERVERS,
@@ -833,7 +853,7 @@ static void test_commands_errors(void **state)
     (void)state;
     EXPECT(BASE "[commands]\nreboot = x\nupgrade =\nrestart =\nverify = a ; b\n",
            "t.ini:8: unknown command 'reboot' in [commands] (readiness, drain, drain_now, upgrade, "
-           "restart, verify, probe, pool_state, fabric, failover, failback)",
+           "restart, verify, probe, pool_state, fabric, failover, failback, backend)",
            "t.ini:9: upgrade: this command is required and cannot be empty",
            "t.ini:10: restart: this command is required and cannot be empty",
            "t.ini:11: in [commands] a ';' after a space starts an INI comment and would cut the "
@@ -1077,7 +1097,7 @@ static void test_many_errors_one_run(void **state)
            "t.ini:7: server 'fe01.contoso.com' is in two domains: 'UD1' (line 6) and 'UD2'",
            "t.ini:8: server 'fe;02' is not a valid DNS name",
            "t.ini:10: settle: '20' has no unit; units are required (250ms, 90s, 10m, 2h, 1h30m)",
-           "t.ini:12: unknown placeholder {srv} (known: {server} {pool} {domain} {backup_pool}; write "
+           "t.ini:12: unknown placeholder {srv} (known: {server} {pool} {domain} {backup_pool} {backend}; write "
            "{{ for a literal brace)",
            "t.ini:13: unknown section [bogus]");
 }
@@ -1184,6 +1204,7 @@ int main(void)
         cmocka_unit_test_teardown(test_pool_required, teardown),
         cmocka_unit_test_teardown(test_pool_values, teardown),
         cmocka_unit_test_teardown(test_pool_backup, teardown),
+        cmocka_unit_test_teardown(test_pool_backend, teardown),
         cmocka_unit_test_teardown(test_servers_rules, teardown),
         cmocka_unit_test_teardown(test_servers_lync_limit, teardown),
         cmocka_unit_test_teardown(test_servers_injection, teardown),

@@ -575,6 +575,207 @@ static void test_resume_complete_run_exits(void **st)
     done(b);
 }
 
+/* No Back End configured (issue 11 item 13): a Lync pool's run does not
+ * end as if the pool were finished.  The Back End is journaled as an open
+ * item and the completion text says what is left to do. */
+static void test_backend_not_configured_completes_open(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    to_first_domain(d);
+    assert_true(drv_autorun(d, 10000) > 0);
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 0);
+    const struct pp_jrec *b = drv_last(d, "backend");
+    assert_non_null(b);
+    assert_string_equal(b->state, "open");
+    assert_non_null(strstr(b->reason, "Install-CsDatabase -Update -ConfiguredDatabases "
+                                      "-SqlServerFqdn <your Back End> on a Front End"));
+    assert_non_null(strstr(drv_last(d, "complete")->reason, "Back End not updated by poolpilot"));
+    assert_string_equal(d->m.backend_item, "open");
+    /* the open item comes before the end, and nothing ran for it */
+    assert_string_equal(d->recs[d->nrec - 1].event, "complete");
+    assert_string_equal(d->recs[d->nrec - 2].event, "backend");
+    done(d);
+    /* a pool without a Back End (linux-systemd) ends as before */
+    d = malloc(sizeof *d);
+    drv_init(d, "[pool]\nfqdn = pool01.example.com\nprofile = linux-systemd\n[servers]\n"
+                "a1.example.com = UD1\na2.example.com = UD1\nb1.example.com = UD2\n"
+                "b2.example.com = UD2\nc1.example.com = UD3\nc2.example.com = UD3\n");
+    drv_start(d);
+    drv_answer_check(d, PP_READY_READY);
+    assert_true(drv_autorun(d, 10000) > 0);
+    assert_true(d->exited);
+    assert_null(drv_last(d, "backend"));
+    assert_string_equal(drv_last(d, "complete")->reason, "all domains done");
+    done(d);
+}
+
+#define BE "backend = sql01.contoso.com\n"
+
+/* Like drv_autorun, but stops at the first question of kind `k` (true),
+ * or when the run ends or gets stuck (false). */
+static bool run_to_ask(struct drv *d, enum pp_ask_kind k)
+{
+    for (int it = 0; it < 20000; it++) {
+        if (d->m.ask == k)
+            return true;
+        if (d->exited)
+            return false;
+        if (model_ask_confirmable(d->m.ask)) {
+            drv_op(d, PP_OP_CONFIRM, NULL);
+            continue;
+        }
+        if (d->m.ask != PP_ASK_NONE && d->nruns == 0)
+            return false;
+        if (drv_find(d, PP_CMD_READINESS, -2) >= 0) {
+            drv_advance(d, 5000);
+            drv_answer_check(d, PP_READY_READY);
+            continue;
+        }
+        if (d->nruns > 0) {
+            drv_advance(d, 60000);
+            drv_finish(d, 0, PP_RES_OK, NULL, "fine");
+            continue;
+        }
+        if (!drv_wake(d))
+            return false;
+    }
+    return false;
+}
+
+/* [pool] backend set: every domain done, the operator is asked; confirm
+ * runs the Back End's update on a Front End that is up, journaled; ok ends
+ * the run complete, with nothing left open (issue 11 item 13). */
+static void test_backend_configured_asked_and_run(void **st)
+{
+    (void)st;
+    struct drv *d = mk(BE, "");
+    to_first_domain(d);
+    assert_true(run_to_ask(d, PP_ASK_BACKEND));
+    assert_int_equal(d->m.domains_done, 4);
+    assert_int_equal(d->m.phase, PP_PH_BACKEND);
+    assert_non_null(strstr(d->m.ask_text, "Install-CsDatabase -Update -ConfiguredDatabases "
+                                          "-SqlServerFqdn sql01.contoso.com on fe0"));
+    assert_int_equal(drv_count(d, "backend"), 0);
+    /* no gate holds the pool here: a proceed would change nothing */
+    int before = d->nrec;
+    drv_override(d, PP_OV_PROCEED, "pool01.contoso.com", "go on");
+    assert_int_equal(d->nrec, before);
+    assert_int_equal(d->m.ask, PP_ASK_BACKEND);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    int i = drv_find(d, PP_CMD_BACKEND, -2);
+    assert_true(i >= 0);
+    assert_int_equal(drv_count(d, "backend"), 1);
+    assert_string_equal(drv_last(d, "backend")->result, "");
+    assert_false(d->exited);
+    drv_finish(d, i, PP_RES_OK, NULL, "Back End databases updated on sql01.contoso.com");
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 0);
+    assert_string_equal(drv_last(d, "backend")->result, "ok");
+    assert_string_equal(drv_last(d, "complete")->reason, "all domains done");
+    assert_string_equal(drv_last(d, "confirm")->state, "backend");
+    assert_string_equal(d->m.backend_item, "ok");   /* the checklist pane's line */
+    done(d);
+}
+
+/* A Back End update that failed is never run again blind: --yes cannot,
+ * a plain confirmation cannot; override retry on the pool does; override
+ * done ends the run complete, skip ends it with the Back End open. */
+static void test_backend_failed_needs_override(void **st)
+{
+    (void)st;
+    struct drv *d = mk(BE, "");
+    to_first_domain(d);
+    assert_true(run_to_ask(d, PP_ASK_BACKEND));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_BACKEND, -2), PP_RES_FAILED, NULL,
+               "Install-CsDatabase : Cannot open database");
+    assert_false(d->exited);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_non_null(strstr(d->m.ask_text, "not run again blind"));
+    struct pp_event ev = {.type = PP_EV_OPERATOR, .op = PP_OP_CONFIRM, .automatic = true};
+    drv_event(d, &ev);   /* --yes */
+    assert_int_equal(drv_find(d, PP_CMD_BACKEND, -2), -1);
+    drv_override(d, PP_OV_RETRY, "pool01.contoso.com", "SQL was restarted, run it again");
+    int i = drv_find(d, PP_CMD_BACKEND, -2);
+    assert_true(i >= 0);
+    drv_finish(d, i, PP_RES_TIMEOUT, NULL, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    drv_override(d, PP_OV_DONE, "pool01.contoso.com", "Test-CsDatabase shows them current");
+    assert_true(d->exited);
+    assert_int_equal(d->exit_code, 0);
+    assert_string_equal(drv_last(d, "backend")->state, "done");
+    assert_string_equal(drv_last(d, "complete")->reason, "all domains done");
+    done(d);
+
+    /* skip: complete, the item open, said so */
+    d = mk(BE, "");
+    to_first_domain(d);
+    assert_true(run_to_ask(d, PP_ASK_BACKEND));
+    drv_op(d, PP_OP_DECLINE, NULL);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_int_equal(drv_find(d, PP_CMD_BACKEND, -2), -1);
+    drv_override(d, PP_OV_SKIP, "pool01.contoso.com", "the DBA runs it tonight");
+    assert_true(d->exited);
+    assert_string_equal(drv_last(d, "backend")->state, "open");
+    assert_int_equal(drv_count(d, "backend"), 1);
+    assert_non_null(strstr(drv_last(d, "complete")->reason, "Back End not updated by poolpilot"));
+    done(d);
+}
+
+/* Killed while the Back End's update runs: the resumed console journals it
+ * lost and asks; nothing runs it again without an override. */
+static void test_backend_lost_on_resume_is_asked(void **st)
+{
+    (void)st;
+    struct drv *d = mk(BE, "");
+    to_first_domain(d);
+    assert_true(run_to_ask(d, PP_ASK_BACKEND));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(drv_find(d, PP_CMD_BACKEND, -2) >= 0);
+    char err[256];
+    assert_int_equal(drv_restart(d, err, sizeof err), 0);
+    assert_string_equal(drv_last(d, "backend")->result, "lost");
+    for (int it = 0; it < 50 && d->m.ask != PP_ASK_OPERATOR; it++) {
+        assert_int_equal(drv_find(d, PP_CMD_BACKEND, -2), -1);
+        if (drv_find(d, PP_CMD_READINESS, -2) >= 0)
+            drv_answer_check(d, PP_READY_READY);
+        else if (d->nruns > 0)
+            drv_finish(d, 0, PP_RES_OK, NULL, "fine");
+        else
+            assert_true(drv_wake(d));
+    }
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_non_null(strstr(d->m.ask_text, "console stopped"));
+    assert_int_equal(drv_find(d, PP_CMD_BACKEND, -2), -1);
+    assert_false(d->exited);
+    done(d);
+}
+
+/* Failed over: the Back End comes before the failback question. */
+static void test_backend_before_failback(void **st)
+{
+    (void)st;
+    struct drv *d = mk(DR BE, "");
+    drv_start(d);
+    for (int k = 0; k < 3; k++) {
+        drv_answer_check(d, PP_READY_BUSY);
+        if (k < 2)
+            assert_true(drv_wake(d));
+    }
+    assert_int_equal(d->m.ask, PP_ASK_FAILOVER);
+    assert_true(run_to_ask(d, PP_ASK_BACKEND));
+    assert_true(d->m.failed_over);
+    assert_int_equal(drv_count(d, "failback"), 0);
+    assert_true(run_to_ask(d, PP_ASK_FAILBACK));
+    assert_string_equal(drv_last(d, "backend")->result, "ok");
+    assert_true(drv_autorun(d, 10000) > 0);
+    assert_true(d->exited);
+    assert_string_equal(drv_last(d, "complete")->reason, "all domains done; the pool is failed back");
+    done(d);
+}
+
 /* Replays a's journal into a fresh engine and starts it. */
 static struct drv *resume_of(struct drv *a, const char *pool_extra)
 {
@@ -876,6 +1077,11 @@ int main(void)
         cmocka_unit_test(test_discovery_and_mismatch),
         cmocka_unit_test(test_resume_from_journal),
         cmocka_unit_test(test_resume_complete_run_exits),
+        cmocka_unit_test(test_backend_not_configured_completes_open),
+        cmocka_unit_test(test_backend_configured_asked_and_run),
+        cmocka_unit_test(test_backend_failed_needs_override),
+        cmocka_unit_test(test_backend_lost_on_resume_is_asked),
+        cmocka_unit_test(test_backend_before_failback),
         cmocka_unit_test(test_mark_domain_done_by_hand),
         cmocka_unit_test(test_resume_around_failover),
         cmocka_unit_test(test_resume_after_domain_done_settles),

@@ -58,9 +58,12 @@ static void make_ini(char *buf, size_t n, bool *dr_out)
     *dr_out = dr;
     size_t off = (size_t)snprintf(
         buf, n,
-        "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\n%sconfirm = %s\nparallel = %u\n"
+        "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\n%s%sconfirm = %s\nparallel = %u\n"
         "mode = %s\n[servers]\n",
-        profiles[rnd(3)], dr ? DRV_DR : "", confirms[rnd(3)], rnd(3),
+        /* the Back End's update on odd-sized pools (no draw of its own:
+         * the sequences before it stay the same) */
+        profiles[rnd(3)], dr ? DRV_DR : "", nsrv % 2 ? "backend = sql01.contoso.com\n" : "",
+        confirms[rnd(3)], rnd(3),
         chance(20) ? "downtime" : "graceful");
     int dom = 1, left = 1 + (int)rnd(3);
     for (int i = 0; i < nsrv; i++) {

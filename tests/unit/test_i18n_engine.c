@@ -201,9 +201,12 @@ static void test_pool_problem_both_languages(void **st)
     drv_autorun(d, 10000);
     assert_true(d->exited);
     assert_int_equal(d->exit_code, 0);
-    assert_string_equal(exit_text(d), "所有網域都已完成；集區已容錯回復");
+    assert_string_equal(exit_text(d), "所有網域都已完成；集區已容錯回復；poolpilot 未更新後端：請在一台前端上執行 "
+                                      "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn <您的後端>");
     assert_string_equal(drv_last(d, "complete")->reason,
-                        "all domains done; the pool is failed back");
+                        "all domains done; the pool is failed back; Back End not updated by "
+                        "poolpilot: run Install-CsDatabase -Update -ConfiguredDatabases "
+                        "-SqlServerFqdn <your Back End> on a Front End");
     assert_journal_english(d);
     drv_destroy(d);
     use_locale(false);

@@ -716,6 +716,28 @@ static void test_checklist_ticks(void **state)
     fx_free(&f);
 }
 
+/* Issue 11 item 13: the Back End's update is a line of the checklist once
+ * the run reaches it; left to the operator, it says open. */
+static void test_checklist_backend_line(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_load(&f, pool8);
+    int y, x;
+    fx_render(&f, 200, 40, true);
+    assert_false(canvas_find(&f.cv, "Back End", &y, &x));
+    snprintf(f.m.backend_item, sizeof f.m.backend_item, "open");
+    fx_render(&f, 200, 40, true);
+    if (!canvas_find(&f.cv, "[!] Back End open: run Install-CsDatabase -Update", &y, &x)) {
+        dump(&f);
+        fail_msg("the checklist does not show the Back End open");
+    }
+    snprintf(f.m.backend_item, sizeof f.m.backend_item, "ok");
+    fx_render(&f, 200, 40, true);
+    assert_true(canvas_find(&f.cv, "[x] Back End databases updated", &y, &x));
+    fx_free(&f);
+}
+
 /* Issue 10 item 8: at 120 columns the override menu uses the room: no
  * choice's explanation is cut (it was 72 columns: "open sessions are dr…"). */
 static void test_dialog_uses_the_width(void **state)
@@ -968,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_fleet_scrolls),
         cmocka_unit_test(test_output_grouped_and_search),
         cmocka_unit_test(test_checklist_ticks),
+        cmocka_unit_test(test_checklist_backend_line),
         cmocka_unit_test(test_dialog_override),
         cmocka_unit_test(test_dialog_secret_never_drawn),
         cmocka_unit_test(test_no_internal_text),

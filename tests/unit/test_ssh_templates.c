@@ -386,7 +386,7 @@ static void test_templates_fit_cmd_exe(void **state)
         for (int i = 63; i < 253; i += 64)
             host[i] = '.';
         host[253] = 0;
-        struct pp_subst sub = {host, host, "UpgradeDomain12", host};
+        struct pp_subst sub = {host, host, "UpgradeDomain12", host, host};
         for (int k = 0; k < PP_CMD_COUNT; k++) {
             char err[256];
             char *script = remote_expand(cfg.commands[k], &sub, cfg.shell, err, sizeof err);

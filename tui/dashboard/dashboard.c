@@ -287,7 +287,11 @@ static void open_override(struct dashboard *d)
         bool retry = (m->phase == PP_PH_PROBLEM && m->ask == PP_ASK_OPERATOR &&
                       m->backup_pool[0] && !m->failed_over) ||
                      (m->phase == PP_PH_FAILBACK_ASK && m->failed_over);
-        dlg_open_pool_override(&v->dlg, m->fqdn, m->pool_unsure >= 0, retry);
+        /* the Back End's update waits for the operator's word (failed, lost,
+         * declined): retry, done and skip on the pool answer it, as they do
+         * a failover whose outcome is unknown */
+        bool backend_wait = m->phase == PP_PH_BACKEND && m->ask == PP_ASK_OPERATOR;
+        dlg_open_pool_override(&v->dlg, m->fqdn, m->pool_unsure >= 0 || backend_wait, retry);
     } else {
         note(d, _("select a server, a domain or the pool first"));
     }

@@ -20,7 +20,14 @@ static bool show_dr(const struct pp_model *m)
            m->phase == PP_PH_FAILBACK || m->ask == PP_ASK_FAILOVER;
 }
 
-static int head_lines(const struct pp_model *m) { return 1 + (show_dr(m) ? 2 : 0); }
+/* The Back End's update, once the run has reached it (issue 11 item 13) */
+static bool show_backend(const struct pp_model *m) { return m->backend_item[0] != 0; }
+
+static int head_lines(const struct pp_model *m)
+{
+    return 1 + (show_dr(m) ? 2 : 0) + (show_backend(m) ? 1 : 0);
+}
+
 
 int checklist_line_count(const struct rd_view *v, const struct pp_model *m)
 {
@@ -68,6 +75,28 @@ static void tick_line(struct rd_canvas *cv, int y, int x, int w, int indent, con
     cx += canvas_put(cv, y, cx, x + w - cx, role, box);
     cx += canvas_put(cv, y, cx, x + w - cx, RD_NORMAL, " ");
     canvas_put_ell(cv, y, cx, x + w - cx, trole, text);
+}
+
+static void backend_item(struct rd_canvas *cv, int y, int x, int w, const struct pp_model *m)
+{
+    const char *b = m->backend_item, *tick = "[!]", *t;
+    enum rd_role role = RD_WARNING;
+    if (!strcmp(b, "asked")) {
+        tick = "[ ]", role = RD_NORMAL, t = _("Back End databases: update?");
+    } else if (!strcmp(b, "running")) {
+        tick = "[>]", role = RD_NORMAL, t = _("Back End databases: updating");
+    } else if (!strcmp(b, "ok")) {
+        tick = "[x]", role = RD_OK, t = _("Back End databases updated");
+    } else if (!strcmp(b, "done")) {
+        tick = "[x]", role = RD_OK, t = _("Back End databases updated (the operator's word)");
+    } else if (!strcmp(b, "declined")) {
+        t = _("Back End update declined: override on the pool");
+    } else if (!strcmp(b, "open")) {
+        t = _("Back End open: run Install-CsDatabase -Update -ConfiguredDatabases");
+    } else {
+        t = _("Back End update failed or lost: override on the pool");
+    }
+    tick_line(cv, y, x, w, 0, tick, role, t, RD_HEADER);
 }
 
 static void server_item(struct rd_canvas *cv, int y, int x, int w, const struct rd_source *src,
@@ -211,6 +240,8 @@ static void head_item(struct rd_canvas *cv, int y, int x, int w, const struct rd
                       m->readiness == PP_READY_READY ? RD_OK : RD_WARNING, t, RD_HEADER);
         }
         canvas_tag(cv, y, x, w, RD_TAG_POOL, 0);
+    } else if (!show_dr(m) || line > 2) {
+        backend_item(cv, y, x, w, m);
     } else if (line == 1) {
         snprintf(t, sizeof t, _("Failover to %s"), m->backup_pool);
         tick_line(cv, y, x, w, 0,

@@ -241,7 +241,8 @@ static const char *phase_word(enum pp_phase p)
     static const char *const w[] = {
         N_("starting"),     N_("checking"), N_("waiting: Busy"), N_("pool problem"),
         N_("failing over"), N_("choosing"), N_("upgrading"),     N_("settling"),
-        N_("fail back?"),   N_("failing back"), N_("complete"),  N_("stopped")};
+        N_("fail back?"),   N_("failing back"), N_("updating the Back End"),
+        N_("complete"),     N_("stopped")};
     return p >= 0 && p <= PP_PH_STOPPED ? _(w[p]) : "?";
 }
 
@@ -393,6 +394,7 @@ static const char *ask_label(enum pp_ask_kind k)
     case PP_ASK_START_STEP: return _("Run step?");
     case PP_ASK_FAILOVER: return _("Fail over?");
     case PP_ASK_FAILBACK: return _("Fail back?");
+    case PP_ASK_BACKEND: return _("Update the Back End?");
     case PP_ASK_RERUN: return _("Re-run the step?");
     case PP_ASK_FORCE_DRAIN: return _("Drain overran:");
     case PP_ASK_OPERATOR: return _("Needs you:");

@@ -160,6 +160,7 @@ void status_render_keys(struct rd_canvas *cv, const struct rd_view *v,
         case PP_ASK_START_STEP: yes = N_("run step"); break;
         case PP_ASK_FAILOVER: yes = N_("fail over"); break;
         case PP_ASK_FAILBACK: yes = N_("fail back"); break;
+        case PP_ASK_BACKEND: yes = N_("update Back End"); break;
         case PP_ASK_RERUN: yes = N_("re-run"); break;
         default: break;
         }

@@ -372,6 +372,13 @@ int sim_script(struct sim *s, int slot, pp_ms t0, enum sim_plan plan)
     case PP_CMD_FAILBACK:
         rc |= script_failover(s, c, t0);
         break;
+    case PP_CMD_BACKEND:
+        /* the Back End's update (issue 11 item 13): the simulated pool
+         * has nothing to update, it answers as the cmdlet's -Verbose does */
+        rc |= beat(c, t0, BEAT_LINE, "Install-CsDatabase -Update -ConfiguredDatabases -Verbose");
+        rc |= beat(c, t0 + 20000, BEAT_LINE, "VERBOSE: Databases are up to date");
+        rc |= beat(c, t0 + 20000, BEAT_END_OK, NULL);
+        break;
     default:
         return -1;
     }

@@ -71,6 +71,30 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
         c->settle_due = false;
     if (!strcmp(ev, "readiness") && !strcmp(r->state, "Ready"))
         c->failback_ok = true;
+    /* the Back End's update (issue 11 item 13): once, never again without
+     * an override retry; a run with [pool] backend set never completes
+     * without its outcome settled; its overrides are not a failover's */
+    if (!strcmp(ev, "backend")) {
+        if (!r->result[0] && !r->state[0]) {
+            if (c->be_started && !c->be_retry)
+                return "the Back End update ran again without an operator's override retry";
+            if (c->failed_over && c->pool_started[1])
+                return "the Back End update started after a failback";
+            c->be_started = true;
+            c->be_retry = false;
+        } else if (!strcmp(r->result, "ok") || !strcmp(r->state, "done") ||
+                   !strcmp(r->state, "open")) {
+            c->be_settled = true;
+        }
+        return NULL;
+    }
+    if (!strcmp(ev, "override") && !strcmp(r->result, "backend")) {
+        if (!strcmp(r->action, "retry"))
+            c->be_retry = true;
+        return NULL;
+    }
+    if (!strcmp(ev, "complete") && d->cfg.backend[0] && !c->be_settled)
+        return "the run completed without the Back End update's outcome";
     if (!strcmp(ev, "readiness")) {
         c->ready_seen = !strcmp(r->state, "Ready");
         snprintf(c->ready_detail, sizeof c->ready_detail, "%s;", r->detail);

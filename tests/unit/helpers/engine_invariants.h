@@ -48,6 +48,9 @@ struct inv {
     int pool_last;              /* the last pool command started, -1 */
     bool settle_due;            /* a domain ended; no "settle wait complete" since */
     bool failback_ok;           /* Ready (or accept-unready) since the last domain ended */
+    bool be_started;            /* a Back End update start record seen */
+    bool be_retry;              /* an override retry on the Back End since its last start */
+    bool be_settled;            /* it ended ok, or an override said done / left it open */
 };
 
 void inv_init(struct inv *c, const struct drv *d);
