@@ -57,15 +57,7 @@ static void ask_unsure(struct pp_engine *e)
 {
     item(e, "failed");
     char how[PP_REASON_MAX];
-    char said[PP_REASON_MAX + 64];
-    journal_say(e->backend_detail, said, sizeof said);
-    if (e->backend_res == PP_RES_LOST && e->backend_console)
-        snprintf(how, sizeof how, "%s", _("the console stopped while it ran: its outcome is unknown"));
-    else if (e->backend_res == PP_RES_LOST)
-        snprintf(how, sizeof how, "%s", _("the connection dropped while it ran: its outcome is unknown"));
-    else
-        snprintf(how, sizeof how, _("it ended %s: %s"), pp_result_label(e->backend_res),
-                 said[0] ? said : _("no detail"));
+    eng_how_it_ended(e->backend_res, e->backend_console, e->backend_detail, how, sizeof how);
     utf8_trim_tail(how);
     eng_ask(e, PP_ASK_OPERATOR, -1, -1, PP_STEP_NONE,
             _("The Back End update (%s): %s. It is not run again blind. Override on %s: retry = "

@@ -133,6 +133,8 @@ int gate_pick_server(struct pp_engine *e);
 /* override proceed on the pool while a failed fabric check holds the settle
  * wait: passes that check only */
 void gate_accept_fabric(struct pp_engine *e);
+void eng_how_it_ended(enum pp_result res, bool console, const char *detail, char *how,
+                      size_t n);
 bool gate_skip_settle_applies(const struct pp_engine *e);
 void gate_skip_settle(struct pp_engine *e);
 void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

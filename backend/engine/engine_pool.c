@@ -104,6 +104,22 @@ void gate_start_failover(struct pp_engine *e) { start_pool_cmd(e, PP_CMD_FAILOVE
 
 void gate_start_failback(struct pp_engine *e) { start_pool_cmd(e, PP_CMD_FAILBACK); }
 
+/* How a pool-level command (failover, failback, the Back End's update)
+ * that did not end ok ended, in the operator's words: lost to the console
+ * or to the connection, or its result and detail. */
+void eng_how_it_ended(enum pp_result res, bool console, const char *detail, char *how, size_t n)
+{
+    char said[PP_REASON_MAX + 64];
+    journal_say(detail, said, sizeof said);
+    if (res == PP_RES_LOST && console)
+        snprintf(how, n, "%s", _("the console stopped while it ran: its outcome is unknown"));
+    else if (res == PP_RES_LOST)
+        snprintf(how, n, "%s", _("the connection dropped while it ran: its outcome is unknown"));
+    else
+        snprintf(how, n, _("it ended %s: %s"), pp_result_label(res),
+                 said[0] ? said : _("no detail"));
+}
+
 /* The question after the probe: what is true?  Never confirmable: each
  * answer is an override (or a recheck, or quit). */
 static void pool_ask(struct pp_engine *e)
@@ -111,15 +127,8 @@ static void pool_ask(struct pp_engine *e)
     struct pp_model *m = e->m;
     bool fo = e->pool_unsure == PP_CMD_FAILOVER;
     char how[PP_REASON_MAX];
-    char said[PP_REASON_MAX + 64];
-    journal_say(e->pool_unsure_detail, said, sizeof said);
-    if (e->pool_unsure_res == PP_RES_LOST && e->pool_unsure_console)
-        snprintf(how, sizeof how, "%s", _("the console stopped while it ran: its outcome is unknown"));
-    else if (e->pool_unsure_res == PP_RES_LOST)
-        snprintf(how, sizeof how, "%s", _("the connection dropped while it ran: its outcome is unknown"));
-    else
-        snprintf(how, sizeof how, _("it ended %s: %s"), pp_result_label(e->pool_unsure_res),
-                 said[0] ? said : _("no detail"));
+    eng_how_it_ended(e->pool_unsure_res, e->pool_unsure_console, e->pool_unsure_detail, how,
+                     sizeof how);
     const char *reading = e->pool_truth == POOL_TRUTH_OVER  ? _("it reads as failed over")
                           : e->pool_truth == POOL_TRUTH_NOT ? _("it reads as not failed over")
                                                             : _("it cannot tell (Unknown)");
