@@ -18,6 +18,7 @@
 
 static const char *const mode_names[] = {"graceful", "downtime"};
 static const char *const confirm_names[] = {"domain", "server", "step"};
+static const char *const procedure_names[] = {"domain", "server"};
 static const char *const quorum_names[] = {"lync", "majority", "none"};
 static const char *const shell_names[] = {"posix", "powershell"};
 static const char *const auth_names[] = {"auto", "key", "password", "gssapi"};
@@ -169,6 +170,13 @@ static void apply_pool(struct cfg_loader *L, const struct cfg_entry *e)
             c->confirm = (enum pp_confirm)v;
     } else if (is(k, "parallel")) {
         set_int(L, e, 0, PP_MAX_SERVERS, &c->parallel);
+        if (L->user)
+            L->parallel_line = e->line;
+    } else if (is(k, "procedure")) {
+        if ((v = set_enum(L, e, procedure_names, 2, "domain, server")) >= 0)
+            c->procedure = (enum pp_procedure)v;
+        if (L->user)
+            L->procedure_line = e->line;
     } else if (is(k, "quorum")) {
         if ((v = set_enum(L, e, quorum_names, 3, "lync, majority, none")) >= 0)
             c->quorum = (enum pp_quorum)v;

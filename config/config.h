@@ -142,6 +142,7 @@ struct pp_config {
                                         * poolpilot does not update the Back End */
     enum pp_confirm confirm;
     int parallel;                      /* servers of a domain at once; 0 = all */
+    enum pp_procedure procedure;       /* from the profile; [pool] procedure overrides */
     enum pp_quorum quorum;
 
     /* [servers], in topology order */

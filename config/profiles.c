@@ -28,6 +28,7 @@ static const char defaults_text[] =
     "mode = graceful\n"
     "confirm = domain\n"
     "parallel = 0\n"
+    "procedure = domain\n"
     "\n"
     "[ssh]\n"
     "auth = auto\n"
@@ -182,7 +183,7 @@ static const char sim_defaults_text[] =
  * service is Running (none Starting / Paused), then the server accepts
  * SIP/TLS on 5061.  TcpClient works on 2008 R2 where Test-NetConnection
  * does not exist. */
-#define PS_VERIFY(MODULE)                                                                      \
+#define PS_VERIFY_WITH(MODULE, START)                                                          \
     "verify =\n"                                                                               \
     "    Import-Module " MODULE "\n"                                                          \
     "    $mark = Join-Path (Join-Path $env:ProgramData 'poolpilot') 'boot-before-restart.txt'\n" \
@@ -193,7 +194,7 @@ static const char sim_defaults_text[] =
     "    Remove-Item -LiteralPath $mark\n"                                                     \
     "    Write-Output ('restarted: last boot ' + $before + ' -> ' + $boot)\n"                  \
     "    }\n"                                                                                  \
-    "    Start-CsWindowsService -NoWait\n"                                                     \
+    START                                                                                      \
     "    $until = (Get-Date).AddHours(2)\n"                                                    \
     "    while ($true) {\n"                                                                    \
     "    $all = @(Get-CsWindowsService)\n"                                                     \
@@ -210,6 +211,47 @@ static const char sim_defaults_text[] =
     "probe =\n"                                                                                \
     "    Import-Module " MODULE "\n"                                                          \
     "    Get-CsWindowsService | Format-Table -AutoSize Name, Status, ActivityLevel | Out-String -Width 250\n"
+
+#define PS_VERIFY(MODULE) PS_VERIFY_WITH(MODULE, "    Start-CsWindowsService -NoWait\n")
+
+/* Skype for Business Server 2015/2019, one server at a time (issue 11
+ * item 7): Microsoft's "Front End Pool high availability and management",
+ * section "Patch or update Front End Servers": check the fabric (the
+ * engine's fabric check before each domain), then per server
+ * Invoke-CsComputerFailOver, the update, Invoke-CsComputerFailBack.
+ *
+ * Invoke-CsComputerFailOver "migrates the users and data, and drains the
+ * existing conferences and sessions before the Skype for Business services
+ * are stopped and disabled to prevent accidental restart when computer is
+ * rebooted"; -WaitTime (default one hour): "If the wait time is exceeded,
+ * the cmdlet fails and no action is taken on the specified server"
+ * (Invoke-CsComputerFailOver.md), so a graceful drain that runs out leaves
+ * the server in service, and drain_timeout (60m) matches.  drain_now (a
+ * scheduled downtime, or an override's force): -DrainingTimeout "force[s]
+ * to drain all conferences and sessions after" the time span (Example 2);
+ * one minute, because what zero does is not documented.  Run on the
+ * server itself, as the procedure says ("On the first server you want to
+ * patch"); -ComputerName is the FQDN the failback must repeat. */
+#define PS_SFB_DRAIN(MODULE)                                                                   \
+    "drain =\n"                                                                                \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Invoke-CsComputerFailOver -ComputerName '{server}' -Confirm:$false -Verbose\n"         \
+    "    Write-Output ((@(Get-CsWindowsService) | ForEach-Object { [string]$_.Name + ' ' + [string]$_.Status }) -join ', ')\n" \
+    "drain_now =\n"                                                                            \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    Invoke-CsComputerFailOver -ComputerName '{server}' -DrainingTimeout (New-TimeSpan -Minutes 1) -Confirm:$false -Verbose\n" \
+    "    Write-Output ((@(Get-CsWindowsService) | ForEach-Object { [string]$_.Name + ' ' + [string]$_.Status }) -join ', ')\n"
+
+/* After the restart the services are disabled (the failover did that):
+ * Invoke-CsComputerFailBack "marks the computer as available to the pool
+ * and enables the services" and, without -NoStart, starts them; it waits
+ * up to -WaitTime (one hour) "for a confirmation of failback success" and
+ * otherwise fails without starting or enabling them
+ * (Invoke-CsComputerFailBack.md).  Then the same proof as Lync's verify:
+ * every service Running, port 5061 accepts. */
+#define PS_SFB_VERIFY(MODULE)                                                                  \
+    PS_VERIFY_WITH(MODULE,                                                                     \
+    "    Invoke-CsComputerFailBack -ComputerName '{server}' -Confirm:$false -Verbose\n")
 
 /* Routing-group health (FACTS.md: every routing group keeps a primary and
  * at least one secondary).  The output format of Get-CsPoolFabricState is
@@ -302,29 +344,32 @@ static const char sim_defaults_text[] =
     "remote_path = C:\\Updates\\{file}\n"                                                     \
     "hash_command = (Get-FileHash -Algorithm SHA256 -LiteralPath {path}).Hash\n"
 
-#define PS_PROFILE(MODULE, READINESS, INSTALLER, NAME)                                         \
+#define PS_PROFILE(PROCEDURE, MODULE, READINESS, DRAIN, VERIFY, INSTALLER, NAME)                \
     "[pool]\n"                                                                                 \
     "shell = powershell\n"                                                                     \
     "quorum = lync\n"                                                                          \
+    "procedure = " PROCEDURE "\n"                                                              \
     "\n"                                                                                       \
-    "[commands]\n" READINESS PS_DRAIN(MODULE) PS_UPGRADE(INSTALLER, NAME)                       \
-        PS_VERIFY(MODULE) PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_BACKEND(MODULE) PS_UPDATE
+    "[commands]\n" READINESS DRAIN PS_UPGRADE(INSTALLER, NAME)                                 \
+        VERIFY PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_BACKEND(MODULE) PS_UPDATE
 
 static const char lync2013_text[] =
-    PS_PROFILE("Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),
-               "LyncServerUpdateInstaller.exe", "LyncServerUpdateInstaller");
+    PS_PROFILE("domain", "Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),
+               PS_DRAIN("Lync"), PS_VERIFY("Lync"), "LyncServerUpdateInstaller.exe", "LyncServerUpdateInstaller");
 
 /* SfB 2015: without -SkipIdleSecondaryVerification the check waits for
  * replicas to be rebuilt and can block for minutes (FACTS.md). */
 static const char sfb2015_text[] =
-    PS_PROFILE("SkypeForBusiness",
+    PS_PROFILE("server", "SkypeForBusiness",
                PS_READINESS("SkypeForBusiness",
                             "Get-CsPoolUpgradeReadinessState -SkipIdleSecondaryVerification"),
+               PS_SFB_DRAIN("SkypeForBusiness"), PS_SFB_VERIFY("SkypeForBusiness"),
                "SkypeServerUpdateInstaller.exe", "SkypeServerUpdateInstaller");
 
 /* SfB 2019 replaced the readiness cmdlet; same result type. */
 static const char sfb2019_text[] =
-    PS_PROFILE("SkypeForBusiness", PS_READINESS_2019("SkypeForBusiness"),
+    PS_PROFILE("server", "SkypeForBusiness", PS_READINESS_2019("SkypeForBusiness"),
+               PS_SFB_DRAIN("SkypeForBusiness"), PS_SFB_VERIFY("SkypeForBusiness"),
                "SkypeServerUpdateInstaller.exe", "SkypeServerUpdateInstaller");
 
 /* ---- Generic Linux pools ----

@@ -357,6 +357,38 @@ static void check_quorum(struct cfg_loader *L)
          c->quorum == PP_QUORUM_NONE ? "none" : "majority", c->profile);
 }
 
+/* The procedure is the product's (issue 11 item 7): Microsoft documents
+ * upgrade domains for Lync Server 2013 and, for Skype for Business Server
+ * 2015/2019, "Patch or update Front End Servers" one server at a time with
+ * Invoke-CsComputerFailOver / Invoke-CsComputerFailBack, cmdlets Lync 2013
+ * does not have ("Applicable: Skype for Business Server 2015, Skype for
+ * Business Server 2019", Invoke-CsComputerFailOver.md).  Their drain and
+ * verify templates are written for it, so those profiles cannot choose the
+ * other; linux-systemd and custom pools may.  One server at a time leaves
+ * nothing for parallel to do: a value above 1 is a contradiction. */
+static void check_procedure(struct cfg_loader *L)
+{
+    struct pp_config *c = L->cfg;
+    if (L->profile >= 0 && L->profile <= 2 && L->procedure_line) {
+        enum pp_procedure want = L->profile == 0 ? PP_PROC_DOMAIN : PP_PROC_SERVER;
+        if (c->procedure != want && want == PP_PROC_DOMAIN)
+            VERR(L, L->procedure_line,
+                 "procedure = server: Lync Server 2013 has no Invoke-CsComputerFailOver; a "
+                 "lync2013 pool is upgraded one upgrade domain at a time (procedure = domain)");
+        else if (c->procedure != want)
+            VERR(L, L->procedure_line,
+                 "procedure = domain: a %s pool follows Microsoft's Skype for Business "
+                 "procedure, one server at a time (procedure = server); only profile = custom or "
+                 "linux-systemd may choose",
+                 c->profile);
+    }
+    if (c->procedure == PP_PROC_SERVER && c->parallel > 1)
+        VERR(L, first_line(L->parallel_line, L->procedure_line ? L->procedure_line : L->profile_line),
+             "parallel = %d: procedure = server takes one server down at a time (set parallel = 1 "
+             "or 0, or procedure = domain)",
+             c->parallel);
+}
+
 /* commands_from lends a custom pool a built-in profile's commands; a
  * profile that is not custom has its own, and its own rules. */
 static void check_commands_from(struct cfg_loader *L)
@@ -429,6 +461,7 @@ void cfg_validate(struct cfg_loader *L)
 {
     check_pool(L);
     check_quorum(L);
+    check_procedure(L);
     check_commands_from(L);
     check_minimums(L);
     check_servers(L);

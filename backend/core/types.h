@@ -68,6 +68,13 @@ enum pp_confirm { PP_CONFIRM_DOMAIN, PP_CONFIRM_SERVER, PP_CONFIRM_STEP };
 /* lync: FACTS.md quorum table (pools of 2..12); majority: more than half
  * stay up; none: no quorum rule (single servers, generic fleets). */
 enum pp_quorum { PP_QUORUM_LYNC, PP_QUORUM_MAJORITY, PP_QUORUM_NONE };
+/* How a domain's servers are taken down (issue 11 item 7).  domain: Lync
+ * Server 2013's upgrade-domain procedure, the domain's servers in parallel
+ * up to [pool] parallel.  server: Skype for Business Server 2015/2019's
+ * "Patch or update Front End Servers", one server at a time in topology
+ * order (Invoke-CsComputerFailOver, update, restart,
+ * Invoke-CsComputerFailBack); the domain gates still hold around it. */
+enum pp_procedure { PP_PROC_DOMAIN, PP_PROC_SERVER };
 
 const char *pp_step_name(enum pp_step s);          /* "drain", ... */
 int pp_step_parse(const char *s);                  /* -1 if unknown */

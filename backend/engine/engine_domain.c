@@ -44,6 +44,26 @@ static bool in_pipeline(const struct pp_server *s)
     return false;
 }
 
+/* One server at a time means one server down at a time: a server whose
+ * step failed or was lost after its drain began is still down (failed
+ * over, services disabled) and holds the slot until an override settles
+ * it.  In the domain procedure the whole domain may be down together, and
+ * only the steps in flight count against parallel. */
+static bool holds_slot(const struct pp_model *m, const struct pp_server *s)
+{
+    if (in_pipeline(s))
+        return true;
+    return m->procedure == PP_PROC_SERVER && s->down &&
+           (s->state == PP_SRV_FAILED || s->state == PP_SRV_LOST);
+}
+
+/* A Skype for Business pool one server at a time: its drain is
+ * Invoke-CsComputerFailOver and its verify begins with the failback. */
+static bool fails_over(const struct pp_model *m)
+{
+    return m->procedure == PP_PROC_SERVER && m->computer_failover;
+}
+
 static void fill_ids(struct pp_engine *e, struct pp_jrec *r, int s)
 {
     const struct pp_server *sv = &e->m->servers[s];
@@ -250,10 +270,15 @@ void dom_advance(struct pp_engine *e)
     if (e->quit)
         return;
 
-    int limit = e->cfg->parallel > 0 ? e->cfg->parallel : INT_MAX;
+    /* one server at a time (Skype for Business, issue 11 item 7): the next
+     * server of the domain, in topology order, starts only when this one
+     * is verified, marked done or skipped */
+    int limit = m->procedure == PP_PROC_SERVER ? 1
+                : e->cfg->parallel > 0         ? e->cfg->parallel
+                                               : INT_MAX;
     int used = 0;
     for (int i = 0; i < dom->nmembers; i++)
-        used += in_pipeline(&m->servers[dom->members[i]]);
+        used += holds_slot(m, &m->servers[dom->members[i]]);
     for (int i = 0; i < dom->nmembers; i++) {
         int s = dom->members[i];
         struct pp_server *sv = &m->servers[s];
@@ -272,8 +297,14 @@ void dom_advance(struct pp_engine *e)
         if (fresh && e->cfg->confirm == PP_CONFIRM_SERVER && !es->server_confirmed) {
             if (m->ask == PP_ASK_NONE)
                 eng_ask(e, PP_ASK_START_SERVER, s, d, sv->step,
-                        _("Start %s (%s): %s, upgrade, restart, verify?"), sv->name, dom->name,
-                        m->mode == PP_MODE_GRACEFUL ? _("drain gracefully") : _("stop at once"));
+                        fails_over(m)
+                            ? _("Start %s (%s): %s, upgrade, restart, fail back and verify?")
+                            : _("Start %s (%s): %s, upgrade, restart, verify?"),
+                        sv->name, dom->name,
+                        fails_over(m) ? (m->mode == PP_MODE_GRACEFUL ? _("fail over gracefully")
+                                                                     : _("fail over at once"))
+                        : m->mode == PP_MODE_GRACEFUL ? _("drain gracefully")
+                                                      : _("stop at once"));
             break;
         }
         if (!dom_start_step(e, s))

@@ -804,9 +804,20 @@ void gate_offer_domain(struct pp_engine *e)
         snprintf(quorum, sizeof quorum,
                  _("%d of %d Front Ends stay up; quorum needs %d (margin %d)"), stay, m->nservers,
                  need, up - need);
-    const char *how = m->mode == PP_MODE_GRACEFUL
-                          ? _("drain gracefully (new connections refused, running calls finish)")
-                          : _("stop at once (scheduled downtime: sessions are dropped)");
+    /* the cmdlet is named where the profile's drain runs it */
+    bool sfb = m->computer_failover;
+    const char *how =
+        m->procedure == PP_PROC_SERVER && !sfb
+            ? _("one server at a time: drain, upgrade, restart, verify each before the next")
+        : m->procedure == PP_PROC_SERVER
+            ? (m->mode == PP_MODE_GRACEFUL
+                   ? _("one server at a time: fail it over (Invoke-CsComputerFailOver moves its "
+                       "users, drains its sessions, stops and disables its services)")
+                   : _("one server at a time: fail it over with a one-minute draining timeout "
+                       "(scheduled downtime: sessions are dropped)"))
+        : m->mode == PP_MODE_GRACEFUL
+            ? _("drain gracefully (new connections refused, running calls finish)")
+            : _("stop at once (scheduled downtime: sessions are dropped)");
     if (m->failed_over)
         eng_ask(e, PP_ASK_START_DOMAIN, -1, pick, PP_STEP_NONE,
                 _("Start %s (%s): %s, upgrade, restart, verify. The pool is failed over to %s: "

@@ -91,6 +91,9 @@ int model_init(struct pp_model *m, const struct pp_config *cfg)
     copy(m->profile, sizeof m->profile, cfg->profile);
     copy(m->backup_pool, sizeof m->backup_pool, cfg->backup_pool);
     m->mode = cfg->mode;
+    m->procedure = cfg->procedure;
+    m->computer_failover = cfg->commands[PP_CMD_DRAIN] &&
+                           strstr(cfg->commands[PP_CMD_DRAIN], "Invoke-CsComputerFailOver");
     m->training = cfg->sim.present;
     copy(m->scenario, sizeof m->scenario, cfg->sim.name);
     m->servers = calloc((size_t)(cfg->nservers ? cfg->nservers : 1), sizeof *m->servers);

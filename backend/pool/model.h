@@ -102,6 +102,9 @@ struct pp_model {
     char fqdn[PP_NAME_MAX];
     char profile[16];
     enum pp_mode mode;
+    enum pp_procedure procedure;  /* one domain's servers together, or one server at a time */
+    bool computer_failover;       /* the drain is Invoke-CsComputerFailOver (SfB's procedure):
+                                   * the screen names the cmdlets the templates run */
     bool training;
     char scenario[64];
 

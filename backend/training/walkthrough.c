@@ -184,7 +184,28 @@ void walk_explain_step(struct walk_ctx *c, int s)
     pp_ms ran = c->now - sv->step_started;
     switch (sv->step) {
     case PP_STEP_DRAIN:
-        if (m->mode == PP_MODE_DOWNTIME || sv->forced_drain) {
+        if (m->computer_failover && m->procedure == PP_PROC_SERVER) {
+            if (m->mode == PP_MODE_DOWNTIME || sv->forced_drain)
+                walk_para(c, WALK_WHAT,
+                          _("%s is failing over at once (%s): Invoke-CsComputerFailOver with a "
+                            "one-minute draining timeout. Its users move to the other Front "
+                            "Ends; calls and conferences still on it after that minute are "
+                            "dropped."),
+                          nm, sv->forced_drain ? _("forced by an override")
+                                               : _("scheduled downtime"));
+            else
+                walk_para(c, WALK_WHAT,
+                          _("%s is failing over for %s: Invoke-CsComputerFailOver moves its "
+                            "users and data to the other Front Ends, drains its conferences and "
+                            "sessions, then stops and disables its services so that the restart "
+                            "does not start them."),
+                          nm, walk_duration(ran, d1, sizeof d1));
+            walk_para(c, WALK_WHY,
+                      _("The cmdlet waits up to an hour for the drain; when that runs out it "
+                        "fails and leaves the server in service. After drain_timeout (%s) "
+                        "poolpilot asks you instead of dropping anyone's session by itself."),
+                      walk_duration(walk_step_timeout(c, PP_STEP_DRAIN), d2, sizeof d2));
+        } else if (m->mode == PP_MODE_DOWNTIME || sv->forced_drain) {
             walk_para(c, WALK_WHAT,
                       _("%s is stopped at once (%s): Stop-CsWindowsService without -Graceful. "
                         "Calls and conferences still on it are dropped."),
@@ -227,12 +248,20 @@ void walk_explain_step(struct walk_ctx *c, int s)
         snprintf(c->w->topic, sizeof c->w->topic, "restarting");
         break;
     default:
-        walk_para(c, WALK_WHAT,
-                  c->lync ? _("%s is being verified: every Lync service must be Running (none "
-                              "Starting or Paused) and the server must accept a connection on "
-                              "port 5061 (SIP/TLS).")
-                          : _("%s is being verified with the profile's verify command."),
-                  nm);
+        if (m->computer_failover && m->procedure == PP_PROC_SERVER)
+            walk_para(c, WALK_WHAT,
+                      _("%s is failing back and being verified: Invoke-CsComputerFailBack "
+                        "re-enables and starts its services and marks it available to the "
+                        "pool; then every service must be Running and the server must accept a "
+                        "connection on port 5061 (SIP/TLS)."),
+                      nm);
+        else
+            walk_para(c, WALK_WHAT,
+                      c->lync ? _("%s is being verified: every Lync service must be Running (none "
+                                  "Starting or Paused) and the server must accept a connection on "
+                                  "port 5061 (SIP/TLS).")
+                              : _("%s is being verified with the profile's verify command."),
+                      nm);
         walk_para(c, WALK_WHY,
                   _("Only a verified server counts as upgraded and up again: a server that "
                     "restarted but does not accept connections would still be missing from "

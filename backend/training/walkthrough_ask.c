@@ -21,14 +21,42 @@ static void explain_start_domain(struct walk_ctx *c)
                                 walk_short(m, dom->members[i], nm, sizeof nm));
     walk_title(c, "start-domain", _("Start %s?"), dom->name);
     int par = c->cfg ? c->cfg->parallel : 0;
-    walk_para(c, WALK_WHAT,
-              m->mode == PP_MODE_DOWNTIME
-                  ? _("%s holds %s. Confirming stops each at once (scheduled downtime: sessions "
-                      "are dropped), then upgrades, restarts and verifies it.")
-                  : _("%s holds %s. Confirming drains each gracefully (new requests refused, "
-                      "calls in progress finish), then upgrades, restarts and verifies it."),
-              dom->name, names);
-    if (par > 0 && par < dom->nmembers)
+    if (m->procedure == PP_PROC_SERVER && !m->computer_failover) {
+        walk_para(c, WALK_WHAT,
+                  _("%s holds %s. Confirming takes them one at a time, in topology order: each "
+                    "is drained, upgraded, restarted and verified; the next starts only when "
+                    "this one is verified (procedure = server)."),
+                  dom->name, names);
+    } else if (m->procedure == PP_PROC_SERVER) {
+        walk_para(c, WALK_WHAT,
+                  m->mode == PP_MODE_DOWNTIME
+                      ? _("%s holds %s. Confirming takes them one at a time, in topology order: "
+                          "each is failed over with a one-minute draining timeout (scheduled "
+                          "downtime: sessions are dropped), updated, restarted and failed back; "
+                          "the next starts only when this one is verified.")
+                      : _("%s holds %s. Confirming takes them one at a time, in topology order: "
+                          "each is failed over (Invoke-CsComputerFailOver moves its users and "
+                          "data to the other Front Ends, drains its sessions, stops and disables "
+                          "its services), updated, restarted and failed back "
+                          "(Invoke-CsComputerFailBack); the next starts only when this one is "
+                          "verified."),
+                  dom->name, names);
+        walk_para(c, WALK_WHY,
+                  _("Skype for Business Server 2015 and 2019: Microsoft's procedure patches a "
+                    "Front End pool one server at a time (\"Patch or update Front End "
+                    "Servers\"); Lync Server 2013's takes down a whole upgrade domain. The "
+                    "domain gates still hold around it."));
+    } else {
+        walk_para(c, WALK_WHAT,
+                  m->mode == PP_MODE_DOWNTIME
+                      ? _("%s holds %s. Confirming stops each at once (scheduled downtime: "
+                          "sessions are dropped), then upgrades, restarts and verifies it.")
+                      : _("%s holds %s. Confirming drains each gracefully (new requests "
+                          "refused, calls in progress finish), then upgrades, restarts and "
+                          "verifies it."),
+                  dom->name, names);
+    }
+    if (m->procedure != PP_PROC_SERVER && par > 0 && par < dom->nmembers)
         walk_more(c, P_("At most %d server runs at a time (parallel).",
                         "At most %d servers run at a time (parallel).", par),
                   par);

@@ -47,6 +47,11 @@
  *                          a script that checks (Get-Process / Global\_MSIExecute)
  *                          fails; one that does not starts a second installer
  *                          (exit 1618) or restarts under it (STATE/rebooted-mid-install)
+ *   STATE/disabled         written by Invoke-CsComputerFailOver (services stopped and
+ *                          disabled): a reboot leaves them Stopped and
+ *                          Start-CsWindowsService fails until Invoke-CsComputerFailBack
+ *                          (which removes it and, without -NoStart, starts them); both
+ *                          fail unless -ComputerName names this server
  *   STATE/start-blocks     optional; Start-CsWindowsService without -NoWait never
  *                          returns (RTCSRV starting on a busy pool, up to an hour)
  *   STATE/boot             boot counter behind LastBootUpTime (absent = 1); a crash
@@ -79,6 +84,7 @@
  *     Stop-CsWindowsService, Start-CsWindowsService, Get-CsWindowsService,
  *     Restart-Computer (crash like "reboot"), *UpdateInstaller*, Get-CsPoolFabricState,
  *     Test-CsRegistration, Invoke-CsPoolFailOver, Invoke-CsPoolFailBack,
+ *     Invoke-CsComputerFailOver, Invoke-CsComputerFailBack,
  *     Get-CsServerPatchVersion (as pp-patch lines under the dry run's read)
  *   and always ends with the marker line "@@POOLPILOT-RESULT@@ ok" or "... failed"
  *   (exit status 0 / 1).  A script with none of them fails.
@@ -453,7 +459,11 @@ static void schedule_crash(void)
         path_in(bp, sizeof bp, state_dir, "boot");
         write_text(bp, num);
     }
-    set_services("Running"); /* services start automatically after boot */
+    /* services start automatically after boot, unless a computer failover
+     * disabled them ("stopped and disabled to prevent accidental restart
+     * when computer is rebooted", Invoke-CsComputerFailOver.md) */
+    if (!state_has("disabled"))
+        set_services("Running");
     char hook[8192];
     path_in(hook, sizeof hook, state_dir, "on-reboot");
     if (access(hook, X_OK) == 0)
@@ -734,6 +744,11 @@ static bool c_stop(const char *s)
 }
 static bool c_start(const char *s)
 {
+    if (state_has("disabled")) {   /* Windows refuses to start a disabled service */
+        ps_error("Start-CsWindowsService : Cannot start service RTCSRV on computer '.': the "
+                 "service cannot be started because it is disabled.");
+        return false;
+    }
     size_t n = strcspn(s, "\n");
     bool nowait = false;
     for (size_t i = 0; i + 7 <= n; i++)
@@ -746,6 +761,58 @@ static bool c_start(const char *s)
     return true;
 }
 static bool c_get(const char *s) { (void)s; print_services(); return true; }
+
+/* -ComputerName 'NAME' of a computer failover/failback: it must be this
+ * server (the procedure runs on the server it patches; a template that
+ * named another would take down a server nobody asked for). */
+static bool names_this_server(const char *s, const char *cmdlet)
+{
+    size_t n = strcspn(s, "\n");
+    const char *at = strcasestr(s, "-ComputerName '");
+    const char *me = strrchr(state_dir, '/');
+    me = me ? me + 1 : state_dir;
+    if (!at || (size_t)(at - s) > n) {
+        ps_error("%s : no -ComputerName (the fake wants the server named)", cmdlet);
+        return false;
+    }
+    at += strlen("-ComputerName '");
+    size_t len = strcspn(at, "'");
+    if (len != strlen(me) || strncasecmp(at, me, len)) {
+        ps_error("%s : run on %s for another computer (%.*s)", cmdlet, me, (int)len, at);
+        return false;
+    }
+    return true;
+}
+/* Invoke-CsComputerFailOver: users moved, sessions drained, services
+ * stopped and disabled (Invoke-CsComputerFailOver.md). */
+static bool c_computer_failover(const char *s)
+{
+    if (!names_this_server(s, "Invoke-CsComputerFailOver"))
+        return false;
+    record("verbose", strcasestr(s, "-DrainingTimeout") ? "Failing over: draining timeout set."
+                                                        : "Failing over: draining gracefully.");
+    set_services("Stopped");
+    char p[8192];
+    path_in(p, sizeof p, state_dir, "disabled");
+    write_text(p, "by Invoke-CsComputerFailOver\n");
+    return true;
+}
+/* Invoke-CsComputerFailBack: services enabled and, without -NoStart,
+ * started (Invoke-CsComputerFailBack.md). */
+static bool c_computer_failback(const char *s)
+{
+    if (!names_this_server(s, "Invoke-CsComputerFailBack"))
+        return false;
+    char p[8192];
+    path_in(p, sizeof p, state_dir, "disabled");
+    unlink(p);
+    size_t n = strcspn(s, "\n");
+    const char *ns = strcasestr(s, "-NoStart");
+    if (!ns || (size_t)(ns - s) > n)
+        set_services("Running");
+    record("verbose", "Failing back: the computer is available to the pool.");
+    return true;
+}
 static bool c_restart(const char *s)
 {
     (void)s;
@@ -1004,6 +1071,8 @@ static const struct cmdlet cmdlets[] = {
     {"Test-CsRegistration", c_ok},
     {"Invoke-CsPoolFailOver", c_ok},
     {"Invoke-CsPoolFailBack", c_ok},
+    {"Invoke-CsComputerFailOver", c_computer_failover},
+    {"Invoke-CsComputerFailBack", c_computer_failback},
     {"Get-CsServerPatchVersion", c_version},
     {"Get-CimInstance Win32_Process", c_stop_process},
     {"Write-Verbose", c_write_record},

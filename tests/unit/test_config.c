@@ -285,6 +285,65 @@ static void test_quorum_fixed_for_lync_profiles(void **state)
     assert_int_equal(C.quorum, PP_QUORUM_NONE);
 }
 
+/* Issue 11 item 7: Lync 2013 goes domain by domain, Skype for Business
+ * 2015/2019 server by server with the computer failover cmdlets; a
+ * product's procedure cannot be switched, parallel cannot contradict it,
+ * and custom / linux-systemd pools may choose. */
+static void test_procedure_follows_the_product(void **state)
+{
+    (void)state;
+    EXPECT_OK("[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n" SERVERS);
+    assert_int_equal(C.procedure, PP_PROC_DOMAIN);
+    assert_null(strstr(cmd(PP_CMD_DRAIN), "Invoke-CsComputerFailOver"));
+    assert_non_null(strstr(cmd(PP_CMD_DRAIN), "Stop-CsWindowsService -Graceful"));
+    static const char *const sfb[] = {"sfb2015", "sfb2019"};
+    for (int i = 0; i < 2; i++) {
+        char text[512], want[256];
+        snprintf(text, sizeof text, "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\n" SERVERS,
+                 sfb[i]);
+        EXPECT_OK(text);
+        assert_int_equal(C.procedure, PP_PROC_SERVER);
+        /* each server fails itself over and back, named by its own FQDN */
+        assert_non_null(strstr(cmd(PP_CMD_DRAIN),
+                               "Invoke-CsComputerFailOver -ComputerName '{server}'"));
+        assert_non_null(strstr(cmd(PP_CMD_DRAIN_NOW), "-DrainingTimeout"));
+        assert_non_null(strstr(cmd(PP_CMD_VERIFY),
+                               "Invoke-CsComputerFailBack -ComputerName '{server}'"));
+        assert_null(strstr(cmd(PP_CMD_VERIFY), "Start-CsWindowsService"));
+        assert_null(strstr(cmd(PP_CMD_DRAIN), "Stop-CsWindowsService"));
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nprocedure = domain\n" SERVERS,
+                 sfb[i]);
+        snprintf(want, sizeof want,
+                 "t.ini:4: procedure = domain: a %s pool follows Microsoft's Skype for Business "
+                 "procedure, one server at a time (procedure = server); only profile = custom or "
+                 "linux-systemd may choose",
+                 sfb[i]);
+        EXPECT(text, want);
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nparallel = 2\n" SERVERS, sfb[i]);
+        EXPECT(text, "t.ini:4: parallel = 2: procedure = server takes one server down at a time "
+                     "(set parallel = 1 or 0, or procedure = domain)");
+        snprintf(text, sizeof text,
+                 "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nparallel = 1\n" SERVERS, sfb[i]);
+        EXPECT_OK(text);
+    }
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\nprocedure = server\n" SERVERS,
+           "t.ini:4: procedure = server: Lync Server 2013 has no Invoke-CsComputerFailOver; a "
+           "lync2013 pool is upgraded one upgrade domain at a time (procedure = domain)");
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\nprocedure = rolling\n" SERVERS,
+           "t.ini:4: procedure: 'rolling' is not one of domain, server");
+    /* a lab pool borrowing SfB's commands borrows its procedure too */
+    EXPECT_OK("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = sfb2019\n" SERVERS);
+    assert_int_equal(C.procedure, PP_PROC_SERVER);
+    EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\nprocedure = server\n" SERVERS);
+    assert_int_equal(C.procedure, PP_PROC_SERVER);
+    EXPECT("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\nprocedure = server\n"
+           "parallel = 3\n" SERVERS,
+           "t.ini:5: parallel = 3: procedure = server takes one server down at a time (set "
+           "parallel = 1 or 0, or procedure = domain)");
+}
+
 static void test_user_overrides_profile(void **state)
 {
     (void)state;
@@ -1200,6 +1259,7 @@ int main(void)
         cmocka_unit_test_teardown(test_profile_linux_and_custom, teardown),
         cmocka_unit_test_teardown(test_user_overrides_profile, teardown),
         cmocka_unit_test_teardown(test_quorum_fixed_for_lync_profiles, teardown),
+        cmocka_unit_test_teardown(test_procedure_follows_the_product, teardown),
         cmocka_unit_test_teardown(test_examples_load_clean, teardown),
         cmocka_unit_test_teardown(test_pool_required, teardown),
         cmocka_unit_test_teardown(test_pool_values, teardown),

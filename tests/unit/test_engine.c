@@ -425,6 +425,117 @@ static void test_confirm_server_and_parallel_one(void **st)
     done(d);
 }
 
+/* Issue 11 item 7: a Skype for Business pool, server by server. */
+static struct drv *mk_sfb(const char *pool_extra)
+{
+    static const char fmt[] =
+        "[pool]\nfqdn = pool01.contoso.com\nprofile = sfb2019\n%s"
+        "[servers]\n"
+        "fe01.contoso.com = UpgradeDomain1\nfe02.contoso.com = UpgradeDomain1\n"
+        "fe03.contoso.com = UpgradeDomain1\nfe04.contoso.com = UpgradeDomain2\n"
+        "fe05.contoso.com = UpgradeDomain2\nfe06.contoso.com = UpgradeDomain2\n"
+        "fe07.contoso.com = UpgradeDomain3\nfe08.contoso.com = UpgradeDomain3\n";
+    struct drv *d = malloc(sizeof *d);
+    char ini[2048];
+    if (!d)
+        abort();
+    snprintf(ini, sizeof ini, fmt, pool_extra);
+    drv_init(d, ini);
+    return d;
+}
+
+/* Only servers of the active domain run, and never two at once; the next
+ * starts when the one before is verified, in topology order. */
+static void test_sfb_one_server_at_a_time(void **st)
+{
+    (void)st;
+    struct drv *d = mk_sfb("");
+    assert_int_equal(d->m.procedure, PP_PROC_SERVER);
+    to_first_domain(d);
+    assert_non_null(strstr(d->m.ask_text, "one server at a time"));
+    assert_non_null(strstr(d->m.ask_text, "Invoke-CsComputerFailOver"));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    for (int s = 0; s < 3; s++) {
+        for (int step = 0; step < 4; step++) {
+            assert_int_equal(d->nruns, 1);
+            assert_int_equal(d->runs[0].server, s);
+            drv_finish(d, 0, PP_RES_OK, NULL, "fine");
+        }
+        assert_int_equal(d->m.servers[s].state, PP_SRV_VERIFIED);
+    }
+    assert_int_equal(d->m.domains[0].state, PP_DOM_DONE);
+    /* the rest of the run keeps the rule: at most one server down */
+    while (!d->exited) {
+        int down = 0;
+        for (int i = 0; i < d->m.nservers; i++)
+            down += d->m.servers[i].down;
+        assert_true(down <= 1);
+        if (d->nruns)
+            drv_finish(d, 0, PP_RES_OK, NULL, "fine");
+        else if (d->m.ask != PP_ASK_NONE)
+            drv_op(d, PP_OP_CONFIRM, NULL);
+        else if (!drv_wake(d))
+            break;
+        if (d->nruns && d->runs[0].kind == PP_CMD_READINESS) {
+            drv_answer_check(d, PP_READY_READY);
+        }
+    }
+    assert_int_equal(drv_count(d, "domain-done"), 3);
+    assert_int_equal(drv_count(d, "step-end"), 8 * 4);
+    done(d);
+}
+
+/* A server whose step failed after its failover is down (failed over, its
+ * services disabled): the next server waits while the operator decides,
+ * whatever else happens meanwhile; a retry keeps the slot, a skip hands it
+ * on. */
+static void test_sfb_failed_server_holds_the_slot(void **st)
+{
+    (void)st;
+    struct drv *d = mk_sfb("");
+    to_first_domain(d);
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    drv_finish(d, drv_find(d, PP_CMD_DRAIN, 0), PP_RES_OK, NULL, "failed over");
+    drv_finish(d, drv_find(d, PP_CMD_UPGRADE, 0), PP_RES_FAILED, NULL, "exit code 1603");
+    assert_int_equal(d->m.servers[0].state, PP_SRV_FAILED);
+    assert_int_equal(d->m.ask, PP_ASK_OPERATOR);
+    assert_int_equal(d->nruns, 0);
+    /* time passes, the question stays open: still nothing starts */
+    drv_advance(d, 3600000);
+    drv_wake(d);
+    drv_op(d, PP_OP_CHOOSE, "UpgradeDomain2");
+    /* a hostile combination: with fe01's question open, the operator
+     * skips fe03, which never started; the domain moves on, fe02 must not */
+    drv_override(d, PP_OV_SKIP, "fe03.contoso.com", "fe03 is patched next week");
+    assert_int_equal(d->m.servers[2].state, PP_SRV_SKIPPED);
+    assert_int_equal(drv_find(d, PP_CMD_DRAIN, -2), -1);
+    assert_int_equal(d->m.servers[1].state, PP_SRV_QUEUED);
+    drv_override(d, PP_OV_RETRY, "fe01.contoso.com", "installer log read, retrying");
+    assert_true(drv_find(d, PP_CMD_UPGRADE, 0) >= 0);
+    assert_int_equal(drv_find(d, PP_CMD_DRAIN, 1), -1);
+    drv_finish(d, drv_find(d, PP_CMD_UPGRADE, 0), PP_RES_FAILED, NULL, "exit code 1603");
+    assert_int_equal(drv_find(d, PP_CMD_DRAIN, 1), -1);
+    drv_override(d, PP_OV_SKIP, "fe01.contoso.com", "left failed over, ticket 4711");
+    assert_int_equal(d->m.servers[0].state, PP_SRV_SKIPPED);
+    assert_true(drv_find(d, PP_CMD_DRAIN, 1) >= 0);
+    done(d);
+}
+
+/* Lync 2013 keeps the upgrade-domain procedure: a domain's servers drain
+ * together (parallel = 0). */
+static void test_lync_domain_drains_together(void **st)
+{
+    (void)st;
+    struct drv *d = mk("", "");
+    assert_int_equal(d->m.procedure, PP_PROC_DOMAIN);
+    to_first_domain(d);
+    assert_null(strstr(d->m.ask_text, "one server at a time"));
+    drv_op(d, PP_OP_CONFIRM, NULL);
+    assert_true(drv_find(d, PP_CMD_DRAIN, 0) >= 0);
+    assert_true(drv_find(d, PP_CMD_DRAIN, 1) >= 0);
+    done(d);
+}
+
 static void test_confirm_step(void **st)
 {
     (void)st;
@@ -1071,6 +1182,9 @@ int main(void)
         cmocka_unit_test(test_domain_not_ready_waits_and_proceed),
         cmocka_unit_test(test_choose_domain),
         cmocka_unit_test(test_confirm_server_and_parallel_one),
+        cmocka_unit_test(test_sfb_one_server_at_a_time),
+        cmocka_unit_test(test_sfb_failed_server_holds_the_slot),
+        cmocka_unit_test(test_lync_domain_drains_together),
         cmocka_unit_test(test_confirm_step),
         cmocka_unit_test(test_downtime_mode_stops_at_once),
         cmocka_unit_test(test_quit_waits_for_running_steps),

@@ -29,10 +29,15 @@ static uint32_t rnd(uint32_t n)
 
 static void make_ini(char *buf, size_t n, int nsrv, bool dr, int confirm, int parallel, bool downtime)
 {
+    /* one pool in four is Skype for Business: one server at a time, so
+     * parallel is 0 or 1 there (issue 11 item 7) */
+    bool sfb = rnd(4) == 0;
+    if (sfb && parallel > 1)
+        parallel = 1;
     size_t off = (size_t)snprintf(buf, n,
-                                  "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\n%s"
+                                  "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\n%s"
                                   "confirm = %s\nparallel = %d\nmode = %s\n[servers]\n",
-                                  dr ? "backup_pool = pool02.contoso.com\n"
+                                  sfb ? "sfb2019" : "lync2013", dr ? "backup_pool = pool02.contoso.com\n"
                                        "failover_on = fe01.pool02.contoso.com\n"
                                      : "",
                                   confirm == 0 ? "domain" : confirm == 1 ? "server" : "step",

@@ -192,6 +192,15 @@ const char *inv_check(struct inv *c, const struct drv *d)
         if (m->servers[i].state == PP_SRV_RUNNING &&
             (m->active_domain < 0 || m->servers[i].domain != m->active_domain))
             return "a server runs a step outside the domain in flight";
+    /* one server at a time: never two servers down that no override has
+     * settled (issue 11 item 7) */
+    if (m->procedure == PP_PROC_SERVER) {
+        int down = 0;
+        for (int i = 0; i < m->nservers; i++)
+            down += m->servers[i].down && !model_server_settled(&m->servers[i]);
+        if (down > 1)
+            return "two servers down at once in a one-server-at-a-time pool";
+    }
     /* quorum in every state (failed over too), under the configured rule */
     if (d->cfg.quorum != PP_QUORUM_NONE && m->nservers > 0) {
         int up = 0, need = 0;
