@@ -326,7 +326,7 @@ static void apply_command(struct cfg_loader *L, const struct cfg_entry *e)
         char b[96];
         AERR(L, e->line,
              "unknown command '%s' in [commands] (readiness, drain, drain_now, upgrade, restart, "
-             "verify, probe, pool_state, fabric, failover, failback, backend)",
+             "verify, probe, pool_state, fabric, failover, failback, backend, topology)",
              cfg_show(b, sizeof b, e->key));
         return;
     }

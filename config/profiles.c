@@ -334,6 +334,33 @@ static const char sim_defaults_text[] =
     "    Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn '{backend}' -Confirm:$false -Verbose\n" \
     "    Write-Output 'Back End databases updated on {backend}'\n"
 
+/* The pool's Front Ends in topology order, read once before the first
+ * domain (issue 11 item 14; engine_topology.c compares it with [servers]:
+ * the quorum's "first 7 / first 9").  Microsoft's "Front End Pool high
+ * availability and management" (Skype for Business Server planning) says
+ * Get-CsComputer lists a pool's servers "in the order that they appear in
+ * the topology", the first servers at the top.  That page names the option
+ * -PoolFqdn; the cmdlet's reference (Get-CsComputer.md) documents -Pool,
+ * the pool's FQDN, and no -PoolFqdn: -Pool it is.  The reference says each
+ * computer comes with its Identity, pool and FQDN; that the property is
+ * named Fqdn (Identity as the fall-back) is believed (docs/POWERSHELL.md).
+ * Get-CsPool's Computers property (Get-CsPool.md: "an array of objects
+ * representing each computer in the pool") is not used: no page says in
+ * which order it lists them.  A name it cannot find prints as '?', which
+ * the parser (topology.c) takes as Unknown, never as a server. */
+#define PS_TOPOLOGY(MODULE)                                                                    \
+    "topology =\n"                                                                             \
+    "    Import-Module " MODULE "\n"                                                          \
+    "    $pp_fe = @(Get-CsComputer -Pool '{pool}' -ErrorAction Stop)\n"                       \
+    "    Write-Output ('pp-topology-begin ' + $pp_fe.Count)\n"                                \
+    "    foreach ($pp_c in $pp_fe) {\n"                                                       \
+    "    $pp_n = [string]$pp_c.Fqdn\n"                                                        \
+    "    if (-not $pp_n) { $pp_n = [string]$pp_c.Identity }\n"                                \
+    "    if (-not $pp_n -or $pp_n -eq $pp_c.GetType().FullName) { $pp_n = '?' }\n"             \
+    "    Write-Output ('pp-topology ' + $pp_n)\n"                                             \
+    "    }\n"                                                                                  \
+    "    Write-Output ('pp-topology-end ' + $pp_fe.Count)\n"
+
 /* Staging: the package goes where PS_UPGRADE looks for the installer
  * (C:\\Updates\\ + the package's own name), and the server hashes it with
  * Get-FileHash (PowerShell 4.0 and later: Windows Server 2012 R2, or WMF 4
@@ -351,7 +378,8 @@ static const char sim_defaults_text[] =
     "procedure = " PROCEDURE "\n"                                                              \
     "\n"                                                                                       \
     "[commands]\n" READINESS DRAIN PS_UPGRADE(INSTALLER, NAME)                                 \
-        VERIFY PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_BACKEND(MODULE) PS_UPDATE
+        VERIFY PS_FABRIC(MODULE) PS_FAILOVER(MODULE) PS_BACKEND(MODULE) PS_TOPOLOGY(MODULE)  \
+        PS_UPDATE
 
 static const char lync2013_text[] =
     PS_PROFILE("domain", "Lync", PS_READINESS("Lync", "Get-CsPoolUpgradeReadinessState"),

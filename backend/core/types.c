@@ -10,7 +10,7 @@
 static const char *const step_names[PP_STEP_COUNT] = {"drain", "upgrade", "restart", "verify"};
 static const char *const kind_names[PP_CMD_COUNT] = {
     "readiness", "drain", "drain_now", "upgrade", "restart",
-    "verify", "probe", "pool_state", "fabric", "failover", "failback", "backend"};
+    "verify", "probe", "pool_state", "fabric", "failover", "failback", "backend", "topology"};
 static const char *const result_names[] = {"", "ok", "failed", "timeout", "lost", "cancelled"};
 static const char *const ready_names[] = {"Unknown", "Ready", "Busy", "InsufficientActiveFrontEnds"};
 
@@ -61,6 +61,9 @@ static const char *const labels[] = {
     N_("drain_now"), N_("probe"), N_("pool_state"), N_("fabric"), N_("failover"), N_("failback"),
     /* TRANSLATORS: the Back End databases' update (a journal event) */
     N_("backend"),
+    /* TRANSLATORS: the read of the pool's Front Ends in topology order (a command and a
+       journal event) */
+    N_("topology"),
     /* results */
     N_("ok"), N_("failed"), N_("timeout"), N_("lost"), N_("cancelled"),
     /* TRANSLATORS: journal event names, shown at the start of an event line */
@@ -76,7 +79,10 @@ static const char *const labels[] = {
     N_("stopped"), N_("pending"), N_("queued"), N_("running"), N_("verified"), N_("skipped"),
     N_("marked-done"),
     /* TRANSLATORS: a backend record's state: the Back End update is left to the operator */
-    N_("open")};
+    N_("open"),
+    /* TRANSLATORS: a topology record's state: the pool's order and the config's agree,
+       differ, could not be read; or the operator accepted the config's order */
+    N_("match"), N_("differs"), N_("unknown"), N_("accepted")};
 
 const char *pp_label(const char *name)
 {

@@ -44,6 +44,8 @@ enum pp_cmd_kind {
     PP_CMD_FAILBACK,
     PP_CMD_BACKEND,     /* the Back End databases' update (Install-CsDatabase -Update),
                          * once, after every domain: on a Front End of the pool */
+    PP_CMD_TOPOLOGY,    /* read-only: the pool's Front Ends in topology order (the
+                         * quorum's "first 7 / first 9"), once before the first domain */
     PP_CMD_COUNT
 };
 

@@ -194,6 +194,7 @@ struct pp_engine *engine_new(const struct pp_config *cfg, struct pp_model *m,
     e->pool_cmd_inflight = PP_CMD_COUNT;
     e->pool_unsure = PP_CMD_COUNT;
     e->backend_server = -1;
+    e->topo_server = -1;
     return e;
 }
 
@@ -372,6 +373,9 @@ static void handle_cmd_done(struct pp_engine *e, const struct pp_event *ev)
     case PP_CMD_POOL_STATE:
         if (e->pool_probe_running)
             pool_on_probe(e, ev->result, ev->detail);
+        break;
+    case PP_CMD_TOPOLOGY:
+        topo_on_done(e, s, ev->result, ev->topology, ev->detail);
         break;
     default:
         if (s >= 0 && s < e->m->nservers)

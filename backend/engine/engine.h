@@ -12,6 +12,7 @@
 #include "backend/journal/journal.h"
 #include "backend/pool/model.h"
 #include "backend/pool/readiness.h"
+#include "backend/pool/topology.h"
 #include "config/config.h"
 
 enum pp_op {
@@ -48,6 +49,7 @@ struct pp_event {
     int server;                      /* -1 for the failover host */
     enum pp_result result;
     const struct pp_readiness *readiness;   /* READINESS with result OK */
+    const struct pp_topology *topology;     /* TOPOLOGY with result OK (known or not) */
     const char *detail;              /* last output line / error, may be NULL */
     /* OPERATOR */
     enum pp_op op;

@@ -729,6 +729,10 @@ void gate_offer_domain(struct pp_engine *e)
         gate_settle(e, false);
         return;
     }
+    /* the quorum below counts the first servers in [servers] order: that
+     * order is the pool's topology order, read once (engine_topology.c) */
+    if (topo_holds(e))
+        return;
     char refusal[PP_REASON_MAX] = "";
     int pick = -1;
     bool bypass = m->failed_over || e->proceed_gate;

@@ -27,6 +27,15 @@ enum be_state {
     BE_OPEN         /* override skip: the run completes with it open */
 };
 
+/* The pool's topology order against [servers] (engine_topology.c). */
+enum topo_state {
+    TOPO_UNCHECKED,  /* not read (or read and found different: read again on resume) */
+    TOPO_RUNNING,    /* the topology command runs */
+    TOPO_MATCH,      /* the pool's order is [servers]' */
+    TOPO_ACCEPTED,   /* unknown, and an operator's override proceed said it is */
+    TOPO_ASKED       /* unknown: the evidence is put to the operator */
+};
+
 /* What the pool-state probe read (engine_pool.c). */
 enum pool_truth { POOL_TRUTH_UNKNOWN, POOL_TRUTH_OVER, POOL_TRUTH_NOT };
 
@@ -94,6 +103,10 @@ struct pp_engine {
     int backend_server;      /* where it runs / ran / would run; -1 */
     char backend_detail[PP_REASON_MAX];
     bool lenient;            /* engine_restore_lenient(): topology not bound */
+    /* the pool's topology order (engine_topology.c) */
+    enum topo_state topo;
+    int topo_server;         /* where it was (is being) read; -1 */
+    char topo_evidence[PP_REASON_MAX];   /* an unknown answer, as read */
 };
 
 /* engine.c */
@@ -162,6 +175,20 @@ bool backend_override_valid(const struct pp_engine *e, enum pp_override ov, char
 void backend_override(struct pp_engine *e, enum pp_override ov, const char *who, const char *reason);
 void backend_restore(struct pp_engine *e, const struct pp_jrec *r);
 void backend_resume(struct pp_engine *e);   /* PP_EV_START after a restore */
+
+/* engine_topology.c: the pool's topology order read once before the first
+ * domain and compared with [servers] (issue 11 item 14) */
+bool topo_applies(const struct pp_engine *e);          /* the profile has the command */
+bool topo_settled(const struct pp_engine *e);          /* matched, accepted, or n/a */
+bool topo_awaits_operator(const struct pp_engine *e);  /* unknown: asked */
+/* gate_offer_domain asks first: true while the offer waits for the order
+ * (it starts the read, or puts the question again) */
+bool topo_holds(struct pp_engine *e);
+void topo_on_done(struct pp_engine *e, int s, enum pp_result res, const struct pp_topology *t,
+                  const char *detail);
+void topo_accept(struct pp_engine *e);
+void topo_recheck(struct pp_engine *e);
+void topo_restore(struct pp_engine *e, const struct pp_jrec *r);
 
 /* engine_domain.c: one domain's servers through their steps */
 void dom_start(struct pp_engine *e, int d);

@@ -177,6 +177,7 @@ static void on_recheck(struct pp_engine *e)
         eng_note(e, "%s", _("a readiness check is already running"));
         return;
     }
+    topo_recheck(e);   /* an unknown topology order is read again before the next offer */
     if (e->pool_unsure != PP_CMD_COUNT || e->pool_probe_running) {
         /* a failover / failback with an unknown outcome: read its state again */
         if (e->pool_probe_running)
@@ -237,7 +238,7 @@ static void on_choose(struct pp_engine *e, const struct pp_event *ev)
     struct pp_jrec *r = eng_journal(e, PP_JEV_CHOOSE);
     eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
     eng_copy(r->domain, sizeof r->domain, m->domains[d].name);
-    if (m->phase == PP_PH_CHOOSE &&
+    if (m->phase == PP_PH_CHOOSE && topo_settled(e) &&
         (m->ask == PP_ASK_START_DOMAIN || m->ask == PP_ASK_OPERATOR || m->ask == PP_ASK_NONE)) {
         eng_clear_ask(e);
         gate_offer_domain(e);
@@ -543,6 +544,26 @@ static void on_override(struct pp_engine *e, const struct pp_event *ev)
         return;
     }
     char why[PP_REASON_MAX];
+    if (pool && topo_awaits_operator(e)) {
+        /* the topology order could not be read: proceed on the pool is the
+         * operator's word that [servers] is in topology order
+         * (engine_topology.c); nothing else answers it */
+        if (ev->ov != PP_OV_PROCEED) {
+            eng_note(e, _("override %s %s refused: %s"), engine_override_name(ev->ov), ev->target,
+                     _("the topology order is unknown: override proceed on the pool accepts "
+                       "[servers] as the pool's order"));
+            return;
+        }
+        struct pp_jrec *r = eng_journal(e, PP_JEV_OVERRIDE);
+        eng_copy(r->operator_, sizeof r->operator_, who(e, ev));
+        eng_copy(r->action, sizeof r->action, engine_override_name(ev->ov));
+        eng_copy(r->reason, sizeof r->reason, ev->reason);
+        eng_copy(r->result, sizeof r->result, "accept-topology");
+        eng_copy(r->state, sizeof r->state, "pool");
+        eng_copy(r->detail, sizeof r->detail, m->fqdn);
+        topo_accept(e);
+        return;
+    }
     if (pool && backend_awaits_override(e)) {
         /* the Back End's update waits for the operator's word: retry, done
          * or skip on the pool answer it (engine_backend.c) */

@@ -54,6 +54,10 @@ static void restore_override(struct pp_engine *e, const struct pp_jrec *r, int s
     }
     if (d < 0 && !strcmp(r->state, "pool") && !strcmp(r->result, "backend"))
         return;   /* the Back End's: the `backend` record after it says what it did */
+    if (d < 0 && !strcmp(r->state, "pool") && !strcmp(r->result, "accept-topology")) {
+        topo_restore(e, r);   /* [servers] accepted as the pool's topology order */
+        return;
+    }
     if (d < 0 && !strcmp(r->state, "pool")) {
         /* the operator said what is true of a failover / failback whose
          * outcome was unknown (engine_pool.c), or ran it again */
@@ -231,6 +235,8 @@ int engine_restore(struct pp_engine *e, const struct pp_jrec *r, char *err, size
         e->settle_pending = true;
     } else if (ev == PP_JEV_BACKEND) {
         backend_restore(e, r);
+    } else if (ev == PP_JEV_TOPOLOGY) {
+        topo_restore(e, r);
     } else if (ev == PP_JEV_COMPLETE) {
         m->phase = PP_PH_COMPLETE;
     }

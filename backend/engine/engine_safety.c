@@ -90,6 +90,10 @@ static bool domain_why(const struct pp_engine *e, int d, char *why, size_t n)
         return snprintf(why, n, "the outcome of the last %s is unknown: the pool's state is read "
                                 "and an operator decides first", pp_cmd_kind_name(e->pool_unsure)),
                false;
+    /* the quorum below counts the first servers in [servers] order */
+    if (!topo_settled(e))
+        return snprintf(why, n, "the pool's topology order has not been matched to [servers] "
+                                "(the quorum counts the first servers in that order)"), false;
     for (int i = 0; i < m->nservers; i++) {
         const struct pp_server *sv = &m->servers[i];
         if (sv->domain == d)

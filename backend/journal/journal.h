@@ -29,7 +29,8 @@
     X(STEP_START, "step-start") X(STEP_END, "step-end") X(PROBE, "probe")                    \
     X(CONFIRM, "confirm") X(DECLINE, "decline") X(OVERRIDE, "override")                      \
     X(DOMAIN_DONE, "domain-done") X(COMPLETE, "complete") X(STOP, "stop") X(NOTE, "note")      \
-    X(REFUSED, "refused") X(STAGE, "stage") X(BACKEND, "backend")
+    X(REFUSED, "refused") X(STAGE, "stage") X(BACKEND, "backend")   \
+    X(TOPOLOGY, "topology")
 
 /* A `backend` record's reason when the Back End databases were left to the
  * operator (state "open"): the checklist shows it as an open item. */

@@ -84,6 +84,12 @@ static const char *const templates[] = {
     N_("the simulated pool refused the fault"),
     N_("input ended while the run waits for the operator"),
     N_("updating the Back End databases on %s (run on %s)"),
+    /* a topology record: the pool's order against [servers] (issue 11 item 14) */
+    N_("the pool's topology order matches [servers]"),
+    N_("%s is in [servers] but the pool does not list it"),
+    N_("the pool lists %s, which [servers] does not"),
+    N_("server %s in topology order is %s, [servers] has %s there"),
+    N_("the pool's topology order cannot be read: it is never assumed to match [servers]"),
     /* PP_BACKEND_OPEN (journal.h): the Back End left to the operator */
     N_("Back End not updated by poolpilot: run Install-CsDatabase -Update -ConfiguredDatabases "
        "-SqlServerFqdn <your Back End> on a Front End"),

@@ -195,6 +195,7 @@ void runner_qev_free(struct pp_qev *q)
         return;
     if (q->has_readiness)
         readiness_free(&q->readiness);
+    free(q->topology);
     free(q);
 }
 
@@ -486,6 +487,7 @@ void runner_tick(struct pp_runner *r)
                 r->qtail = NULL;
             if (q->has_readiness)
                 q->ev.readiness = &q->readiness;
+            q->ev.topology = q->topology;
             dispatch(r, &q->ev);
             runner_qev_free(q);
             if (r->halted)

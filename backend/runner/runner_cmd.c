@@ -240,7 +240,8 @@ static void keep_output(struct pp_cmdrec *c, const char *data, size_t len)
         memcpy(c->tail + c->ntail, data, len);
         c->ntail += len;
     }
-    if (c->kind != PP_CMD_READINESS && c->kind != PP_CMD_PROBE && c->kind != PP_CMD_FABRIC)
+    if (c->kind != PP_CMD_READINESS && c->kind != PP_CMD_PROBE && c->kind != PP_CMD_FABRIC &&
+        c->kind != PP_CMD_TOPOLOGY)
         return;
     if (c->truncated || c->nout + len > PP_CMD_OUT_MAX) {
         c->truncated = true;
@@ -351,6 +352,23 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
                      pp_ready_name(rd->state), rd->active_fe, rd->total_fe);
         else
             snprintf(detail, sizeof detail, "%s", pp_ready_name(rd->state));
+    }
+    if (c->kind == PP_CMD_TOPOLOGY && res == PP_RES_OK) {
+        /* the engine compares it with [servers] (engine_topology.c) */
+        struct pp_topology *t = mem_calloc(1, sizeof *t, "topology answer");
+        if (c->truncated) {
+            snprintf(t->why, sizeof t->why, "answer larger than %d bytes", PP_CMD_OUT_MAX);
+        } else {
+            topology_parse(c->out ? c->out : "", c->nout, t);
+        }
+        q->topology = t;
+        if (t->known) {
+            char order[PP_REASON_MAX - 32];
+            topology_join(t, order, sizeof order);
+            snprintf(detail, sizeof detail, _("in topology order: %s"), order);
+        } else {
+            snprintf(detail, sizeof detail, _("not understood: %s"), t->why);
+        }
     }
     char line[PP_REASON_MAX + 64];
     snprintf(line, sizeof line, "= %s %s%s%s", pp_label(pp_cmd_kind_name(c->kind)),

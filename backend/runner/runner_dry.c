@@ -78,6 +78,16 @@ void runner_dry_plan(struct pp_runner *r)
     runner_notify(r, PP_N_EVENT, -1, _("dry run: nothing below is run"));
     static const enum pp_cmd_kind steps[] = {PP_CMD_DRAIN, PP_CMD_UPGRADE, PP_CMD_RESTART,
                                              PP_CMD_VERIFY};
+    if (has_template(r, PP_CMD_TOPOLOGY) && m->ndomains > 0) {
+        /* once, before the first domain, where the readiness check ran
+         * (engine_topology.c): the pool's order against [servers] */
+        int cs = check_server(m, 0);
+        snprintf(head, sizeof head,
+                 _("would run once before the first domain on %s (the pool's topology order, "
+                   "compared with [servers])"),
+                 m->servers[cs].name);
+        plan_line(r, cs, head, PP_CMD_TOPOLOGY, -1);
+    }
     for (int d = 0; d < m->ndomains; d++) {
         const struct pp_domain *dom = &m->domains[d];
         int cs = check_server(m, d);

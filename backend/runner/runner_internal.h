@@ -35,6 +35,7 @@ struct pp_qev {
     struct pp_event ev;
     struct pp_readiness readiness;
     bool has_readiness;
+    struct pp_topology *topology;   /* heap: a TOPOLOGY answer read, or NULL */
     char target[PP_NAME_MAX];
     char reason[PP_REASON_MAX];
     char op[PP_OPERATOR_MAX];

@@ -104,10 +104,13 @@ pool_check "B: known_hosts was created with one entry for [$AC]:$POOL_PORT" \
 pool_check "B: the entry holds $CK's host key" \
     '[ "$(ssh-keygen -F "[$AC]:$POOL_PORT" -f "$KH_B" | grep -v "^#" | awk "{print \$3}")" = \
        "$(awk "{print \$2}" "$(pool_dir $CK)/host_key.pub")" ]'
-pool_check "B: the run went on: readiness ran on $CK and was Ready" \
-    '[ "$(pool_log_count $CK .)" -eq 1 ] &&
+# (then, on the same server, the read-only topology read before the first domain)
+pool_check "B: the run went on: readiness ran on $CK and was Ready, then the topology read" \
+    '[ "$(pool_log_count $CK .)" -eq 2 ] &&
      [ "$(pool_log_count $CK Get-CsPoolUpgradeReadinessState)" -eq 1 ] &&
-     [ "$(pool_events "$J" ".event==\"readiness\" and .state==\"Ready\"")" -eq 1 ]'
+     [ "$(pool_log_count $CK Get-CsComputer)" -eq 1 ] &&
+     [ "$(pool_events "$J" ".event==\"readiness\" and .state==\"Ready\"")" -eq 1 ] &&
+     [ "$(pool_events "$J" ".event==\"topology\" and .state==\"match\"")" -eq 1 ]'
 pool_check "B: it reached the question to start a domain (answered quit: exit 1)" \
     '[ $ASKED_START -eq 1 ] && [ "$POOL_RC" -eq 1 ]'
 pool_check "B: nothing ran on the other servers" \

@@ -61,13 +61,19 @@ run_case() {
     fi
     pool_check "$name: no domain started, no step" \
         '[ "$(pool_events "$J" ".event==\"domain-start\" or .event==\"step-start\"")" -eq 0 ]'
+    # ... and, once Ready, the read-only topology read before the first
+    # domain (issue 11 item 14): its own `topology` record
     for s in "${SERVERS[@]}"; do
         total=$((total + $(pool_log_count "$s" .)))
-        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" Get-CsPoolUpgradeReadinessState)" ] ||
+        [ "$(pool_log_count "$s" .)" -eq "$(pool_log_count "$s" 'Get-CsPoolUpgradeReadinessState|Get-CsComputer')" ] ||
             total=-1000
     done
-    pool_check "$name: the servers ran only readiness checks, one per journal record" \
-        '[ $total -eq "$(pool_events "$J" ".event==\"readiness\"")" ]'
+    pool_check "$name: the servers ran only readiness checks and topology reads, one per journal record" \
+        '[ $total -eq "$(pool_events "$J" ".event==\"readiness\" or .event==\"topology\"")" ]'
+    if [ "$expect" = Ready ]; then
+        pool_check "$name: the pool's topology order matched [servers]" \
+            '[ "$(pool_events "$J" ".event==\"topology\" and .state==\"match\"")" -eq 1 ]'
+    fi
     pool_check "$name: console output and journal are clean UTF-8 (no ESC)" 'utf8_clean "$OUT" && utf8_clean "$J"'
 }
 
@@ -106,6 +112,37 @@ run_case cp950-server Unknown "$D1" "domain UpgradeDomain2 fe03.contoso.com fe$B
 h_log "CP950 domain name in Format-List text"
 run_case cp950-domain-list Unknown "format list" "$D1" \
     "domain UpgradeDomain$BIG5_TEXT fe03.contoso.com fe04.contoso.com"
+
+# The pool's topology order (issue 11 item 14): Get-CsComputer -Pool, read
+# once the pool is Ready, before the first domain, and compared with
+# [servers].  Another order stops the run; a list it cannot read is asked.
+topo_case() {   # NAME POOL.TXT-LINE
+    local name=$1 J=$H_DIR/$1.jsonl OUT=$H_DIR/$1.out
+    pool_txt pool01.contoso.com "$2"
+    timeout 120 "$POOLPILOT" -c "$INI" --headless --journal "$J" </dev/null >"$OUT" 2>&1
+    rc=$?
+    pool_check "$name: exit 1 (rc=$rc)" '[ $rc -eq 1 ]'
+    pool_check "$name: no domain started, no step" \
+        '[ "$(pool_events "$J" ".event==\"domain-start\" or .event==\"step-start\"")" -eq 0 ]'
+    pool_check "$name: no question to start a domain" '! grep -q "] ? Start UpgradeDomain" "$OUT"'
+    pool_check "$name: the topology was read once, with Get-CsComputer -Pool" \
+        '[ "$(pool_events "$J" ".event==\"topology\"")" -eq 1 ] &&
+         grep -q -i "Get-CsComputer -Pool .pool01.contoso.com." "$(pool_dir fe03.contoso.com)/log"'
+}
+h_log "topology: the pool lists fe02 before fe01"
+topo_case topo-order "topology fe02.contoso.com fe01.contoso.com fe03.contoso.com fe04.contoso.com"
+pool_check "topo-order: journaled as differs, with the first difference" \
+    '[ "$(pool_events "$H_DIR/topo-order.jsonl" ".event==\"topology\" and .state==\"differs\" and
+        (.reason | test(\"server 1 in topology order is fe02.contoso.com\"))")" -eq 1 ]'
+pool_check "topo-order: the run stopped, saying so" \
+    '[ "$(pool_events "$H_DIR/topo-order.jsonl" ".event==\"stop\" and (.reason | test(\"topology order differs\"))")" -eq 1 ] &&
+     grep -q "differs from \[servers\]" "$H_DIR/topo-order.out"'
+h_log "topology: computers without the names the template reads"
+topo_case topo-unnamed "topology-unnamed"
+pool_check "topo-unnamed: Unknown, with the evidence, asked" \
+    '[ "$(pool_events "$H_DIR/topo-unnamed.jsonl" ".event==\"topology\" and .state==\"unknown\"")" -eq 1 ] &&
+     grep -q "Topology order of pool01.contoso.com unknown" "$H_DIR/topo-unnamed.out" &&
+     grep -q "not a host name" "$H_DIR/topo-unnamed.out"'
 
 if [ $POOL_FAILS -gt 0 ]; then
     for f in "$H_DIR"/*.out; do echo "--- $f"; grep -v "| " "$f" | tail -n 12; done

@@ -23,6 +23,9 @@
  *                                              (CRLF), collections cut after
  *                                              enumlimit items with "..."
  *                            enumlimit 4       $FormatEnumerationLimit (default 4)
+ *                            topology NAME...  Get-CsComputer's order (default: the
+ *                                              servers of the domain lines, in order)
+ *                            topology-unnamed  computers without Fqdn / Identity
  *                            warning TEXT...   a "WARNING: TEXT" line first (the bytes
  *                                              as written: CP950 text stays CP950)
  *                          Names (pool, domains, servers) are printed as written
@@ -85,7 +88,9 @@
  *     Restart-Computer (crash like "reboot"), *UpdateInstaller*, Get-CsPoolFabricState,
  *     Test-CsRegistration, Invoke-CsPoolFailOver, Invoke-CsPoolFailBack,
  *     Invoke-CsComputerFailOver, Invoke-CsComputerFailBack,
- *     Get-CsServerPatchVersion (as pp-patch lines under the dry run's read)
+ *     Get-CsServerPatchVersion (as pp-patch lines under the dry run's read),
+ *     Get-CsComputer (pp-topology lines in pool.txt's "topology" order, else
+ *     its domain lines' order; "topology-unnamed": names it cannot find)
  *   and always ends with the marker line "@@POOLPILOT-RESULT@@ ok" or "... failed"
  *   (exit status 0 / 1).  A script with none of them fails.
  *   Windows PowerShell behaviours it imitates, read from the script's text:
@@ -1057,7 +1062,52 @@ static bool c_version(const char *s)
     return true;
 }
 
+/* Get-CsComputer -Pool: the pool's computers in topology order, as the
+ * profiles' topology template prints them (pp-topology lines).  The order
+ * is pool.txt's "topology NAME..." line, else the servers of its domain
+ * lines in order of appearance (= [servers] of pool.sh's INI).  pool.txt
+ * "topology-unnamed": objects without the believed Fqdn / Identity
+ * properties (the template prints '?'). */
+static bool c_computers(const char *s)
+{
+    (void)s;
+    char p[8192];
+    path_in(p, sizeof p, root_dir, "pool.txt");
+    char *text = read_text(p);
+    char names[32][256];
+    int n = 0;
+    bool unnamed = false, explicit_order = false;
+    for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+        char *save = NULL, *w = strtok_r(line, " \t\r", &save), *v;
+        if (!w)
+            continue;
+        if (!strcmp(w, "topology-unnamed"))
+            unnamed = true;
+        if (!strcmp(w, "topology")) {
+            explicit_order = true;
+            n = 0;
+        }
+        if (!strcmp(w, "topology") || (!strcmp(w, "domain") && !explicit_order &&
+                                       strtok_r(NULL, " \t\r", &save))) {
+            while (n < 32 && (v = strtok_r(NULL, " \t\r", &save)))
+                snprintf(names[n++], sizeof names[0], "%s", v);
+        }
+    }
+    free(text);
+    if (!strstr(whole_script, "'pp-topology")) {
+        for (int i = 0; i < n; i++)
+            printf("Identity : %s\nFqdn     : %s\n\n", names[i], names[i]);
+        return true;
+    }
+    printf("pp-topology-begin %d\n", n);
+    for (int i = 0; i < n; i++)
+        printf("pp-topology %s\n", unnamed ? "?" : names[i]);
+    printf("pp-topology-end %d\n", n);
+    return true;
+}
+
 static const struct cmdlet cmdlets[] = {
+    {"Get-CsComputer", c_computers},
     {"Get-CsPoolUpgradeReadinessState", c_readiness},
     {"Get-CsUpgradeDomainInfo", c_readiness},
     {"Stop-CsWindowsService", c_stop},

@@ -912,7 +912,7 @@ static void test_commands_errors(void **state)
     (void)state;
     EXPECT(BASE "[commands]\nreboot = x\nupgrade =\nrestart =\nverify = a ; b\n",
            "t.ini:8: unknown command 'reboot' in [commands] (readiness, drain, drain_now, upgrade, "
-           "restart, verify, probe, pool_state, fabric, failover, failback, backend)",
+           "restart, verify, probe, pool_state, fabric, failover, failback, backend, topology)",
            "t.ini:9: upgrade: this command is required and cannot be empty",
            "t.ini:10: restart: this command is required and cannot be empty",
            "t.ini:11: in [commands] a ';' after a space starts an INI comment and would cut the "

@@ -140,6 +140,10 @@ void sim_fail_text(const struct sim *s, int slot, char *buf, size_t n)
         snprintf(buf, n, "Get-CsPoolFabricState : Cannot reach the fabric of pool %s: the "
                  "logon has no network credentials (double hop).", s->pool);
         break;
+    case PP_CMD_TOPOLOGY:
+        snprintf(buf, n, "Get-CsComputer : Cannot read the topology of pool %s from the Central "
+                 "Management store.", s->pool);
+        break;
     case PP_CMD_FAILOVER:
     case PP_CMD_FAILBACK:
         snprintf(buf, n, "%s : Could not connect to %s on port 9001 (WCF/DCOM). The pool is "
@@ -371,6 +375,16 @@ int sim_script(struct sim *s, int slot, pp_ms t0, enum sim_plan plan)
     case PP_CMD_FAILOVER:
     case PP_CMD_FAILBACK:
         rc |= script_failover(s, c, t0);
+        break;
+    case PP_CMD_TOPOLOGY:
+        /* the pool's Front Ends in topology order, as the profiles'
+         * template prints them (topology.h): the simulated pool's order is
+         * its config's, so every scenario matches */
+        rc |= beat(c, t0, BEAT_LINE, "pp-topology-begin %d", s->n);
+        for (int i = 0; i < s->n; i++)
+            rc |= beat(c, t0 + 1000, BEAT_LINE, "pp-topology %s", s->srv[i].name);
+        rc |= beat(c, t0 + 1000, BEAT_LINE, "pp-topology-end %d", s->n);
+        rc |= beat(c, t0 + 1000, BEAT_END_OK, NULL);
         break;
     case PP_CMD_BACKEND:
         /* the Back End's update (issue 11 item 13): the simulated pool

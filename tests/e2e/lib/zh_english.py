@@ -33,6 +33,7 @@ cmdlet = r"\b[A-Z][a-z]+-Cs[A-Za-z]+\b|\b(Lync|Skype)ServerUpdateInstaller\.exe\
 param = r"(?<![A-Za-z])-{1,2}[A-Za-z][A-Za-z-]*"       # -Graceful, --yes
 hexid = r"\b[0-9a-f]{8}\b"                             # the topology's hash in the start record
 units = r"\b\d+h(\d+m)?(\d+s)?\b|\b\d+m(\d+s)?\b|\b\d+(s|min)\b|%[a-z]"   # 1h10m, 5m49s, 45s
+section = r"\[(servers|commands|pool|timing|update|ssh)\]"   # INI section names, as typed
 prefix = r"^\[\d\d:\d\d:\d\d\] (done|stopped|debrief|why): "
 scen = sys.argv[1].split()
 bad = 0
@@ -41,7 +42,7 @@ for path in sys.argv[2:]:
         s = re.sub(prefix, "", line.rstrip("\n"))
         for r in REMOTE:
             s = re.sub(r, " ", s)
-        for r in (host, names, cmdlet, param, hexid, units):
+        for r in (section, host, names, cmdlet, param, hexid, units):
             s = re.sub(r, " ", s)
         s = re.sub(r"[A-Za-z0-9_'-]*…", " ", s)   # a word cut short to fit cannot be judged
         # a single letter is a key (q, w, [x]) or a placeholder (N)

@@ -101,11 +101,42 @@ static void apply(struct drv *d)
     }
 }
 
+static void auto_topology(struct drv *d)
+{
+    int i;
+    while (!d->topo_manual && (i = drv_find(d, PP_CMD_TOPOLOGY, -2)) >= 0) {
+        struct pp_topology t;
+        drv_topology(d, &t);
+        d->topo_answers++;
+        drv_finish_topology(d, i, PP_RES_OK, &t, "");
+    }
+}
+
 void drv_event(struct drv *d, const struct pp_event *ev)
 {
     actions_clear(&d->a);
     engine_handle(d->e, ev, d->now, &d->a);
     apply(d);
+    auto_topology(d);
+}
+
+void drv_topology(const struct drv *d, struct pp_topology *out)
+{
+    memset(out, 0, sizeof *out);
+    out->known = true;
+    for (int i = 0; i < d->cfg.nservers && i < PP_TOPO_MAX; i++)
+        snprintf(out->names[out->n++], PP_NAME_MAX, "%s", d->cfg.servers[i].name);
+}
+
+void drv_finish_topology(struct drv *d, int i, enum pp_result res, const struct pp_topology *t,
+                         const char *detail)
+{
+    struct drv_run run = d->runs[i];
+    memmove(&d->runs[i], &d->runs[i + 1], (size_t)(d->nruns - i - 1) * sizeof d->runs[0]);
+    d->nruns--;
+    struct pp_event ev = {.type = PP_EV_CMD_DONE, .kind = run.kind, .server = run.server,
+                          .result = res, .topology = t, .detail = detail};
+    drv_event(d, &ev);
 }
 
 void drv_start(struct drv *d)

@@ -35,6 +35,11 @@ struct drv {
     char last_note[PP_REASON_MAX];
     bool exited;
     int exit_code;
+    /* false (the default): a topology read is answered at once with the
+     * config's own order, as the pool of most tests would; true: the test
+     * answers it (drv_finish_topology) */
+    bool topo_manual;
+    int topo_answers;          /* topology reads answered automatically */
 };
 
 /* The tests' usual pool: pool01.contoso.com, lync2013, fe01..fe08 in
@@ -65,6 +70,11 @@ void drv_readiness(const struct drv *d, enum pp_ready state, int not_ready,
                    struct pp_readiness *out);
 /* Answers the pending readiness run with state (all domains ready). */
 void drv_answer_check(struct drv *d, enum pp_ready state);
+/* The config's servers in their [servers] order, as a known answer. */
+void drv_topology(const struct drv *d, struct pp_topology *out);
+/* Ends pending run i (a TOPOLOGY one) with a result and an answer (or NULL). */
+void drv_finish_topology(struct drv *d, int i, enum pp_result res, const struct pp_topology *t,
+                         const char *detail);
 /* Ends every step/probe/fabric/failover run pending at the time of the
  * call ok (not the ones those ends start); returns how many. */
 int drv_finish_all_ok(struct drv *d);

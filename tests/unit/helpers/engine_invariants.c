@@ -134,12 +134,20 @@ static const char *check_record(struct inv *c, const struct drv *d, const struct
             c->settle_due = false;   /* the wait only: the gate still decides */
         } else if (!strcmp(r->result, "accept-unready")) {
             c->failback_ok = true;
+        } else if (!strcmp(r->result, "accept-topology")) {
+            c->topo_ok = true;       /* the operator's word on an unknown order */
         } else if (strcmp(r->result, "accept-fabric") && strcmp(r->result, "skip-failback")) {
             return "an override proceed that does not name the rule it passes";
         }
+    } else if (!strcmp(ev, "topology")) {
+        c->topo_ok = !strcmp(r->state, "match");
     } else if (!strcmp(ev, "domain-start")) {
         if (c->open_domain[0])
             return "two domains in flight";
+        if (d->cfg.commands[PP_CMD_TOPOLOGY] && d->cfg.commands[PP_CMD_TOPOLOGY][0] &&
+            !c->topo_ok)
+            return "a domain started before the pool's topology order matched [servers] or "
+                   "was accepted";
         if (c->settle_due)
             return "a domain started before the settle wait after the last one had completed";
         snprintf(c->open_domain, sizeof c->open_domain, "%s", r->domain);

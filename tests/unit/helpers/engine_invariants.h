@@ -22,7 +22,10 @@
  *     passing the gate ("proceed-gate" / "proceed-domain") came since: an
  *     accepted fabric check passes nothing else (issue 11 items 5, 6);
  *   - a failback starts only after a Ready answer since the last domain
- *     ended, or an operator's "accept-unready" override (item 6). */
+ *     ended, or an operator's "accept-unready" override (item 6);
+ *   - with a topology command, no domain starts before a `topology` record
+ *     read the pool's order as [servers]' ("match") or an operator's
+ *     "accept-topology" override said it is (item 14). */
 #ifndef PP_ENGINE_INVARIANTS_H
 #define PP_ENGINE_INVARIANTS_H
 
@@ -51,6 +54,7 @@ struct inv {
     bool be_started;            /* a Back End update start record seen */
     bool be_retry;              /* an override retry on the Back End since its last start */
     bool be_settled;            /* it ended ok, or an override said done / left it open */
+    bool topo_ok;               /* the topology order matched, or was accepted */
 };
 
 void inv_init(struct inv *c, const struct drv *d);
