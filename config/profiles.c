@@ -215,8 +215,11 @@ static const char sim_defaults_text[] =
 #define PS_VERIFY(MODULE) PS_VERIFY_WITH(MODULE, "    Start-CsWindowsService -NoWait\n")
 
 /* Skype for Business Server 2015/2019, one server at a time (issue 11
- * item 7): Microsoft's "Front End Pool high availability and management",
- * section "Patch or update Front End Servers": check the fabric (the
+ * item 7): Microsoft's "Manage Front End Servers in Skype for Business
+ * Server" (learn.microsoft.com/en-us/skypeforbusiness/manage/topology/
+ * manage-front-end-servers), section "Patch or update Front End Servers"
+ * (older copies of it sat in "Front End Pool high availability and
+ * management"): check the fabric (the
  * engine's fabric check before each domain), then per server
  * Invoke-CsComputerFailOver, the update, Invoke-CsComputerFailBack.
  *

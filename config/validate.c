@@ -359,7 +359,9 @@ static void check_quorum(struct cfg_loader *L)
 
 /* The procedure is the product's (issue 11 item 7): Microsoft documents
  * upgrade domains for Lync Server 2013 and, for Skype for Business Server
- * 2015/2019, "Patch or update Front End Servers" one server at a time with
+ * 2015/2019, "Patch or update Front End Servers" (in "Manage Front End
+ * Servers in Skype for Business Server", learn.microsoft.com/en-us/
+ * skypeforbusiness/manage/topology/manage-front-end-servers) one server at a time with
  * Invoke-CsComputerFailOver / Invoke-CsComputerFailBack, cmdlets Lync 2013
  * does not have ("Applicable: Skype for Business Server 2015, Skype for
  * Business Server 2019", Invoke-CsComputerFailOver.md).  Their drain and
@@ -369,8 +371,10 @@ static void check_quorum(struct cfg_loader *L)
 static void check_procedure(struct cfg_loader *L)
 {
     struct pp_config *c = L->cfg;
+    bool said = false;   /* one error for one wrong line */
     if (L->profile >= 0 && L->profile <= 2 && L->procedure_line) {
         enum pp_procedure want = L->profile == 0 ? PP_PROC_DOMAIN : PP_PROC_SERVER;
+        said = c->procedure != want;
         if (c->procedure != want && want == PP_PROC_DOMAIN)
             VERR(L, L->procedure_line,
                  "procedure = server: Lync Server 2013 has no Invoke-CsComputerFailOver; a "
@@ -382,10 +386,30 @@ static void check_procedure(struct cfg_loader *L)
                  "linux-systemd may choose",
                  c->profile);
     }
+    /* A custom pool that borrows the SfB drain (commands_from = sfb2019, or
+     * its own copy) fails servers over: Microsoft runs that cmdlet on one
+     * server at a time, so procedure = domain would fail over a whole
+     * domain at once. */
+    for (int k = 0; k < 2 && !said && c->procedure == PP_PROC_DOMAIN; k++) {
+        enum pp_cmd_kind cmd = k ? PP_CMD_DRAIN_NOW : PP_CMD_DRAIN;
+        const char *t = c->commands[cmd];
+        if (t && strstr(t, "Invoke-CsComputerFailOver")) {
+            VERR(L, first_line(L->procedure_line, first_line(L->cmd_line[cmd],
+                               first_line(L->commands_from_line, L->profile_line))),
+                 "procedure = domain: the %s command runs Invoke-CsComputerFailOver, which "
+                 "Microsoft runs on one server at a time (\"Patch or update Front End Servers\"); "
+                 "set procedure = server",
+                 k ? "drain_now" : "drain");
+            break;
+        }
+    }
+    bool sfb = L->profile == 1 || L->profile == 2;
     if (c->procedure == PP_PROC_SERVER && c->parallel > 1)
         VERR(L, first_line(L->parallel_line, L->procedure_line ? L->procedure_line : L->profile_line),
-             "parallel = %d: procedure = server takes one server down at a time (set parallel = 1 "
-             "or 0, or procedure = domain)",
+             sfb ? "parallel = %d: a Skype for Business pool is patched one server at a time "
+                   "(set parallel = 1 or 0)"
+                 : "parallel = %d: procedure = server takes one server down at a time (set "
+                   "parallel = 1 or 0, or procedure = domain)",
              c->parallel);
 }
 

@@ -322,8 +322,8 @@ static void test_procedure_follows_the_product(void **state)
         EXPECT(text, want);
         snprintf(text, sizeof text,
                  "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nparallel = 2\n" SERVERS, sfb[i]);
-        EXPECT(text, "t.ini:4: parallel = 2: procedure = server takes one server down at a time "
-                     "(set parallel = 1 or 0, or procedure = domain)");
+        EXPECT(text, "t.ini:4: parallel = 2: a Skype for Business pool is patched one server "
+                     "at a time (set parallel = 1 or 0)");
         snprintf(text, sizeof text,
                  "[pool]\nfqdn = pool01.contoso.com\nprofile = %s\nparallel = 1\n" SERVERS, sfb[i]);
         EXPECT_OK(text);
@@ -336,6 +336,21 @@ static void test_procedure_follows_the_product(void **state)
     /* a lab pool borrowing SfB's commands borrows its procedure too */
     EXPECT_OK("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = sfb2019\n" SERVERS);
     assert_int_equal(C.procedure, PP_PROC_SERVER);
+    /* ... and cannot fail a whole domain over at once (nor twice in parallel) */
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = sfb2019\n"
+           "procedure = domain\nparallel = 2\n" SERVERS,
+           "t.ini:5: procedure = domain: the drain command runs Invoke-CsComputerFailOver, which "
+           "Microsoft runs on one server at a time (\"Patch or update Front End Servers\"); set "
+           "procedure = server");
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = sfb2019\n"
+           "procedure = server\nparallel = 2\n" SERVERS,
+           "t.ini:6: parallel = 2: procedure = server takes one server down at a time (set "
+           "parallel = 1 or 0, or procedure = domain)");
+    EXPECT("[pool]\nfqdn = pool01.contoso.com\nprofile = custom\ncommands_from = lync2013\n"
+           "[commands]\ndrain = Invoke-CsComputerFailOver -ComputerName '{server}'\n" SERVERS,
+           "t.ini:6: procedure = domain: the drain command runs Invoke-CsComputerFailOver, which "
+           "Microsoft runs on one server at a time (\"Patch or update Front End Servers\"); set "
+           "procedure = server");
     EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\nprocedure = server\n" SERVERS);
     assert_int_equal(C.procedure, PP_PROC_SERVER);
     EXPECT("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\nprocedure = server\n"
