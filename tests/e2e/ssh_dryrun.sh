@@ -87,8 +87,10 @@ for s in "${SERVERS[@]}"; do
         'grep -q -F "dry run: $s patch level: Skype for Business Server 2015, Front End Server 6.0.9319.102 (highest of 2 component(s))" "$OUT"'
 done
 pool_check "1: the summary calls the pool ready" 'grep -q "dry run complete: the pool is Ready" "$OUT"'
-pool_check "1: the plan shows the real scripts (graceful drain, restart, the server's own name)" \
-    'grep -q "Stop-CsWindowsService -Graceful -NoWait" "$OUT" && grep -q "Restart-Computer -Force" "$OUT" &&
+pool_check "1: the plan shows the real scripts (SfB: failover, restart, failback, the server's own name)" \
+    'grep -q -F "Invoke-CsComputerFailOver -ComputerName '"'"'fe03.contoso.com'"'"'" "$OUT" &&
+     grep -q -F "Invoke-CsComputerFailBack -ComputerName '"'"'fe03.contoso.com'"'"'" "$OUT" &&
+     grep -q "Restart-Computer -Force" "$OUT" &&
      grep -q -F "\$tcp.Connect('"'"'fe03.contoso.com'"'"', 5061)" "$OUT"'
 pool_check "1: the domain order of the plan is UpgradeDomain1 then UpgradeDomain2" \
     '[ "$(grep -o "would run on fe0[1-4].contoso.com (UpgradeDomain[12])" "$OUT" | grep -o "UpgradeDomain[12]" | uniq | tr "\n" " ")" = "UpgradeDomain1 UpgradeDomain2 " ]'

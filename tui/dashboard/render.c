@@ -223,12 +223,14 @@ static void render_title(struct rd_canvas *cv, const struct rd_view *v,
     }
     int tw = utf8_width(train);
     char left[PP_NAME_MAX + 96];
-    /* the procedure beside the profile: an SfB pool goes server by server,
-     * a Lync 2013 pool domain by domain (issue 11 item 7) */
-    snprintf(left, sizeof left, " poolpilot  %s  %s  %s  %s%s", m->fqdn, m->profile,
-             m->procedure == PP_PROC_SERVER ? _("by server") : _("by domain"),
-             m->mode == PP_MODE_DOWNTIME ? "downtime" : "graceful",
-             v->ended ? (m->phase == PP_PH_COMPLETE ? _("  COMPLETE") : _("  STOPPED")) : "");
+    /* how the run ended right after the pool's name, so that a narrow
+     * terminal cuts the profile's words, never COMPLETE / STOPPED; the
+     * procedure beside the profile: an SfB pool goes server by server, a
+     * Lync 2013 pool domain by domain (issue 11 item 7) */
+    snprintf(left, sizeof left, " poolpilot  %s%s  %s  %s  %s", m->fqdn,
+             v->ended ? (m->phase == PP_PH_COMPLETE ? _("  COMPLETE") : _("  STOPPED")) : "",
+             m->profile, m->procedure == PP_PROC_SERVER ? _("by server") : _("by domain"),
+             m->mode == PP_MODE_DOWNTIME ? "downtime" : "graceful");
     int avail = cv->w - rw - tw - 1;
     canvas_put_ell(cv, 0, 0, avail, RD_TITLE, left);
     if (tw)
