@@ -39,9 +39,10 @@ static void expect_error(const char *t, const struct pp_subst *s, enum pp_shell 
 {
     char *got = expand(t, s, sh);
     if (got)
-        fail_msg("expanding \"%s\" should fail, gave \"%s\"", t, got);
+        fail_msg("expanding \"%s\" should fail, gave \"%s\"", t ? t : "(null)", got);
     if (!strstr(errbuf, words))
-        fail_msg("error for \"%s\" is \"%s\", expected it to mention \"%s\"", t, errbuf, words);
+        fail_msg("error for \"%s\" is \"%s\", expected it to mention \"%s\"", t ? t : "(null)",
+                 errbuf, words);
 }
 
 static void test_expand_powershell(void **state)
