@@ -569,6 +569,36 @@ static void check_stream(const struct h *h, uint64_t id, const char *eol)
     free(out);
 }
 
+/* A Skype for Business pool, one server at a time: the training output is
+ * the failover's and the failback's, never Lync 2013's graceful stop. */
+static void test_drain_sfb_computer_failover(void **state)
+{
+    (void)state;
+    struct h h;
+    h_init(&h, pool_load(&(struct pool_opts){.n = 4, .per_dom = 2, .profile = "sfb2019"}));
+    uint64_t id = h_start(&h, 1, PP_CMD_DRAIN, 0);
+    assert_int_equal(h_wait(&h, id)->res, PP_RES_OK);
+    char *out = h_out(&h, id, false);
+    assert_non_null(strstr(out, "Invoke-CsComputerFailOver -ComputerName fe02.contoso.com -Verbose\r\n"));
+    assert_non_null(strstr(out, "VERBOSE: draining: "));
+    assert_non_null(strstr(out, "RTCSRV Stopped, Disabled\r\n@@POOLPILOT-RESULT@@ ok\r\n"));
+    assert_null(strstr(out, "Stopping RTCSRV"));
+    free(out);
+    id = h_start(&h, 2, PP_CMD_DRAIN_NOW, 0);
+    assert_int_equal(h_wait(&h, id)->res, PP_RES_OK);
+    out = h_out(&h, id, false);
+    assert_non_null(strstr(out, "-DrainingTimeout 00:01:00\r\n"));
+    assert_non_null(strstr(out, "sessions dropped after the draining timeout"));
+    free(out);
+    id = h_start(&h, 1, PP_CMD_VERIFY, 0);
+    assert_int_equal(h_wait(&h, id)->res, PP_RES_OK);
+    out = h_out(&h, id, false);
+    assert_non_null(strstr(out, "Invoke-CsComputerFailBack -ComputerName fe02.contoso.com -Verbose\r\n"));
+    assert_null(strstr(out, "Start-CsWindowsService\r\n"));
+    free(out);
+    h_free(&h);
+}
+
 static void test_drain(void **state)
 {
     (void)state;
@@ -1253,6 +1283,7 @@ int main(void)
         cmocka_unit_test(test_readiness_busy_after_domain),
         cmocka_unit_test(test_readiness_on_down_server),
         cmocka_unit_test(test_drain),
+        cmocka_unit_test(test_drain_sfb_computer_failover),
         cmocka_unit_test(test_upgrade_restart_verify),
         cmocka_unit_test(test_never_returns),
         cmocka_unit_test(test_hang_timeout_and_cancel),

@@ -606,6 +606,9 @@ struct pp_transport *sim_transport_new(const struct pp_config *cfg)
     s->sfb = strncmp(cfg->profile, "sfb", 3) == 0;
     s->lync = s->sfb || strncmp(cfg->profile, "lync", 4) == 0 ||
               (s->crlf && strcmp(cfg->profile, "linux-systemd") != 0);
+    /* as the engine's model decides it (model.c): the pool's own drain */
+    s->computer_failover = cfg->commands[PP_CMD_DRAIN] &&
+                           strstr(cfg->commands[PP_CMD_DRAIN], "Invoke-CsComputerFailOver");
     s->simcfg = cfg->sim;
     s->simcfg.nfaults = 0;    /* the live faults are in s->faults */
     if (!cfg->sim.present)

@@ -116,6 +116,7 @@ struct sim {
     bool crlf;                /* PowerShell profiles print CRLF */
     bool lync;                /* Lync / SfB wording (else a generic Linux pool) */
     bool sfb;                 /* Skype for Business installer name */
+    bool computer_failover;   /* drain/verify are Invoke-CsComputerFailOver/FailBack */
     struct pp_sim_cfg simcfg; /* timings, busy_first, seed (faults copied below) */
     enum pp_quorum quorum;
 

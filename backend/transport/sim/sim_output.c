@@ -157,11 +157,54 @@ void sim_fail_text(const struct sim *s, int slot, char *buf, size_t n)
     }
 }
 
-static int script_drain(struct sim *s, struct sim_cmd *c, pp_ms t0, bool now_mode)
+/* Skype for Business, one server at a time: what Invoke-CsComputerFailOver
+ * does (Invoke-CsComputerFailOver.md: users and data moved, conferences and
+ * sessions drained, services stopped and disabled), in the words a trainee
+ * then sees in the output pane beside the walkthrough's explanation. */
+static int script_computer_failover(struct sim_cmd *c, const char *name, pp_ms t0, pp_ms d,
+                                    bool now_mode, int conf, int calls)
+{
+    int rc = 0;
+    if (c->noop) {
+        rc |= beat(c, t0 + d / 50, BEAT_LINE, "VERBOSE: %s is already failed over", name);
+        rc |= beat(c, t0 + d / 50, BEAT_LINE, "RTCSRV Stopped, Disabled");
+        rc |= beat(c, t0 + d / 50, BEAT_END_OK, NULL);
+        return rc;
+    }
+    if (now_mode) {
+        d /= 10;
+        rc |= beat(c, t0, BEAT_LINE,
+                   "Invoke-CsComputerFailOver -ComputerName %s -DrainingTimeout 00:01:00", name);
+        rc |= beat(c, t0 + d / 3, BEAT_LINE,
+                   "VERBOSE: moving users and data of %s to the other Front Ends", name);
+        rc |= beat(c, t0 + d * 2 / 3, BEAT_LINE,
+                   "VERBOSE: %d sessions dropped after the draining timeout", conf * 3 + calls);
+    } else {
+        rc |= beat(c, t0, BEAT_LINE, "Invoke-CsComputerFailOver -ComputerName %s -Verbose", name);
+        rc |= beat(c, t0 + d / 8, BEAT_LINE,
+                   "VERBOSE: moving users and data of %s to the other Front Ends", name);
+        enum { K = 5 };
+        for (int i = 1; i <= K; i++) {
+            int cf = conf * (K - i) / K, cl = calls * (K - i) * (K - i) / (K * K);
+            rc |= beat(c, t0 + d / 8 + (d * 3 / 4) * i / (K + 1), BEAT_LINE,
+                       "VERBOSE: draining: %d active conference%s, %d call%s", cf,
+                       cf == 1 ? "" : "s", cl, cl == 1 ? "" : "s");
+        }
+    }
+    rc |= beat(c, t0 + d * 9 / 10, BEAT_LINE, "VERBOSE: services stopped and disabled");
+    rc |= beat(c, t0 + d, BEAT_LINE, "RTCSRV Stopped, Disabled");
+    rc |= beat(c, t0 + d, BEAT_END_OK, NULL);
+    return rc;
+}
+
+static int script_drain(struct sim *s, struct sim_cmd *c, const char *name, pp_ms t0,
+                        bool now_mode)
 {
     pp_ms d = sim_jitter(c, s->simcfg.step_time[PP_STEP_DRAIN]);
     int conf = 2 + (int)rnd(c, 18), calls = 5 + (int)rnd(c, 50);
     const char *svc = s->lync ? "RTCSRV" : "app.service";
+    if (s->computer_failover)
+        return script_computer_failover(c, name, t0, d, now_mode, conf, calls);
     int rc = 0;
     if (c->noop) {
         rc |= beat(c, t0 + d / 50, BEAT_LINE, s->lync ? "%s is already stopped"
@@ -263,7 +306,12 @@ static int script_verify(struct sim *s, struct sim_cmd *c, const char *name, pp_
         rc |= beat(c, t0 + d, BEAT_END_OK, NULL);
         return rc;
     }
-    rc |= beat(c, t0, BEAT_LINE, "Start-CsWindowsService");
+    if (s->computer_failover) {   /* Invoke-CsComputerFailBack.md: enables, starts */
+        rc |= beat(c, t0, BEAT_LINE, "Invoke-CsComputerFailBack -ComputerName %s -Verbose", name);
+        rc |= beat(c, t0 + d / 20, BEAT_LINE, "VERBOSE: services enabled and starting");
+    } else {
+        rc |= beat(c, t0, BEAT_LINE, "Start-CsWindowsService");
+    }
     rc |= beat(c, t0 + d / 10, BEAT_LINE, "RTCSRV Starting");
     for (int i = 0; i < NS; i++)
         rc |= beat(c, t0 + d / 5 + d * 3 * i / (5 * NS), BEAT_LINE, "%-10s Running", svcs[i]);
@@ -361,7 +409,7 @@ int sim_script(struct sim *s, int slot, pp_ms t0, enum sim_plan plan)
         break;
     case PP_CMD_DRAIN:
     case PP_CMD_DRAIN_NOW:
-        rc |= script_drain(s, c, t0, c->kind == PP_CMD_DRAIN_NOW);
+        rc |= script_drain(s, c, name, t0, c->kind == PP_CMD_DRAIN_NOW);
         break;
     case PP_CMD_UPGRADE:
         rc |= script_upgrade(s, c, t0);

@@ -21,11 +21,17 @@ lync cmdlet SFTP SHA-256 update package hash_command stage_parallel stage_rate
 REMOTE = [   # what the simulated servers print (sim_output.c, sim_pool.c)
     r"Update installed; a restart is required", r"Processing triggers; a reboot is required",
     r"TCP \d+ open", r"app\.service (inactive \(dead\)|active \(running\))",
-    r"RTCSRV (Stopped|Paused|Starting)(, patched: (yes|no), restart pending: (yes|no))?",
+    r"RTCSRV (Stopped|Paused|Starting)(, Disabled|, patched: (yes|no), restart pending: (yes|no))?",
     r"Start-CsWindowsService : Service '[^']*' failed to start \(event \d+: stuck in Starting\)\.?",
     r"Start-CsWindowsService : Service '[^'…]*…",   # the same, cut short to fit its row
     r"VERBOSE: (Failover|Failback) of \S+ completed", r"Connection reset by peer",
     r"accepts connections on port \d+",
+    # Skype for Business, one server at a time (script_computer_failover)
+    r"VERBOSE: moving users and data of \S+ to the other Front Ends",
+    r"VERBOSE: draining: \d+ active conferences?, \d+ calls?",
+    r"VERBOSE: \d+ sessions dropped after the draining timeout",
+    r"VERBOSE: services (stopped and disabled|enabled and starting)",
+    r"VERBOSE: \S+ is already failed over",
 ]
 host = r"\b[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\b"
 names = r"\b(UpgradeDomain\d+|fe\d+|node\d+)\b"
