@@ -13,6 +13,11 @@
 
 /* FACTS.md: a Lync / SfB pool has at most 12 Front Ends. */
 #define LYNC_MAX_FRONT_ENDS 12
+/* "The maximum number of front end servers has been increased to 16 in
+ * Skype for Business Server 2019" (Microsoft, "Front End Pool high
+ * availability and management"), whose quorum table gains the row "12-16:
+ * any 7 of the first 12 servers" (model.c quorum_required). */
+#define SFB2019_MAX_FRONT_ENDS 16
 
 static int first_line(int a, int b) { return a ? a : b; }
 
@@ -107,11 +112,16 @@ static void check_servers(struct cfg_loader *L)
         return;
     }
     int n = c->nservers > PP_MAX_SERVERS ? PP_MAX_SERVERS : c->nservers;
-    if (c->quorum == PP_QUORUM_LYNC && L->servers_declared > LYNC_MAX_FRONT_ENDS)
+    bool sfb2019 = strcmp(c->profile, "sfb2019") == 0;
+    int most = sfb2019 ? SFB2019_MAX_FRONT_ENDS : LYNC_MAX_FRONT_ENDS;
+    if (c->quorum == PP_QUORUM_LYNC && L->servers_declared > most)
         VERR(L, first_line(L->servers_line, L->gen_servers_line),
-             "%d servers: a Lync / Skype for Business pool has at most %d Front Ends "
-             "(quorum = lync)",
-             L->servers_declared, LYNC_MAX_FRONT_ENDS);
+             sfb2019 ? "%d servers: a Skype for Business Server 2019 pool has at most %d Front "
+                       "Ends (quorum = lync)"
+                     : "%d servers: a Lync / Skype for Business pool has at most %d Front Ends "
+                       "(16 only on Skype for Business Server 2019, profile = sfb2019; quorum = "
+                       "lync)",
+             L->servers_declared, most);
     struct srv_key *k = malloc((size_t)(n ? n : 1) * sizeof *k);
     if (!k)
         return;

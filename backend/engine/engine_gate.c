@@ -793,8 +793,7 @@ void gate_offer_domain(struct pp_engine *e)
     safety_quorum(e, pick, &up, &need);
     for (int i = 0; i < m->nservers; i++)
         stay += m->servers[i].domain != pick && model_server_up(&m->servers[i]);
-    if (e->cfg->quorum == PP_QUORUM_LYNC)
-        quorum_required(m->nservers, &among);
+    among = quorum_among(m, e->cfg->quorum, pick);
     char quorum[160];
     if (e->cfg->quorum == PP_QUORUM_NONE)
         snprintf(quorum, sizeof quorum, _("%d of %d Front Ends stay up; no quorum rule"), stay,

@@ -92,6 +92,7 @@ int model_init(struct pp_model *m, const struct pp_config *cfg)
     copy(m->backup_pool, sizeof m->backup_pool, cfg->backup_pool);
     m->mode = cfg->mode;
     m->procedure = cfg->procedure;
+    m->quorum_16 = strcmp(cfg->profile, "sfb2019") == 0;
     m->computer_failover = cfg->commands[PP_CMD_DRAIN] &&
                            strstr(cfg->commands[PP_CMD_DRAIN], "Invoke-CsComputerFailOver");
     m->training = cfg->sim.present;
@@ -230,13 +231,33 @@ int quorum_required(int n, int *among_first)
             *among_first = 9;
         return 5;
     }
+    if (n >= 13 && n <= 16) {
+        if (among_first)
+            *among_first = 12;
+        return 7;
+    }
     return -1;
 }
 
-bool quorum_ok_without(const struct pp_model *m, enum pp_quorum rule, int d,
-                       int *up, int *need)
+/* Servers up among the first `among` with domain d down. */
+static int count_up(const struct pp_model *m, int d, int among)
 {
-    int n = m->nservers, among = n, req;
+    int count = 0;
+    for (int i = 0; i < m->nservers && i < among; i++) {
+        const struct pp_server *s = &m->servers[i];
+        if (s->domain == d && d >= 0)
+            continue;
+        if (model_server_up(s))
+            count++;
+    }
+    return count;
+}
+
+/* The row that binds: up, need and among of it. */
+static void quorum_bind(const struct pp_model *m, enum pp_quorum rule, int d, int *up,
+                        int *need, int *among)
+{
+    int n = m->nservers, am = n, req;
     switch (rule) {
     case PP_QUORUM_NONE:
         req = 0;
@@ -245,24 +266,45 @@ bool quorum_ok_without(const struct pp_model *m, enum pp_quorum rule, int d,
         req = n / 2 + 1;
         break;
     default:
-        req = quorum_required(n, &among);
-        if (req < 0)
+        req = quorum_required(n, &am);
+        if (req < 0) {
             req = n / 2 + 1;   /* outside the table: be conservative */
+            am = n;
+        }
         break;
     }
-    int count = 0;
-    for (int i = 0; i < n && i < among; i++) {
-        const struct pp_server *s = &m->servers[i];
-        if (s->domain == d && d >= 0)
-            continue;
-        if (model_server_up(s))
-            count++;
+    int count = count_up(m, d, am);
+    if (rule == PP_QUORUM_LYNC && m->quorum_16 && n == 12) {
+        /* 12 is in both SfB 2019 rows: the other one, 7 of the first 12 */
+        int c2 = count_up(m, d, 12);
+        if (c2 - 7 < count - req) {
+            count = c2;
+            req = 7;
+            am = 12;
+        }
     }
+    *up = count;
+    *need = req;
+    *among = am;
+}
+
+bool quorum_ok_without(const struct pp_model *m, enum pp_quorum rule, int d,
+                       int *up, int *need)
+{
+    int u, r, a;
+    quorum_bind(m, rule, d, &u, &r, &a);
     if (up)
-        *up = count;
+        *up = u;
     if (need)
-        *need = req;
-    return count >= req;
+        *need = r;
+    return u >= r;
+}
+
+int quorum_among(const struct pp_model *m, enum pp_quorum rule, int d)
+{
+    int u, r, a;
+    quorum_bind(m, rule, d, &u, &r, &a);
+    return a;
 }
 
 const char *model_phase_name(enum pp_phase p)

@@ -103,6 +103,8 @@ struct pp_model {
     char profile[16];
     enum pp_mode mode;
     enum pp_procedure procedure;  /* one domain's servers together, or one server at a time */
+    bool quorum_16;               /* Skype for Business Server 2019: up to 16 Front Ends, and
+                                   * the "12-16: any 7 of the first 12" row (quorum_required) */
     bool computer_failover;       /* the drain is Invoke-CsComputerFailOver (SfB's procedure):
                                    * the screen names the cmdlets the templates run */
     bool training;
@@ -180,14 +182,24 @@ bool model_server_settled(const struct pp_server *s);
  * queued servers are up; running, failed, lost ones are not. */
 bool model_server_up(const struct pp_server *s);
 
-/* Pool quorum (FACTS.md table).  Returns how many must stay running for a
- * pool of n Front Ends; for 8-12 servers *among_first is set to 7 or 9
- * (the count only counts servers among the first that many in topology
- * order), else to n.  -1 for n outside 1..12 under the Lync rule. */
+/* Pool quorum (FACTS.md table; Microsoft's "Front End Pool high
+ * availability and management").  Returns how many must stay running for
+ * a pool of n Front Ends; for 8-16 servers *among_first is set to 7, 9 or
+ * 12 (the count only counts servers among the first that many in topology
+ * order), else to n.  13-16 is Skype for Business Server 2019's row
+ * ("12-16: any 7 of the first 12"): config/validate.c lets only sfb2019
+ * pools have them.  -1 for n outside 1..16. */
 int quorum_required(int n, int *among_first);
-/* Would taking domain d down keep quorum?  Fills up/need for messages. */
+/* Would taking domain d down keep quorum?  Fills up/need for messages.  A
+ * 12-Front-End SfB 2019 pool sits in two rows of Microsoft's table (10-12:
+ * 5 of the first 9; 12-16: 7 of the first 12): both must hold, and up/need
+ * are those of the row that binds (the failing one, else the smaller
+ * margin). */
 bool quorum_ok_without(const struct pp_model *m, enum pp_quorum rule, int d,
                        int *up, int *need);
+/* The "first N" of the row quorum_ok_without(m, rule, d) reported: n when
+ * the rule counts every server. */
+int quorum_among(const struct pp_model *m, enum pp_quorum rule, int d);
 
 /* A failover or failback started or ended: the pool the last readiness
  * answer described is not the pool now. */

@@ -137,8 +137,7 @@ void walk_quorum(struct walk_ctx *c, int d, char *buf, size_t n)
     }
     int up = 0, need = 0, among = m->nservers;
     bool ok = quorum_ok_without(m, c->rule, d, &up, &need);
-    if (c->rule == PP_QUORUM_LYNC)
-        quorum_required(m->nservers, &among);
+    among = quorum_among(m, c->rule, d);
     size_t off;
     if (c->rule == PP_QUORUM_MAJORITY)
         off = (size_t)snprintf(buf, n, _("This pool has %d servers; more than half of them, "

@@ -524,7 +524,26 @@ static void test_servers_lync_limit(void **state)
     free(t);
     t = many_servers(13, NULL);
     EXPECT(t, "t.ini:5: 13 servers: a Lync / Skype for Business pool has at most 12 Front Ends "
-              "(quorum = lync)");
+              "(16 only on Skype for Business Server 2019, profile = sfb2019; quorum = lync)");
+    free(t);
+    /* Skype for Business Server 2019 takes up to 16, 2015 does not */
+    t = many_servers(16, NULL);
+    char *p = strstr(t, "lync2013");
+    memcpy(p, "sfb2019 ", 8);
+    EXPECT_OK(t);
+    assert_int_equal(C.nservers, 16);
+    free(t);
+    t = many_servers(17, NULL);
+    p = strstr(t, "lync2013");
+    memcpy(p, "sfb2019 ", 8);
+    EXPECT(t, "t.ini:5: 17 servers: a Skype for Business Server 2019 pool has at most 16 Front "
+              "Ends (quorum = lync)");
+    free(t);
+    t = many_servers(13, NULL);
+    p = strstr(t, "lync2013");
+    memcpy(p, "sfb2015 ", 8);
+    EXPECT(t, "t.ini:5: 13 servers: a Lync / Skype for Business pool has at most 12 Front Ends "
+              "(16 only on Skype for Business Server 2019, profile = sfb2019; quorum = lync)");
     free(t);
     /* ... and a Lync pool cannot escape the limit by choosing another rule */
     t = many_servers(13, "majority");

@@ -270,7 +270,48 @@ static void test_quorum_refuses_a_domain(void **st)
     assert_int_equal(among, 7);
     assert_int_equal(quorum_required(12, &among), 5);
     assert_int_equal(among, 9);
-    assert_int_equal(quorum_required(13, &among), -1);
+    /* Skype for Business Server 2019: "12-16: any 7 of the first 12" */
+    assert_int_equal(quorum_required(13, &among), 7);
+    assert_int_equal(among, 12);
+    assert_int_equal(quorum_required(16, &among), 7);
+    assert_int_equal(among, 12);
+    assert_int_equal(quorum_required(17, &among), -1);
+}
+
+/* A 12-Front-End pool is in two rows of Microsoft's table on SfB 2019
+ * (10-12: 5 of the first 9; 12-16: 7 of the first 12): both hold. */
+static void test_quorum_sfb2019_twelve_keeps_both_rows(void **st)
+{
+    (void)st;
+    struct pp_server sv[12];
+    memset(sv, 0, sizeof sv);
+    for (int i = 0; i < 12; i++) {
+        sv[i].state = PP_SRV_PENDING;
+        sv[i].domain = i / 4 == 0 && i >= 2 ? 0 : 1;   /* domain 0: the 3rd and 4th */
+    }
+    /* the 1st, 2nd and the last three are down (failed, not skipped) */
+    int downs[] = {0, 1, 9, 10, 11};
+    for (int k = 0; k < 5; k++)
+        sv[downs[k]].state = PP_SRV_FAILED;
+    struct pp_model m = {.nservers = 12, .servers = sv};
+    int up = 0, need = 0;
+    /* Lync 2013 / SfB 2015: 5 of the first 9 stay up (9 - 2 down - 2 going) */
+    assert_true(quorum_ok_without(&m, PP_QUORUM_LYNC, 0, &up, &need));
+    assert_int_equal(up, 5);
+    assert_int_equal(need, 5);
+    assert_int_equal(quorum_among(&m, PP_QUORUM_LYNC, 0), 9);
+    /* SfB 2019: only 5 of the first 12 stay up, the row wants 7 */
+    m.quorum_16 = true;
+    assert_false(quorum_ok_without(&m, PP_QUORUM_LYNC, 0, &up, &need));
+    assert_int_equal(up, 5);
+    assert_int_equal(need, 7);
+    assert_int_equal(quorum_among(&m, PP_QUORUM_LYNC, 0), 12);
+    /* nothing else down: both rows hold, the smaller margin is reported */
+    for (int k = 0; k < 5; k++)
+        sv[downs[k]].state = PP_SRV_PENDING;
+    assert_true(quorum_ok_without(&m, PP_QUORUM_LYNC, 0, &up, &need));
+    assert_int_equal(up - need, 2);   /* 7 of 9 vs 5 (margin 2), 10 of 12 vs 7 (margin 3) */
+    assert_int_equal(quorum_among(&m, PP_QUORUM_LYNC, 0), 9);
 }
 
 static void test_failed_step_needs_an_override(void **st)
@@ -1175,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_insufficient_is_a_problem_at_once),
         cmocka_unit_test(test_unknown_is_never_ready),
         cmocka_unit_test(test_quorum_refuses_a_domain),
+        cmocka_unit_test(test_quorum_sfb2019_twelve_keeps_both_rows),
         cmocka_unit_test(test_failed_step_needs_an_override),
         cmocka_unit_test(test_skip_gives_done_with_exceptions),
         cmocka_unit_test(test_drain_overrun_and_force),

@@ -47,8 +47,9 @@ static uint32_t rnd(uint32_t n)
 
 static bool chance(uint32_t percent) { return rnd(100) < percent; }
 
-/* One pool per sequence: 2 to 12 Front Ends of a Lync / SfB profile,
- * domains named by the config or discovered from the answers. */
+/* One pool per sequence: 2 to 12 Front Ends of a Lync / SfB profile (SfB
+ * 2019: up to 16), domains named by the config or discovered from the
+ * answers. */
 static void make_ini(char *buf, size_t n, bool *dr_out)
 {
     static const char *const profiles[] = {"lync2013", "sfb2015", "sfb2019"};
@@ -71,6 +72,10 @@ static void make_ini(char *buf, size_t n, bool *dr_out)
     char *par = strstr(buf, "parallel = 2\n");
     if (par && strstr(buf, "profile = sfb"))
         par[strlen("parallel = ")] = '1';
+    /* SfB 2019 pools of 14 and 16 Front Ends ("12-16: any 7 of the first
+     * 12"), from the 10s and 11s it drew: no draw of their own either */
+    if (strstr(buf, "profile = sfb2019") && (nsrv == 10 || nsrv == 11))
+        nsrv = nsrv == 10 ? 16 : 14;
     int dom = 1, left = 1 + (int)rnd(3);
     for (int i = 0; i < nsrv; i++) {
         if (named)

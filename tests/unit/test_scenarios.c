@@ -437,8 +437,8 @@ static void test_generator(void **state)
                   "[fault.x]\nkind = hang\nserver = h4\nstep = drain\n");
     /* The Lync limit applies to generated pools too. */
     EXPECT(SCEN POOL "[sim]\ngenerate_servers = 13\ngenerate_domains = 3\ngenerate_pattern = h%d\n",
-           "s.ini:9: 13 servers: a Lync / Skype for Business pool has at most 12 Front Ends (quorum = "
-           "lync)");
+           "s.ini:9: 13 servers: a Lync / Skype for Business pool has at most 12 Front Ends (16 only "
+           "on Skype for Business Server 2019, profile = sfb2019; quorum = lync)");
 }
 
 static void test_generator_errors(void **state)

@@ -317,8 +317,7 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     } else {
         int up = 0, need = 0, among = m->nservers;
         quorum_ok_without(m, rule, -1, &up, &need);
-        if (rule == PP_QUORUM_LYNC)
-            quorum_required(m->nservers, &among);
+        among = quorum_among(m, rule, -1);
         int margin = up - need;
         x = segf(cv, y, x, RD_NORMAL, _("quorum needs %d"), need);
         if (among < m->nservers)
@@ -428,8 +427,7 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
     for (int i = 0; i < m->nservers; i++)
         if (m->servers[i].domain != d && model_server_up(&m->servers[i]))
             stay++;
-    if (rule == PP_QUORUM_LYNC)
-        quorum_required(m->nservers, &among);
+    among = quorum_among(m, rule, d);
     size_t used;
     if (rule == PP_QUORUM_NONE)
         used = (size_t)snprintf(buf, n, _("%d of %d Front Ends stay up; no quorum rule."), stay,
