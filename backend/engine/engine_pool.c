@@ -160,7 +160,13 @@ void pool_probe(struct pp_engine *e)
     m->next_check = PP_MS_NEVER;
     e->pool_probed = false;
     e->pool_truth = POOL_TRUTH_UNKNOWN;
-    if (has_template(e, PP_CMD_POOL_STATE) && e->cfg->failover_on[0] && !e->quit) {
+    /* Quitting: nothing new starts, the probe included, and the state
+     * stays unread, so no override can run the command again blind (the
+     * model checker found quit + a lost failover + override retry rerunning
+     * it unprobed); the resume reads it first. */
+    if (e->quit)
+        return;
+    if (has_template(e, PP_CMD_POOL_STATE) && e->cfg->failover_on[0]) {
         eng_clear_ask(e);
         e->pool_probe_running = true;
         eng_run(e, PP_CMD_POOL_STATE, -1, -1, e->cfg->timing.probe_timeout);
@@ -170,8 +176,7 @@ void pool_probe(struct pp_engine *e)
     e->pool_probed = true;
     eng_copy(e->pool_probe_answer, sizeof e->pool_probe_answer,
              _("no pool_state command: nothing was read"));
-    if (!e->quit)
-        pool_ask(e);
+    pool_ask(e);
 }
 
 void pool_on_probe(struct pp_engine *e, enum pp_result res, const char *detail)
