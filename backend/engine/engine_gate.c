@@ -789,11 +789,11 @@ void gate_offer_domain(struct pp_engine *e)
     for (int i = 0; i < dom->nmembers && off < sizeof names; i++)
         off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "",
                                 m->servers[dom->members[i]].name);
-    int up = 0, need = 0, stay = 0, among = m->nservers;
+    int up = 0, need = 0, stay = 0;
     safety_quorum(e, pick, &up, &need);
     for (int i = 0; i < m->nservers; i++)
         stay += m->servers[i].domain != pick && model_server_up(&m->servers[i]);
-    among = quorum_among(m, e->cfg->quorum, pick);
+    int among = quorum_among(m, e->cfg->quorum, pick);
     char quorum[160];
     if (e->cfg->quorum == PP_QUORUM_NONE)
         snprintf(quorum, sizeof quorum, _("%d of %d Front Ends stay up; no quorum rule"), stay,

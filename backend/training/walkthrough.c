@@ -135,9 +135,9 @@ void walk_quorum(struct walk_ctx *c, int d, char *buf, size_t n)
                            "many servers may be down, except one domain at a time."));
         return;
     }
-    int up = 0, need = 0, among = m->nservers;
+    int up = 0, need = 0;
     bool ok = quorum_ok_without(m, c->rule, d, &up, &need);
-    among = quorum_among(m, c->rule, d);
+    int among = quorum_among(m, c->rule, d);
     size_t off;
     if (c->rule == PP_QUORUM_MAJORITY)
         off = (size_t)snprintf(buf, n, _("This pool has %d servers; more than half of them, "

@@ -315,9 +315,9 @@ static void render_pool(struct rd_canvas *cv, const struct rd_source *src)
     if (rule == PP_QUORUM_NONE) {
         x = seg(cv, y, x, RD_DIM, _("no quorum rule"));
     } else {
-        int up = 0, need = 0, among = m->nservers;
+        int up = 0, need = 0;
         quorum_ok_without(m, rule, -1, &up, &need);
-        among = quorum_among(m, rule, -1);
+        int among = quorum_among(m, rule, -1);
         int margin = up - need;
         x = segf(cv, y, x, RD_NORMAL, _("quorum needs %d"), need);
         if (among < m->nservers)
@@ -422,12 +422,12 @@ static void ask_quorum_line(const struct rd_source *src, char *buf, size_t n)
         return;
     const struct pp_domain *dom = &m->domains[d];
     enum pp_quorum rule = src->cfg ? src->cfg->quorum : PP_QUORUM_LYNC;
-    int up_first = 0, need = 0, stay = 0, among = m->nservers;
+    int up_first = 0, need = 0, stay = 0;
     bool ok = quorum_ok_without(m, rule, d, &up_first, &need);
     for (int i = 0; i < m->nservers; i++)
         if (m->servers[i].domain != d && model_server_up(&m->servers[i]))
             stay++;
-    among = quorum_among(m, rule, d);
+    int among = quorum_among(m, rule, d);
     size_t used;
     if (rule == PP_QUORUM_NONE)
         used = (size_t)snprintf(buf, n, _("%d of %d Front Ends stay up; no quorum rule."), stay,
