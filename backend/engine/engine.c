@@ -1,7 +1,8 @@
 /* The procedure engine: construction, event dispatch and the small helpers
  * every part of it uses to emit actions.  The procedure itself lives in
- * engine_gate.c (pool-level), engine_domain.c (servers) and
- * engine_operator.c (decisions and overrides).
+ * engine_check.c (the readiness check), engine_settle.c (the wait after a
+ * domain), engine_gate.c (the next domain, the run's end), engine_domain.c
+ * (servers) and engine_operator.c (decisions and overrides).
  *
  * Language: what the operator reads (questions, notes, the text of the
  * exit) is translated when it is made (_()); what the journal keeps stays
@@ -85,6 +86,20 @@ void eng_note(struct pp_engine *e, const char *fmt, ...)
     vsnprintf(x->text, sizeof x->text, fmt, ap);
     va_end(ap);
     utf8_trim_tail(x->text);
+}
+
+bool eng_has_template(const struct pp_engine *e, enum pp_cmd_kind k)
+{
+    return e->cfg->commands[k] && e->cfg->commands[k][0];
+}
+
+void eng_wait_record(struct pp_engine *e, const char *fmt, ...)
+{
+    struct pp_jrec *r = eng_journal(e, PP_JEV_WAIT);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
 }
 
 void eng_run(struct pp_engine *e, enum pp_cmd_kind kind, int server, int domain, pp_ms timeout)

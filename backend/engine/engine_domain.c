@@ -10,11 +10,6 @@
 
 #include "backend/core/i18n.h"
 
-static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
-{
-    return e->cfg->commands[k] && e->cfg->commands[k][0];
-}
-
 static enum pp_cmd_kind step_kind(const struct pp_engine *e, const struct pp_server *s)
 {
     switch (s->step) {
@@ -260,7 +255,7 @@ void dom_advance(struct pp_engine *e)
         struct pp_server *sv = &m->servers[s];
         if (sv->state != PP_SRV_LOST || sv->probed || e->srv[s].running)
             continue;
-        if (has_template(e, PP_CMD_PROBE) && sv->lost_count < 2 && !e->quit)
+        if (eng_has_template(e, PP_CMD_PROBE) && sv->lost_count < 2 && !e->quit)
             eng_run(e, PP_CMD_PROBE, s, d, e->cfg->timing.probe_timeout);
         else
             sv->probed = true;

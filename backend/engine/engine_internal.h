@@ -123,15 +123,38 @@ void eng_clear_ask(struct pp_engine *e);
 void eng_finish(struct pp_engine *e, int code, const char *why);
 int eng_running_count(const struct pp_engine *e);
 void eng_copy(char *dst, size_t n, const char *src);
+/* the profile (or the file) has a command of this kind */
+bool eng_has_template(const struct pp_engine *e, enum pp_cmd_kind k);
+/* a `wait` record whose reason is fmt */
+void eng_wait_record(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* engine_gate.c: readiness, pool problems, failover, settle, domain choice */
+/* engine_check.c: the readiness check, and what its answer unlocks */
 void gate_begin_check(struct pp_engine *e);
 void gate_on_readiness(struct pp_engine *e, enum pp_result res, const struct pp_readiness *r,
                        const char *detail);
+/* a Front End that is up and idle, to read or run a pool-wide command on; -1 */
+int gate_pick_server(struct pp_engine *e);
+
+/* engine_settle.c: the wait between domains and its fabric checks */
 void gate_on_fabric(struct pp_engine *e, enum pp_result res, const char *detail);
+void gate_on_timer(struct pp_engine *e);
+void gate_settle(struct pp_engine *e, bool final);
+/* override proceed on the pool while a failed fabric check holds the settle
+ * wait: passes that check only */
+void gate_accept_fabric(struct pp_engine *e);
+bool gate_skip_settle_applies(const struct pp_engine *e);
+void gate_skip_settle(struct pp_engine *e);
+/* failed over and not yet failed back: the backup pool serves the users */
+bool settle_serving_backup(const struct pp_model *m);
+/* a Ready answer during the wait: start the timer (and the fabric check
+ * before it), or the next check */
+void settle_on_ready(struct pp_engine *e);
+/* failed over: the timer and the fabric check start at once */
+void settle_start_failed_over(struct pp_engine *e);
+
+/* engine_gate.c: offering the next domain, pool problems, the run's end */
 void gate_on_pool_cmd(struct pp_engine *e, enum pp_cmd_kind kind, enum pp_result res,
                       const char *detail);
-void gate_on_timer(struct pp_engine *e);
 void gate_offer_domain(struct pp_engine *e);
 void gate_start_failover(struct pp_engine *e);
 void gate_start_failback(struct pp_engine *e);
@@ -140,16 +163,8 @@ void gate_all_done(struct pp_engine *e);
  * Back End is left open */
 enum gate_end { GATE_END_DONE, GATE_END_FAILED_BACK, GATE_END_NO_FAILBACK };
 void gate_complete(struct pp_engine *e, enum gate_end end);
-void gate_settle(struct pp_engine *e, bool final);
-/* a Front End that is up and idle, to read or run a pool-wide command on; -1 */
-int gate_pick_server(struct pp_engine *e);
-/* override proceed on the pool while a failed fabric check holds the settle
- * wait: passes that check only */
-void gate_accept_fabric(struct pp_engine *e);
 void eng_how_it_ended(enum pp_result res, bool console, const char *detail, char *how,
                       size_t n);
-bool gate_skip_settle_applies(const struct pp_engine *e);
-void gate_skip_settle(struct pp_engine *e);
 void gate_problem(struct pp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* engine_pool.c: failover / failback, and the read of the pool's state

@@ -21,11 +21,6 @@
 
 #include "backend/core/i18n.h"
 
-static bool has_template(const struct pp_engine *e, enum pp_cmd_kind k)
-{
-    return e->cfg->commands[k] && e->cfg->commands[k][0];
-}
-
 /* The value after "PoolState=" in the probe's last line, up to a space or
  * ';' (the template prints `PoolState=<value>` last).  FailedOver: failed
  * over; Active / FailedBack: not; FailingOver, anything else, nothing:
@@ -166,7 +161,7 @@ void pool_probe(struct pp_engine *e)
      * it unprobed); the resume reads it first. */
     if (e->quit)
         return;
-    if (has_template(e, PP_CMD_POOL_STATE) && e->cfg->failover_on[0]) {
+    if (eng_has_template(e, PP_CMD_POOL_STATE) && e->cfg->failover_on[0]) {
         eng_clear_ask(e);
         e->pool_probe_running = true;
         eng_run(e, PP_CMD_POOL_STATE, -1, -1, e->cfg->timing.probe_timeout);

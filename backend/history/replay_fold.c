@@ -2,8 +2,9 @@
  * in words (phase, Busy strikes, countdowns, when each step started, the
  * question that was pending), read back from the records so the dashboard
  * and the walkthrough show a replayed moment the way it looked live.
- * The words it reads are the engine's own (engine_gate.c wait reasons and
- * readiness details); a record it cannot read leaves the field alone. */
+ * The words it reads are the engine's own (engine_check.c and
+ * engine_settle.c wait reasons, readiness details); a record it cannot
+ * read leaves the field alone. */
 #include "backend/history/replay_internal.h"
 
 #include <stdio.h>

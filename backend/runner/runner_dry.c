@@ -59,7 +59,7 @@ static void plan_line(struct pp_runner *r, int server, const char *head, enum pp
 }
 
 /* The server the readiness and fabric checks of domain d would run on: one
- * outside it (engine_gate.c's rule), else the domain's first. */
+ * outside it (engine_check.c's rule), else the domain's first. */
 static int check_server(const struct pp_model *m, int d)
 {
     for (int s = 0; s < m->nservers; s++)
