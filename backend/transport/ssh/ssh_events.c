@@ -224,6 +224,12 @@ int64_t ssht_deadline(struct ssh_worker *w, const struct ssh_cmd *c)
     return d;
 }
 
+void ssht_wait_locked(struct ssh_worker *w, int64_t ms)
+{
+    if (!w->stop)
+        wait_ms(&w->cv, &w->tp->mu, ms);
+}
+
 void ssht_nap(struct ssh_worker *w, int64_t ms)
 {
     pthread_mutex_lock(&w->tp->mu);

@@ -12,6 +12,7 @@
 #define PP_SSH_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 
 #include <libssh/callbacks.h>
@@ -39,7 +40,7 @@
 #define SSHT_TICK_MS 50                  /* worker poll step: cancel/deadline latency */
 #define SSHT_SECRET_MAX 1024             /* longest password / passphrase / answer */
 #define SSHT_TAIL 512                    /* stdout tail kept to read a restart's marker */
-/* Following a restart (ssh_worker.c restart_follow): the pace of the
+/* Following a restart (ssh_restart.c): the pace of the
  * keepalives that look for the drop and of the reconnect attempts after it
  * is sshw_retry_delay(time so far) = time / SSHT_RETRY_DIVISOR, at least
  * SSHT_RETRY_MIN_MS (a quick restart is found within ~0.1 s) and at most
@@ -54,13 +55,22 @@
 #define SSHT_RETRY_DIVISOR 10
 #define SSHT_RETRY_REACHED_MS 1000
 #define SSHT_RETRY_LOG_MS 10000
+/* Between those attempts the server's port is watched (ssh_restart.c
+ * await_port): a refused connect is tried again after SSHT_PORT_POLL_MS, a
+ * connect nobody answers is replaced after SSHT_PORT_SYN_MS. */
+#define SSHT_PORT_POLL_MS 10
+#define SSHT_PORT_SYN_MS 1000
 /* Eager connects (ssh_worker.c eager_connect): when the main loop first
  * polls the transport, every [servers] host gets its worker and a quiet
  * connect, so its first command finds a session.  At most
  * SSHT_EAGER_PARALLEL run at once, each bounded by SSHT_EAGER_TIMEOUT_MS
- * (a worker in one delays free() at most that long). */
+ * (a worker in one delays free() at most that long).  Two, not more: a key
+ * exchange is CPU on both ends, and the jump box's first real command (the
+ * readiness check) needs its own handshake done first.  Measured on a
+ * 2-core box, 12 servers: 8 at once took the first readiness answer 0.38 s
+ * after start, 2 at once 0.16 s (BENCHMARKS.md). */
 #define SSHT_EAGER_TIMEOUT_MS 3000
-#define SSHT_EAGER_PARALLEL 8
+#define SSHT_EAGER_PARALLEL 2
 
 struct ssh_tp;
 
@@ -114,11 +124,16 @@ struct ssh_worker {
     ssh_session s;
     struct ssh_cmd *active;           /* commands with a channel (or a restart in progress) */
     char peer[80];                    /* "127.0.0.5:2201" once connected */
+    /* the last session's TCP peer, for watching its port during a restart;
+     * peer_len 0 = none (not connected yet, or not a TCP socket: ProxyCommand) */
+    struct sockaddr_storage peer_sa;
+    socklen_t peer_len;
     char user[PP_OPERATOR_MAX];
     int64_t next_keepalive;
     struct ssh_callbacks_struct scb;  /* session callbacks (passphrase prompt) */
     bool log_set;
     bool eager;                       /* set before the thread starts: connect ahead */
+    bool eager_waiting;               /* [mu] waiting for an eager slot: woken when one frees */
     /* Quiet = the eager connect: it asks the operator nothing (a connect
      * that would have to ask gives up; the first command asks, as
      * without eager connects), and logs and reports nothing. */
@@ -182,6 +197,8 @@ void ssht_end(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exi
 bool ssht_backlogged(struct ssh_worker *w);
 /* Sleeps up to ms, waking early for stop/cancel/answers/drained queue. */
 void ssht_nap(struct ssh_worker *w, int64_t ms);
+/* The same with tp->mu held (and still held on return). */
+void ssht_wait_locked(struct ssh_worker *w, int64_t ms);
 bool ssht_stopping(struct ssh_worker *w);
 void ssh_cmd_free(struct ssh_cmd *c);
 /* Ends pending commands that were cancelled or ran out of time waiting. */
@@ -213,6 +230,16 @@ void ssht_remember(struct ssh_worker *w, int which, const char *secret);
 
 /* ---- ssh_worker.c ------------------------------------------------------- */
 void *sshw_main(void *arg);
+/* Ends c: closes its channel, takes it off the active list, posts its END
+ * and frees it. */
+void sshw_finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
+                 const char *text);
+
+/* ---- ssh_restart.c: following a restart --------------------------------- */
+/* c's restart command returned (dropped = false: watch for the drop first)
+ * or the connection dropped under it (true): reconnects and ends c, OK when
+ * the server is back.  w->s is the new session, or NULL. */
+void sshw_restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped);
 /* Milliseconds to wait before the next look at a restarting server that has
  * been at it for down_ms (see SSHT_RETRY_*).  Pure: unit-tested. */
 int64_t sshw_retry_delay(int64_t down_ms);

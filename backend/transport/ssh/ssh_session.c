@@ -106,6 +106,16 @@ static int configure(struct ssh_worker *w, ssh_session s, int64_t timeout_ms, ch
         if (ssh_options_set(s, SSH_OPTIONS_IDENTITY, cfg->identity) < 0)
             goto bad;
     }
+    /* No Nagle: every exchange here is a small request that waits for its
+     * answer (channel open, exec, exit status).  With Nagle on, a request
+     * sent while our previous small packet is unacknowledged waits for the
+     * server's delayed ACK (40 ms on Linux, 200 ms on Windows by default),
+     * once per step: measured +40 ms per channel open in the rolling bench
+     * (BENCHMARKS.md, issue 13).  libssh applies it to the socket it
+     * connects itself (not to a ProxyCommand's). */
+    int nodelay = 1;
+    if (ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay) < 0)
+        goto bad;
     set_timeout(s, timeout_ms);
     return 0;
 bad:
@@ -136,30 +146,36 @@ static void tune_socket(struct ssh_worker *w, int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
 }
 
-static void describe_peer(int fd, char *out, size_t n)
+/* The peer's address, for the operator ("host:port") and for the restart
+ * follow-up, which probes that same address for the port to answer again
+ * (ssh_restart.c). Not a TCP socket (a ProxyCommand's pipe): no address, and
+ * the follow-up falls back to timed retries. */
+static void describe_peer(struct ssh_worker *w, int fd)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     socklen_t sl = sizeof ss;
     char addr[INET6_ADDRSTRLEN] = "?";
-    int port = 0;
+    w->peer_len = 0;
     if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
         if (ss.ss_family == AF_INET) {
             struct sockaddr_in *a = (struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &a->sin_addr, addr, sizeof addr);
-            port = ntohs(a->sin_port);
-            snprintf(out, n, "%s:%d", addr, port);
+            snprintf(w->peer, sizeof w->peer, "%s:%d", addr, ntohs(a->sin_port));
+            w->peer_sa = ss;
+            w->peer_len = sl;
             return;
         }
         if (ss.ss_family == AF_INET6) {
             struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof addr);
-            port = ntohs(a->sin6_port);
-            snprintf(out, n, "[%s]:%d", addr, port);
+            snprintf(w->peer, sizeof w->peer, "[%s]:%d", addr, ntohs(a->sin6_port));
+            w->peer_sa = ss;
+            w->peer_len = sl;
             return;
         }
     }
-    snprintf(out, n, "?");
+    snprintf(w->peer, sizeof w->peer, "?");
 }
 
 /* ---- authentication glue ------------------------------------------------ */
@@ -245,7 +261,7 @@ ssh_session sshs_open(struct ssh_worker *w, int64_t timeout_ms, int *fatal, char
         return NULL;
     }
     tune_socket(w, fd);
-    describe_peer(fd, w->peer, sizeof w->peer);
+    describe_peer(w, fd);
     char *user = NULL;
     bool domain_login = strchr(w->tp->cfg.user, '\\') != NULL;
     if (domain_login) {

@@ -234,15 +234,18 @@ static void tp_free(struct pp_transport *t)
     }
     pthread_cond_broadcast(&tp->token_cv);
     pthread_mutex_unlock(&tp->mu);
+    for (int i = 0; i < tp->nworkers; i++)
+        pthread_join(tp->workers[i]->th, NULL);
+    /* Events still queued point at their workers (their queue accounting):
+     * dropped while the workers still exist. */
+    ssht_emit_events(ssht_take_events(tp, SIZE_MAX), NULL);
     for (int i = 0; i < tp->nworkers; i++) {
         struct ssh_worker *w = tp->workers[i];
-        pthread_join(w->th, NULL);
         pthread_cond_destroy(&w->cv);
         free(w);
     }
     free(tp->workers);
     free(tp->eager_hosts);
-    ssht_emit_events(ssht_take_events(tp, SIZE_MAX), NULL);
     explicit_bzero(tp->secrets, tp->secrets_len);
     if (tp->secrets_locked)
         munlock(tp->secrets, tp->secrets_len);

@@ -7,7 +7,6 @@
  * session timeout. */
 #include "backend/transport/ssh/ssh_internal.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +64,8 @@ static void close_channel(struct ssh_cmd *c)
     }
 }
 
-static void finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
-                   const char *text)
+void sshw_finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
+                 const char *text)
 {
     close_channel(c);
     ssht_active_remove(w, c);
@@ -274,13 +273,11 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
     return 0;
 }
 
-static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped);
-
 static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
 {
     char msg[1024];
     if (ssht_cancelled(w, c)) {
-        finish(w, c, PP_RES_CANCELLED, -1, NULL);
+        sshw_finish(w, c, PP_RES_CANCELLED, -1, NULL);
         return SV_DONE;
     }
     if (ssht_now() >= ssht_deadline(w, c)) {
@@ -291,7 +288,7 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         } else {
             timeout_text(w, c, msg, sizeof msg);
         }
-        finish(w, c, PP_RES_TIMEOUT, -1, msg);
+        sshw_finish(w, c, PP_RES_TIMEOUT, -1, msg);
         return SV_DONE;
     }
     if (drain(w, c, more) < 0) {
@@ -299,7 +296,7 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             return SV_DEAD;
         snprintf(msg, sizeof msg, "%s: reading the command's output failed: %s", w->host,
                  ssh_get_error(w->s));
-        finish(w, c, PP_RES_LOST, -1, msg);
+        sshw_finish(w, c, PP_RES_LOST, -1, msg);
         return SV_DONE;
     }
     bool ended = c->got_exit || c->got_signal || c->remote_closed;
@@ -316,14 +313,14 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         bool failed = m == PP_RES_FAILED || (m != PP_RES_OK && c->got_exit && status != 0);
         if (!failed) {
             close_channel(c);
-            restart_follow(w, c, false);
+            sshw_restart_follow(w, c, false);
             return SV_DONE;
         }
         /* the runner does not read a restart's marker: the verdict is here */
-        finish(w, c, PP_RES_FAILED, status, NULL);
+        sshw_finish(w, c, PP_RES_FAILED, status, NULL);
         return SV_DONE;
     }
-    finish(w, c, status == 0 ? PP_RES_OK : PP_RES_FAILED, status, NULL);
+    sshw_finish(w, c, status == 0 ? PP_RES_OK : PP_RES_FAILED, status, NULL);
     return SV_DONE;
 }
 
@@ -378,7 +375,7 @@ static void connection_lost(struct ssh_worker *w)
             restart = c;
     sshs_close(w); /* frees the channels first */
     if (restart) {
-        restart_follow(w, restart, true);
+        sshw_restart_follow(w, restart, true);
         return;
     }
     ssht_status(w, "disconnected: %s", why);
@@ -388,153 +385,7 @@ static void connection_lost(struct ssh_worker *w)
         snprintf(msg, sizeof msg,
                  "%s: connection lost during the command (%s): its outcome is unknown",
                  w->host, why);
-        finish(w, c, PP_RES_LOST, -1, msg);
-    }
-}
-
-/* ---- restart: the drop is expected ---------------------------------- */
-
-/* Sleeps until `until` unless c is cancelled or the transport stops. */
-static void nap_until(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
-{
-    for (int64_t now = ssht_now(); now < until && !ssht_cancelled(w, c); now = ssht_now()) {
-        ssht_sweep(w);
-        ssht_nap(w, min64(until - now, 1000));
-    }
-}
-
-int64_t sshw_retry_delay(int64_t down_ms)
-{
-    int64_t d = down_ms / SSHT_RETRY_DIVISOR;
-    return d < SSHT_RETRY_MIN_MS ? SSHT_RETRY_MIN_MS : d > SSHT_RETRY_MAX_MS ? SSHT_RETRY_MAX_MS : d;
-}
-
-/* Waits until `until` for a sign of the drop: the socket turns readable
- * (the server closed it: FIN or RST, or sent a packet the keepalive will
- * read) or hangs up.  Seeing it needs nothing sent, so a drop is noticed at
- * once; the caller's keepalives cover a peer that vanished silently.
- * Returns early, too, when c is cancelled or the transport stops (free()
- * shuts the socket down, which also wakes poll).  True = woken early by
- * the socket. */
-static bool await_drop(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
-{
-    int fd = ssh_get_fd(w->s);
-    for (int64_t now = ssht_now(); now < until && !ssht_cancelled(w, c); now = ssht_now()) {
-        ssht_sweep(w);
-        if (fd < 0 || !ssh_is_connected(w->s))
-            return true;
-        struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-        int rc = poll(&p, 1, (int)min64(until - now, SSHT_TICK_MS));
-        if (rc != 0)
-            return true; /* readable, hung up, or poll failed: the keepalive decides */
-    }
-    return false;
-}
-
-static void restart_follow(struct ssh_worker *w, struct ssh_cmd *c, bool dropped)
-{
-    char msg[2048];
-    if (!dropped) {
-        /* Restart-Computer returns before the host goes down: reconnecting
-         * now would find the old system and call it "back".  So first see
-         * the connection drop: the socket is watched all the time, and a
-         * keepalive goes out at the retry schedule's pace (the first after
-         * SSHT_RETRY_MIN_MS), for a peer that vanishes without a word. */
-        ssht_logf(w, c->id, "%s: restart command returned; waiting for the connection to drop",
-                  w->host);
-        int64_t returned = ssht_now();
-        for (;;) {
-            if (ssht_cancelled(w, c)) {
-                finish(w, c, PP_RES_CANCELLED, -1, NULL);
-                return;
-            }
-            if (ssht_now() >= ssht_deadline(w, c)) {
-                snprintf(msg, sizeof msg,
-                         "%s: did not go down: the connection never dropped after the restart "
-                         "command",
-                         w->host);
-                finish(w, c, PP_RES_TIMEOUT, -1, msg);
-                return;
-            }
-            int64_t now = ssht_now();
-            bool woken = await_drop(w, c, min64(now + sshw_retry_delay(now - returned),
-                                                ssht_deadline(w, c)));
-            if (ssht_cancelled(w, c))
-                continue; /* reported at the top */
-            if (!sshs_keepalive(w))
-                break;
-            /* Woken by a packet, not a drop (the keepalive has read it): a
-             * talkative server must not turn this into a busy loop. */
-            if (woken)
-                nap_until(w, c, min64(ssht_now() + SSHT_TICK_MS, ssht_deadline(w, c)));
-        }
-    }
-    sshs_close(w);
-    ssht_status(w, "restarting: waiting for it to come back");
-    ssht_logf(w, c->id, "%s: the connection dropped as expected; waiting for it to come back",
-              w->host);
-    /* Reconnect on a schedule that stays short while a quick restart is
-     * likely and stretches for a long reboot (sshw_retry_delay): a refused
-     * connect costs nothing, a server that answers but is not ready yet
-     * costs it a key exchange, so those attempts wait a little longer. */
-    int64_t down_at = ssht_now(), next_try = down_at + SSHT_RETRY_MIN_MS;
-    int64_t last_log = 0;
-    char last_msg[sizeof msg] = "";
-    for (int attempt = 1;; attempt++) {
-        nap_until(w, c, min64(next_try, ssht_deadline(w, c)));
-        if (ssht_cancelled(w, c)) {
-            finish(w, c, PP_RES_CANCELLED, -1, NULL);
-            return;
-        }
-        int64_t left = ssht_deadline(w, c) - ssht_now();
-        if (left <= 0) {
-            snprintf(msg, sizeof msg,
-                     "%s: did not come back within %llds of the restart (%d attempts to "
-                     "reconnect)",
-                     w->host, (long long)((ssht_now() - c->t_start) / 1000), attempt - 1);
-            ssht_status(w, "down: did not come back");
-            finish(w, c, PP_RES_TIMEOUT, -1, msg);
-            return;
-        }
-        int fatal = 0;
-        bool reached = false;
-        w->s = sshs_open(w, min64(w->tp->cfg.connect_timeout, left), &fatal, msg, sizeof msg);
-        if (w->s) {
-            char perr[512];
-            if (sshs_probe(w, perr, sizeof perr)) {
-                w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
-                w->announced = true;
-                ssht_status(w, "connected (%s)", w->peer);
-                ssht_logf(w, c->id, "%s: back after %llds (attempt %d)", w->host,
-                          (long long)((ssht_now() - down_at) / 1000), attempt);
-                finish(w, c, PP_RES_OK, 0, NULL);
-                return;
-            }
-            sshs_close(w);
-            snprintf(msg, sizeof msg, "%s", perr);
-            reached = true;
-        } else if (fatal == 1) {
-            ssht_status(w, "refused: %s", msg);
-            finish(w, c, PP_RES_FAILED, -1, msg);
-            return;
-        } else if (fatal == 2) {
-            reached = true;
-        }
-        /* Refused, timed out, or not accepting logins yet (a server whose
-         * directory service is still starting can deny a good password).
-         * Logged on the first attempt, when the reason changes, and then
-         * every SSHT_RETRY_LOG_MS: at this pace every attempt would flood
-         * the log during a long reboot. */
-        int64_t now = ssht_now();
-        if (attempt == 1 || strcmp(msg, last_msg) != 0 || now - last_log >= SSHT_RETRY_LOG_MS) {
-            ssht_logf(w, c->id, "%s: not back yet (attempt %d): %s", w->host, attempt, msg);
-            snprintf(last_msg, sizeof last_msg, "%s", msg);
-            last_log = now;
-        }
-        int64_t gap = sshw_retry_delay(now - down_at);
-        if (reached && gap < SSHT_RETRY_REACHED_MS)
-            gap = SSHT_RETRY_REACHED_MS;
-        next_try = now + gap;
+        sshw_finish(w, c, PP_RES_LOST, -1, msg);
     }
 }
 
@@ -645,16 +496,6 @@ static bool connect_for_pending(struct ssh_worker *w)
 
 /* ---- connecting ahead ----------------------------------------------------- */
 
-/* True when a command waits (or the transport stops): an eager connect
- * yields to the ordinary one, which reports and asks as it always has. */
-static bool work_waiting(struct ssh_worker *w)
-{
-    pthread_mutex_lock(&w->tp->mu);
-    bool busy = w->stop || w->pending;
-    pthread_mutex_unlock(&w->tp->mu);
-    return busy;
-}
-
 /* The first thing an eager worker does: open its session before any
  * command, so the host's first step does not wait for key exchange and
  * authentication.  Quiet (w->quiet): no question, no log line, no status;
@@ -664,17 +505,28 @@ static bool work_waiting(struct ssh_worker *w)
 static void eager_connect(struct ssh_worker *w)
 {
     struct ssh_tp *tp = w->tp;
-    for (;;) { /* a slot among SSHT_EAGER_PARALLEL: no storm of key exchanges */
-        if (work_waiting(w))
+    /* A command waiting (or the transport stopping) ends the wait: the
+     * eager connect yields to the ordinary one, which reports and asks as
+     * it always has.  A slot among SSHT_EAGER_PARALLEL: no storm of key
+     * exchanges.  The
+     * wait ends when a slot frees (the connect that held it wakes the
+     * waiters) or when work arrives for this worker (its cv, as always);
+     * the timeout only bounds a wake-up that got lost. */
+    pthread_mutex_lock(&tp->mu);
+    for (;;) {
+        if (w->stop || w->pending) {
+            w->eager_waiting = false;
+            pthread_mutex_unlock(&tp->mu);
             return;
-        pthread_mutex_lock(&tp->mu);
-        bool got = tp->eager_active < SSHT_EAGER_PARALLEL;
-        tp->eager_active += got;
-        pthread_mutex_unlock(&tp->mu);
-        if (got)
+        }
+        if (tp->eager_active < SSHT_EAGER_PARALLEL)
             break;
-        ssht_nap(w, SSHT_TICK_MS);
+        w->eager_waiting = true;
+        ssht_wait_locked(w, 1000);
     }
+    w->eager_waiting = false;
+    tp->eager_active++;
+    pthread_mutex_unlock(&tp->mu);
     char err[1024];
     int fatal = 0;
     w->quiet = true;
@@ -689,6 +541,9 @@ static void eager_connect(struct ssh_worker *w)
     tp->eager_active--;
     tp->eager_tried++;
     tp->eager_ok += w->s != NULL;
+    for (int i = 0; i < tp->nworkers; i++)
+        if (tp->workers[i]->eager_waiting)
+            pthread_cond_signal(&tp->workers[i]->cv);
     pthread_mutex_unlock(&tp->mu);
 }
 
