@@ -505,6 +505,37 @@ static void test_output_and_status(void **state)
     srv_free(s);
 }
 
+/* Issue 13: a worker with a command running sleeps on its socket and its
+ * wake-up descriptor, not on a fixed tick.  A 2 s command on an open
+ * session is a handful of packets (channel open, exec, EOF, exit status,
+ * close): with the old 50 ms tick the worker woke 40 times or more.  A
+ * count, not a time: a slow machine sends no more packets. */
+static void test_no_fixed_tick(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("notick", "127.0.0.58");
+    cfg_reset(fresh_known_hosts("notick"));
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_PROBE, "echo warm", 0);   /* the session is up */
+    uint64_t warm[] = {1, 0};
+    wait_ended(t, warm);
+    struct ssh_transport_stats before, after;
+    ssh_transport_stats(t, &before);
+    start(t, 2, s, PP_CMD_DRAIN, "sleep 2", 60000);
+    uint64_t ids[] = {2, 0};
+    wait_ended(t, ids);
+    ssh_transport_stats(t, &after);
+    assert_int_equal(rec_of(2)->res, PP_RES_OK);
+    long woke = after.waits - before.waits;
+    print_message("a 2 s command: the worker slept %ld times\n", woke);
+    assert_true(woke >= 1);
+    assert_true(woke < 20);
+    transport_free(t);
+    srv_free(s);
+}
+
 static void test_session_reuse(void **state)
 {
     (void)state;
@@ -1801,6 +1832,7 @@ int main(void)
         cmocka_unit_test(test_poll_budget),
         cmocka_unit_test(test_output_and_status),
         cmocka_unit_test(test_session_reuse),
+        cmocka_unit_test(test_no_fixed_tick),
         cmocka_unit_test(test_many_servers),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_cancel),

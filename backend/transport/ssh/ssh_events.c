@@ -224,6 +224,21 @@ int64_t ssht_deadline(struct ssh_worker *w, const struct ssh_cmd *c)
     return d;
 }
 
+void ssht_wake_locked(struct ssh_worker *w)
+{
+    pthread_cond_signal(&w->cv);
+    uint64_t one = 1;
+    ssize_t n = write(w->wake_fd, &one, sizeof one);
+    (void)n; /* EAGAIN: the counter is already set, the worker wakes anyway */
+}
+
+void ssht_wake_clear(struct ssh_worker *w)
+{
+    uint64_t v;
+    ssize_t n = read(w->wake_fd, &v, sizeof v);
+    (void)n; /* EAGAIN: nothing was rung */
+}
+
 void ssht_wait_locked(struct ssh_worker *w, int64_t ms)
 {
     if (!w->stop)
@@ -482,7 +497,7 @@ struct ssh_ev *ssht_take_events(struct ssh_tp *tp, size_t budget)
             bool was_full = e->w->queued > SSHT_QUEUE_CAP;
             e->w->queued -= e->bytes;
             if (was_full && e->w->queued <= SSHT_QUEUE_CAP)
-                pthread_cond_signal(&e->w->cv); /* the worker may read again */
+                ssht_wake_locked(e->w); /* the worker may read again */
         }
         taken += e->bytes;
         cut = &e->next;

@@ -37,7 +37,15 @@
 #define SSHT_COPY_CHUNK (128u * 1024)
 #define SSHT_PROGRESS_MS 200             /* PROGRESS events of a copy at most this often */
 #define SSHT_MAX_CHANNELS 4              /* concurrent commands per connection (sshd allows 10) */
-#define SSHT_TICK_MS 50                  /* worker poll step: cancel/deadline latency */
+/* A worker with commands running sleeps in poll() on its session's socket
+ * and its wake_fd (new work, cancel, stop, room in the queue) until the
+ * nearest deadline or keepalive: no fixed tick.  SSHT_WAIT_MAX_MS only
+ * bounds a wake-up that got lost.  SSHT_TICK_MS is what is left of the old
+ * tick: the step of the few waits that have nothing better to sleep on (a
+ * full event queue, a server that talks while a restart is awaited, no
+ * memory for an ssh_event). */
+#define SSHT_WAIT_MAX_MS 1000
+#define SSHT_TICK_MS 50
 #define SSHT_SECRET_MAX 1024             /* longest password / passphrase / answer */
 #define SSHT_TAIL 512                    /* stdout tail kept to read a restart's marker */
 /* Following a restart (ssh_restart.c): the pace of the
@@ -117,6 +125,7 @@ struct ssh_worker {
     size_t queued;                    /* [mu] OUTPUT bytes of this host in tp's queue */
     bool stop;                        /* [mu] */
     int sockfd;                       /* [mu] the session's socket, -1 = none (free() shuts it down) */
+    int wake_fd;                      /* eventfd: ssht_wake_locked() rings it, the worker's poll() wakes */
     /* the operator question this worker waits on [mu] */
     uint64_t prompt_id;               /* 0 = none */
     bool answered, accepted, remember;
@@ -170,6 +179,7 @@ struct ssh_tp {
     bool eager_started;
     int eager_active;                 /* quiet connects running now */
     int eager_tried, eager_ok;        /* finished / of which connected */
+    long waits;                       /* wait_tick() calls: a test counts wake-ups */
 };
 
 enum { SSHT_SECRET_PASSWORD, SSHT_SECRET_PASSPHRASE, SSHT_SECRET_ANSWER };
@@ -199,6 +209,11 @@ bool ssht_backlogged(struct ssh_worker *w);
 void ssht_nap(struct ssh_worker *w, int64_t ms);
 /* The same with tp->mu held (and still held on return). */
 void ssht_wait_locked(struct ssh_worker *w, int64_t ms);
+/* Wakes w wherever it waits: its cv (naps, idle) and its wake_fd (a
+ * poll() on the session's socket).  tp->mu held. */
+void ssht_wake_locked(struct ssh_worker *w);
+/* Empties w's wake_fd (the worker, after its poll() woke). */
+void ssht_wake_clear(struct ssh_worker *w);
 bool ssht_stopping(struct ssh_worker *w);
 void ssh_cmd_free(struct ssh_cmd *c);
 /* Ends pending commands that were cancelled or ran out of time waiting. */
@@ -330,6 +345,7 @@ struct ssh_transport_stats {
     int workers;
     int eager_tried;                  /* eager connects finished ... */
     int eager_ok;                     /* ... and of those, connected */
+    long waits;                       /* workers' sleeps while commands ran (wait_tick) */
 };
 void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st);
 

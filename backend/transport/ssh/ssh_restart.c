@@ -51,9 +51,12 @@ static bool await_drop(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
         ssht_sweep(w);
         if (fd < 0 || !ssh_is_connected(w->s))
             return true;
-        struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-        int rc = poll(&p, 1, (int)min64(until - now, SSHT_TICK_MS));
-        if (rc != 0)
+        /* the socket, and wake_fd for a cancel or stop: no tick */
+        struct pollfd p[2] = {{fd, POLLIN | POLLRDHUP, 0}, {w->wake_fd, POLLIN, 0}};
+        int rc = poll(p, 2, (int)min64(until - now, SSHT_WAIT_MAX_MS));
+        if (rc > 0 && (p[1].revents & POLLIN))
+            ssht_wake_clear(w);
+        if (rc < 0 || p[0].revents)
             return true; /* readable, hung up, or poll failed: the keepalive decides */
     }
     return false;
@@ -96,9 +99,11 @@ static bool await_port(struct ssh_worker *w, struct ssh_cmd *c, int64_t until)
                 continue;
             }
         }
-        struct pollfd p = {fd, POLLOUT, 0};
-        int rc = poll(&p, 1, (int)min64(until - now, SSHT_TICK_MS));
-        if (rc > 0) {
+        struct pollfd p[2] = {{fd, POLLOUT, 0}, {w->wake_fd, POLLIN, 0}};
+        int rc = poll(p, 2, (int)min64(until - now, SSHT_PORT_SYN_MS));
+        if (rc > 0 && (p[1].revents & POLLIN))
+            ssht_wake_clear(w);   /* a cancel or stop: the loop's test sees it */
+        if (rc > 0 && p[0].revents) {
             int e = 0;
             socklen_t el = sizeof e;
             if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0) {

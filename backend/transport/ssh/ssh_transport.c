@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,6 +39,11 @@ static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host,
         return NULL;
     w->tp = tp;
     w->sockfd = -1;
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->wake_fd < 0) {
+        free(w);
+        return NULL;
+    }
     w->eager = eager; /* before the thread starts: it reads this first */
     snprintf(w->host, sizeof w->host, "%s", host);
     ssht_cond_init(&w->cv);
@@ -55,6 +61,7 @@ static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host,
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         pthread_cond_destroy(&w->cv);
+        close(w->wake_fd);
         free(w);
         return NULL;
     }
@@ -78,7 +85,7 @@ static int worker_enqueue(struct ssh_tp *tp, const char *host, int server, struc
     while (*pp)
         pp = &(*pp)->next;
     *pp = c;
-    pthread_cond_signal(&w->cv);
+    ssht_wake_locked(w);
     pthread_mutex_unlock(&tp->mu);
     return 0;
 }
@@ -146,7 +153,7 @@ static void tp_cancel(struct pp_transport *t, uint64_t id, pp_ms now)
             for (struct ssh_cmd *c = list ? w->active : w->pending; c; c = c->next)
                 if (c->id == id) {
                     c->cancel = true;
-                    pthread_cond_signal(&w->cv);
+                    ssht_wake_locked(w);
                 }
     }
     pthread_mutex_unlock(&tp->mu);
@@ -211,7 +218,7 @@ static void tp_answer(struct pp_transport *t, uint64_t prompt_id, bool accept,
             w->answered = true;
             w->accepted = accept;
             w->remember = remember;
-            pthread_cond_signal(&w->cv);
+            ssht_wake_locked(w);
             break;
         }
     }
@@ -230,7 +237,7 @@ static void tp_free(struct pp_transport *t)
          * this lock before it disconnects. */
         if (w->sockfd >= 0)
             shutdown(w->sockfd, SHUT_RDWR);
-        pthread_cond_signal(&w->cv);
+        ssht_wake_locked(w);
     }
     pthread_cond_broadcast(&tp->token_cv);
     pthread_mutex_unlock(&tp->mu);
@@ -242,6 +249,7 @@ static void tp_free(struct pp_transport *t)
     for (int i = 0; i < tp->nworkers; i++) {
         struct ssh_worker *w = tp->workers[i];
         pthread_cond_destroy(&w->cv);
+        close(w->wake_fd);
         free(w);
     }
     free(tp->workers);
@@ -354,5 +362,6 @@ void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st)
     st->workers = tp->nworkers;
     st->eager_tried = tp->eager_tried;
     st->eager_ok = tp->eager_ok;
+    st->waits = tp->waits;
     pthread_mutex_unlock(&tp->mu);
 }

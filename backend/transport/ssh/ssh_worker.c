@@ -2,11 +2,13 @@
  * quietly: eager_connect), runs commands on
  * channels of one shared connection (ENGINEERING.md §1.5), keeps the
  * connection alive while idle, and follows a restart through the drop and
- * back.  Every wait is a short step (SSHT_TICK_MS) so cancel, deadlines and
- * stop are seen promptly; libssh's own blocking calls are bounded by the
- * session timeout. */
+ * back.  A worker with running commands sleeps on its socket and its
+ * wake_fd (wait_tick), so output, cancel, deadlines and stop are seen as
+ * they happen; libssh's own blocking calls are bounded by the session
+ * timeout. */
 #include "backend/transport/ssh/ssh_internal.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,41 +326,50 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
     return SV_DONE;
 }
 
-/* Runs libssh's packet loop for up to one tick.  poll_timeout waits on one
- * stream only (§1.5), which is fine: everything that arrives meanwhile is
- * buffered for the next drain.  After EOF nothing in the read path pumps
- * packets any more, so exit-status is awaited with get_exit_status under a
- * one-tick session timeout. */
+/* wake_fd rang: empty it; the loop around wait_tick looks at the queue. */
+static int on_wake(socket_t fd, int revents, void *ud)
+{
+    (void)fd;
+    (void)revents;
+    ssht_wake_clear(ud);
+    return 0;
+}
+
+/* Waits for anything that moves a running command on: the session's socket
+ * (output, exit status, close, a dropped connection), the worker's wake_fd
+ * (new work, a cancel, stop, room in the event queue) or the nearest
+ * deadline or keepalive.  No fixed tick: a command that ends is seen as its
+ * packets arrive.  ssh_event_dopoll sleeps on both descriptors and
+ * processes every packet that came (channel data into libssh's buffers for
+ * the next drain(), exit status and close through the callbacks): the
+ * session-wide pump that ssh_channel_poll_timeout is not (it returns at
+ * once for a channel at EOF without reading, ENGINEERING.md §1.5/§1.7). */
 static void wait_tick(struct ssh_worker *w)
 {
     if (ssht_backlogged(w)) {
-        ssht_nap(w, SSHT_TICK_MS);
+        ssht_nap(w, SSHT_TICK_MS); /* the main loop's take wakes it (cv) */
         return;
     }
-    struct ssh_cmd *reading = NULL, *waiting = NULL;
-    for (struct ssh_cmd *c = w->active; c; c = c->next) {
-        if (!c->ch)
-            continue;
-        if (!(c->eof_out && c->eof_err)) {
-            if (!reading)
-                reading = c;
-        } else if (!waiting)
-            waiting = c;
+    int64_t now = ssht_now(), until = min64(w->next_keepalive, now + SSHT_WAIT_MAX_MS);
+    pthread_mutex_lock(&w->tp->mu);
+    w->tp->waits++;
+    for (struct ssh_cmd *c = w->active; c; c = c->next)
+        until = min64(until, c->deadline);
+    pthread_mutex_unlock(&w->tp->mu);
+    int ms = until <= now ? 0 : (int)(until - now);
+    ssh_event ev = ssh_event_new();
+    if (!ev || ssh_event_add_session(ev, w->s) != SSH_OK) {
+        if (ev)
+            ssh_event_free(ev);
+        ssht_nap(w, SSHT_TICK_MS); /* out of memory: the old tick, still correct */
+        return;
     }
-    if (reading) {
-        ssh_channel_poll_timeout(reading->ch, SSHT_TICK_MS, 0);
-    } else if (waiting) {
-        long zero = 0, usec = SSHT_TICK_MS * 1000L;
-        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT, &zero);
-        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
-        ssh_channel_get_exit_status(waiting->ch);
-        long sec = (long)(w->tp->cfg.connect_timeout / 1000);
-        usec = (long)(w->tp->cfg.connect_timeout % 1000) * 1000;
-        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT, &sec);
-        ssh_options_set(w->s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
-    } else {
-        ssht_nap(w, SSHT_TICK_MS);
-    }
+    bool fd_added = ssh_event_add_fd(ev, w->wake_fd, POLLIN, on_wake, w) == SSH_OK;
+    ssh_event_dopoll(ev, fd_added ? ms : min64(ms, SSHT_TICK_MS));
+    if (fd_added)
+        ssh_event_remove_fd(ev, w->wake_fd);
+    ssh_event_remove_session(ev, w->s);
+    ssh_event_free(ev);
 }
 
 /* ---- losing the connection ------------------------------------------ */
@@ -543,7 +554,7 @@ static void eager_connect(struct ssh_worker *w)
     tp->eager_ok += w->s != NULL;
     for (int i = 0; i < tp->nworkers; i++)
         if (tp->workers[i]->eager_waiting)
-            pthread_cond_signal(&tp->workers[i]->cv);
+            ssht_wake_locked(tp->workers[i]);
     pthread_mutex_unlock(&tp->mu);
 }
 
