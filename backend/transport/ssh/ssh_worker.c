@@ -368,6 +368,9 @@ static void wait_tick(struct ssh_worker *w)
     ssh_event_dopoll(ev, fd_added ? ms : min64(ms, SSHT_TICK_MS));
     if (fd_added)
         ssh_event_remove_fd(ev, w->wake_fd);
+    /* gives the socket's poll handle back to the session's default poll
+     * context (libssh src/poll.c), where the blocking calls that follow
+     * (channel open, exec, keepalive) expect it */
     ssh_event_remove_session(ev, w->s);
     ssh_event_free(ev);
 }
