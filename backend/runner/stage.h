@@ -20,14 +20,87 @@
 struct pp_transport;
 struct pp_journal;
 struct pp_jrec;
+struct pp_tev;
 
 /* Runs the staging of cfg's package on every server of cfg; prints one
  * progress line per server and one for the pool (bytes, rate, ETA) to out
  * at most every second, and a result line per server.  Returns 0 when
  * every server holds a verified copy, 1 otherwise (err says why when
- * nothing could start). */
+ * nothing could start).  A blocking loop over the object below. */
 int stage_run(const struct pp_config *cfg, struct pp_transport *t, struct pp_journal *j,
               const char *operator_, FILE *out, char *err, size_t errn);
+
+/* ---- the staging as an object (the dashboard's stage step) ----
+ *
+ * Nothing blocks after stage_begin (which hashes the local file once): the
+ * owner feeds it the transport events whose id it owns (stage_owns) and
+ * calls stage_step now and then, which admits servers up to stage_parallel
+ * and prints progress (when out is set).  Times are the caller's clock in
+ * ms, so tests drive it by hand. */
+struct pp_stage;
+
+struct pp_stage_opts {
+    const char *operator_;
+    FILE *out;                /* progress and result lines, or NULL */
+    /* Its commands' and copies' ids are id_base+1, id_base+2 ... : a range
+     * the owner's own ids never reach. */
+    uint64_t id_base;
+    /* Writes a `stage` record (0, or -1 with err: staging stops).  NULL:
+     * journal_append on j.  The runner's writes stamp it, update its staged
+     * servers and show it. */
+    int (*record)(void *ctx, struct pp_jrec *rec, char *err, size_t errn);
+    void *ctx;
+};
+
+enum pp_stage_state {
+    PP_STG_WAITING,     /* not started yet (stage_parallel) */
+    PP_STG_CHECKING,    /* hashing what the server holds already */
+    PP_STG_COPYING,
+    PP_STG_VERIFYING,   /* hashing the copy */
+    PP_STG_STAGED,      /* verified (copied now, or already there) */
+    PP_STG_FAILED,      /* why says why */
+    PP_STG_CANCELLED    /* the operator cancelled before it was verified */
+};
+
+struct pp_stage_progress {
+    enum pp_stage_state state;
+    uint64_t done, total;     /* bytes on the server / the package's size */
+    uint64_t rate;            /* bytes per second of this copy, 0 unknown */
+    int64_t eta;              /* seconds left, -1 unknown */
+    const char *why;          /* FAILED: why (English); "" otherwise */
+};
+
+struct pp_stage_pool {
+    int n, staged, failed, cancelled, active;
+    uint64_t size;            /* the package's */
+    uint64_t sent, left;      /* bytes moved this staging / still to move */
+    uint64_t rate;            /* bytes per second since the start */
+    int64_t eta;              /* seconds, -1 unknown */
+    bool cancelling;
+};
+
+/* Hashes the package (refused when [update] sha256 names another file) and
+ * prepares every server; starts nothing.  NULL with err. */
+struct pp_stage *stage_begin(const struct pp_config *cfg, struct pp_transport *t,
+                             struct pp_journal *j, const struct pp_stage_opts *o, int64_t now,
+                             char *err, size_t errn);
+bool stage_owns(const struct pp_stage *g, uint64_t id);
+/* A transport event of one of its ids (OUTPUT, PROGRESS, END, LOG). */
+void stage_event(struct pp_stage *g, const struct pp_tev *ev);
+/* Admits waiting servers; prints progress to out at most every second. */
+void stage_step(struct pp_stage *g, int64_t now);
+/* Cancels what runs (their ENDs still come) and what waits; a copy cut
+ * after its start record gets a failed record ("cancelled"). */
+void stage_cancel(struct pp_stage *g);
+bool stage_finished(const struct pp_stage *g);
+int stage_count(const struct pp_stage *g);
+const char *stage_server(const struct pp_stage *g, int i);   /* its host name */
+const char *stage_sha(const struct pp_stage *g);
+void stage_progress(const struct pp_stage *g, int i, struct pp_stage_progress *p);
+void stage_pool(const struct pp_stage *g, struct pp_stage_pool *p);
+/* Prints the summary (when out), frees g.  0 when every server holds a
+ * verified copy and every record was written, else 1.  NULL: 1. */
+int stage_end(struct pp_stage *g);
 
 /* ---- pure helpers ---- */
 
