@@ -58,6 +58,9 @@ enum act_ctx {
     X(INJECT, "inject", "i", ACT_CTX_TRAINING,                                             \
       "Inject a fault now: pool Busy, not ready, a connection drop, a hung step, a failed "     \
       "step, a server that never returns (journaled as the trainer's)")                        \
+    X(STAGE, "stage", "S", ACT_CTX_GLOBAL,                                                 \
+      "Stage the update package ([update] package) on every server before the first "         \
+      "domain: copied over SFTP, verified on the server (asks first); while it runs: cancel it") \
     X(WALKTHROUGH, "walkthrough", "w", ACT_CTX_GLOBAL,                                     \
       "Show or hide the walkthrough: what happens now and why; after a training run, "         \
       "the debrief")                                                                           \

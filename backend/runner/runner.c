@@ -133,6 +133,7 @@ void runner_free(struct pp_runner *r)
 {
     if (!r)
         return;
+    runner_staging_free(r);   /* before the transport its copies run on */
     transport_free(r->t);
     if (r->j)
         journal_close(r->j);
@@ -272,18 +273,29 @@ static void halt(struct pp_runner *r, const char *why)
     runner_notify(r, PP_N_ERROR, -1, msg);
 }
 
-static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
+int runner_record(struct pp_runner *r, struct pp_jrec *rec, char *err, size_t errn)
 {
-    char err[PP_REASON_MAX] = "";
-    runner_stamp(r, rec);
-    if (r->j && journal_append(r->j, rec, err, sizeof err) < 0) {
-        halt(r, err);
-        return;
+    if (r->halted) {
+        snprintf(err, errn, "the journal could not be written before");
+        return -1;
     }
+    runner_stamp(r, rec);
+    if (r->j && journal_append(r->j, rec, err, errn) < 0) {
+        halt(r, err);
+        return -1;
+    }
+    runner_stage_record(r, rec);   /* a `stage` record changes which servers may be drained */
     runner_eta_record(r, rec);
     char line[1400];
     journal_describe(rec, line, sizeof line);
     runner_notify(r, PP_N_EVENT, rec->server[0] ? model_find_server(r->m, rec->server) : -1, line);
+    return 0;
+}
+
+static void do_journal(struct pp_runner *r, struct pp_jrec *rec)
+{
+    char err[PP_REASON_MAX] = "";
+    runner_record(r, rec, err, sizeof err);
 }
 
 static void do_ask(struct pp_runner *r, const struct pp_action *a)
@@ -423,6 +435,8 @@ int runner_poll_timeout(struct pp_runner *r)
         return -1;
     clock_update(r);
     pp_ms due = next_due(r);
+    if (r->stage && (due == PP_MS_NEVER || due - r->now > 1000))
+        return 1000;   /* staging's rates and ETAs on screen move on */
     if (due == PP_MS_NEVER)
         return -1;
     if (due <= r->now)
@@ -452,6 +466,7 @@ void runner_tick(struct pp_runner *r)
     for (int guard = 0; guard < 100000; guard++) {
         clock_update(r);
         runner_poll_transport(r);
+        runner_staging_tick(r);
         halt_finish(r);
         if (r->exit_code >= 0)
             return;
@@ -485,6 +500,10 @@ void runner_tick(struct pp_runner *r)
             r->qhead = q->next;
             if (!r->qhead)
                 r->qtail = NULL;
+            if (runner_staging_refuses(r, &q->ev)) {
+                runner_qev_free(q);
+                continue;
+            }
             if (q->has_readiness)
                 q->ev.readiness = &q->readiness;
             q->ev.topology = q->topology;

@@ -8,6 +8,7 @@
 
 #include "backend/engine/engine.h"
 #include "backend/core/outbuf.h"
+#include "backend/runner/stage.h"
 #include "backend/runner/transport.h"
 
 struct pp_runner_opts {
@@ -103,5 +104,29 @@ void runner_stop(struct pp_runner *r, const char *why);
 int runner_note(struct pp_runner *r, struct pp_jrec *rec);
 /* The journal's file, or NULL when there is none (dry run). */
 const char *runner_journal_path(const struct pp_runner *r);
+
+/* ---- staging from the dashboard (backend/runner/runner_staging.c) ----
+ * The --stage copy as a step of the run, before the first domain: the same
+ * stage object, its commands and copies beside the run's, its `stage`
+ * records written like the run's.  Staging never drains or restarts. */
+
+/* Starts staging [update] package on every server.  -1 with err (in the
+ * operator's language) when it cannot: no package, not SSH (training),
+ * a dry run, a domain in progress or a command running, already staging,
+ * the package unreadable or not [update] sha256. */
+int runner_stage_start(struct pp_runner *r, char *err, size_t errn);
+/* Cancels it: what waits never starts, what runs is cut (its ENDs end it). */
+void runner_stage_cancel(struct pp_runner *r);
+bool runner_stage_running(const struct pp_runner *r);
+/* Progress of a model server while staging runs: false when staging is not
+ * running or does not include it. */
+bool runner_stage_progress(const struct pp_runner *r, int server, struct pp_stage_progress *p);
+/* The pool's progress: false when staging is not running. */
+bool runner_stage_pool(const struct pp_runner *r, struct pp_stage_pool *p);
+/* Does the journal say server holds a verified copy of this package?
+ * -1 when there is no [update] package (nothing to say), else 0 / 1. */
+int runner_stage_staged(const struct pp_runner *r, int server);
+/* Servers without a verified copy (0 without [update] package). */
+int runner_stage_missing(const struct pp_runner *r);
 
 #endif

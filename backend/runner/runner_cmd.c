@@ -121,6 +121,15 @@ void runner_run(struct pp_runner *r, const struct pp_action *a)
         runner_drain_refuse(r, a->kind, a->server, PP_RES_FAILED, err);
         return;
     }
+    /* staging rewrites the package on the servers right now: no server
+     * leaves service on the strength of a file being replaced */
+    if ((a->kind == PP_CMD_DRAIN || a->kind == PP_CMD_DRAIN_NOW) && r->stage) {
+        snprintf(err, sizeof err, "%s: not drained: staging of the update package runs; "
+                                  "retry once it has ended",
+                 host_of(r, a->server));
+        runner_drain_refuse(r, a->kind, a->server, PP_RES_FAILED, err);
+        return;
+    }
     /* the journal says staged: the server itself is asked before its drain */
     if ((a->kind == PP_CMD_DRAIN || a->kind == PP_CMD_DRAIN_NOW) && runner_stage_precheck(r, a))
         return;
@@ -380,6 +389,8 @@ static void on_end(struct pp_runner *r, const struct pp_tev *tev)
 static void sink_emit(void *ctx, const struct pp_tev *tev)
 {
     struct pp_runner *r = ctx;
+    if (runner_staging_event(r, tev))
+        return;   /* staging's copy or hash command (runner_staging.c) */
     switch (tev->type) {
     case PP_TEV_OUTPUT: {
         struct pp_cmdrec *c = find_cmd(r, tev->id, NULL);

@@ -85,6 +85,8 @@ struct pp_runner {
     char (*staged)[PP_SHA256_HEX + 1];   /* per server: the verified copy's sha256, "" = none */
     char pkg_sha[PP_SHA256_HEX + 1];     /* the package's; "" = unknown (pkg_why) */
     char pkg_why[PP_REASON_MAX];
+    struct pp_stage *stage;              /* the dashboard's staging, NULL when none runs */
+    unsigned stage_runs;                 /* stagings started: each gets its own id range */
 
     struct pp_eta *eta;                  /* runner_eta.c */
     int eta_journals;                    /* earlier journals read */
@@ -115,7 +117,20 @@ void runner_stage_precheck_done(struct pp_runner *r, const struct pp_cmdrec *c,
  * count and the first refusals (start of a run: the dashboard's log). */
 void runner_stage_plan(struct pp_runner *r, bool all);
 
+/* runner_staging.c: routes a transport event of staging's (true: taken),
+ * drives it from runner_tick, frees it with the runner */
+bool runner_staging_event(struct pp_runner *r, const struct pp_tev *ev);
+void runner_staging_tick(struct pp_runner *r);
+void runner_staging_free(struct pp_runner *r);
+/* Refuses an operator's event while staging runs: starting a domain, a
+ * server or a step waits until it ends (true: dropped, the operator told). */
+bool runner_staging_refuses(struct pp_runner *r, const struct pp_event *ev);
+
 /* runner.c */
+/* Writes a record the engine did not make the way do_journal writes the
+ * engine's: stamped, appended (fsync), staged servers and ETA updated,
+ * shown.  0, or -1 with err: the runner halts. */
+int runner_record(struct pp_runner *r, struct pp_jrec *rec, char *err, size_t errn);
 void runner_notify(struct pp_runner *r, enum pp_notice_type t, int server, const char *text);
 struct pp_qev *runner_enqueue(struct pp_runner *r, const struct pp_event *ev);
 void runner_qev_free(struct pp_qev *q);

@@ -309,6 +309,76 @@ static void do_quit(struct dashboard *d)
     dlg_open_quit(&d->v.dlg, render_running_count(m));
 }
 
+/* The stage step (issue 13): S asks, then starts staging; while it runs S
+ * (or Esc) asks to cancel it.  The runner refuses what cannot be (no
+ * package, training, a domain in progress) and says why. */
+static void stage_key(struct dashboard *d)
+{
+    char q[PP_REASON_MAX + PP_PATH_MAX];
+    if (runner_stage_running(d->r)) {
+        dlg_open_ask(&d->v.dlg, DLG_ASK_STAGE_CANCEL, _("Cancel staging"),
+                     _("Cancel staging? Copies that run are cut and journaled as not staged; "
+                       "servers already verified stay staged."));
+        return;
+    }
+    const struct pp_config *cfg = d->cfg;
+    if (!cfg || !cfg->update.package[0]) {
+        note(d, _("no [update] package in the pool file: nothing to stage"));
+        return;
+    }
+    const struct pp_model *m = runner_model(d->r);
+    snprintf(q, sizeof q,
+             P_("Stage %s to %d server, %d at once? It is copied over SFTP and verified on the "
+                "server; nothing is drained or restarted.",
+                "Stage %s to %d servers, %d at once? It is copied over SFTP and verified on the "
+                "server; nothing is drained or restarted.",
+                m->nservers),
+             cfg->update.package, m->nservers, cfg->update.stage_parallel);
+    dlg_open_ask(&d->v.dlg, DLG_ASK_STAGE, _("Stage the update package"), q);
+}
+
+static void stage_answer(struct dashboard *d, enum dlg_ask what)
+{
+    char err[PP_REASON_MAX * 2];
+    if (what == DLG_ASK_STAGE_CANCEL) {
+        runner_stage_cancel(d->r);
+        return;
+    }
+    if (runner_stage_start(d->r, err, sizeof err) < 0)
+        note(d, err);
+}
+
+/* The message line's staging text: the pool's progress while it runs. */
+static void stage_status(struct dashboard *d)
+{
+    struct pp_stage_pool p;
+    d->v.stage[0] = 0;
+    if (!runner_stage_pool(d->r, &p)) {
+        int missing = runner_stage_missing(d->r);
+        const struct pp_model *m = runner_model(d->r);
+        bool before = true;
+        for (int i = 0; i < m->ndomains; i++)
+            before &= m->domains[i].state != PP_DOM_ACTIVE && m->domains[i].state != PP_DOM_DONE &&
+                      m->domains[i].state != PP_DOM_DONE_EXCEPTIONS;
+        if (missing > 0 && before && !m->training) {
+            char k[32];
+            keymap_first(&d->km, ACT_STAGE, true, k, sizeof k);
+            snprintf(d->v.stage, sizeof d->v.stage,
+                     _("%s stage the package: %d of %d servers not staged"), k, missing,
+                     m->nservers);
+        }
+        return;
+    }
+    char a[32], b[32], r[32], e[32];
+    stage_fmt_bytes(p.sent, a, sizeof a);
+    stage_fmt_bytes(p.left, b, sizeof b);
+    stage_fmt_bytes(p.rate, r, sizeof r);
+    stage_fmt_secs(p.eta, e, sizeof e);
+    snprintf(d->v.stage, sizeof d->v.stage,
+             _("staging: %d/%d staged%s, %s sent, %s to go, %s/s, ETA %s"), p.staged, p.n,
+             p.cancelling ? _(", cancelling") : "", a, b, r, e);
+}
+
 static void dialog_result(struct dashboard *d, enum dlg_result res)
 {
     struct dlg *g = &d->v.dlg;
@@ -331,6 +401,9 @@ static void dialog_result(struct dashboard *d, enum dlg_result res)
             operator_event(d, PP_OP_QUIT, 0, NULL, NULL);
             note(d, _("stopping: running steps finish and are journaled"));
         }
+        break;
+    case DLG_R_YES:
+        stage_answer(d, g->ask);
         break;
     case DLG_R_SEARCH:
         snprintf(d->v.search, sizeof d->v.search, "%s", g->in.buf);
@@ -356,6 +429,8 @@ static void do_action(struct dashboard *d, enum act_id a)
             break;
         if (m->ask == PP_ASK_NONE)
             note(d, _("nothing to confirm now"));
+        else if (runner_stage_running(d->r))
+            note(d, _("staging runs: no domain starts until it has ended (S cancels it)"));
         else if (!model_ask_confirmable(m->ask)) {
             /* the keys as bound now ([keys] may have moved them) */
             char ko[32], kq[32], msg[160];
@@ -427,6 +502,10 @@ static void do_action(struct dashboard *d, enum act_id a)
         else
             inject_menu_open(&d->im, m, v->sel == RD_SEL_SERVER ? v->sel_server : -1);
         break;
+    case ACT_STAGE:
+        if (!v->ended)
+            stage_key(d);
+        break;
     case ACT_REDRAW:
         d->full = true;
         break;
@@ -443,6 +522,8 @@ static void do_action(struct dashboard *d, enum act_id a)
         if (v->search[0]) {
             v->search[0] = 0;
             v->search_hit = -1;
+        } else if (runner_stage_running(d->r)) {
+            stage_key(d);   /* asks to cancel staging */
         }
         break;
     default:
@@ -577,6 +658,7 @@ static void dash_render(struct pp_ui *u)
             return;
         d->full = true;
     }
+    stage_status(d);
     render_screen(&d->cv, &d->v, &src);
     if (!d->v.lay.too_small)
         inject_menu_render(&d->im, &d->cv, src.m);

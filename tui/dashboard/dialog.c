@@ -142,6 +142,14 @@ void dlg_open_info(struct dlg *g, const char *text)
     snprintf(g->info, sizeof g->info, "%s", text);
 }
 
+void dlg_open_ask(struct dlg *g, enum dlg_ask what, const char *title, const char *question)
+{
+    open_common(g, DLG_ASK);
+    g->ask = what;
+    snprintf(g->text, sizeof g->text, "%s", title);
+    snprintf(g->info, sizeof g->info, "%s", question);
+}
+
 void dlg_open_search(struct dlg *g, const char *current)
 {
     open_common(g, DLG_SEARCH);
@@ -303,6 +311,13 @@ enum dlg_result dlg_key(struct dlg *g, int key)
         return DLG_R_NONE;
     case DLG_INFO:
         if (key == PPK_ENTER || key == PPK_ESC || key == 'q')
+            return close_with(g, DLG_R_CANCEL);
+        return DLG_R_NONE;
+    case DLG_ASK:
+        /* Enter is no: a question that copies gigabytes wants a deliberate y */
+        if (key == 'y' || key == 'Y')
+            return close_with(g, DLG_R_YES);
+        if (key == 'n' || key == 'N' || key == PPK_ESC || key == PPK_ENTER || key == 'q')
             return close_with(g, DLG_R_CANCEL);
         return DLG_R_NONE;
     case DLG_SEARCH:
@@ -492,6 +507,14 @@ static void render_info(const struct dlg *g, struct rd_canvas *cv)
     box_text(cv, &b, RD_DIM, _("Enter or Esc: go on"));
 }
 
+static void render_ask(const struct dlg *g, struct rd_canvas *cv)
+{
+    struct box b = open_box(cv, text_lines(cv, g->info) + 2, g->text);
+    box_text(cv, &b, RD_WARNING, g->info);
+    b.line = b.y + b.h - 2;
+    box_text(cv, &b, RD_NORMAL, _("y yes, n or Esc no"));
+}
+
 void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
 {
     switch (g->kind) {
@@ -508,6 +531,9 @@ void dlg_render(const struct dlg *g, struct rd_canvas *cv, int search_row)
         return;
     case DLG_INFO:
         render_info(g, cv);
+        return;
+    case DLG_ASK:
+        render_ask(g, cv);
         return;
     case DLG_SEARCH:
         canvas_fill(cv, search_row, 0, cv->w, ' ', RD_NORMAL);

@@ -12,7 +12,9 @@
 #include "backend/runner/transport.h"
 #include "tui/dashboard/canvas.h"
 
-enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH, DLG_INFO };
+enum dlg_kind { DLG_NONE, DLG_OVERRIDE, DLG_PROMPT, DLG_QUIT, DLG_SEARCH, DLG_INFO, DLG_ASK };
+/* What a yes to DLG_ASK does (the dashboard acts on it). */
+enum dlg_ask { DLG_ASK_STAGE, DLG_ASK_STAGE_CANCEL };
 enum dlg_stage { DLG_ST_CHOOSE, DLG_ST_NAME, DLG_ST_REASON };
 enum dlg_target { DLG_T_POOL, DLG_T_DOMAIN, DLG_T_SERVER };
 
@@ -22,7 +24,8 @@ enum dlg_result {
     DLG_R_OVERRIDE,  /* ov, target, input.buf = reason */
     DLG_R_ANSWER,    /* prompt answered: accept (+ input.buf as the secret) */
     DLG_R_QUIT,      /* yes, quit */
-    DLG_R_SEARCH     /* input.buf = the pattern ("" clears) */
+    DLG_R_SEARCH,    /* input.buf = the pattern ("" clears) */
+    DLG_R_YES        /* yes to a DLG_ASK question (ask says which) */
 };
 
 struct dlg_input {
@@ -56,8 +59,10 @@ struct dlg {
     /* quit */
     int running;                     /* servers with a step running */
 
-    /* info: a statement to read before going on (a resumed run's start) */
+    /* info: a statement to read before going on (a resumed run's start);
+     * ask: the yes/no question (title in text) */
     char info[1200];
+    enum dlg_ask ask;
 };
 
 /* Opens the override wizard for a target; which overrides are offered
@@ -76,6 +81,8 @@ void dlg_open_prompt(struct dlg *g, uint64_t id, enum pp_prompt_kind p, bool ech
 void dlg_open_quit(struct dlg *g, int running);
 /* A statement the operator reads first; Enter, Esc or q closes it. */
 void dlg_open_info(struct dlg *g, const char *text);
+/* A yes/no question of the dashboard's own (y yes; n, Esc, q no). */
+void dlg_open_ask(struct dlg *g, enum dlg_ask what, const char *title, const char *question);
 void dlg_open_search(struct dlg *g, const char *current);
 
 /* A key (keymap.h codes).  Returns what happened; DLG_R_NONE keeps it open.

@@ -86,6 +86,7 @@ struct rd_view {
     char error[PP_REASON_MAX];  /* the oldest undismissed error */
     int nerrors;                /* how many are waiting (the first shown) */
     char note[200];             /* short-lived feedback ("nothing to confirm") */
+    char stage[200];            /* staging's pool progress, or the offer to stage ("") */
 
     struct dlg dlg;
     int prompts_waiting;

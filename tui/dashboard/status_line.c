@@ -27,6 +27,9 @@ void status_render_message(struct rd_canvas *cv, const struct rd_view *v)
         canvas_put(cv, y, cv->w - tw, tw, RD_ERROR, tail);
     } else if (v->note[0]) {
         canvas_put_ell(cv, y, 1, cv->w - 2, RD_WARNING, v->note);
+    } else if (v->stage[0]) {
+        /* staging's progress, or its offer before the first domain */
+        canvas_put_ell(cv, y, 1, cv->w - 2, RD_RUNNING, v->stage);
     } else if (v->event[0]) {
         canvas_put_ell(cv, y, 1, cv->w - 2, RD_DIM, v->event);
     }
