@@ -72,6 +72,43 @@ static const char *src_last_command(void *ctx, int server)
     return runner_last_command(ctx, server);
 }
 
+/* A server's staging in its panel row: "▕███   ▏45% 2.7 MiB 1.2 MiB/s 5s"
+ * while copied, the hash check, the result; after staging, staged or not
+ * (the journal's word).  Short: a 40-column panel leaves ~20 columns. */
+static const char *src_stage_text(void *ctx, int server, bool utf8, char *buf, size_t n)
+{
+    struct pp_stage_progress p;
+    buf[0] = 0;
+    if (!runner_stage_progress(ctx, server, &p)) {
+        int st = runner_stage_staged(ctx, server);
+        if (st >= 0)
+            snprintf(buf, n, "%s", st ? _("staged") : _("not staged"));
+        return buf;
+    }
+    char a[32], r[32], e[32], bar[64] = "";
+    switch (p.state) {
+    case PP_STG_WAITING: snprintf(buf, n, "%s", _("waiting to stage")); break;
+    case PP_STG_CHECKING: snprintf(buf, n, "%s", _("checking")); break;
+    case PP_STG_VERIFYING: snprintf(buf, n, "%s", _("checking the copy")); break;
+    case PP_STG_STAGED: snprintf(buf, n, "%s", _("staged")); break;
+    case PP_STG_FAILED: snprintf(buf, n, _("FAILED: %s"), p.why); break;
+    case PP_STG_CANCELLED: snprintf(buf, n, "%s", _("not staged: cancelled")); break;
+    case PP_STG_COPYING: {
+        int pct = p.total ? (int)(p.done * 100 / p.total) : 100, fill = pct / 20;
+        size_t l = 0;
+        for (int i = 0; i < 5 && l + 4 < sizeof bar; i++)
+            l += (size_t)snprintf(bar + l, sizeof bar - l, "%s",
+                                  i < fill ? (utf8 ? "█" : "#") : (utf8 ? "░" : "."));
+        stage_fmt_bytes(p.done, a, sizeof a);
+        stage_fmt_bytes(p.rate, r, sizeof r);
+        stage_fmt_secs(p.eta, e, sizeof e);
+        snprintf(buf, n, "%s %d%% %s %s/s %s", bar, pct, a, r, e);
+        break;
+    }
+    }
+    return buf;
+}
+
 static struct rd_source source(struct dashboard *d)
 {
     pp_ms now = runner_now(d->r);
@@ -87,6 +124,7 @@ static struct rd_source source(struct dashboard *d)
         .last_command = src_last_command,
         .ctx = d->r,
         .eta = d->eta,
+        .stage_text = src_stage_text,
     };
 }
 

@@ -312,7 +312,17 @@ static void server_line(struct rd_canvas *cv, struct rd_view *v, const struct rd
             journal_say(s->reason, said, sizeof said);
             last = said;
         }
-        canvas_put_ell(cv, y, cx, lim - cx, RD_DIM, last);
+        /* a server not yet upgraded: whether it holds the package (a
+         * progress bar while staging runs) */
+        char st[160] = "";
+        if (!last[0] && s->state == PP_SRV_PENDING && src->stage_text)
+            src->stage_text(src->ctx, si, cv->utf8, st, sizeof st);
+        enum rd_role role = RD_DIM;
+        if (st[0]) {
+            last = st;
+            role = strstr(st, "FAILED") || strstr(st, _("not staged")) ? RD_WARNING : RD_RUNNING;
+        }
+        canvas_put_ell(cv, y, cx, lim - cx, role, last);
     }
     canvas_tag(cv, y, x - 1, w + 2, RD_TAG_SERVER, si);
     if (v->sel == RD_SEL_SERVER && v->sel_server == si)
