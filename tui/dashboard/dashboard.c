@@ -75,16 +75,20 @@ static const char *src_last_command(void *ctx, int server)
 /* A server's staging in its panel row: "▕███   ▏45% 2.7 MiB 1.2 MiB/s 5s"
  * while copied, the hash check, the result; after staging, staged or not
  * (the journal's word).  Short: a 40-column panel leaves ~20 columns. */
-static const char *src_stage_text(void *ctx, int server, bool utf8, char *buf, size_t n)
+static const char *src_stage_text(void *ctx, int server, bool utf8, char *buf, size_t n,
+                                  bool *warn)
 {
     struct pp_stage_progress p;
     buf[0] = 0;
+    *warn = false;
     if (!runner_stage_progress(ctx, server, &p)) {
         int st = runner_stage_staged(ctx, server);
         if (st >= 0)
             snprintf(buf, n, "%s", st ? _("staged") : _("not staged"));
+        *warn = st == 0;
         return buf;
     }
+    *warn = p.state == PP_STG_FAILED || p.state == PP_STG_CANCELLED;
     char a[32], r[32], e[32], bar[64] = "";
     switch (p.state) {
     case PP_STG_WAITING: snprintf(buf, n, "%s", _("waiting to stage")); break;

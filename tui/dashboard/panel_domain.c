@@ -315,12 +315,13 @@ static void server_line(struct rd_canvas *cv, struct rd_view *v, const struct rd
         /* a server not yet upgraded: whether it holds the package (a
          * progress bar while staging runs) */
         char st[160] = "";
+        bool warn = false;
         if (!last[0] && s->state == PP_SRV_PENDING && src->stage_text)
-            src->stage_text(src->ctx, si, cv->utf8, st, sizeof st);
+            src->stage_text(src->ctx, si, cv->utf8, st, sizeof st, &warn);
         enum rd_role role = RD_DIM;
         if (st[0]) {
             last = st;
-            role = strstr(st, "FAILED") || strstr(st, _("not staged")) ? RD_WARNING : RD_RUNNING;
+            role = warn ? RD_WARNING : RD_RUNNING;
         }
         canvas_put_ell(cv, y, cx, lim - cx, role, last);
     }

@@ -40,8 +40,10 @@ struct rd_source {
     void *ctx;
     const char *eta;            /* "ends about 03:40 (...)"; NULL or "" = none */
     /* may be NULL: a server's staging text for its panel row (a progress
-     * bar while staging runs, else staged / not staged; "" nothing) */
-    const char *(*stage_text)(void *ctx, int server, bool utf8, char *buf, size_t n);
+     * bar while staging runs, else staged / not staged; "" nothing);
+     * *warn set when it is bad news (failed, not staged) */
+    const char *(*stage_text)(void *ctx, int server, bool utf8, char *buf, size_t n,
+                              bool *warn);
 };
 
 enum rd_pane { RD_PANE_DOMAINS, RD_PANE_CHECKLIST, RD_PANE_OUTPUT, RD_PANE_COUNT };
