@@ -4,8 +4,9 @@
  * cost of one hash) -> copy (continuing a partial file) -> hash again.  A
  * lost connection continues the copy on a new one (SSD_TRIES copies in
  * all); a hash that differs after a continued copy gets one fresh copy
- * (the partial file was not ours).  The local file is hashed once, first,
- * and refused when [update] sha256 names another.
+ * (the partial file was not ours).  The local file is hashed once, first
+ * (or its hash comes from the caller, who proved it is of this file), and
+ * refused when [update] sha256 names another.
  *
  * Journal: a `stage` record without a result before the copy starts, and
  * one with the result (and the server's SHA-256 on success) at the end, each
@@ -413,8 +414,17 @@ static int prepare(struct pp_stage *g, char *err, size_t errn)
         snprintf(err, errn, "%s: [update] package is not set: nothing to stage", g->cfg->path);
         return -1;
     }
-    if (stage_sha256_file(u->package, g->sha, &g->size, err, errn) < 0)
+    if (g->o.sha256 && g->o.sha256[0]) {
+        struct pp_file_id id;   /* the size alone: the file is not read again */
+        if (stage_file_id(u->package, &id) < 0) {
+            snprintf(err, errn, "%s: %s", u->package, strerror(errno));
+            return -1;
+        }
+        snprintf(g->sha, sizeof g->sha, "%s", g->o.sha256);
+        g->size = id.size;
+    } else if (stage_sha256_file(u->package, g->sha, &g->size, err, errn) < 0) {
         return -1;
+    }
     if (u->sha256[0] && strcmp(u->sha256, g->sha) != 0) {
         snprintf(err, errn, "%s:%d: package %s hashes to %s, not to [update] sha256 %s: refusing "
                             "to stage it",

@@ -32,7 +32,8 @@ int stage_run(const struct pp_config *cfg, struct pp_transport *t, struct pp_jou
 
 /* ---- the staging as an object (the dashboard's stage step) ----
  *
- * Nothing blocks after stage_begin (which hashes the local file once): the
+ * Nothing blocks after stage_begin (which hashes the local file once, unless
+ * the caller gives its hash, o->sha256): the
  * owner feeds it the transport events whose id it owns (stage_owns) and
  * calls stage_step now and then, which admits servers up to stage_parallel
  * and prints progress (when out is set).  Times are the caller's clock in
@@ -50,6 +51,11 @@ struct pp_stage_opts {
      * servers and show it. */
     int (*record)(void *ctx, struct pp_jrec *rec, char *err, size_t errn);
     void *ctx;
+    /* The package's SHA-256 (64 hex digits) when the caller already has it
+     * of this very file (the runner's, while the file is unchanged since:
+     * runner_staging.c), so stage_begin does not read a 1+ GB file again;
+     * NULL or "": stage_begin hashes it. */
+    const char *sha256;
 };
 
 enum pp_stage_state {
@@ -79,8 +85,9 @@ struct pp_stage_pool {
     bool cancelling;
 };
 
-/* Hashes the package (refused when [update] sha256 names another file) and
- * prepares every server; starts nothing.  NULL with err. */
+/* Hashes the package, or takes o->sha256 (refused when [update] sha256
+ * names another file), and prepares every server; starts nothing.  NULL
+ * with err. */
 struct pp_stage *stage_begin(const struct pp_config *cfg, struct pp_transport *t,
                              struct pp_journal *j, const struct pp_stage_opts *o, int64_t now,
                              char *err, size_t errn);
@@ -108,6 +115,25 @@ int stage_end(struct pp_stage *g);
  * 0, or -1 with err "PATH: why". */
 int stage_sha256_file(const char *path, char hex[PP_SHA256_HEX + 1], uint64_t *size, char *err,
                       size_t errn);
+
+/* What tells that a local file is still the one that was hashed, without
+ * reading it again: its device, inode, size, modification and change
+ * times.  The change time too: copying tools keep a file's mtime (cp -p,
+ * rsync -t, unzip), and only the kernel sets ctime. */
+struct pp_file_id {
+    bool known;
+    uint64_t dev, ino, size;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+/* stage_sha256_file that also fills *id with the identity of the file it
+ * read; id->known stays false when the file changed while it was read (the
+ * hash is then of no version of it that can be recognised later). */
+int stage_sha256_file_id(const char *path, char hex[PP_SHA256_HEX + 1], uint64_t *size,
+                         struct pp_file_id *id, char *err, size_t errn);
+/* The identity of path now (stat).  0, or -1 (id->known false). */
+int stage_file_id(const char *path, struct pp_file_id *id);
+/* Both known and equal in every field. */
+bool stage_file_same(const struct pp_file_id *a, const struct pp_file_id *b);
 /* remote_path with {server} and {file} (the package's base name) filled
  * in.  0, or -1 with err (unknown placeholder, too long). */
 int stage_remote_path(const char *tmpl, const char *server, const char *package, char *out,

@@ -10,19 +10,57 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
 #include "backend/journal/journal.h"
 
+static void file_id_of(const struct stat *st, struct pp_file_id *id)
+{
+    *id = (struct pp_file_id){.known = true, .dev = (uint64_t)st->st_dev,
+                              .ino = (uint64_t)st->st_ino, .size = (uint64_t)st->st_size,
+                              .mtime_s = st->st_mtim.tv_sec, .mtime_ns = st->st_mtim.tv_nsec,
+                              .ctime_s = st->st_ctim.tv_sec, .ctime_ns = st->st_ctim.tv_nsec};
+}
+
+int stage_file_id(const char *path, struct pp_file_id *id)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        *id = (struct pp_file_id){.known = false};
+        return -1;
+    }
+    file_id_of(&st, id);
+    return 0;
+}
+
+bool stage_file_same(const struct pp_file_id *a, const struct pp_file_id *b)
+{
+    return a->known && b->known && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns && a->ctime_s == b->ctime_s &&
+           a->ctime_ns == b->ctime_ns;
+}
+
 int stage_sha256_file(const char *path, char hex[PP_SHA256_HEX + 1], uint64_t *size, char *err,
                       size_t errn)
 {
+    return stage_sha256_file_id(path, hex, size, NULL, err, errn);
+}
+
+int stage_sha256_file_id(const char *path, char hex[PP_SHA256_HEX + 1], uint64_t *size,
+                         struct pp_file_id *id, char *err, size_t errn)
+{
+    if (id)
+        *id = (struct pp_file_id){.known = false};
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errn, "%s: %s", path, strerror(errno));
         return -1;
     }
+    /* the identity of what is read, not of whatever the path names later */
+    struct stat before, after;
+    bool have_id = id && fstat(fileno(f), &before) == 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
         snprintf(err, errn, "%s: SHA-256 unavailable in libcrypto", path);
@@ -51,6 +89,15 @@ int stage_sha256_file(const char *path, char hex[PP_SHA256_HEX + 1], uint64_t *s
             snprintf(hex + 2 * i, 3, "%02x", dig[i]);
         if (size)
             *size = total;
+        /* written to while it was read: the hash may be of no version of
+         * the file, so no later stat() may vouch for it */
+        if (have_id && fstat(fileno(f), &after) == 0) {
+            struct pp_file_id a, b;
+            file_id_of(&before, &a);
+            file_id_of(&after, &b);
+            if (stage_file_same(&a, &b) && a.size == total)
+                *id = a;
+        }
     } else {
         snprintf(err, errn, "%s: cannot read it to the end", path);
     }

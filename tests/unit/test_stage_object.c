@@ -295,6 +295,40 @@ static void test_cancel(void **state)
     unlink(x.pkg);
 }
 
+/* A hash the caller already has of this file (the runner's, runner_staging.c)
+ * is taken as it is, not read again; [update] sha256 still decides. */
+static void test_given_sha_taken(void **state)
+{
+    (void)state;
+    struct fix x;
+    stage_end(setup(&x, 2, 1, 1000));
+    char err[PP_REASON_MAX * 2] = "";
+    /* a hash the file cannot have: seen only if the file was not read */
+    struct pp_stage_opts o = {.operator_ = "tester", .id_base = BASE, .record = rec_cb,
+                              .ctx = &x, .sha256 = other};
+    struct pp_stage *g = stage_begin(&x.cfg, &x.f.t, NULL, &o, 0, err, sizeof err);
+    assert_non_null(g);
+    assert_string_equal(stage_sha(g), other);
+    struct pp_stage_pool pp;
+    stage_pool(g, &pp);
+    assert_int_equal(pp.size, 1000);   /* from stat(), not from reading it */
+    assert_int_equal(x.f.n, 0);
+    stage_end(g);
+    /* "" is "not given": the file is hashed */
+    o.sha256 = "";
+    g = stage_begin(&x.cfg, &x.f.t, NULL, &o, 0, err, sizeof err);
+    assert_non_null(g);
+    assert_string_equal(stage_sha(g), x.sha);
+    stage_end(g);
+    /* [update] sha256 names another file than the given hash: refused */
+    snprintf(x.cfg.update.sha256, sizeof x.cfg.update.sha256, "%s", x.sha);
+    o.sha256 = other;
+    assert_null(stage_begin(&x.cfg, &x.f.t, NULL, &o, 0, err, sizeof err));
+    assert_non_null(strstr(err, "not to [update] sha256"));
+    config_free(&x.cfg);
+    unlink(x.pkg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_copy_progress_eta),
         cmocka_unit_test(test_lost_resumes_then_mismatch_fresh),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_given_sha_taken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
