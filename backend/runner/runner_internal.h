@@ -84,6 +84,8 @@ struct pp_runner {
     /* staging (runner_stage.c): NULL without [update] package */
     char (*staged)[PP_SHA256_HEX + 1];   /* per server: the verified copy's sha256, "" = none */
     char pkg_sha[PP_SHA256_HEX + 1];     /* the package's; "" = unknown (pkg_why) */
+    struct pp_file_id pkg_id;            /* the file pkg_sha was read from (known only when
+                                            the runner hashed it, not [update] sha256) */
     char pkg_why[PP_REASON_MAX];
     struct pp_stage *stage;              /* the dashboard's staging, NULL when none runs */
     unsigned stage_runs;                 /* stagings started: each gets its own id range */

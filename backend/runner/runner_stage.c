@@ -30,7 +30,8 @@ void runner_stage_init(struct pp_runner *r)
     char err[PP_REASON_MAX];
     if (u->sha256[0]) {
         snprintf(r->pkg_sha, sizeof r->pkg_sha, "%s", u->sha256);
-    } else if (stage_sha256_file(u->package, r->pkg_sha, NULL, err, sizeof err) < 0) {
+    } else if (stage_sha256_file_id(u->package, r->pkg_sha, NULL, &r->pkg_id, err,
+                                    sizeof err) < 0) {
         r->pkg_sha[0] = 0;   /* every drain is refused, with this reason */
         snprintf(r->pkg_why, sizeof r->pkg_why, "%s", err);
     }

@@ -54,6 +54,20 @@ static bool busy(const struct pp_runner *r, char *err, size_t errn)
     return false;
 }
 
+/* The runner hashed the package when the run started (runner_stage_init):
+ * while the file is provably that one (device, inode, size, mtime, ctime),
+ * staging takes that hash instead of reading a 1+ GB file again here, on
+ * the UI thread, where it froze the dashboard for seconds.  Anything else
+ * (the file replaced or touched since, [update] sha256 set so the runner
+ * never read it): NULL, and stage_begin hashes the file as before. */
+static const char *known_sha(const struct pp_runner *r)
+{
+    struct pp_file_id now;
+    if (!r->pkg_sha[0] || stage_file_id(r->cfg->update.package, &now) < 0)
+        return NULL;
+    return stage_file_same(&r->pkg_id, &now) ? r->pkg_sha : NULL;
+}
+
 int runner_stage_start(struct pp_runner *r, char *err, size_t errn)
 {
     const struct pp_config *cfg = r->cfg;
@@ -85,6 +99,7 @@ int runner_stage_start(struct pp_runner *r, char *err, size_t errn)
         .id_base = STAGING_ID_BASE + (uint64_t)r->stage_runs * STAGING_ID_SPAN,
         .record = write_record,
         .ctx = r,
+        .sha256 = known_sha(r),
     };
     char why[PP_REASON_MAX * 2] = "";
     r->stage = stage_begin(cfg, r->t, r->j, &o, r->now, why, sizeof why);

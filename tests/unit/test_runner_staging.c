@@ -8,7 +8,10 @@
  * adds the `copy` op the simulator lacks and keeps staging's own commands
  * and copies (ids from 2^62, runner_staging.c) to itself: the test answers
  * them, or the runner cancels them.  Everything else goes to the simulator
- * and is counted, so a test sees whether the run sent anything. */
+ * and is counted, so a test sees whether the run sent anything.
+ *
+ * Last, the package's hash at stage start: the run's own, taken while the
+ * file is provably the one the run hashed, hashed again otherwise. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend/journal/journal.h"
@@ -194,6 +199,7 @@ struct setup {
     bool staged;               /* the journal says every server holds it */
     bool yes, training, dry_run;
     int parallel;              /* [update] stage_parallel */
+    bool sha256;               /* [update] sha256 = the package's */
 };
 
 static void write_file(const char *path, const char *text)
@@ -222,8 +228,9 @@ static void run_start(struct run *x, const struct setup *s)
     /* a real pool: no [sim] section */
     char ini[2048], update[1024] = "";
     if (s->package)
-        snprintf(update, sizeof update, "[update]\npackage = %s\nstage_parallel = %d\n", x->pkg,
-                 s->parallel ? s->parallel : 4);
+        snprintf(update, sizeof update, "[update]\npackage = %s\nstage_parallel = %d\n%s%s\n",
+                 x->pkg, s->parallel ? s->parallel : 4, s->sha256 ? "sha256 = " : "",
+                 s->sha256 ? x->sha : "");
     snprintf(ini, sizeof ini,
              "[pool]\nfqdn = pool01.contoso.com\nprofile = lync2013\nconfirm = domain\n"
              "[servers]\n"
@@ -576,6 +583,114 @@ static void test_cancel_journals_started_copies(void **st)
     run_free(&x);
 }
 
+/* ---- the package's hash at stage start ---------------------------------- */
+
+/* The file as it was, the run's hash of it taken: the test marks the run's
+ * hash (a value the file cannot hash to) to see which one staging uses. */
+static void test_start_takes_the_runs_hash(void **st)
+{
+    (void)st;
+    struct run x;
+    run_start(&x, &(struct setup){.package = true});
+    run_to_ask(&x);
+    assert_string_equal(x.r->pkg_sha, x.sha);
+    snprintf(x.r->pkg_sha, sizeof x.r->pkg_sha, "%s", OTHER_SHA);
+    char err[PP_REASON_MAX * 2] = "";
+    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    assert_string_equal(stage_sha(x.r->stage), OTHER_SHA);   /* not read again */
+    run_free(&x);
+}
+
+/* Puts the file's mtime back to what it was, as cp -p or rsync -t would. */
+static void keep_mtime(const char *path, const struct stat *was)
+{
+    struct timespec ts[2] = {was->st_atim, was->st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+enum change { REWRITTEN, SAME_SIZE_SAME_MTIME, RENAMED_SAME_MTIME };
+
+static void rehashed(enum change how)
+{
+    struct run x;
+    run_start(&x, &(struct setup){.package = true});
+    run_to_ask(&x);
+    struct stat was;
+    assert_int_equal(stat(x.pkg, &was), 0);
+    char tmp[700];
+    switch (how) {
+    case REWRITTEN:
+        write_file(x.pkg, "another update package, longer\n");
+        break;
+    case SAME_SIZE_SAME_MTIME:   /* only ctime tells */
+        /* ctime has the kernel's coarse clock (a few ms): written again
+         * until it shows, or the case would test nothing */
+        for (int i = 0; i < 100; i++) {
+            write_file(x.pkg, "THE UPDATE PACKAGE\n");
+            keep_mtime(x.pkg, &was);
+            struct stat c;
+            assert_int_equal(stat(x.pkg, &c), 0);
+            if (c.st_ctim.tv_sec != was.st_ctim.tv_sec || c.st_ctim.tv_nsec != was.st_ctim.tv_nsec)
+                break;
+            usleep(10000);
+        }
+        break;
+    case RENAMED_SAME_MTIME:     /* a new inode in its place */
+        snprintf(tmp, sizeof tmp, "%s.new", x.pkg);
+        write_file(tmp, "The Update Package\n");
+        keep_mtime(tmp, &was);
+        assert_int_equal(rename(tmp, x.pkg), 0);
+        break;
+    }
+    struct stat is;
+    assert_int_equal(stat(x.pkg, &is), 0);
+    /* what alone tells the file changed */
+    if (how == SAME_SIZE_SAME_MTIME)
+        assert_true(is.st_ctim.tv_sec != was.st_ctim.tv_sec ||
+                    is.st_ctim.tv_nsec != was.st_ctim.tv_nsec);
+    if (how == RENAMED_SAME_MTIME)
+        assert_true(is.st_ino != was.st_ino);
+    if (how != REWRITTEN) {
+        assert_int_equal(is.st_size, was.st_size);
+        assert_int_equal(is.st_mtim.tv_sec, was.st_mtim.tv_sec);
+        assert_int_equal(is.st_mtim.tv_nsec, was.st_mtim.tv_nsec);
+    }
+    char now[PP_SHA256_HEX + 1], err[PP_REASON_MAX * 2] = "";
+    assert_int_equal(stage_sha256_file(x.pkg, now, NULL, err, sizeof err), 0);
+    assert_string_not_equal(now, x.sha);
+    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    assert_string_equal(stage_sha(x.r->stage), now);   /* the file as it is now */
+    run_free(&x);
+}
+
+/* The file changed after the run hashed it: staging hashes it again. */
+static void test_start_rehashes_a_changed_package(void **st)
+{
+    (void)st;
+    rehashed(REWRITTEN);
+    rehashed(SAME_SIZE_SAME_MTIME);
+    rehashed(RENAMED_SAME_MTIME);
+}
+
+/* [update] sha256 set: the run never read the file, so staging hashes it
+ * and refuses a file that is no longer that package. */
+static void test_start_refused_when_package_is_no_longer_sha256(void **st)
+{
+    (void)st;
+    struct run x;
+    run_start(&x, &(struct setup){.package = true, .sha256 = true});
+    run_to_ask(&x);
+    assert_string_equal(x.r->pkg_sha, x.sha);
+    write_file(x.pkg, "another update package\n");
+    char err[PP_REASON_MAX * 2] = "";
+    assert_int_equal(runner_stage_start(x.r, err, sizeof err), -1);
+    print_message("refused: %s\n", err);
+    assert_non_null(strstr(err, "not to [update] sha256"));
+    assert_false(runner_stage_running(x.r));
+    assert_int_equal(x.g->nheld, 0);
+    run_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +703,9 @@ int main(void)
         cmocka_unit_test(test_yes_confirm_deferred),
         cmocka_unit_test(test_drain_refused_while_staging),
         cmocka_unit_test(test_cancel_journals_started_copies),
+        cmocka_unit_test(test_start_takes_the_runs_hash),
+        cmocka_unit_test(test_start_rehashes_a_changed_package),
+        cmocka_unit_test(test_start_refused_when_package_is_no_longer_sha256),
     };
     return test_exit(cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove));
 }
