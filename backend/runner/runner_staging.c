@@ -94,12 +94,25 @@ int runner_stage_start(struct pp_runner *r, char *err, size_t errn)
     }
     if (busy(r, err, errn))
         return -1;
+    /* The run hashed the package at its start and refuses to drain a
+     * server whose copy differs: staging a file changed since would only
+     * copy what every drain then refuses.  ([update] sha256 set: the run
+     * never read the file, and stage_begin refuses one that differs.) */
+    const char *known = known_sha(r);
+    if (!cfg->update.sha256[0] && r->pkg_sha[0] && !known) {
+        snprintf(err, errn,
+                 _("%s changed since this run read it (sha256 %.12s...): the run drains only "
+                   "servers holding that file. Quit and start poolpilot again to stage and "
+                   "upgrade with the new one"),
+                 cfg->update.package, r->pkg_sha);
+        return -1;
+    }
     struct pp_stage_opts o = {
         .operator_ = r->operator_,
         .id_base = STAGING_ID_BASE + (uint64_t)r->stage_runs * STAGING_ID_SPAN,
         .record = write_record,
         .ctx = r,
-        .sha256 = known_sha(r),
+        .sha256 = known,
     };
     char why[PP_REASON_MAX * 2] = "";
     r->stage = stage_begin(cfg, r->t, r->j, &o, r->now, why, sizeof why);

@@ -11,7 +11,7 @@
  * and is counted, so a test sees whether the run sent anything.
  *
  * Last, the package's hash at stage start: the run's own, taken while the
- * file is provably the one the run hashed, hashed again otherwise. */
+ * file is provably the one the run hashed; a file changed since is refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -610,7 +610,7 @@ static void keep_mtime(const char *path, const struct stat *was)
 
 enum change { REWRITTEN, SAME_SIZE_SAME_MTIME, RENAMED_SAME_MTIME };
 
-static void rehashed(enum change how)
+static void changed_refused(enum change how)
 {
     struct run x;
     run_start(&x, &(struct setup){.package = true});
@@ -658,18 +658,24 @@ static void rehashed(enum change how)
     char now[PP_SHA256_HEX + 1], err[PP_REASON_MAX * 2] = "";
     assert_int_equal(stage_sha256_file(x.pkg, now, NULL, err, sizeof err), 0);
     assert_string_not_equal(now, x.sha);
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
-    assert_string_equal(stage_sha(x.r->stage), now);   /* the file as it is now */
+    /* the run drains only servers holding the file it hashed: copying
+     * this one would only stage what every drain refuses */
+    assert_int_equal(runner_stage_start(x.r, err, sizeof err), -1);
+    print_message("refused: %s\n", err);
+    assert_non_null(strstr(err, "changed since this run read it"));
+    assert_false(runner_stage_running(x.r));
+    assert_int_equal(x.g->nheld, 0);
     run_free(&x);
 }
 
-/* The file changed after the run hashed it: staging hashes it again. */
-static void test_start_rehashes_a_changed_package(void **st)
+/* The file changed after the run hashed it, however it was changed (even
+ * with its size and mtime put back): staging refuses to copy it. */
+static void test_start_refused_for_a_changed_package(void **st)
 {
     (void)st;
-    rehashed(REWRITTEN);
-    rehashed(SAME_SIZE_SAME_MTIME);
-    rehashed(RENAMED_SAME_MTIME);
+    changed_refused(REWRITTEN);
+    changed_refused(SAME_SIZE_SAME_MTIME);
+    changed_refused(RENAMED_SAME_MTIME);
 }
 
 /* [update] sha256 set: the run never read the file, so staging hashes it
@@ -704,7 +710,7 @@ int main(void)
         cmocka_unit_test(test_drain_refused_while_staging),
         cmocka_unit_test(test_cancel_journals_started_copies),
         cmocka_unit_test(test_start_takes_the_runs_hash),
-        cmocka_unit_test(test_start_rehashes_a_changed_package),
+        cmocka_unit_test(test_start_refused_for_a_changed_package),
         cmocka_unit_test(test_start_refused_when_package_is_no_longer_sha256),
     };
     return test_exit(cmocka_run_group_tests(tests, NULL, test_tmpdirs_remove));
