@@ -246,8 +246,9 @@ void runner_staging_free(struct pp_runner *r)
 {
     if (!r->stage)
         return;
-    /* the run is over: the transport goes next and cuts what runs; the
-     * journal keeps each copy's start record without a result */
+    /* the run is over: the transport goes next and cuts what runs, so no
+     * END comes; each copy that had its start record is closed now */
+    stage_abandon(r->stage, "interrupted: poolpilot quit while the copy ran");
     stage_end(r->stage);
     r->stage = NULL;
 }

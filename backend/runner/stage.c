@@ -516,6 +516,23 @@ const char *stage_server(const struct pp_stage *g, int i)
 }
 const char *stage_sha(const struct pp_stage *g) { return g ? g->sha : ""; }
 
+void stage_abandon(struct pp_stage *g, const char *why)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < g->n; i++) {
+        struct ssd *s = &g->s[i];
+        if (!running(s))
+            continue;
+        s->st = SSD_CANCELLED;
+        snprintf(s->why, sizeof s->why, "%s", why);
+        g->active--;
+        g->finished++;
+        if (s->opened)   /* its start record gets its end, as a cancel would */
+            journal(g, s, "failed", "", why);
+    }
+}
+
 int stage_end(struct pp_stage *g)
 {
     if (!g)

@@ -105,6 +105,11 @@ const char *stage_server(const struct pp_stage *g, int i);   /* its host name */
 const char *stage_sha(const struct pp_stage *g);
 void stage_progress(const struct pp_stage *g, int i, struct pp_stage_progress *p);
 void stage_pool(const struct pp_stage *g, struct pp_stage_pool *p);
+/* The owner goes away while copies run (the console quits): no END will
+ * come, so each copy that had its start record gets a failed record with
+ * why now, and counts as not staged; the partial file on the server is
+ * continued by the next staging.  Nothing is sent. */
+void stage_abandon(struct pp_stage *g, const char *why);
 /* Prints the summary (when out), frees g.  0 when every server holds a
  * verified copy and every record was written, else 1.  NULL: 1. */
 int stage_end(struct pp_stage *g);

@@ -697,6 +697,38 @@ static void test_start_refused_when_package_is_no_longer_sha256(void **st)
     run_free(&x);
 }
 
+/* The console quits while two copies run: no END will come (the transport
+ * goes with the runner), so each copy's start record is closed with a
+ * failed record that says why, and nobody counts it as staged. */
+static void test_quit_journals_running_copies(void **st)
+{
+    (void)st;
+    struct run x;
+    run_start(&x, &(struct setup){.package = true, .parallel = 2});
+    run_to_ask(&x);
+    char err[PP_REASON_MAX * 2] = "";
+    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    answer_hash(held_of(x.g, 0, false), OTHER_SHA);
+    answer_hash(held_of(x.g, 1, false), OTHER_SHA);
+    run_ticks(&x, 5);
+    assert_non_null(held_of(x.g, 0, true));
+    assert_non_null(held_of(x.g, 1, true));
+    assert_int_equal(journal_count(&x, "fe01.contoso.com").opened, 1);
+    assert_int_equal(journal_count(&x, "fe01.contoso.com").failed, 0);
+    run_free(&x);   /* staging still runs */
+    const char *names[] = {"fe01.contoso.com", "fe02.contoso.com", "fe03.contoso.com"};
+    for (int s = 0; s < 3; s++) {
+        struct jcount c = journal_count(&x, names[s]);
+        print_message("%s: %d opened, %d failed, %d ok: %s\n", names[s], c.opened, c.failed,
+                      c.ok, c.reason);
+        assert_int_equal(c.failed, c.opened);
+        assert_int_equal(c.ok, 0);
+        if (s < 2)
+            assert_non_null(strstr(c.reason, "interrupted: poolpilot quit"));
+    }
+    assert_int_equal(journal_count(&x, "fe03.contoso.com").opened, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_yes_confirm_deferred),
         cmocka_unit_test(test_drain_refused_while_staging),
         cmocka_unit_test(test_cancel_journals_started_copies),
+        cmocka_unit_test(test_quit_journals_running_copies),
         cmocka_unit_test(test_start_takes_the_runs_hash),
         cmocka_unit_test(test_start_refused_for_a_changed_package),
         cmocka_unit_test(test_start_refused_when_package_is_no_longer_sha256),
