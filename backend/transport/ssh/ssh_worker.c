@@ -361,7 +361,9 @@ static void wait_tick(struct ssh_worker *w)
     if (!ev || ssh_event_add_session(ev, w->s) != SSH_OK) {
         if (ev)
             ssh_event_free(ev);
-        ssht_nap(w, SSHT_TICK_MS); /* out of memory: the old tick, still correct */
+        /* out of memory (or no socket: the loop sees the connection is
+         * gone): a tick's nap; drain() reads the socket next round */
+        ssht_nap(w, SSHT_TICK_MS);
         return;
     }
     bool fd_added = ssh_event_add_fd(ev, w->wake_fd, POLLIN, on_wake, w) == SSH_OK;
