@@ -5,9 +5,11 @@
 #include "backend/engine/engine_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/core/i18n.h"
+#include "backend/core/mem.h"
 
 #define UNKNOWN_LIMIT 3
 
@@ -187,15 +189,24 @@ static bool answer_covers_pool(const struct pp_engine *e, const struct pp_readin
     if (r->active_fe < 0 && e->cfg->quorum == PP_QUORUM_LYNC)
         return snprintf(why, n, "the answer has no TotalActiveFrontEnds (the quorum needs it)"),
                false;
-    for (int s = 0; s < m->nservers; s++) {
-        bool seen = false;
-        for (int i = 0; i < r->ndomains && !seen; i++)
-            for (int k = 0; k < r->domains[i].nfronts && !seen; k++)
-                seen = model_find_server(m, r->domains[i].fronts[k]) == s;
-        if (!seen)
-            return snprintf(why, n, "the answer leaves out %s, a configured Front End",
-                            m->servers[s].name), false;
-    }
+    /* each listed name looked up once: asking, for every server, whether
+     * some listed name is it cost n^3 name compares (4 s of the 1000-server
+     * fleet's 4.4 s of CPU) */
+    bool *seen = mem_calloc((size_t)m->nservers + 1, sizeof *seen, "readiness coverage");
+    for (int i = 0; i < r->ndomains; i++)
+        for (int k = 0; k < r->domains[i].nfronts; k++) {
+            int s = model_find_server(m, r->domains[i].fronts[k]);
+            if (s >= 0)
+                seen[s] = true;
+        }
+    int missing = -1;
+    for (int s = 0; s < m->nservers && missing < 0; s++)
+        if (!seen[s])
+            missing = s;
+    free(seen);
+    if (missing >= 0)
+        return snprintf(why, n, "the answer leaves out %s, a configured Front End",
+                        m->servers[missing].name), false;
     return true;
 }
 

@@ -137,11 +137,22 @@ static int gen(const char *tmpl, const char *out, long long n)
         return 1;
     }
     static char line[8192];
+    char prev[20] = "";
     for (long long i = 0; i < n; i++) {
         struct pp_jrec r = rs.v[i % rs.n];
         long long t = ts_ms(r.ts);
         r.seq = i + 1;
         journal_format_ts((int64_t)(t + (i / rs.n) * span), r.ts, sizeof r.ts);
+        /* renumbered and moved on: each record chains to the one written
+         * before it, as journal_append would, or a console refuses to
+         * resume the journal (the chain breaks where the template repeats) */
+        r.chk[0] = 0;
+        if (jrec_chain(&r, prev, r.chk) < 0) {
+            fprintf(stderr, "replay_bench: record %lld does not format\n", i + 1);
+            fclose(f);
+            return 1;
+        }
+        snprintf(prev, sizeof prev, "%s", r.chk);
         int len = jrec_format(&r, line, sizeof line);
         if (len < 0 || fwrite(line, 1, (size_t)len, f) != (size_t)len) {
             fprintf(stderr, "replay_bench: cannot write record %lld\n", i + 1);
