@@ -280,7 +280,13 @@ static void apply_ssh(struct cfg_loader *L, const struct cfg_entry *e)
         set_duration(L, e, false, &s->connect_timeout);
     else if (is(k, "keepalive"))
         set_duration(L, e, true, &s->keepalive); /* 0 = no keepalive */
-    else
+    else if (is(k, "persistent_shell")) {
+        static const char *const yes_no[] = {"no", "yes"};
+        if ((v = set_enum(L, e, yes_no, 2, "no, yes")) >= 0) {
+            s->persistent_shell = v == 1;
+            L->persistent_shell_line = v == 1 && L->user ? e->line : 0;
+        }
+    } else
         unknown_key(L, e);
 }
 

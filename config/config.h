@@ -54,6 +54,10 @@ struct pp_ssh_cfg {
     enum pp_auth auth;
     pp_ms connect_timeout;             /* [ssh] connect_timeout, default 15s */
     pp_ms keepalive;                   /* [ssh] keepalive, default 15s */
+    /* [ssh] persistent_shell, default no: POSIX steps run in one long-lived
+     * sh per connection (backend/transport/ssh/ssh_shell.c), not a session
+     * channel each.  shell = posix only (docs/POWERSHELL.md says why). */
+    bool persistent_shell;
 };
 
 struct pp_timing {

@@ -106,6 +106,7 @@ struct cfg_loader {
     bool backup_bad;         /* backup_pool was given but refused */
     int quorum_line, scenario_line, sim_line;
     int parallel_line, procedure_line;   /* the user's [pool] parallel / procedure */
+    int persistent_shell_line;   /* [ssh] persistent_shell = yes in the user's file */
     int commands_from;       /* profile index whose commands a custom pool takes, -1 none */
     int commands_from_line;
     /* the safety timings as the user's file wrote them (line 0 = not set):

@@ -34,6 +34,7 @@ static const char defaults_text[] =
     "auth = auto\n"
     "connect_timeout = 15s\n"
     "keepalive = 15s\n"
+    "persistent_shell = no\n"
     "\n"
     "[timing]\n"
     "busy_retry = 10m\n"

@@ -491,8 +491,22 @@ static void check_update(struct cfg_loader *L)
                                  "every copy on the server");
 }
 
+/* A persistent shell frames each step for sh (ssh_shell.c).  PowerShell
+ * 5.1 reading its commands from stdin has semantics Microsoft documents
+ * only in part (docs/POWERSHELL.md, "persistent shell"): its steps keep a
+ * process each, and asking for otherwise is an error, not a silent no. */
+static void check_persistent_shell(struct cfg_loader *L)
+{
+    const struct pp_config *c = L->cfg;
+    if (c->ssh.persistent_shell && c->shell == PP_SHELL_POWERSHELL)
+        VERR(L, first_line(L->persistent_shell_line, L->profile_line),
+             "persistent_shell = yes: only for shell = posix; PowerShell steps run in a "
+             "powershell.exe of their own (docs/POWERSHELL.md says why)");
+}
+
 void cfg_validate(struct cfg_loader *L)
 {
+    check_persistent_shell(L);
     check_pool(L);
     check_quorum(L);
     check_procedure(L);

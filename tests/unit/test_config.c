@@ -644,6 +644,25 @@ static void test_ssh(void **state)
            "t.ini:15: unknown key 'frobnicate' in [ssh]");
 }
 
+/* [ssh] persistent_shell: off by default; yes only where steps are sh. */
+static void test_ssh_persistent_shell(void **state)
+{
+    (void)state;
+    EXPECT_OK(BASE);
+    assert_false(C.ssh.persistent_shell);
+    EXPECT_OK("[pool]\nfqdn = web.example.net\nprofile = linux-systemd\n"
+              "[servers]\nweb1.example.net = a\n[ssh]\npersistent_shell = yes\n");
+    assert_true(C.ssh.persistent_shell);
+    EXPECT(BASE "[ssh]\npersistent_shell = yes\n",
+           "t.ini:8: persistent_shell = yes: only for shell = posix; PowerShell steps run in a "
+           "powershell.exe of their own (docs/POWERSHELL.md says why)");
+    EXPECT(LAB SERVERS "[ssh]\npersistent_shell = yes\n",
+           "t.ini:9: persistent_shell = yes: only for shell = posix; PowerShell steps run in a "
+           "powershell.exe of their own (docs/POWERSHELL.md says why)");
+    EXPECT(BASE "[ssh]\npersistent_shell = maybe\n",
+           "t.ini:8: persistent_shell: 'maybe' is not one of no, yes");
+}
+
 static void test_timing(void **state)
 {
     (void)state;
@@ -1299,6 +1318,7 @@ int main(void)
         cmocka_unit_test_teardown(test_servers_injection, teardown),
         cmocka_unit_test(test_dns_names),
         cmocka_unit_test_teardown(test_ssh, teardown),
+        cmocka_unit_test_teardown(test_ssh_persistent_shell, teardown),
         cmocka_unit_test_teardown(test_timing, teardown),
         cmocka_unit_test_teardown(test_lync_timing_minimums, teardown),
         cmocka_unit_test_teardown(test_lync_minimums_not_in_training, teardown),

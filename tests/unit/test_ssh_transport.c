@@ -143,6 +143,17 @@ static void srv_stop(struct srv *s)
     sh("bash '%s' stop '%s'", sshd_sh, s->dir);
 }
 
+/* A server with a real shell (sshd.sh sftp: no ForceCommand, commands run
+ * in this user's login shell), for the persistent shell's tests. */
+static struct srv *srv_new_shell(const char *name, const char *addr)
+{
+    struct srv *s = srv_new(name, addr);
+    srv_stop(s);
+    assert_int_equal(sh("bash '%s' sftp '%s' && bash '%s' start '%s'", sshd_sh, s->dir, sshd_sh,
+                        s->dir), 0);
+    return s;
+}
+
 static void srv_free(struct srv *s)
 {
     if (s) {
@@ -1765,6 +1776,165 @@ static void start_reaper(void)
     reaper_fd = p[1];
 }
 
+/* ---- the persistent shell ([ssh] persistent_shell, ssh_shell.c) ---- */
+
+/* Starts `script` as the runner does: remote_wrap()'s POSIX form. */
+static void start_sh(struct pp_transport *t, uint64_t id, const struct srv *s,
+                     enum pp_cmd_kind k, const char *script, pp_ms timeout)
+{
+    char *cmd = remote_wrap(script, PP_SHELL_POSIX);
+    assert_non_null(cmd);
+    start(t, id, s, k, cmd, timeout);
+    free(cmd);
+}
+
+/* The pid and name of the process above the step's parent: `sh -c`'s
+ * $PPID is the framing's subshell, whose parent is the persistent sh; with
+ * a channel per step it is the login shell, whose parent is sshd. */
+#define SHELL_PID "g=$(cut -d' ' -f4 /proc/$PPID/stat); echo \"$g $(cat /proc/$g/comm)\""
+
+static void run_shell_steps(bool persistent, char pids[3][32])
+{
+    struct srv *s = srv_new_shell(persistent ? "pshell" : "pshell-off",
+                                  persistent ? "127.0.0.61" : "127.0.0.62");
+    cfg_reset(fresh_known_hosts(persistent ? "pshell" : "pshell-off"));
+    cfg.ssh.persistent_shell = persistent;
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    /* one after the other, as the runner sends a server's steps */
+    start_sh(t, 1, s, PP_CMD_PROBE, SHELL_PID "; cd /; X=leaked; echo out; echo err >&2; exit 3",
+             0);
+    uint64_t a[] = {1, 0};
+    wait_ended(t, a);
+    start_sh(t, 2, s, PP_CMD_PROBE, SHELL_PID "; pwd; echo \"X=${X-unset}\"; cat; "
+             "(sleep 0.3; echo late-output) & printf 'no newline'", 0);
+    uint64_t b[] = {2, 0};
+    wait_ended(t, b);
+    sleep_ms(600);   /* the background writer speaks between steps */
+    start_sh(t, 3, s, PP_CMD_PROBE, SHELL_PID "; printf 'x\\n' | grep -q x && echo piped", 0);
+    uint64_t c[] = {3, 0};
+    wait_ended(t, c);
+    for (int i = 0; i < 3; i++) {
+        struct rec *r = rec_of((uint64_t)i + 1);
+        assert_int_equal(r->nend, 1);
+        snprintf(pids[i], 32, "%.*s", (int)strcspn(r->out, "\n"), r->out);
+    }
+    /* step 1: output, stderr and exit status as with a channel of its own */
+    struct rec *r = rec_of(1);
+    assert_int_equal(r->res, PP_RES_FAILED);
+    assert_int_equal(r->exit_status, 3);
+    assert_non_null(strstr(r->out, "\nout\n"));
+    assert_non_null(strstr(r->out, PP_MARKER " failed exit 3\n"));
+    assert_string_equal(r->err, "err\n");
+    /* step 2: nothing of step 1 (cd, variable) left; stdin is empty, not
+     * the shell's framing; the output ends where the step's did */
+    r = rec_of(2);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_non_null(strstr(r->out, "\nX=unset\n"));
+    assert_null(strstr(r->out, "@@POOLPILOT-SH"));
+    char *pwd = strchr(r->out, '\n');
+    assert_non_null(pwd);
+    assert_true(strncmp(pwd + 1, "/\n", 2) != 0 || !persistent);
+    assert_non_null(strstr(r->out, "no newline\n" PP_MARKER " ok\n"));
+    assert_int_equal(r->errn, 0);
+    /* step 3: the background process's late line is nobody's output */
+    r = rec_of(3);
+    assert_int_equal(r->res, PP_RES_OK);
+    assert_non_null(strstr(r->out, "\npiped\n"));
+    assert_null(strstr(r->out, "late-output"));
+    assert_null(strstr(r->out, "@@POOLPILOT-SH"));
+    assert_int_equal(r->errn, 0);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* Issue 13: with persistent_shell every step of a server runs in one sh
+ * (the same pid three times); without it each has its own session. */
+static void test_persistent_shell(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    char on[3][32], off[3][32];
+    run_shell_steps(true, on);
+    print_message("persistent shell: %s, %s, %s\n", on[0], on[1], on[2]);
+    assert_true(atoi(on[0]) > 1);
+    assert_non_null(strstr(on[0], " sh"));
+    assert_string_equal(on[0], on[1]);
+    assert_string_equal(on[1], on[2]);
+    run_shell_steps(false, off);
+    print_message("a channel per step: %s, %s, %s\n", off[0], off[1], off[2]);
+    for (int i = 0; i < 3; i++)
+        assert_null(strstr(off[i], " sh"));
+}
+
+/* A cancelled or timed-out step closes the shell (what still runs there
+ * would write into the next step); the next step gets a new one. */
+static void test_persistent_shell_cancel(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new_shell("pshell-cancel", "127.0.0.63");
+    cfg_reset(fresh_known_hosts("pshell-cancel"));
+    cfg.ssh.persistent_shell = true;
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start_sh(t, 1, s, PP_CMD_PROBE, SHELL_PID, 0);
+    uint64_t a[] = {1, 0};
+    wait_ended(t, a);
+    start_sh(t, 2, s, PP_CMD_DRAIN, "echo started; sleep 30", 0);
+    sleep_ms(300);
+    transport_cancel(t, 2, 0);
+    uint64_t b[] = {2, 0};
+    wait_ended(t, b);
+    assert_int_equal(rec_of(2)->res, PP_RES_CANCELLED);
+    start_sh(t, 3, s, PP_CMD_DRAIN, "sleep 30", 500);
+    uint64_t c[] = {3, 0};
+    wait_ended(t, c);
+    assert_int_equal(rec_of(3)->res, PP_RES_TIMEOUT);
+    start_sh(t, 4, s, PP_CMD_PROBE, SHELL_PID, 0);
+    uint64_t d[] = {4, 0};
+    wait_ended(t, d);
+    assert_int_equal(rec_of(4)->res, PP_RES_OK);
+    assert_int_equal(rec_of(4)->nend, 1);
+    assert_true(strcspn(rec_of(1)->out, "\n") > 0);
+    assert_true(strncmp(rec_of(1)->out, rec_of(4)->out, strcspn(rec_of(1)->out, "\n") + 1) != 0);
+    assert_int_equal(rec_of(2)->nend, 1);
+    assert_int_equal(rec_of(3)->nend, 1);
+    transport_free(t);
+    srv_free(s);
+}
+
+/* A server that cannot run the shell (here a ForceCommand that knows no
+ * `exec sh -s`): the shell ends before the step's start marker, so the
+ * step never ran; it runs once on a channel of its own, and the next step
+ * goes straight to a channel. */
+static void test_persistent_shell_unavailable(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new("pshell-none", "127.0.0.64");
+    cfg_reset(fresh_known_hosts("pshell-none"));
+    cfg.ssh.persistent_shell = true;
+    srv_trust(s, cfg.ssh.known_hosts);
+    struct pp_transport *t = tp_new();
+    start(t, 1, s, PP_CMD_PROBE, "echo hello", 0);
+    uint64_t a[] = {1, 0};
+    wait_ended(t, a);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    assert_string_equal(rec_of(1)->out, "hello\n");
+    assert_int_equal(rec_of(1)->nend, 1);
+    assert_non_null(strstr(rec_of(1)->logs, "persistent shell ended before the step started"));
+    int lines = srv_log_lines(s);
+    start(t, 2, s, PP_CMD_PROBE, "echo again", 0);
+    uint64_t b[] = {2, 0};
+    wait_ended(t, b);
+    assert_string_equal(rec_of(2)->out, "again\n");
+    assert_null(strstr(rec_of(2)->logs, "persistent shell"));
+    assert_int_equal(srv_log_lines(s) - lines, 1);   /* one command, no shell attempt */
+    transport_free(t);
+    srv_free(s);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1864,6 +2034,9 @@ int main(void)
         cmocka_unit_test(test_powershell_form),
         cmocka_unit_test(test_flood_is_bounded),
         cmocka_unit_test(test_free_while_busy),
+        cmocka_unit_test(test_persistent_shell),
+        cmocka_unit_test(test_persistent_shell_cancel),
+        cmocka_unit_test(test_persistent_shell_unavailable),
     };
     return test_exit(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

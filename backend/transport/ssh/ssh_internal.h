@@ -81,6 +81,15 @@
 #define SSHT_EAGER_PARALLEL 2
 
 struct ssh_tp;
+struct ssh_shell;
+
+/* start_channel() / sshsh_start(): the command runs, ended, or the
+ * connection is dead (nothing ran: may be retried on a new one; or it may
+ * have started: LOST). */
+enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD, START_NO_SHELL };
+/* service() of a running command; SV_ENDED = its output and status are
+ * complete, the common ending (restart follow-up, END) is still to do. */
+enum { SV_RUNNING, SV_DONE, SV_DEAD, SV_ENDED };
 
 /* One command, from start() to its END. */
 struct ssh_cmd {
@@ -113,6 +122,13 @@ struct ssh_cmd {
     char *local, *remote;             /* heap */
     uint64_t rate;                    /* bytes per second, 0 = no cap */
     bool fresh;
+    /* run in the worker's persistent shell (ssh_shell.c) instead of a
+     * channel of its own [w] */
+    bool in_shell;
+    bool no_shell;                    /* the shell failed before it ran: a channel of its own */
+    bool shell_started;               /* its start marker came: it ran (or runs) */
+    bool shell_done;                  /* both end markers came: the shell is free again */
+    uint64_t shell_seq;
 };
 
 struct ssh_worker {
@@ -148,6 +164,12 @@ struct ssh_worker {
      * without eager connects), and logs and reports nothing. */
     bool quiet;
     bool announced;                   /* the session's "connected" status was posted */
+    /* The persistent shell of this session ([ssh] persistent_shell), NULL
+     * until a command needs it; shell_off: it failed on this session, so
+     * every command gets its own channel until the next connection. */
+    struct ssh_shell *shell;
+    bool shell_off;
+    uint64_t shell_seq;
 };
 
 struct ssh_tp {
@@ -249,6 +271,34 @@ void *sshw_main(void *arg);
  * and frees it. */
 void sshw_finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int exit_status,
                  const char *text);
+
+/* Forwards output of c as drain() does: stderr through the CLIXML decoder
+ * (unless raw), a restart's stdout into its tail. */
+void sshw_emit(struct ssh_worker *w, struct ssh_cmd *c, bool is_stderr, const char *data,
+               size_t len);
+/* c's stderr has ended: what the decoder holds back goes out. */
+void sshw_emit_end(struct ssh_worker *w, struct ssh_cmd *c);
+
+/* ---- ssh_shell.c: the persistent POSIX shell ------------------------------ */
+/* True when c should run in the persistent shell: [ssh] persistent_shell,
+ * a POSIX pool, an ordinary command (not a copy, not internal), the shell
+ * not failed on this session and not busy with another command. */
+bool sshsh_wanted(const struct ssh_worker *w, const struct ssh_cmd *c);
+/* Opens the shell if needed and hands c to it: START_OK, START_DEAD (the
+ * connection died before c was sent: nothing ran), START_LOST_DEAD (died
+ * while sending: it may have run; c has ended LOST), START_NO_SHELL (no
+ * shell on this session: run c on a channel of its own). */
+int sshsh_start(struct ssh_worker *w, struct ssh_cmd *c);
+/* Reads c's output from the shell: SV_RUNNING, SV_ENDED (both end markers
+ * came: c->exit_status is set), SV_DONE (c has ended or was requeued for a
+ * channel of its own), SV_DEAD (the connection died). */
+int sshsh_drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more);
+/* c no longer runs in the shell (it ended, or was abandoned): a shell whose
+ * command did not end cleanly is closed, since what it still runs would
+ * write into the next command's output. */
+void sshsh_detach(struct ssh_worker *w, struct ssh_cmd *c);
+/* Frees the shell (before its session goes). */
+void sshsh_close(struct ssh_worker *w);
 
 /* ---- ssh_restart.c: following a restart --------------------------------- */
 /* c's restart command returned (dropped = false: watch for the drop first)

@@ -306,7 +306,11 @@ void sshs_close(struct ssh_worker *w)
 {
     if (!w->s)
         return;
-    /* Channels first: ssh_disconnect frees them behind our back (§1.5). */
+    /* Channels first: ssh_disconnect frees them behind our back (§1.5).
+     * The persistent shell belongs to this connection: a new one gets a
+     * new shell, and tries one again if this one's failed. */
+    sshsh_close(w);
+    w->shell_off = false;
     for (struct ssh_cmd *c = w->active; c; c = c->next)
         if (c->ch) {
             ssh_channel_free(c->ch);

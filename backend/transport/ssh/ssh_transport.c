@@ -287,6 +287,9 @@ struct pp_transport *ssh_transport_new(const struct pp_config *cfg, char *err, s
     tp->base.ops = &ssh_ops;
     if (cfg)
         tp->cfg = cfg->ssh;
+    /* validate.c refuses it for PowerShell; a config built in code is held
+     * to the same (ssh_shell.c frames steps for sh only) */
+    tp->cfg.persistent_shell = cfg && cfg->ssh.persistent_shell && cfg->shell == PP_SHELL_POSIX;
     if (tp->cfg.connect_timeout <= 0)
         tp->cfg.connect_timeout = 15000;
     if (tp->cfg.keepalive <= 0)

@@ -14,8 +14,6 @@
 #include <string.h>
 
 
-enum { START_OK, START_ENDED, START_DEAD, START_LOST_DEAD };
-enum { SV_RUNNING, SV_DONE, SV_DEAD };
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -70,6 +68,7 @@ void sshw_finish(struct ssh_worker *w, struct ssh_cmd *c, enum pp_result r, int 
                  const char *text)
 {
     close_channel(c);
+    sshsh_detach(w, c);
     ssht_active_remove(w, c);
     ssht_end(w, c, r, exit_status, text);
     ssh_cmd_free(c);
@@ -233,6 +232,25 @@ static int start_channel(struct ssh_worker *w, struct ssh_cmd *c)
  * at once).  Stops early while poll() is behind; wait_tick() then naps until
  * the queue drains, and libssh's unread buffer holds the SSH window closed,
  * so the server stops sending: memory stays bounded. */
+void sshw_emit(struct ssh_worker *w, struct ssh_cmd *c, bool is_stderr, const char *data,
+               size_t len)
+{
+    if (is_stderr && !c->raw_err) {
+        struct err_sink sink = {w, c};
+        remote_clixml_feed(&c->err_text, data, len, err_emit, &sink);
+        return;
+    }
+    ssht_output(w, c, is_stderr, data, len);
+    if (!is_stderr && c->kind == PP_CMD_RESTART)
+        keep_tail(c, data, len);
+}
+
+void sshw_emit_end(struct ssh_worker *w, struct ssh_cmd *c)
+{
+    struct err_sink sink = {w, c};
+    remote_clixml_end(&c->err_text, err_emit, &sink);
+}
+
 static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
 {
     static _Thread_local char buf[SSHT_CHUNK];
@@ -244,23 +262,15 @@ static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
             if (ssht_backlogged(w))
                 return 0;
             int n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, err);
-            if (n > 0 && err && !c->raw_err) {
-                struct err_sink sink = {w, c};
-                remote_clixml_feed(&c->err_text, buf, (size_t)n, err_emit, &sink);
-                continue;
-            }
             if (n > 0) {
-                ssht_output(w, c, err, buf, (size_t)n);
-                if (!err && c->kind == PP_CMD_RESTART)
-                    keep_tail(c, buf, (size_t)n);
+                sshw_emit(w, c, err, buf, (size_t)n);
                 continue;
             }
             if (n == 0)
                 break;
             if (n == SSH_EOF) {
                 if (err) {
-                    struct err_sink sink = {w, c};
-                    remote_clixml_end(&c->err_text, err_emit, &sink);
+                    sshw_emit_end(w, c);
                     c->eof_err = true;
                 } else {
                     c->eof_out = true;
@@ -293,20 +303,26 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         sshw_finish(w, c, PP_RES_TIMEOUT, -1, msg);
         return SV_DONE;
     }
-    if (drain(w, c, more) < 0) {
-        if (!ssh_is_connected(w->s))
-            return SV_DEAD;
-        snprintf(msg, sizeof msg, "%s: reading the command's output failed: %s", w->host,
-                 ssh_get_error(w->s));
-        sshw_finish(w, c, PP_RES_LOST, -1, msg);
-        return SV_DONE;
+    if (c->in_shell) {
+        int r = sshsh_drain(w, c, more);
+        if (r != SV_ENDED)
+            return r;
+    } else {
+        if (drain(w, c, more) < 0) {
+            if (!ssh_is_connected(w->s))
+                return SV_DEAD;
+            snprintf(msg, sizeof msg, "%s: reading the command's output failed: %s", w->host,
+                     ssh_get_error(w->s));
+            sshw_finish(w, c, PP_RES_LOST, -1, msg);
+            return SV_DONE;
+        }
+        bool ended = c->got_exit || c->got_signal || c->remote_closed;
+        if (!ended && !ssh_is_connected(w->s))
+            return SV_DEAD; /* output ended but no status came: outcome unknown */
+        ended = ended || ssh_channel_is_closed(c->ch);
+        if (!(c->eof_out && c->eof_err && ended))
+            return SV_RUNNING;
     }
-    bool ended = c->got_exit || c->got_signal || c->remote_closed;
-    if (!ended && !ssh_is_connected(w->s))
-        return SV_DEAD; /* output ended but no status came: outcome unknown */
-    ended = ended || ssh_channel_is_closed(c->ch);
-    if (!(c->eof_out && c->eof_err && ended))
-        return SV_RUNNING;
     int status = c->got_exit ? c->exit_status : -1;
     if (c->got_signal && !c->got_exit)
         ssht_logf(w, c->id, "%s: the command was killed by signal %s", w->host, c->signal);
@@ -315,6 +331,7 @@ static int service(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
         bool failed = m == PP_RES_FAILED || (m != PP_RES_OK && c->got_exit && status != 0);
         if (!failed) {
             close_channel(c);
+            sshsh_detach(w, c);
             sshw_restart_follow(w, c, false);
             return SV_DONE;
         }
@@ -426,7 +443,9 @@ static void run_session(struct ssh_worker *w)
                 }
                 continue;
             }
-            int r = start_channel(w, c);
+            int r = sshsh_wanted(w, c) ? sshsh_start(w, c) : START_NO_SHELL;
+            if (r == START_NO_SHELL)
+                r = start_channel(w, c);
             if (r == START_OK) {
                 nactive++;
                 restart_active |= c->kind == PP_CMD_RESTART;
