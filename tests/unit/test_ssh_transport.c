@@ -1069,7 +1069,7 @@ static void test_restart_new_host_key(void **state)
 
 /* ---- eager connects: [servers] hosts connect ahead, quietly ---------- */
 
-static struct pp_server_cfg eager_servers[2];
+static struct pp_server_cfg eager_servers[6];
 
 static void cfg_eager(const struct srv *a, const struct srv *b)
 {
@@ -1097,6 +1097,38 @@ static struct ssh_transport_stats wait_eager(struct pp_transport *t)
     struct ssh_transport_stats st;
     ssh_transport_stats(t, &st);
     return st;
+}
+
+/* Eager connects take their turns in [servers] order (the first domain's
+ * servers are usually first there), two at a time. */
+static void test_eager_order(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s[6];
+    cfg_reset(fresh_known_hosts("eager-order"));
+    memset(eager_servers, 0, sizeof eager_servers);
+    for (int i = 0; i < 6; i++) {
+        char name[32], addr[32];
+        snprintf(name, sizeof name, "order%d", i);
+        snprintf(addr, sizeof addr, "127.0.0.%d", 71 + i);
+        s[i] = srv_new(name, addr);
+        srv_trust(s[i], cfg.ssh.known_hosts);
+        snprintf(eager_servers[i].name, sizeof eager_servers[i].name, "%s", name);
+    }
+    cfg.servers = eager_servers;
+    cfg.nservers = 6;
+    struct pp_transport *t = tp_new();
+    struct ssh_transport_stats st = wait_eager(t);
+    assert_int_equal(st.eager_ok, 6);
+    assert_int_equal(st.neager_order, 6);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(st.eager_order[i], i);
+    transport_free(t);
+    cfg.servers = NULL;
+    cfg.nservers = 0;
+    for (int i = 0; i < 6; i++)
+        srv_free(s[i]);
 }
 
 /* A known server: the session is open before the first command, which
@@ -1904,6 +1936,89 @@ static void test_persistent_shell_cancel(void **state)
     srv_free(s);
 }
 
+/* The pid of the parent of `pid`, from /proc; 0 when gone. */
+static int proc_ppid(int pid)
+{
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/stat", pid);
+    char *st = slurp(p);
+    int ppid = 0;
+    const char *rp = st ? strrchr(st, ')') : NULL;   /* after the command name */
+    if (rp)
+        sscanf(rp + 1, " %*c %d", &ppid);
+    free(st);
+    return ppid;
+}
+
+/* Idle `sh -s` processes under s's sshd (the persistent shells); the pid
+ * of the last one found goes to *pid. */
+static int srv_shells(const struct srv *s, int *pid)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/listener.pid", s->dir);
+    char *lp = slurp(p);
+    int listener = lp ? atoi(lp) : -1, n = 0;
+    free(lp);
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        int k = atoi(e->d_name);
+        if (k <= 0)
+            continue;
+        char cp[64], cl[64] = "";
+        snprintf(cp, sizeof cp, "/proc/%d/cmdline", k);
+        int fd = open(cp, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t r = read(fd, cl, sizeof cl - 1);
+        close(fd);
+        if (r != 6 || memcmp(cl, "sh\0-s\0", 6) != 0)
+            continue;
+        for (int a = proc_ppid(k), hops = 0; a > 1 && hops < 16; a = proc_ppid(a), hops++)
+            if (a == listener) {
+                n++;
+                *pid = k;
+                break;
+            }
+    }
+    closedir(d);
+    return n;
+}
+
+/* With persistent_shell the eager connect also starts the idle shell, so
+ * a server's first step (often a readiness check) skips sshd's session
+ * start; that shell is the one that runs the step. */
+static void test_persistent_shell_ahead(void **state)
+{
+    (void)state;
+    SKIP_IF_NEEDED();
+    struct srv *s = srv_new_shell("pshell-ahead", "127.0.0.66");
+    cfg_reset(fresh_known_hosts("pshell-ahead"));
+    cfg.ssh.persistent_shell = true;
+    srv_trust(s, cfg.ssh.known_hosts);
+    cfg_eager(s, NULL);
+    struct pp_transport *t = tp_new();
+    struct ssh_transport_stats st = wait_eager(t);
+    assert_int_equal(st.eager_ok, 1);
+    int pid = 0, n = 0;
+    for (int tries = 0; tries < 100 && (n = srv_shells(s, &pid)) == 0; tries++)
+        sleep_ms(20);   /* the exec request is answered before sh is running */
+    assert_int_equal(n, 1);
+    assert_string_equal(statuses, "");   /* quiet, as the eager connect is */
+    start_sh(t, 1, s, PP_CMD_READINESS, SHELL_PID, 0);
+    uint64_t a[] = {1, 0};
+    wait_ended(t, a);
+    assert_int_equal(rec_of(1)->res, PP_RES_OK);
+    print_message("shell started ahead: %d; the step ran in: %s", pid, rec_of(1)->out);
+    assert_int_equal(atoi(rec_of(1)->out), pid);
+    ssh_transport_stats(t, &st);
+    assert_int_equal(st.connects, 1);
+    transport_free(t);
+    cfg.servers = NULL;
+    cfg.nservers = 0;
+    srv_free(s);
+}
+
 /* A server that cannot run the shell (here a ForceCommand that knows no
  * `exec sh -s`): the shell ends before the step's start marker, so the
  * step never ran; it runs once on a channel of its own, and the next step
@@ -2019,6 +2134,7 @@ int main(void)
         cmocka_unit_test(test_domain_logon_names),
         cmocka_unit_test(test_readiness_timeout_stops_remote),
         cmocka_unit_test(test_eager_connect),
+        cmocka_unit_test(test_eager_order),
         cmocka_unit_test(test_eager_asks_nothing),
         cmocka_unit_test(test_restart_new_host_key),
         cmocka_unit_test(test_hostkey_unknown_accept),
@@ -2037,6 +2153,7 @@ int main(void)
         cmocka_unit_test(test_persistent_shell),
         cmocka_unit_test(test_persistent_shell_cancel),
         cmocka_unit_test(test_persistent_shell_unavailable),
+        cmocka_unit_test(test_persistent_shell_ahead),
     };
     return test_exit(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

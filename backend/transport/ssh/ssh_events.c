@@ -383,6 +383,10 @@ void ssht_publish_fd(struct ssh_worker *w, int fd)
     pthread_mutex_lock(&w->tp->mu);
     w->sockfd = fd;
     w->tp->connects += fd >= 0;
+    /* a command's logon is done: eager connects may go on (eager_connect) */
+    for (int i = 0; fd >= 0 && i < w->tp->nworkers; i++)
+        if (w->tp->workers[i]->eager_waiting)
+            ssht_wake_locked(w->tp->workers[i]);
     pthread_mutex_unlock(&w->tp->mu);
 }
 

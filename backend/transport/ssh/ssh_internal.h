@@ -79,6 +79,15 @@
  * after start, 2 at once 0.16 s (BENCHMARKS.md). */
 #define SSHT_EAGER_TIMEOUT_MS 3000
 #define SSHT_EAGER_PARALLEL 2
+/* And none starts while a command's own logon is wanted or under way (the
+ * first readiness check's, a first step's on a server not connected yet):
+ * that logon is on the critical path, eager ones are not.  The first poll
+ * comes before the engine's first command, so eager connects wait up to
+ * SSHT_EAGER_HOLD_MS for one to be queued (its logon goes first).  Holding
+ * them until the first command had ENDED was tried: the first answer came
+ * sooner (0.13 s, not 0.17 s) but the first domain then waited for three
+ * logons at once, and the run as a whole was 0.07 s slower (BENCHMARKS.md). */
+#define SSHT_EAGER_HOLD_MS 250
 
 struct ssh_tp;
 struct ssh_shell;
@@ -129,6 +138,7 @@ struct ssh_cmd {
     bool shell_started;               /* its start marker came: it ran (or runs) */
     bool shell_done;                  /* both end markers came: the shell is free again */
     uint64_t shell_seq;
+    struct ssh_worker *w;             /* its worker, for the channel callbacks */
 };
 
 struct ssh_worker {
@@ -159,6 +169,7 @@ struct ssh_worker {
     bool log_set;
     bool eager;                       /* set before the thread starts: connect ahead */
     bool eager_waiting;               /* [mu] waiting for an eager slot: woken when one frees */
+    int eager_rank;                   /* its place in [servers] order among the eager workers */
     /* Quiet = the eager connect: it asks the operator nothing (a connect
      * that would have to ask gives up; the first command asks, as
      * without eager connects), and logs and reports nothing. */
@@ -170,6 +181,15 @@ struct ssh_worker {
     struct ssh_shell *shell;
     bool shell_off;
     uint64_t shell_seq;
+    /* [w] A channel callback ran (data, EOF, exit status, close): libssh
+     * read packets into a channel's buffer, which the socket no longer
+     * shows, so the loop must service the channels again before it sleeps
+     * in wait_tick.  Without it a packet read while draining one channel
+     * for another (or for the shell) would wait for the next wake-up, up to
+     * SSHT_WAIT_MAX_MS.  Found by reading libssh (channel_rcv_data buffers
+     * whatever packet a read processes); steps 1 s late were seen in
+     * benchmark runs before, but no test reproduces the race on demand. */
+    bool stirred;
 };
 
 struct ssh_tp {
@@ -199,8 +219,17 @@ struct ssh_tp {
     char (*eager_hosts)[PP_NAME_MAX];  /* [servers] names, until the first poll() */
     int neager;
     bool eager_started;
+    int64_t eager_start_ms;           /* when the eager workers were created */
+    long commands;                    /* [mu] commands and copies queued so far */
     int eager_active;                 /* quiet connects running now */
     int eager_tried, eager_ok;        /* finished / of which connected */
+    /* Slots go in [servers] order (the first domain's servers are usually
+     * first there, and its drain is the first step): eager_gone[rank] once
+     * that worker took a slot or left the line (a command came, stop);
+     * eager_next = the lowest rank still in line.  NULL = any order. */
+    bool *eager_gone;
+    int eager_count, eager_next;
+    int eager_order[16], neager_order;   /* for ssh_transport_stats (a test checks the order) */
     long waits;                       /* wait_tick() calls: a test counts wake-ups */
 };
 
@@ -278,6 +307,11 @@ void sshw_emit(struct ssh_worker *w, struct ssh_cmd *c, bool is_stderr, const ch
                size_t len);
 /* c's stderr has ended: what the decoder holds back goes out. */
 void sshw_emit_end(struct ssh_worker *w, struct ssh_cmd *c);
+/* Channel callbacks that only say "something arrived" (w->stirred); the
+ * data stays in the channel's buffer for the reads. */
+int sshw_on_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                 void *ud);
+void sshw_on_eof(ssh_session s, ssh_channel ch, void *ud);
 
 /* ---- ssh_shell.c: the persistent POSIX shell ------------------------------ */
 /* True when c should run in the persistent shell: [ssh] persistent_shell,
@@ -297,6 +331,10 @@ int sshsh_drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more);
  * command did not end cleanly is closed, since what it still runs would
  * write into the next command's output. */
 void sshsh_detach(struct ssh_worker *w, struct ssh_cmd *c);
+/* The eager connect's last act with [ssh] persistent_shell: starts the
+ * idle sh, so the server's first step (often a readiness check between
+ * domains) does not wait for sshd's session start.  Quiet. */
+void sshsh_prepare(struct ssh_worker *w);
 /* Frees the shell (before its session goes). */
 void sshsh_close(struct ssh_worker *w);
 
@@ -396,6 +434,8 @@ struct ssh_transport_stats {
     int eager_tried;                  /* eager connects finished ... */
     int eager_ok;                     /* ... and of those, connected */
     long waits;                       /* workers' sleeps while commands ran (wait_tick) */
+    int eager_order[16];              /* ranks ([servers] order) of the first eager connects, */
+    int neager_order;                 /* in the order they started */
 };
 void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st);
 

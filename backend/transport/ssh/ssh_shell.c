@@ -55,6 +55,7 @@ struct scan {
 };
 
 struct ssh_shell {
+    struct ssh_worker *w;
     ssh_channel ch;
     struct ssh_channel_callbacks_struct cb;   /* must outlive ch */
     bool closed;                              /* the channel closed or the shell exited */
@@ -73,6 +74,7 @@ static void on_shell_exit(ssh_session s, ssh_channel ch, int status, void *ud)
     (void)ch;
     (void)status;
     ((struct ssh_shell *)ud)->closed = true;
+    ((struct ssh_shell *)ud)->w->stirred = true;
 }
 
 static void on_shell_close(ssh_session s, ssh_channel ch, void *ud)
@@ -80,6 +82,18 @@ static void on_shell_close(ssh_session s, ssh_channel ch, void *ud)
     (void)s;
     (void)ch;
     ((struct ssh_shell *)ud)->closed = true;
+    ((struct ssh_shell *)ud)->w->stirred = true;
+}
+
+static int on_shell_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                         void *ud)
+{
+    return sshw_on_data(s, ch, data, len, is_stderr, &((struct ssh_shell *)ud)->w->stirred);
+}
+
+static void on_shell_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+    sshw_on_eof(s, ch, &((struct ssh_shell *)ud)->w->stirred);
 }
 
 bool sshsh_wanted(const struct ssh_worker *w, const struct ssh_cmd *c)
@@ -114,8 +128,10 @@ void sshsh_detach(struct ssh_worker *w, struct ssh_cmd *c)
         sshsh_close(w);
 }
 
-/* Opens the shell: START_OK, START_DEAD or START_NO_SHELL. */
-static int shell_open(struct ssh_worker *w)
+/* Opens the shell: START_OK, START_DEAD or START_NO_SHELL.  Quiet (the
+ * eager connect's): a failure is not logged nor remembered, so the first
+ * step tries again and says what went wrong. */
+static int shell_open(struct ssh_worker *w, bool quiet)
 {
     struct ssh_shell *sh = calloc(1, sizeof *sh);
     if (!sh)
@@ -125,7 +141,10 @@ static int shell_open(struct ssh_worker *w)
     if (!sh->ch) {
         why = "cannot create a channel";
     } else {
+        sh->w = w;
         sh->cb.userdata = sh;
+        sh->cb.channel_data_function = on_shell_data;
+        sh->cb.channel_eof_function = on_shell_eof;
         sh->cb.channel_exit_status_function = on_shell_exit;
         sh->cb.channel_close_function = on_shell_close;
         ssh_callbacks_init(&sh->cb);
@@ -139,14 +158,14 @@ static int shell_open(struct ssh_worker *w)
     }
     if (why) {
         bool dead = !ssh_is_connected(w->s);
-        if (!dead)
+        if (!dead && !quiet)
             ssht_logf(w, 0, "%s: the persistent shell did not start (%s): each step gets a "
                       "channel of its own on this connection", w->host, why);
         w->shell = sh;
         sshsh_close(w);
         if (dead)
             return START_DEAD;
-        w->shell_off = true;
+        w->shell_off = !quiet;
         return START_NO_SHELL;
     }
     if (getrandom(&sh->nonce, sizeof sh->nonce, 0) != (ssize_t)sizeof sh->nonce)
@@ -170,10 +189,16 @@ static char *frame(const struct ssh_shell *sh, const char *command)
     return t;
 }
 
+void sshsh_prepare(struct ssh_worker *w)
+{
+    if (w->s && w->tp->cfg.persistent_shell && !w->shell && !w->shell_off)
+        (void)shell_open(w, true);
+}
+
 int sshsh_start(struct ssh_worker *w, struct ssh_cmd *c)
 {
     if (!w->shell) {
-        int r = shell_open(w);
+        int r = shell_open(w, false);
         if (r != START_OK)
             return r;
     }

@@ -45,6 +45,8 @@ static struct ssh_worker *worker_get_locked(struct ssh_tp *tp, const char *host,
         return NULL;
     }
     w->eager = eager; /* before the thread starts: it reads this first */
+    if (eager)
+        w->eager_rank = tp->eager_count++;
     snprintf(w->host, sizeof w->host, "%s", host);
     ssht_cond_init(&w->cv);
     /* Workers take no signals: the main loop's self-pipe handlers run there. */
@@ -86,6 +88,7 @@ static int worker_enqueue(struct ssh_tp *tp, const char *host, int server, struc
         pp = &(*pp)->next;
     *pp = c;
     ssht_wake_locked(w);
+    tp->commands++;
     pthread_mutex_unlock(&tp->mu);
     return 0;
 }
@@ -168,6 +171,8 @@ static void start_eager(struct ssh_tp *tp)
     pthread_mutex_lock(&tp->mu);
     if (!tp->eager_started) {
         tp->eager_started = true;
+        tp->eager_start_ms = ssht_now();
+        tp->eager_gone = calloc((size_t)tp->neager + 1, sizeof *tp->eager_gone);
         for (int i = 0; i < tp->neager; i++) {
             if (!tp->eager_hosts[i][0])
                 continue;
@@ -254,6 +259,7 @@ static void tp_free(struct pp_transport *t)
     }
     free(tp->workers);
     free(tp->eager_hosts);
+    free(tp->eager_gone);
     explicit_bzero(tp->secrets, tp->secrets_len);
     if (tp->secrets_locked)
         munlock(tp->secrets, tp->secrets_len);
@@ -366,5 +372,7 @@ void ssh_transport_stats(struct pp_transport *t, struct ssh_transport_stats *st)
     st->eager_tried = tp->eager_tried;
     st->eager_ok = tp->eager_ok;
     st->waits = tp->waits;
+    st->neager_order = tp->neager_order;
+    memcpy(st->eager_order, tp->eager_order, sizeof st->eager_order);
     pthread_mutex_unlock(&tp->mu);
 }

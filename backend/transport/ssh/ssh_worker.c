@@ -26,6 +26,40 @@ static void on_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
     struct ssh_cmd *c = ud;
     c->exit_status = status;
     c->got_exit = true;
+    c->w->stirred = true;
+}
+
+/* Returns 0 = consumed nothing: libssh keeps the bytes in the channel's
+ * buffer (channel_rcv_data adds them before it calls back), where drain()
+ * reads them. */
+int sshw_on_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                 void *ud)
+{
+    (void)s;
+    (void)ch;
+    (void)data;
+    (void)len;
+    (void)is_stderr;
+    *(bool *)ud = true;
+    return 0;
+}
+
+void sshw_on_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+    (void)s;
+    (void)ch;
+    *(bool *)ud = true;
+}
+
+static int on_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                   void *ud)
+{
+    return sshw_on_data(s, ch, data, len, is_stderr, &((struct ssh_cmd *)ud)->w->stirred);
+}
+
+static void on_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+    sshw_on_eof(s, ch, &((struct ssh_cmd *)ud)->w->stirred);
 }
 
 static void on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
@@ -38,6 +72,7 @@ static void on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int c
     (void)lang;
     struct ssh_cmd *c = ud;
     c->got_signal = true;
+    c->w->stirred = true;
     snprintf(c->signal, sizeof c->signal, "%s", sig ? sig : "?");
 }
 
@@ -46,6 +81,7 @@ static void on_close(ssh_session s, ssh_channel ch, void *ud)
     (void)s;
     (void)ch;
     ((struct ssh_cmd *)ud)->remote_closed = true;
+    ((struct ssh_cmd *)ud)->w->stirred = true;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -186,7 +222,10 @@ static int start_channel(struct ssh_worker *w, struct ssh_cmd *c)
                                          START_ENDED)
                                       : START_DEAD;
     memset(&c->cb, 0, sizeof c->cb);
+    c->w = w;
     c->cb.userdata = c;
+    c->cb.channel_data_function = on_data;
+    c->cb.channel_eof_function = on_eof;
     c->cb.channel_exit_status_function = on_exit_status;
     c->cb.channel_exit_signal_function = on_exit_signal;
     c->cb.channel_close_function = on_close;
@@ -478,6 +517,7 @@ static void run_session(struct ssh_worker *w)
             return;
 
         bool more = false, dead = false;
+        w->stirred = false;
         for (struct ssh_cmd *a = w->active, *next; a; a = next) {
             next = a->next;
             int r = service(w, a, &more);
@@ -491,7 +531,8 @@ static void run_session(struct ssh_worker *w)
         if (!dead && !ssh_is_connected(w->s))
             dead = true;
         if (!dead && !more) {
-            wait_tick(w);
+            if (!w->stirred)
+                wait_tick(w);
             if (ssht_now() >= w->next_keepalive) {
                 w->next_keepalive = ssht_now() + w->tp->cfg.keepalive;
                 dead = !sshs_keepalive(w);
@@ -537,36 +578,61 @@ static bool connect_for_pending(struct ssh_worker *w)
  * a connect that would need the operator, or fails in any way, is simply
  * forgotten and the first command connects as it would have without this.
  * Nothing runs on the server: no channel is opened until a command comes. */
+/* w leaves the line for eager slots (tp->mu held): the next rank may go. */
+static void eager_leave_locked(struct ssh_worker *w)
+{
+    struct ssh_tp *tp = w->tp;
+    w->eager_waiting = false;
+    if (!tp->eager_gone)
+        return;
+    tp->eager_gone[w->eager_rank] = true;
+    while (tp->eager_next < tp->eager_count && tp->eager_gone[tp->eager_next])
+        tp->eager_next++;
+    for (int i = 0; i < tp->nworkers; i++)
+        if (tp->workers[i]->eager_waiting)
+            ssht_wake_locked(tp->workers[i]);
+}
+
 static void eager_connect(struct ssh_worker *w)
 {
     struct ssh_tp *tp = w->tp;
     /* A command waiting (or the transport stopping) ends the wait: the
      * eager connect yields to the ordinary one, which reports and asks as
      * it always has.  A slot among SSHT_EAGER_PARALLEL: no storm of key
-     * exchanges.  The
+     * exchanges; taken in [servers] order (tp->eager_gone).  The
      * wait ends when a slot frees (the connect that held it wakes the
      * waiters) or when work arrives for this worker (its cv, as always);
      * the timeout only bounds a wake-up that got lost. */
     pthread_mutex_lock(&tp->mu);
     for (;;) {
         if (w->stop || w->pending) {
-            w->eager_waiting = false;
+            eager_leave_locked(w);
             pthread_mutex_unlock(&tp->mu);
             return;
         }
-        if (tp->eager_active < SSHT_EAGER_PARALLEL)
+        int64_t hold = tp->commands ? 0 : tp->eager_start_ms + SSHT_EAGER_HOLD_MS - ssht_now();
+        bool logon_wanted = false;
+        for (int i = 0; i < tp->nworkers; i++)
+            logon_wanted |= tp->workers[i]->pending && tp->workers[i]->sockfd < 0;
+        if (hold <= 0 && !logon_wanted && tp->eager_active < SSHT_EAGER_PARALLEL &&
+            (!tp->eager_gone || w->eager_rank <= tp->eager_next))
             break;
         w->eager_waiting = true;
-        ssht_wait_locked(w, 1000);
+        /* woken when a slot frees or a command's logon is done; the bound
+         * covers the hold and a command logon that failed */
+        ssht_wait_locked(w, hold > 0 ? hold : logon_wanted ? 100 : 1000);
     }
-    w->eager_waiting = false;
     tp->eager_active++;
+    if (tp->neager_order < (int)(sizeof tp->eager_order / sizeof tp->eager_order[0]))
+        tp->eager_order[tp->neager_order++] = w->eager_rank;
+    eager_leave_locked(w);
     pthread_mutex_unlock(&tp->mu);
     char err[1024];
     int fatal = 0;
     w->quiet = true;
     w->s = sshs_open(w, min64(tp->cfg.connect_timeout, SSHT_EAGER_TIMEOUT_MS), &fatal, err,
                      sizeof err);
+    sshsh_prepare(w);
     w->quiet = false;
     if (w->s) {
         w->next_keepalive = ssht_now() + tp->cfg.keepalive;
