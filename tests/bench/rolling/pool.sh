@@ -141,6 +141,7 @@ known_hosts = $R/known_hosts
 config = $R/ssh_config
 auth = key
 connect_timeout = 10s
+persistent_shell = yes
 
 [timing]
 settle = 0s
@@ -155,6 +156,9 @@ restart = $R/bin/reboot
 verify = sleep $step
 EOF
     } >"$R/pool.ini"
+    # poolpilot-exec: the same pool with a session channel per step (the
+    # default, [ssh] persistent_shell = no)
+    grep -v '^persistent_shell = ' "$R/pool.ini" >"$R/pool-exec.ini"
 }
 
 # OpenSSH client settings shared by pssh (and ssh for its readiness check):

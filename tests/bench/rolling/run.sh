@@ -13,8 +13,11 @@
 #   --step S           seconds per step: drain, upgrade, restart (down time),
 #                      verify (default 1)
 #   --sizes "NxD ..."  pools: N servers in D domains (default "12x4 200x20")
-#   --tools "..."      any of poolpilot ansible ansible-lean pssh (default all four;
-#                      ansible-lean: raw module, forks 50, see pool.sh)
+#   --tools "..."      any of poolpilot poolpilot-exec ansible ansible-lean pssh
+#                      (default all five; poolpilot runs with [ssh]
+#                      persistent_shell = yes, poolpilot-exec with the default
+#                      channel per step; ansible-lean: raw module, forks 50,
+#                      see pool.sh)
 #   --no-scale         skip the fleet and journal-replay measurements
 #   --no-stage         skip the staging throughput (stage.sh: poolpilot --stage
 #                      vs scp and rsync to 12 sshds, 32 MiB each, REPS runs)
@@ -40,7 +43,7 @@ set -euo pipefail
 
 BENCH=$(dirname "$(readlink -f "$0")")
 SRC=$(cd "$BENCH/../../.." && pwd)
-QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot ansible ansible-lean pssh"
+QUICK=0 REPS=3 REPS_LARGE=1 STEP=1 SIZES="12x4 200x20" TOOLS="poolpilot poolpilot-exec ansible ansible-lean pssh"
 STAGE=1 SCALE=1 INSTALL=1 BUILD=/tmp/build-bench OUT='' PP_BIN=''
 ARGS="$*"
 while [ $# -gt 0 ]; do
@@ -139,6 +142,8 @@ run_tool() {
     local -a cmd
     case $tool in
     poolpilot) cmd=(env "$POOLPILOT" -c "$R/pool.ini" --headless --yes --journal "$R/runs/$label.jsonl") ;;
+    poolpilot-exec) cmd=(env "$POOLPILOT" -c "$R/pool-exec.ini" --headless --yes
+                         --journal "$R/runs/$label.jsonl") ;;
     ansible) cmd=(env ANSIBLE_CONFIG="$R/ansible/ansible.cfg" ANSIBLE_NOCOLOR=1
                   ansible-playbook "$R/ansible/playbook.yml") ;;
     ansible-lean) cmd=(env ANSIBLE_CONFIG="$R/ansible/lean.cfg" ANSIBLE_NOCOLOR=1
@@ -151,7 +156,7 @@ run_tool() {
         </dev/null >"$OUT/logs/$label.log" 2>&1 || rc=$?
     after=$(pool_boots "$R")
     [ $rc = 0 ] || die "$label failed (exit $rc): see $OUT/logs/$label.log"
-    [ "$tool" = poolpilot ] && cp "$R/runs/$label.jsonl" "$OUT/raw/"
+    case $tool in poolpilot*) cp "$R/runs/$label.jsonl" "$OUT/raw/" ;; esac
     [ $((after - before)) = "$n" ] ||
         die "$label: $((after - before)) reboots instead of $n: see $OUT/logs/$label.log"
     # shellcheck disable=SC1090
