@@ -1928,6 +1928,14 @@ static void test_persistent_shell_cancel(void **state)
     wait_ended(t, d);
     assert_int_equal(rec_of(4)->res, PP_RES_OK);
     assert_int_equal(rec_of(4)->nend, 1);
+    /* much output through the markers' scanner: every byte, in events no
+     * larger than SSHT_CHUNK (on_event checks), the marker line last */
+    start_sh(t, 5, s, PP_CMD_PROBE, "head -c 300000 /dev/zero | tr '\\0' x", 0);
+    uint64_t e[] = {5, 0};
+    wait_ended(t, e);
+    assert_int_equal(rec_of(5)->res, PP_RES_OK);
+    assert_int_equal(rec_of(5)->out_total, 300000 + strlen("\n" PP_MARKER " ok\n"));
+    assert_null(strstr(rec_of(5)->out, "@@POOLPILOT-SH"));
     assert_true(strcspn(rec_of(1)->out, "\n") > 0);
     assert_true(strncmp(rec_of(1)->out, rec_of(4)->out, strcspn(rec_of(1)->out, "\n") + 1) != 0);
     assert_int_equal(rec_of(2)->nend, 1);

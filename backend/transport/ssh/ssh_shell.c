@@ -248,12 +248,16 @@ int sshsh_start(struct ssh_worker *w, struct ssh_cmd *c)
 static void pass(struct ssh_worker *w, struct ssh_cmd *c, struct scan *sc, bool is_err,
                  const char *p, size_t n)
 {
-    if (!n)
-        return;
-    if (sc->phase == 1)
-        sshw_emit(w, c, is_err, p, n);
-    else
+    if (sc->phase != 1) {
         w->shell->stray += n;
+        return;
+    }
+    /* held bytes and a full read together may exceed SSHT_CHUNK, the
+     * largest OUTPUT event (ssh_internal.h) */
+    for (size_t k; n; p += k, n -= k) {
+        k = n < SSHT_CHUNK ? n : SSHT_CHUNK;
+        sshw_emit(w, c, is_err, p, k);
+    }
 }
 
 /* A marker line's rest after the tag: " S", " E" or " E <status>".

@@ -266,11 +266,6 @@ static int start_channel(struct ssh_worker *w, struct ssh_cmd *c)
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* Moves what libssh holds for c into the queue, at most a budget per call so
- * several channels share the worker (*more: the budget ran out, come back
- * at once).  Stops early while poll() is behind; wait_tick() then naps until
- * the queue drains, and libssh's unread buffer holds the SSH window closed,
- * so the server stops sending: memory stays bounded. */
 void sshw_emit(struct ssh_worker *w, struct ssh_cmd *c, bool is_stderr, const char *data,
                size_t len)
 {
@@ -290,6 +285,11 @@ void sshw_emit_end(struct ssh_worker *w, struct ssh_cmd *c)
     remote_clixml_end(&c->err_text, err_emit, &sink);
 }
 
+/* Moves what libssh holds for c into the queue, at most a budget per call so
+ * several channels share the worker (*more: the budget ran out, come back
+ * at once).  Stops early while poll() is behind; wait_tick() then naps until
+ * the queue drains, and libssh's unread buffer holds the SSH window closed,
+ * so the server stops sending: memory stays bounded. */
 static int drain(struct ssh_worker *w, struct ssh_cmd *c, bool *more)
 {
     static _Thread_local char buf[SSHT_CHUNK];
