@@ -291,6 +291,15 @@ static void run_to_ask(struct run *x)
     assert_null(x->r->cmds);
 }
 
+/* The run at its first question, with staging started from the dashboard. */
+static void run_staging(struct run *x, const struct setup *s)
+{
+    run_start(x, s);
+    run_to_ask(x);
+    char err[PP_REASON_MAX * 2] = "";
+    assert_int_equal(runner_stage_start(x->r, err, sizeof err), 0);
+}
+
 static int domains_active(const struct run *x)
 {
     int n = 0;
@@ -378,12 +387,10 @@ static void test_start_refused_while_staging(void **st)
 {
     (void)st;
     struct run x;
-    run_start(&x, &(struct setup){.package = true});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true});
     assert_true(runner_stage_running(x.r));
     int held = x.g->nheld;
+    char err[PP_REASON_MAX * 2] = "";
     assert_int_equal(runner_stage_start(x.r, err, sizeof err), -1);
     print_message("refused: %s\n", err);
     assert_non_null(strstr(err, "staging already runs"));
@@ -414,10 +421,7 @@ static void test_operator_confirm_refused(void **st)
 {
     (void)st;
     struct run x;
-    run_start(&x, &(struct setup){.package = true, .staged = true});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true, .staged = true});
     int from = x.nnotice, sent = x.g->sent;
     unsigned ask = x.m.ask_id;
     runner_operator(x.r, &(struct pp_event){.op = PP_OP_CONFIRM, .ask_id = ask});
@@ -458,10 +462,7 @@ static void test_yes_confirm_deferred(void **st)
      * start while the readiness check that leads to it runs: so the run
      * reaches its question without --yes, staging starts, then the runner
      * is --yes and its confirm comes the way do_ask sends it */
-    run_start(&x, &(struct setup){.package = true, .staged = true});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true, .staged = true});
     x.r->opts.yes = true;
     int from = x.nnotice;
     runner_operator(x.r, &(struct pp_event){.op = PP_OP_CONFIRM, .automatic = true,
@@ -485,10 +486,7 @@ static void test_drain_refused_while_staging(void **st)
 {
     (void)st;
     struct run x;
-    run_start(&x, &(struct setup){.package = true, .staged = true});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true, .staged = true});
     int sent = x.g->sent, held = x.g->nheld;
     /* the journal says fe03 holds the package: only staging stands in the way */
     char why[PP_REASON_MAX];
@@ -545,10 +543,7 @@ static void test_cancel_journals_started_copies(void **st)
 {
     (void)st;
     struct run x;
-    run_start(&x, &(struct setup){.package = true, .parallel = 2});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true, .parallel = 2});
     /* fe01 and fe02 hold another file: both copy */
     answer_hash(held_of(x.g, 0, false), OTHER_SHA);
     answer_hash(held_of(x.g, 1, false), OTHER_SHA);
@@ -704,10 +699,7 @@ static void test_quit_journals_running_copies(void **st)
 {
     (void)st;
     struct run x;
-    run_start(&x, &(struct setup){.package = true, .parallel = 2});
-    run_to_ask(&x);
-    char err[PP_REASON_MAX * 2] = "";
-    assert_int_equal(runner_stage_start(x.r, err, sizeof err), 0);
+    run_staging(&x, &(struct setup){.package = true, .parallel = 2});
     answer_hash(held_of(x.g, 0, false), OTHER_SHA);
     answer_hash(held_of(x.g, 1, false), OTHER_SHA);
     run_ticks(&x, 5);
